@@ -1,0 +1,29 @@
+/** Axis-aligned box in source-frame pixels (x2/y2 exclusive edges, floats allowed). */
+export interface PixelBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** One object found by a detector in one frame, already mapped back to source-frame pixels. */
+export interface ObjectBox {
+  box: PixelBox;
+  classId: number;
+  label: string;
+  score: number;
+}
+
+/** A decoded video frame: packed RGB, 3 bytes per pixel, row-major, no padding. */
+export interface RgbFrame {
+  width: number;
+  height: number;
+  data: Buffer;
+}
+
+export interface Detector {
+  /** Class names of the model, index = class id. */
+  readonly classNames: readonly string[];
+  detect(frame: RgbFrame): Promise<ObjectBox[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
+
+const unit = z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1');
+const point = z.tuple([unit, unit]);
+
+/** Simple polygon: at least 3 distinct points, no self-intersection, non-zero area. */
+export const polygonSchema = z
+  .array(point)
+  .min(3, 'a polygon needs at least 3 points')
+  .superRefine((pts, ctx) => {
+    const problem = polygonProblem(pts);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+function polygonProblem(pts: [number, number][]): string | undefined {
+  let area2 = 0;
+  for (let i = 0; i < pts.length; i++) {
+    const [x1, y1] = pts[i];
+    const [x2, y2] = pts[(i + 1) % pts.length];
+    area2 += x1 * y2 - x2 * y1;
+  }
+  if (Math.abs(area2) < 1e-9) return 'polygon has zero area';
+  const n = pts.length;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (j === i + 1 || (i === 0 && j === n - 1)) continue; // adjacent edges share a point
+      if (segmentsCross(pts[i], pts[(i + 1) % n], pts[j], pts[(j + 1) % n])) {
+        return `polygon edges ${i} and ${j} cross each other`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function segmentsCross(a: number[], b: number[], c: number[], d: number[]): boolean {
+  const o = (p: number[], q: number[], r: number[]) => Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
+  return o(a, b, c) * o(a, b, d) < 0 && o(c, d, a) * o(c, d, b) < 0;
+}
+
+/** Checked against the loaded model's class names by `checkClassNames`. */
+const className = z.string().min(1);
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM (24 h)');
+
+/** Active hours: the rule applies only inside one of these windows (device time zone). */
+export const scheduleSchema = z
+  .array(
+    z.object({
+      days: z.array(z.enum(DAYS)).min(1).default([...DAYS]),
+      from: hhmm,
+      to: hhmm,
+    }),
+  )
+  .min(1);
+
+export const DEFAULT_VEHICLE_CLASSES = ['car', 'truck', 'bus', 'motorcycle'];
+export const DEFAULT_GOODS_CLASSES = ['umbrella', 'dining table', 'chair', 'bench', 'suitcase', 'bicycle', 'motorcycle'];
+
+const zoneBase = {
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'zone id may use letters, digits, _ . - only'),
+  polygon: polygonSchema,
+  dwellSeconds: z.number().positive().default(300),
+  /** A second photo after this long if the violation is still there. */
+  evidenceRepeatSeconds: z.number().positive().default(60),
+  /** `updated` messages at most this often while a violation lasts. */
+  updateSeconds: z.number().positive().default(30),
+  schedule: scheduleSchema.optional(),
+  minConfidence: z.number().min(0).max(1).default(0.35),
+};
+
+export const noParkingZoneSchema = z.object({
+  ...zoneBase,
+  kind: z.literal('no_parking'),
+  vehicleClasses: z.array(className).min(1).default(DEFAULT_VEHICLE_CLASSES),
+});
+
+export const noVendingZoneSchema = z.object({
+  ...zoneBase,
+  kind: z.literal('no_vending'),
+  goodsClasses: z.array(className).min(1).default(DEFAULT_GOODS_CLASSES),
+  personClasses: z.array(className).min(1).default(['person']),
+  /** How far (in goods-box heights) a person may stand from the goods and still tend them. */
+  personNearFactor: z.number().positive().default(1.5),
+  /** Goods boxes closer than this (in box heights) belong to one stall. */
+  clusterGapFactor: z.number().positive().default(1.0),
+});
+
+export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
+
+export const cameraSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'camera id may use letters, digits, _ . - only'),
+  /** File path (relative to the config file) or rtsp:// / http(s):// URL. */
+  source: z.string().min(1, 'source is required'),
+  fps: z.number().positive().max(60).default(2),
+  /** File sources only: start again at the end, like a camera that never stops. */
+  loop: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+  /** No frame for this long → the stream is reported `stalled` and restarted. */
+  watchdogSeconds: z.number().positive().default(10),
+  reconnect: z
+    .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(30000) })
+    .prefault({}),
+  zones: z.array(zoneSchema).default([]),
+  /** Where the camera is; the centre uses it for the work order. */
+  location: z.object({ lat: z.number(), long: z.number(), address: z.string().optional() }).optional(),
+});
+
+export const sensorBaySchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  /** The no_parking zone the bay lies in. */
+  zoneId: z.string(),
+  /** The camera whose zone it is; omit for a bay no camera covers (sensor-only detections). */
+  cameraId: z.string().optional(),
+  /** Sensor-only bays: how long occupied before it is a violation. */
+  dwellSeconds: z.number().positive().default(300),
+});
+
+export const edgeConfigSchema = z
+  .object({
+    device: z
+      .object({
+        id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'device id may use letters, digits, _ . - only'),
+        timezone: z.string().default('UTC'),
+      }),
+    mqtt: z
+      .object({
+        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        rootTopic: z.string().default('streetwatch/v1'),
+        keepaliveSeconds: z.number().int().positive().default(30),
+        caFile: z.string().optional(),
+      }),
+    model: z
+      .union([
+        z.object({ name: z.string().min(1), path: z.undefined().optional() }),
+        z.object({ path: z.string().min(1), name: z.string().optional() }),
+      ])
+      .default({ name: 'yolox_nano' }),
+    detector: z
+      .object({
+        threads: z.number().int().min(1).max(16).default(2),
+        scoreThreshold: z.number().min(0).max(1).default(0.3),
+        classThresholds: z.record(className, z.number().min(0).max(1)).default({}),
+        nmsIou: z.number().min(0).max(1).default(0.45),
+      })
+      .prefault({}),
+    tracking: z
+      .object({
+        /** A track that is not seen for this long is dropped (a stationary object keeps its id). */
+        maxGapSeconds: z.number().positive().default(10),
+        iouThreshold: z.number().min(0).max(1).default(0.3),
+        /** Box centre movement, as a fraction of box size, below which an object counts as still. */
+        stationaryTolerance: z.number().positive().default(0.15),
+        /** How long an object must have been still to be called stationary. */
+        stationarySeconds: z.number().positive().default(5),
+      })
+      .prefault({}),
+    motion: z
+      .object({
+        /** Skip inference on frames with no motion and re-check stationary objects every `recheckSeconds`. */
+        enabled: z.boolean().default(true),
+        recheckSeconds: z.number().positive().default(1),
+        /** Fraction of grid cells that must change for a frame to count as moving. */
+        threshold: z.number().min(0).max(1).default(0.002),
+      })
+      .prefault({}),
+    privacy: z.object({ blurPeople: z.boolean().default(true) }).prefault({}),
+    spool: z
+      .object({ dir: z.string().default('./spool'), maxMegabytes: z.number().positive().default(256) })
+      .prefault({}),
+    telemetry: z.object({ intervalSeconds: z.number().positive().default(30) }).prefault({}),
+    sensors: z
+      .object({
+        /** Local MQTT topic filter the sensors publish to, e.g. `sensors/+`. */
+        mqttTopic: z.string().optional(),
+        /** Local MQTT broker the sensors use; defaults to the agent's own broker connection. */
+        mqttUrl: z.string().optional(),
+        /** Small HTTP endpoint on the box: POST /sensors/<id> {"occupied": true}. */
+        httpPort: z.number().int().min(1).max(65535).optional(),
+        bays: z.array(sensorBaySchema).default([]),
+      })
+      .prefault({}),
+    cameras: z.array(cameraSchema).min(1, 'at least one camera is required'),
+  })
+  .superRefine((cfg, ctx) => {
+    const camIds = new Set<string>();
+    cfg.cameras.forEach((cam, ci) => {
+      if (camIds.has(cam.id)) ctx.addIssue({ code: 'custom', path: ['cameras', ci, 'id'], message: `duplicate camera id ${cam.id}` });
+      camIds.add(cam.id);
+      const zoneIds = new Set<string>();
+      cam.zones.forEach((zone, zi) => {
+        if (zoneIds.has(zone.id)) {
+          ctx.addIssue({ code: 'custom', path: ['cameras', ci, 'zones', zi, 'id'], message: `duplicate zone id ${zone.id}` });
+        }
+        zoneIds.add(zone.id);
+      });
+    });
+    cfg.sensors.bays.forEach((bay, bi) => {
+      if (bay.cameraId === undefined) return;
+      const cam = cfg.cameras.find((c) => c.id === bay.cameraId);
+      if (!cam) ctx.addIssue({ code: 'custom', path: ['sensors', 'bays', bi, 'cameraId'], message: `no camera ${bay.cameraId}` });
+      else if (!cam.zones.some((z) => z.id === bay.zoneId && z.kind === 'no_parking')) {
+        ctx.addIssue({ code: 'custom', path: ['sensors', 'bays', bi, 'zoneId'], message: `camera ${cam.id} has no no_parking zone ${bay.zoneId}` });
+      }
+    });
+  });
+
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;
+export type CameraConfig = EdgeConfig['cameras'][number];
+export type ZoneConfig = z.output<typeof zoneSchema>;
+export type NoParkingZone = z.output<typeof noParkingZoneSchema>;
+export type NoVendingZone = z.output<typeof noVendingZoneSchema>;
+export type TrackingConfig = EdgeConfig['tracking'];
+export type SensorBay = EdgeConfig['sensors']['bays'][number];
+export type Schedule = z.output<typeof scheduleSchema>;
+
+/** Loads, validates and resolves paths of an edge config; file sources must exist. */
+export function loadEdgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const cfg = loadConfigFile(edgeConfigSchema, file, env);
+  return resolveEdgePaths(cfg, file);
+}
+
+export function resolveEdgePaths(cfg: EdgeConfig, file: string): EdgeConfig {
+  return {
+    ...cfg,
+    model: cfg.model.path ? { ...cfg.model, path: resolveFromConfig(file, cfg.model.path) } : cfg.model,
+    spool: { ...cfg.spool, dir: resolveFromConfig(file, cfg.spool.dir) },
+    mqtt: cfg.mqtt.caFile ? { ...cfg.mqtt, caFile: resolveFromConfig(file, cfg.mqtt.caFile) } : cfg.mqtt,
+    cameras: cfg.cameras.map((c) => ({ ...c, source: resolveFromConfig(file, c.source) })),
+  };
+}
+
+/** Every class a config names must be one the model can output; custom models bring their own names. */
+export function checkClassNames(cfg: EdgeConfig, modelClasses: readonly string[]): void {
+  const known = new Set(modelClasses);
+  const problems: string[] = [];
+  const check = (path: string, names: readonly string[]) =>
+    names.forEach((n, i) => {
+      if (!known.has(n)) problems.push(`  ${path}[${i}]: unknown class "${n}" (the model knows: ${[...known].slice(0, 12).join(', ')}, ...)`);
+    });
+  Object.keys(cfg.detector.classThresholds).forEach((n) => {
+    if (!known.has(n)) problems.push(`  detector.classThresholds.${n}: unknown class "${n}"`);
+  });
+  cfg.cameras.forEach((cam, ci) =>
+    cam.zones.forEach((zone, zi) => {
+      const base = `cameras[${ci}].zones[${zi}]`;
+      if (zone.kind === 'no_parking') check(`${base}.vehicleClasses`, zone.vehicleClasses);
+      else {
+        check(`${base}.goodsClasses`, zone.goodsClasses);
+        check(`${base}.personClasses`, zone.personClasses);
+      }
+    }),
+  );
+  if (problems.length) throw new ConfigError(`invalid config:\n${problems.join('\n')}`);
+}
+
+export { ConfigError };

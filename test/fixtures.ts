@@ -1,0 +1,42 @@
+/** Real footage and images from ../shared, cut and decoded with ffmpeg for tests. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedDir } from '../common/paths.js';
+import type { RgbFrame } from '../detector/types.js';
+
+export const VTEST = join(sharedDir, 'fixtures', 'vtest.avi');
+export const YOLOX_NANO = join(sharedDir, 'models', 'yolox_nano.onnx');
+export const PLATES_DIR = join(sharedDir, 'fixtures', 'plates');
+export const VTEST_SIZE = { width: 768, height: 576 };
+
+export function tempDir(prefix = 'sw-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Decodes the frame of `video` at `seconds` into packed RGB. */
+export function frameAt(seconds: number, video = VTEST, size = VTEST_SIZE): RgbFrame {
+  const data = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-ss', String(seconds), '-i', video, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (data.length !== size.width * size.height * 3) {
+    throw new Error(`frameAt(${seconds}): got ${data.length} bytes, expected ${size.width}x${size.height}x3`);
+  }
+  return { width: size.width, height: size.height, data };
+}
+
+/**
+ * Writes a variant of the clip made with ffmpeg: `seconds` cuts it (`-t`), `filter` is a -vf chain
+ * (e.g. `eq=brightness=-0.2`, `noise=alls=20:allf=t`, `scale=384:288`).
+ */
+export function makeClip(out: string, opts: { seconds?: number; filter?: string; codec?: string; input?: string } = {}): string {
+  const args = ['-v', 'error', '-y', '-i', opts.input ?? VTEST];
+  if (opts.seconds !== undefined) args.push('-t', String(opts.seconds));
+  if (opts.filter) args.push('-vf', opts.filter);
+  args.push('-c:v', opts.codec ?? 'mpeg4', '-q:v', '3', '-an', out);
+  execFileSync('ffmpeg', args);
+  return out;
+}
