@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { projectRoot } from '../common/paths.js';
+import { renderAsyncApi } from './asyncapi.js';
+import { detectionMessage, parseTopic, topics, type DetectionMessage } from './index.js';
+
+const root = 'streetwatch/v1';
+
+describe('topics', () => {
+  it('parses every topic it builds', () => {
+    expect(parseTopic(root, topics.status(root, 'pole-1'))).toEqual({ kind: 'status', deviceId: 'pole-1' });
+    expect(parseTopic(root, topics.telemetry(root, 'pole-1'))).toEqual({ kind: 'telemetry', deviceId: 'pole-1' });
+    expect(parseTopic(root, topics.detections(root, 'pole-1', 'cam-1'))).toEqual({ kind: 'detections', deviceId: 'pole-1', cameraId: 'cam-1' });
+    expect(parseTopic(root, topics.evidence(root, 'pole-1', 'cam-1', '01JABCDEFGHJKMNPQRSTVWXYZ0'))).toEqual({
+      kind: 'evidence', deviceId: 'pole-1', cameraId: 'cam-1', evidenceId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+    });
+    expect(parseTopic(root, topics.sensor(root, 'pole-1', 'bay-3'))).toEqual({ kind: 'sensors', deviceId: 'pole-1', sensorId: 'bay-3' });
+    expect(parseTopic(root, topics.configDesired(root, 'pole-1'))?.kind).toBe('config_desired');
+    expect(parseTopic(root, topics.configReported(root, 'pole-1'))?.kind).toBe('config_reported');
+  });
+
+  it('rejects topics outside the layout', () => {
+    expect(parseTopic(root, 'other/pole-1/status')).toBeNull();
+    expect(parseTopic(root, `${root}/pole-1/unknown`)).toBeNull();
+    expect(parseTopic(root, `${root}/pole 1/status`)).toBeNull();
+    expect(parseTopic(root, `${root}/pole-1/cam-1/evidence`)).toBeNull();
+    expect(parseTopic(root, `${root}/pole-1/a/b/c/d`)).toBeNull();
+  });
+});
+
+describe('detection schema', () => {
+  const base: DetectionMessage = {
+    v: 1, eventId: '01JD0000000000000000000000', seq: 0, deviceId: 'pole-1', cameraId: 'cam-1', zoneId: 'kerb',
+    type: 'illegal_parking', state: 'started', label: 'car', confidence: 0.8, bbox: { x1: 0.8, y1: 0.1, x2: 0.9, y2: 0.2 },
+    firstSeenAt: '2026-11-26T08:00:00.000Z', discoveredAt: '2026-11-26T08:00:30.000Z', sentAt: '2026-11-26T08:00:30.000Z', evidence: [],
+  };
+
+  it('accepts a valid started message', () => {
+    expect(detectionMessage.safeParse(base).success).toBe(true);
+  });
+
+  it('names the field that is wrong', () => {
+    const r = detectionMessage.safeParse({ ...base, discoveredAt: '2026-11-26 08:00' });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0].path).toEqual(['discoveredAt']);
+    const ended = detectionMessage.safeParse({ ...base, state: 'ended', seq: 3 });
+    expect(ended.error?.issues.map((i) => i.message)).toContain('an ended detection needs endedAt and reason');
+    expect(detectionMessage.safeParse({ ...base, bbox: { x1: 1.2, y1: 0, x2: 1, y2: 1 } }).success).toBe(false);
+  });
+});
+
+describe('AsyncAPI document', () => {
+  it('is the one generated from the schemas (run `npm run contract:asyncapi` after changing them)', () => {
+    const committed = readFileSync(join(projectRoot, 'contract', 'asyncapi.yaml'), 'utf8');
+    expect(committed).toBe(renderAsyncApi());
+    const doc = YAML.parse(committed);
+    expect(doc.asyncapi).toBe('3.0.0');
+    expect(Object.keys(doc.components.messages)).toEqual(
+      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported']),
+    );
+    expect(doc.components.schemas.Detection.required).toEqual(expect.arrayContaining(['eventId', 'discoveredAt', 'evidence']));
+  });
+});

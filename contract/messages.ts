@@ -1,0 +1,186 @@
+/**
+ * Payload schemas of every StreetWatch MQTT message. Types are derived from these schemas and the
+ * AsyncAPI document is generated from them (contract/asyncapi.ts), so there is one source of truth.
+ */
+import { z } from 'zod';
+import { ID_PATTERN } from './topics.js';
+
+export const CONTRACT_VERSION = 1;
+
+/** ISO 8601 UTC with milliseconds, e.g. 2026-11-26T08:41:12.345Z. */
+export const isoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be ISO 8601 UTC with milliseconds (…T08:41:12.345Z)')
+  .meta({ description: 'ISO 8601 UTC with milliseconds', examples: ['2026-11-26T08:41:12.345Z'] });
+
+export const id = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ . -');
+export const ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID').meta({ description: 'ULID: sortable unique id' });
+const unit = z.number().min(0).max(1);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
+
+/** Box in normalised frame coordinates (0..1), top-left origin. */
+export const normBox = z.object({ x1: unit, y1: unit, x2: unit, y2: unit }).meta({ id: 'NormBox' });
+
+export const violationType = z.enum(['illegal_parking', 'street_vending']);
+export const detectionState = z.enum(['started', 'updated', 'ended']);
+export const endReason = z.enum(['left', 'source_ended', 'camera_lost']);
+
+export const evidenceRef = z
+  .object({
+    evidenceId: ulid,
+    sha256,
+    capturedAt: isoTime,
+    contentType: z.literal('image/jpeg'),
+    bytes: z.number().int().positive(),
+    /** `full`: the whole frame with the box drawn; `crop`: the offender up close; `plate`: its plate. */
+    kind: z.enum(['full', 'crop', 'plate']),
+  })
+  .meta({ id: 'EvidenceRef' });
+
+export const plateRead = z
+  .object({ text: z.string().min(1), confidence: unit, readAt: isoTime, type: z.string().optional() })
+  .meta({ id: 'PlateRead' });
+
+export const sensorSupport = z.object({ sensorId: id, occupied: z.boolean(), since: isoTime });
+
+export const detectionMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    eventId: ulid,
+    /** Position of this message within its event: 0 for `started`, then 1, 2, …; ordering and de-dup key. */
+    seq: z.number().int().min(0),
+    deviceId: id,
+    cameraId: id,
+    zoneId: id,
+    type: violationType,
+    state: detectionState,
+    /** Object class (car, truck, …), or `sensor` for a bay-sensor-only detection. */
+    label: z.string().min(1),
+    confidence: unit,
+    /** Null only for sensor-only detections (no camera sees the bay). */
+    bbox: normBox.nullable(),
+    firstSeenAt: isoTime,
+    /** When the rule fired: the discovery time the 40-minute target counts from. */
+    discoveredAt: isoTime,
+    sentAt: isoTime,
+    endedAt: isoTime.optional(),
+    reason: endReason.optional(),
+    stayedSeconds: z.number().min(0).optional(),
+    evidence: z.array(evidenceRef),
+    sensors: z.array(sensorSupport).optional(),
+    plate: plateRead.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.state === 'ended' && (m.endedAt === undefined || m.reason === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'an ended detection needs endedAt and reason' });
+    }
+    if (m.state !== 'ended' && (m.endedAt !== undefined || m.reason !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'only an ended detection has endedAt and reason' });
+    }
+    if (m.state === 'started' && m.seq !== 0) ctx.addIssue({ code: 'custom', path: ['seq'], message: 'started has seq 0' });
+  })
+  .meta({ id: 'Detection', description: 'A violation lifecycle message (QoS 1).' });
+
+export const cameraState = z.enum(['connecting', 'connected', 'stalled', 'reconnecting', 'ended', 'error', 'disabled']);
+
+export const statusMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    deviceId: id,
+    state: z.enum(['online', 'offline']),
+    at: isoTime,
+    version: z.string().optional(),
+    /** Offline reasons: `shutdown` (clean stop) or `last_will` (connection lost). */
+    reason: z.enum(['shutdown', 'last_will']).optional(),
+    cameras: z.array(z.object({ cameraId: id, state: cameraState, message: z.string().optional() })).optional(),
+  })
+  .meta({ id: 'Status', description: 'Retained; the Last Will publishes `offline`.' });
+
+export const telemetryMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    deviceId: id,
+    at: isoTime,
+    cameras: z.array(
+      z.object({
+        cameraId: id,
+        state: cameraState,
+        fps: z.number().min(0),
+        inferenceMs: z.number().min(0),
+        /** Frames skipped by the motion gate (no motion: no inference needed). */
+        skippedFrames: z.number().int().min(0),
+        droppedFrames: z.number().int().min(0),
+        lastFrameAt: isoTime.nullable(),
+        openDetections: z.number().int().min(0),
+      }),
+    ),
+    system: z.object({
+      cpuPercent: z.number().min(0),
+      rssMb: z.number().min(0),
+      memFreeMb: z.number().min(0),
+      diskFreeMb: z.number().min(0),
+      loadAvg1: z.number().min(0),
+      uptimeSeconds: z.number().min(0),
+    }),
+    spool: z.object({ messages: z.number().int().min(0), bytes: z.number().int().min(0), dropped: z.number().int().min(0) }),
+  })
+  .meta({ id: 'Telemetry', description: 'Every telemetry.intervalSeconds (default 30 s).' });
+
+export const sensorMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    deviceId: id,
+    sensorId: id,
+    zoneId: id.optional(),
+    cameraId: id.optional(),
+    occupied: z.boolean(),
+    at: isoTime,
+    since: isoTime,
+  })
+  .meta({ id: 'SensorReading', description: 'A street sensor (e.g. a geomagnetic bay sensor) republished by the box.' });
+
+/** What a sensor sends to the box (local MQTT topic or HTTP POST /sensors/<id>). */
+export const localSensorReading = z.object({ occupied: z.boolean(), at: isoTime.optional() });
+
+export const configDesiredMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    /** Monotonic version chosen by the centre; the box reports it back once applied. */
+    version: z.number().int().min(1),
+    issuedAt: isoTime,
+    /** A partial edge config: `cameras[].zones`, `detector`, `tracking`, `privacy`, `telemetry`. */
+    config: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'ConfigDesired', description: 'Retained; what the centre wants the box to run.' });
+
+export const configReportedMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    deviceId: id,
+    version: z.number().int().min(0),
+    status: z.enum(['applied', 'rejected']),
+    at: isoTime,
+    error: z.string().optional(),
+  })
+  .meta({ id: 'ConfigReported' });
+
+export type DetectionMessage = z.output<typeof detectionMessage>;
+export type EvidenceRef = z.output<typeof evidenceRef>;
+export type NormBox = z.output<typeof normBox>;
+export type ViolationType = z.output<typeof violationType>;
+export type DetectionState = z.output<typeof detectionState>;
+export type EndReason = z.output<typeof endReason>;
+export type StatusMessage = z.output<typeof statusMessage>;
+export type TelemetryMessage = z.output<typeof telemetryMessage>;
+export type SensorMessage = z.output<typeof sensorMessage>;
+export type LocalSensorReading = z.output<typeof localSensorReading>;
+export type ConfigDesiredMessage = z.output<typeof configDesiredMessage>;
+export type ConfigReportedMessage = z.output<typeof configReportedMessage>;
+export type CameraState = z.output<typeof cameraState>;
+export type PlateRead = z.output<typeof plateRead>;
+
+/** Evidence photos travel as raw JPEG bytes on their own topic; this bounds them. */
+export const MAX_EVIDENCE_BYTES = 4 * 1024 * 1024;
+export const EVIDENCE_CONTENT_TYPE = 'image/jpeg';
+
+export const toIso = (ms: number): string => new Date(ms).toISOString();
