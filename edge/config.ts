@@ -145,6 +145,8 @@ export const edgeConfigSchema = z
         scoreThreshold: z.number().min(0).max(1).default(0.3),
         classThresholds: z.record(className, z.number().min(0).max(1)).default({}),
         nmsIou: z.number().min(0).max(1).default(0.45),
+        /** Labels NMS treats as one object: the detector often scores one van as both car and truck. */
+        mergeClasses: z.array(z.array(className).min(2)).default([['car', 'truck', 'bus']]),
       })
       .prefault({}),
     tracking: z
@@ -241,6 +243,7 @@ export function checkClassNames(cfg: EdgeConfig, modelClasses: readonly string[]
     names.forEach((n, i) => {
       if (!known.has(n)) problems.push(`  ${path}[${i}]: unknown class "${n}" (the model knows: ${[...known].slice(0, 12).join(', ')}, ...)`);
     });
+  cfg.detector.mergeClasses.forEach((g, gi) => check(`detector.mergeClasses[${gi}]`, g));
   Object.keys(cfg.detector.classThresholds).forEach((n) => {
     if (!known.has(n)) problems.push(`  detector.classThresholds.${n}: unknown class "${n}"`);
   });

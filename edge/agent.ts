@@ -1,0 +1,222 @@
+/**
+ * `edge run`: the pole agent. Cameras (realtime, via ffmpeg) → one shared detector → per-camera
+ * pipelines → MQTT through the on-disk spool; plus status, telemetry, street sensors and remote config.
+ */
+import { createLogger, type Logger } from '../common/logger.js';
+import { topics, toIso, type CameraState, type StatusMessage, type TelemetryMessage } from '../contract/index.js';
+import type { Detector } from '../detector/types.js';
+import { CameraPipeline } from './camera-pipeline.js';
+import type { CameraConfig, EdgeConfig } from './config.js';
+import { RemoteConfig } from './remote-config.js';
+import { loadDetector } from './load-detector.js';
+import { MqttLink } from './mqtt-link.js';
+import { EdgePublisher } from './outbox.js';
+import { SensorHub } from './sensor-hub.js';
+import { SensorOnlyWatcher } from './sensor-only-watcher.js';
+import { Spool } from './spool.js';
+import { SystemSampler } from './system-stats.js';
+import { openVideoSource, redactSource, type SourceStatus, type VideoSource } from './video-source.js';
+
+export interface RunningAgent {
+  logger: Logger;
+  publisher: EdgePublisher;
+  link: MqttLink;
+  pipelines: Map<string, CameraPipeline>;
+  /** Resolves when every camera source has ended (file sources without `loop`). */
+  finished: Promise<void>;
+  /** Ends open detections, flushes what the broker will take, and closes everything. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface AgentOptions {
+  /** Share an already loaded detector (tests, several agents); otherwise the config's model is loaded. */
+  detector?: Detector;
+  logger?: Logger;
+  version?: string;
+}
+
+interface CameraRun {
+  config: CameraConfig;
+  pipeline: CameraPipeline;
+  source?: VideoSource;
+  state: CameraState;
+  message?: string;
+  lastTsMs: number | null;
+  /** Frame time = wall clock at the first frame + (pts − first pts): the frames are the clock. */
+  baseMs: number | null;
+  window: { frames: number; inferMs: number; inferences: number };
+  done: Promise<void>;
+}
+
+export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Promise<RunningAgent> {
+  const deviceId = config.device.id;
+  const root = config.mqtt.rootTopic;
+  const logger = opts.logger ?? createLogger('edge', { deviceId });
+  const ownDetector = !opts.detector;
+  const detector = opts.detector ?? (await loadDetector(config));
+  const spool = await Spool.open(config.spool.dir, { maxBytes: config.spool.maxMegabytes * 1024 * 1024, logger });
+  const cameras = new Map<string, CameraRun>();
+  let shuttingDown = false;
+
+  const status = (state: 'online' | 'offline'): Buffer => {
+    const msg: StatusMessage = {
+      v: 1, deviceId, state, at: toIso(Date.now()), version: opts.version,
+      ...(state === 'offline' ? { reason: shuttingDown ? 'shutdown' : 'last_will' } : {}),
+      cameras: [...cameras.values()].map((c) => ({ cameraId: c.config.id, state: c.state, ...(c.message ? { message: c.message } : {}) })),
+    };
+    return Buffer.from(JSON.stringify(msg));
+  };
+
+  let remote: RemoteConfig | undefined;
+  const link = new MqttLink({
+    url: config.mqtt.url,
+    clientId: `streetwatch-edge-${deviceId}`,
+    username: config.mqtt.username || undefined,
+    password: config.mqtt.password || undefined,
+    keepaliveSeconds: config.mqtt.keepaliveSeconds,
+    caFile: config.mqtt.caFile,
+    statusTopic: topics.status(root, deviceId),
+    online: () => status('online'),
+    offline: () => status('offline'),
+    subscriptions: [topics.configDesired(root, deviceId)],
+    onMessage: (topic, payload) => {
+      if (topic === topics.configDesired(root, deviceId)) remote?.handle(payload);
+    },
+    spool,
+    logger,
+  });
+  link.on('connected', () => logger.info({ url: config.mqtt.url }, 'broker connected'));
+  link.on('disconnected', (err) => logger.warn({ err: err?.message }, 'broker disconnected; spooling'));
+
+  const publisher = new EdgePublisher(
+    { send: (m) => void link.publish(m).catch((err: Error) => logger.error({ err: err.message, topic: m.topic }, 'message not spooled')) },
+    root,
+    deviceId,
+  );
+  const publishStatus = () => publisher.status(JSON.parse(status('online').toString()) as StatusMessage);
+
+  const sensors = new SensorHub(config.sensors.bays, deviceId, (msg) => publisher.sensor(msg));
+  const sensorHttp = config.sensors.httpPort ? await sensors.listen(config.sensors.httpPort) : undefined;
+  const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
+
+  for (const cam of config.cameras) {
+    const pipeline = new CameraPipeline({ config, camera: cam, detector, publisher, sensorState: sensors.state });
+    const run: CameraRun = {
+      config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
+      window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),
+    };
+    cameras.set(cam.id, run);
+  }
+
+  remote = new RemoteConfig(config, {
+    deviceId,
+    report: (msg) => publisher.configReported(msg),
+    apply: (next) => {
+      for (const cam of next.cameras) cameras.get(cam.id)?.pipeline.setZones(cam.zones);
+      config = next;
+      restartTelemetry();
+    },
+    logger,
+  });
+
+  const onSourceStatus = (run: CameraRun, s: SourceStatus) => {
+    const lost = s.state === 'stalled' || s.state === 'reconnecting' || (s.state === 'error' && s.fatal);
+    run.state = s.state === 'error' && !s.fatal ? run.state : s.state;
+    run.message = s.state === 'error' ? s.message : s.state === 'reconnecting' ? s.reason : undefined;
+    logger.info({ cameraId: run.config.id, ...s }, 'camera status');
+    if (lost && run.lastTsMs !== null && run.pipeline.openDetections > 0) {
+      void run.pipeline.end(run.lastTsMs, 'camera_lost').catch((err: Error) => logger.error({ err: err.message }, 'ending detections failed'));
+    }
+    // After a reconnect the stream's clock is re-anchored to the wall clock.
+    if (lost) run.baseMs = null;
+    publishStatus();
+  };
+
+  for (const run of cameras.values()) {
+    if (!run.config.enabled) continue;
+    run.done = (async () => {
+      const source = await openVideoSource({
+        source: run.config.source, fps: run.config.fps, mode: 'realtime', loop: run.config.loop,
+        watchdogSeconds: run.config.watchdogSeconds, reconnect: run.config.reconnect, logger,
+      }).catch((err: Error) => {
+        onSourceStatus(run, { state: 'error', message: err.message, fatal: true });
+        return undefined;
+      });
+      if (!source) return;
+      run.source = source;
+      source.on('status', (s) => onSourceStatus(run, s));
+      for await (const { frame, ptsMs } of source) {
+        if (run.baseMs === null) run.baseMs = Date.now() - ptsMs;
+        const tsMs = run.baseMs + ptsMs;
+        run.lastTsMs = tsMs;
+        const before = run.pipeline.stats.inferenceMsTotal;
+        const inferences = run.pipeline.stats.inferences;
+        try {
+          await run.pipeline.processFrame(frame, tsMs);
+        } catch (err) {
+          logger.error({ cameraId: run.config.id, err: (err as Error).message }, 'frame failed');
+        }
+        run.window.frames++;
+        run.window.inferMs += run.pipeline.stats.inferenceMsTotal - before;
+        run.window.inferences += run.pipeline.stats.inferences - inferences;
+      }
+      if (!shuttingDown && run.lastTsMs !== null) await run.pipeline.end(run.lastTsMs + 1000 / run.config.fps, 'source_ended');
+      logger.info({ cameraId: run.config.id, source: redactSource(run.config.source) }, 'camera source finished');
+    })();
+  }
+
+  const sampler = new SystemSampler(config.spool.dir);
+  let lastTelemetry = Date.now();
+  const sendTelemetry = async () => {
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - lastTelemetry) / 1000);
+    lastTelemetry = now;
+    const spoolStats = link.stats().spool;
+    const msg: TelemetryMessage = {
+      v: 1, deviceId, at: toIso(now),
+      cameras: [...cameras.values()].map((c) => {
+        const w = c.window;
+        c.window = { frames: 0, inferMs: 0, inferences: 0 };
+        return {
+          cameraId: c.config.id, state: c.state, fps: Math.round((w.frames / seconds) * 10) / 10,
+          inferenceMs: w.inferences ? Math.round((w.inferMs / w.inferences) * 10) / 10 : 0,
+          skippedFrames: c.pipeline.stats.skippedFrames, droppedFrames: c.source?.stats.dropped ?? 0,
+          lastFrameAt: c.lastTsMs === null ? null : toIso(c.lastTsMs), openDetections: c.pipeline.openDetections,
+        };
+      }),
+      system: await sampler.sample(),
+      spool: { messages: spoolStats.messages, bytes: spoolStats.bytes, dropped: Object.values(spoolStats.dropped).reduce((a, b) => a + b, 0) },
+    };
+    publisher.telemetry(msg);
+  };
+  let telemetryTimer: NodeJS.Timeout | undefined;
+  function restartTelemetry() {
+    clearInterval(telemetryTimer);
+    telemetryTimer = setInterval(() => void sendTelemetry().catch((err: Error) => logger.error({ err: err.message }, 'telemetry failed')), config.telemetry.intervalSeconds * 1000);
+  }
+  restartTelemetry();
+
+  const finished = Promise.all([...cameras.values()].map((c) => c.done)).then(() => undefined);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      clearInterval(telemetryTimer);
+      sensorOnly.stop();
+      await Promise.all([...cameras.values()].map((c) => c.source?.stop()));
+      await finished.catch(() => undefined);
+      for (const c of cameras.values()) {
+        if (c.lastTsMs !== null && c.pipeline.openDetections > 0) {
+          await c.pipeline.end(c.lastTsMs, c.source?.network ? 'camera_lost' : 'source_ended');
+        }
+      }
+      await sensorHttp?.close();
+      await link.close(5000);
+      await spool.flush();
+      if (ownDetector) await detector.close();
+      logger.info('agent stopped');
+    })());
+
+  logger.info({ cameras: config.cameras.map((c) => ({ id: c.id, source: redactSource(c.source), fps: c.fps })) }, 'agent started');
+  return { logger, publisher, link, pipelines: new Map([...cameras].map(([id, c]) => [id, c.pipeline])), finished, stop };
+}

@@ -1,0 +1,149 @@
+/**
+ * One camera's path from frames to messages: motion gate → detector → tracker → zone rules →
+ * lifecycle → evidence photos and detection messages. Time is the frame timestamp (epoch ms).
+ */
+import { ulid } from 'ulid';
+import { toIso } from '../contract/index.js';
+import { iou } from '../detector/nms.js';
+import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
+import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
+import { detectionMessage, type OpenViolation } from './detection-message.js';
+import { renderEvidence, sha256Hex } from './evidence.js';
+import { ViolationLifecycle } from './lifecycle.js';
+import { MotionGate } from './motion-gate.js';
+import type { EdgePublisher } from './outbox.js';
+import { zoneCandidates } from './rules/index.js';
+import { Tracker } from './tracker.js';
+import type { EndReason, LifecycleEvent, SensorReadings, Track } from './violation.js';
+
+export interface CameraPipelineOptions {
+  config: EdgeConfig;
+  camera: CameraConfig;
+  detector: Detector;
+  publisher: EdgePublisher;
+  /** Live state of the box's street sensors; empty in replays. */
+  sensorState?: SensorReadings;
+}
+
+export interface CameraStats {
+  frames: number;
+  inferences: number;
+  skippedFrames: number;
+  inferenceMsTotal: number;
+  lastFrameMs: number | null;
+  detectionsStarted: Record<string, number>;
+}
+
+export class CameraPipeline {
+  readonly cameraId: string;
+  private zones: ZoneConfig[];
+  private readonly zoneById = new Map<string, ZoneConfig>();
+  private tracker: Tracker;
+  private readonly lifecycle = new ViolationLifecycle();
+  private readonly gate: MotionGate;
+  private readonly open = new Map<string, OpenViolation>();
+  private generation = 0;
+  private frameSize: { width: number; height: number } | null = null;
+  /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
+  private people: PixelBox[] = [];
+  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {} };
+
+  constructor(private readonly opts: CameraPipelineOptions) {
+    this.cameraId = opts.camera.id;
+    this.zones = opts.camera.zones;
+    this.indexZones();
+    this.tracker = this.newTracker();
+    const m = opts.config.motion;
+    this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
+  }
+
+  /** New zones apply from the next frame; open violations of removed zones end as `left`. */
+  setZones(zones: ZoneConfig[]): void {
+    this.zones = zones;
+    this.indexZones();
+  }
+
+  get openDetections(): number {
+    return this.open.size;
+  }
+
+  async processFrame(frame: RgbFrame, tsMs: number): Promise<void> {
+    this.stats.frames++;
+    this.stats.lastFrameMs = tsMs;
+    this.frameSize = { width: frame.width, height: frame.height };
+    let tracks: Track[];
+    if (this.gate.shouldInfer(frame, tsMs)) {
+      const t0 = performance.now();
+      const objects = await this.opts.detector.detect(frame);
+      this.stats.inferenceMsTotal += performance.now() - t0;
+      this.stats.inferences++;
+      this.people = objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
+      tracks = this.tracker.update(tsMs, objects, frame);
+    } else {
+      this.stats.skippedFrames++;
+      tracks = this.tracker.holdStill(tsMs);
+    }
+    const candidates = zoneCandidates(this.zones, tracks, {
+      tsMs,
+      frame,
+      timeZone: this.opts.config.device.timezone,
+      cameraId: this.cameraId,
+      sensorBays: this.opts.config.sensors.bays,
+      sensorState: this.opts.sensorState,
+    });
+    const events = this.lifecycle.step(tsMs, candidates, (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
+    for (const ev of events) await this.emit(ev, tsMs, frame, tracks);
+  }
+
+  /** The scene is no longer seen: every open violation ends, and tracking starts afresh. */
+  async end(tsMs: number, reason: Exclude<EndReason, 'left'>): Promise<void> {
+    for (const ev of this.lifecycle.endAll(tsMs, reason)) await this.emit(ev, tsMs, null, []);
+    this.tracker = this.newTracker();
+    this.gate.reset();
+  }
+
+  private newTracker(): Tracker {
+    // A fresh prefix per generation keeps new track ids from colliding with ended violations' keys.
+    const vehicleClasses = [...new Set(this.zones.flatMap((z) => (z.kind === 'no_parking' ? z.vehicleClasses : [])))];
+    return new Tracker({ ...this.opts.config.tracking, vehicleClasses: vehicleClasses.length ? vehicleClasses : undefined, idPrefix: `G${this.generation++}T` });
+  }
+
+  private indexZones(): void {
+    this.zoneById.clear();
+    for (const z of this.zones) this.zoneById.set(z.id, z);
+  }
+
+  private async emit(ev: LifecycleEvent, tsMs: number, frame: RgbFrame | null, tracks: Track[]): Promise<void> {
+    const { candidate: c } = ev;
+    let open = this.open.get(ev.eventId);
+    if (!open) {
+      open = { refs: [], seq: 0 };
+      this.open.set(ev.eventId, open);
+    }
+    if (ev.captureEvidence && frame && c.box) {
+      const blur = this.opts.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : [];
+      const photos = await renderEvidence({ frame, subject: c.box, label: c.label, blur });
+      for (const [kind, jpeg] of [['full', photos.full], ['crop', photos.crop]] as const) {
+        const evidenceId = ulid(tsMs);
+        this.opts.publisher.evidence(this.cameraId, evidenceId, jpeg);
+        open.refs.push({ evidenceId, sha256: sha256Hex(jpeg), capturedAt: toIso(tsMs), contentType: 'image/jpeg', bytes: jpeg.length, kind });
+      }
+    }
+    const msg = detectionMessage(ev, open, { deviceId: this.opts.publisher.deviceId, cameraId: this.cameraId, frame: this.frameSize, sentAtMs: tsMs });
+    if (ev.state === 'ended') this.open.delete(ev.eventId);
+    else if (ev.state === 'started') this.stats.detectionsStarted[c.type] = (this.stats.detectionsStarted[c.type] ?? 0) + 1;
+    this.opts.publisher.detection(msg);
+  }
+}
+
+const DEFAULT_TIMING = { updateSeconds: 30, evidenceRepeatSeconds: 60 };
+
+const PERSON_LABELS = new Set(['person']);
+
+/** Everyone in the picture who is not a subject of the detection (for parking: everyone). */
+function bystanders(people: PixelBox[], tracks: Track[], subjectIds: string[]): PixelBox[] {
+  const subjects = tracks.filter((t) => PERSON_LABELS.has(t.label) && subjectIds.includes(t.id)).map((t) => t.box);
+  const others = tracks.filter((t) => PERSON_LABELS.has(t.label) && !subjectIds.includes(t.id)).map((t) => t.box);
+  return [...people.filter((p) => !subjects.some((s) => iou(s, p) > 0.5)), ...others];
+}
+

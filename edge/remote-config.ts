@@ -1,0 +1,99 @@
+/**
+ * Remote configuration: the centre publishes a desired (partial) config retained on
+ * `<device>/config/desired`; the box validates it against the full schema, applies what can change
+ * without a restart, and reports the version applied or why it was rejected.
+ */
+import { configDesiredMessage, toIso, type ConfigReportedMessage } from '../contract/index.js';
+import { formatZodIssues } from '../common/config-file.js';
+import { StreetWatchError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { edgeConfigSchema, type EdgeConfig } from './config.js';
+
+/** Parts of the config that apply on the fly; anything else needs a restart and is refused. */
+const LIVE_KEYS = new Set(['cameras', 'privacy', 'telemetry']);
+const LIVE_CAMERA_KEYS = new Set(['id', 'zones']);
+
+export class RemoteConfigError extends StreetWatchError {
+  constructor(message: string) {
+    super('REMOTE_CONFIG_INVALID', message);
+  }
+}
+
+/** Pure: the current config with the desired parts laid over it, validated; throws naming the field. */
+export function mergeDesired(current: EdgeConfig, desired: Record<string, unknown>): EdgeConfig {
+  for (const key of Object.keys(desired)) {
+    if (!LIVE_KEYS.has(key)) throw new RemoteConfigError(`${key}: cannot be changed remotely (change the box's config file and restart)`);
+  }
+  const next: Record<string, unknown> = { ...current, ...desired };
+  if (desired.cameras !== undefined) {
+    if (!Array.isArray(desired.cameras)) throw new RemoteConfigError('cameras: must be a list');
+    next.cameras = current.cameras.map((cam) => ({ ...cam }));
+    desired.cameras.forEach((d: unknown, i) => {
+      const dc = d as Record<string, unknown>;
+      const target = (next.cameras as Record<string, unknown>[]).find((c) => c.id === dc?.id);
+      if (!target) throw new RemoteConfigError(`cameras[${i}].id: no camera ${String(dc?.id)} on this box`);
+      for (const k of Object.keys(dc)) {
+        if (!LIVE_CAMERA_KEYS.has(k)) throw new RemoteConfigError(`cameras[${i}].${k}: cannot be changed remotely`);
+      }
+      Object.assign(target, dc);
+    });
+  }
+  const parsed = edgeConfigSchema.safeParse(next);
+  if (!parsed.success) throw new RemoteConfigError(`invalid config:\n${formatZodIssues(parsed.error.issues)}`);
+  // Paths were resolved at start and the live keys contain none, so the parsed values keep them.
+  return parsed.data;
+}
+
+export interface RemoteConfigHooks {
+  deviceId: string;
+  report(msg: ConfigReportedMessage): void;
+  apply(next: EdgeConfig): void;
+  logger: Logger;
+}
+
+export class RemoteConfig {
+  private version = 0;
+
+  constructor(
+    private current: EdgeConfig,
+    private readonly hooks: RemoteConfigHooks,
+  ) {}
+
+  get appliedVersion(): number {
+    return this.version;
+  }
+
+  /** Never throws: a bad message is reported as rejected and the running config is kept. */
+  handle(payload: Buffer): void {
+    const report = (status: 'applied' | 'rejected', version: number, error?: string) =>
+      this.hooks.report({ v: 1, deviceId: this.hooks.deviceId, version, status, at: toIso(Date.now()), ...(error ? { error } : {}) });
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (e) {
+      report('rejected', this.version, `config/desired is not JSON: ${(e as Error).message}`);
+      return;
+    }
+    const msg = configDesiredMessage.safeParse(json);
+    if (!msg.success) {
+      report('rejected', this.version, `config/desired is invalid:\n${formatZodIssues(msg.error.issues)}`);
+      return;
+    }
+    const { version, config } = msg.data;
+    if (version <= this.version) {
+      report('applied', this.version); // a retained copy seen again after a reconnect
+      return;
+    }
+    try {
+      const next = mergeDesired(this.current, config);
+      this.hooks.apply(next);
+      this.current = next;
+      this.version = version;
+      this.hooks.logger.info({ version }, 'remote config applied');
+      report('applied', version);
+    } catch (e) {
+      this.hooks.logger.warn({ version, err: (e as Error).message }, 'remote config rejected');
+      report('rejected', version, (e as Error).message);
+    }
+  }
+}
