@@ -148,7 +148,7 @@ export const configDesiredMessage = z
     /** Monotonic version chosen by the centre; the box reports it back once applied. */
     version: z.number().int().min(1),
     issuedAt: isoTime,
-    /** A partial edge config: `cameras[].zones`, `detector`, `tracking`, `privacy`, `telemetry`. */
+    /** A partial edge config; live-applicable parts: `cameras[]` (`id` + `zones`), `privacy`, `telemetry`. */
     config: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'ConfigDesired', description: 'Retained; what the centre wants the box to run.' });

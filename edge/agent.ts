@@ -97,6 +97,10 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
 
   const sensors = new SensorHub(config.sensors.bays, deviceId, (msg) => publisher.sensor(msg));
   const sensorHttp = config.sensors.httpPort ? await sensors.listen(config.sensors.httpPort) : undefined;
+  const sensorMqtt = config.sensors.mqttTopic
+    ? sensors.subscribeMqtt(config.sensors.mqttUrl ?? config.mqtt.url, config.sensors.mqttTopic, logger,
+      config.sensors.mqttUrl ? {} : { username: config.mqtt.username || undefined, password: config.mqtt.password || undefined })
+    : undefined;
   const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
 
   for (const cam of config.cameras) {
@@ -112,7 +116,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     deviceId,
     report: (msg) => publisher.configReported(msg),
     apply: (next) => {
-      for (const cam of next.cameras) cameras.get(cam.id)?.pipeline.setZones(cam.zones);
+      for (const run of cameras.values()) run.pipeline.applyConfig(next);
       config = next;
       restartTelemetry();
     },
@@ -138,13 +142,12 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
       const source = await openVideoSource({
         source: run.config.source, fps: run.config.fps, mode: 'realtime', loop: run.config.loop,
         watchdogSeconds: run.config.watchdogSeconds, reconnect: run.config.reconnect, logger,
-      }).catch((err: Error) => {
+      }, (s) => onSourceStatus(run, s)).catch((err: Error) => {
         onSourceStatus(run, { state: 'error', message: err.message, fatal: true });
         return undefined;
       });
       if (!source) return;
       run.source = source;
-      source.on('status', (s) => onSourceStatus(run, s));
       for await (const { frame, ptsMs } of source) {
         if (run.baseMs === null) run.baseMs = Date.now() - ptsMs;
         const tsMs = run.baseMs + ptsMs;
@@ -211,6 +214,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
         }
       }
       await sensorHttp?.close();
+      await sensorMqtt?.endAsync();
       await link.close(5000);
       await spool.flush();
       if (ownDetector) await detector.close();

@@ -36,6 +36,7 @@ export interface CameraStats {
 
 export class CameraPipeline {
   readonly cameraId: string;
+  private config: EdgeConfig;
   private zones: ZoneConfig[];
   private readonly zoneById = new Map<string, ZoneConfig>();
   private tracker: Tracker;
@@ -50,6 +51,7 @@ export class CameraPipeline {
 
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
+    this.config = opts.config;
     this.zones = opts.camera.zones;
     this.indexZones();
     this.tracker = this.newTracker();
@@ -57,9 +59,15 @@ export class CameraPipeline {
     this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
   }
 
-  /** New zones apply from the next frame; open violations of removed zones end as `left`. */
-  setZones(zones: ZoneConfig[]): void {
-    this.zones = zones;
+  /**
+   * A remotely changed config (zones, privacy) applies from the next frame; open violations of
+   * removed zones end as `left`.
+   */
+  applyConfig(config: EdgeConfig): void {
+    const camera = config.cameras.find((c) => c.id === this.cameraId);
+    if (!camera) return;
+    this.config = config;
+    this.zones = camera.zones;
     this.indexZones();
   }
 
@@ -86,9 +94,9 @@ export class CameraPipeline {
     const candidates = zoneCandidates(this.zones, tracks, {
       tsMs,
       frame,
-      timeZone: this.opts.config.device.timezone,
+      timeZone: this.config.device.timezone,
       cameraId: this.cameraId,
-      sensorBays: this.opts.config.sensors.bays,
+      sensorBays: this.config.sensors.bays,
       sensorState: this.opts.sensorState,
     });
     const events = this.lifecycle.step(tsMs, candidates, (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
@@ -105,7 +113,7 @@ export class CameraPipeline {
   private newTracker(): Tracker {
     // A fresh prefix per generation keeps new track ids from colliding with ended violations' keys.
     const vehicleClasses = [...new Set(this.zones.flatMap((z) => (z.kind === 'no_parking' ? z.vehicleClasses : [])))];
-    return new Tracker({ ...this.opts.config.tracking, vehicleClasses: vehicleClasses.length ? vehicleClasses : undefined, idPrefix: `G${this.generation++}T` });
+    return new Tracker({ ...this.config.tracking, vehicleClasses: vehicleClasses.length ? vehicleClasses : undefined, idPrefix: `G${this.generation++}T` });
   }
 
   private indexZones(): void {
@@ -121,7 +129,7 @@ export class CameraPipeline {
       this.open.set(ev.eventId, open);
     }
     if (ev.captureEvidence && frame && c.box) {
-      const blur = this.opts.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : [];
+      const blur = this.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : [];
       const photos = await renderEvidence({ frame, subject: c.box, label: c.label, blur });
       for (const [kind, jpeg] of [['full', photos.full], ['crop', photos.crop]] as const) {
         const evidenceId = ulid(tsMs);

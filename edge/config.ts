@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
+import { ID_PATTERN } from '../contract/topics.js';
+
+/** Ids become MQTT topic levels and message fields, so they follow the contract's id pattern. */
+const idOf = (what: string) => z.string().regex(ID_PATTERN, `${what} id may use letters, digits, _ . - only (1-64 characters)`);
+
+/** Camera id under which bays that no camera covers publish their detections. */
+export const SENSOR_ONLY_CAMERA = 'bays';
 
 const unit = z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1');
 const point = z.tuple([unit, unit]);
@@ -14,13 +21,7 @@ export const polygonSchema = z
   });
 
 function polygonProblem(pts: [number, number][]): string | undefined {
-  let area2 = 0;
-  for (let i = 0; i < pts.length; i++) {
-    const [x1, y1] = pts[i];
-    const [x2, y2] = pts[(i + 1) % pts.length];
-    area2 += x1 * y2 - x2 * y1;
-  }
-  if (Math.abs(area2) < 1e-9) return 'polygon has zero area';
+  // Crossing first: a symmetric bow-tie has a signed area of zero, but "edges cross" is the real problem.
   const n = pts.length;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
@@ -30,6 +31,13 @@ function polygonProblem(pts: [number, number][]): string | undefined {
       }
     }
   }
+  let area2 = 0;
+  for (let i = 0; i < n; i++) {
+    const [x1, y1] = pts[i];
+    const [x2, y2] = pts[(i + 1) % n];
+    area2 += x1 * y2 - x2 * y1;
+  }
+  if (Math.abs(area2) < 1e-9) return 'polygon has zero area';
   return undefined;
 }
 
@@ -59,13 +67,15 @@ export const DEFAULT_VEHICLE_CLASSES = ['car', 'truck', 'bus', 'motorcycle'];
 export const DEFAULT_GOODS_CLASSES = ['umbrella', 'dining table', 'chair', 'bench', 'suitcase', 'bicycle', 'motorcycle'];
 
 const zoneBase = {
-  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'zone id may use letters, digits, _ . - only'),
+  id: idOf('zone'),
   polygon: polygonSchema,
   dwellSeconds: z.number().positive().default(300),
   /** A second photo after this long if the violation is still there. */
   evidenceRepeatSeconds: z.number().positive().default(60),
   /** `updated` messages at most this often while a violation lasts. */
   updateSeconds: z.number().positive().default(30),
+  /** A violation ends (`left`) only after its object has been gone this long; rides out occlusions. */
+  leaveGraceSeconds: z.number().min(0).default(5),
   schedule: scheduleSchema.optional(),
   minConfidence: z.number().min(0).max(1).default(0.35),
 };
@@ -90,7 +100,7 @@ export const noVendingZoneSchema = z.object({
 export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
 
 export const cameraSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'camera id may use letters, digits, _ . - only'),
+  id: idOf('camera'),
   /** File path (relative to the config file) or rtsp:// / http(s):// URL. */
   source: z.string().min(1, 'source is required'),
   fps: z.number().positive().max(60).default(2),
@@ -108,9 +118,9 @@ export const cameraSchema = z.object({
 });
 
 export const sensorBaySchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  id: idOf('sensor'),
   /** The no_parking zone the bay lies in. */
-  zoneId: z.string(),
+  zoneId: idOf('zone'),
   /** The camera whose zone it is; omit for a bay no camera covers (sensor-only detections). */
   cameraId: z.string().optional(),
   /** Sensor-only bays: how long occupied before it is a violation. */
@@ -121,7 +131,7 @@ export const edgeConfigSchema = z
   .object({
     device: z
       .object({
-        id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'device id may use letters, digits, _ . - only'),
+        id: idOf('device'),
         timezone: z.string().default('UTC'),
       }),
     mqtt: z
@@ -191,6 +201,9 @@ export const edgeConfigSchema = z
     const camIds = new Set<string>();
     cfg.cameras.forEach((cam, ci) => {
       if (camIds.has(cam.id)) ctx.addIssue({ code: 'custom', path: ['cameras', ci, 'id'], message: `duplicate camera id ${cam.id}` });
+      if (cam.id === SENSOR_ONLY_CAMERA) {
+        ctx.addIssue({ code: 'custom', path: ['cameras', ci, 'id'], message: `"${SENSOR_ONLY_CAMERA}" is reserved for sensor-only detections` });
+      }
       camIds.add(cam.id);
       const zoneIds = new Set<string>();
       cam.zones.forEach((zone, zi) => {
@@ -219,7 +232,7 @@ export type TrackingConfig = EdgeConfig['tracking'];
 export type SensorBay = EdgeConfig['sensors']['bays'][number];
 export type Schedule = z.output<typeof scheduleSchema>;
 
-/** Loads, validates and resolves paths of an edge config; file sources must exist. */
+/** Loads, validates and resolves the paths of an edge config (a missing video file fails when its camera starts). */
 export function loadEdgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const cfg = loadConfigFile(edgeConfigSchema, file, env);
   return resolveEdgePaths(cfg, file);

@@ -159,3 +159,17 @@ describe('ViolationLifecycle', () => {
     }
   });
 });
+
+describe('leave grace', () => {
+  it('rides out a short gap of the candidate and ends as left only after the grace period', () => {
+    const lc = new ViolationLifecycle({ newEventId: (t) => `ev@${t}` });
+    const timing = () => ({ updateSeconds: 1000, evidenceRepeatSeconds: 1000, leaveGraceSeconds: 5 });
+    const cand = { key: 'kerb/T1', zoneId: 'kerb', type: 'illegal_parking' as const, label: 'car', confidence: 0.8, box: { x1: 0, y1: 0, x2: 10, y2: 10 }, subjectTrackIds: ['T1'], dwellStartMs: 0, firstSeenMs: 0 };
+    expect(lc.step(0, [cand], timing).map((e) => e.state)).toEqual(['started']);
+    expect(lc.step(4_000, [], timing)).toEqual([]);
+    expect(lc.step(4_500, [cand], timing)).toEqual([]); // back within the grace: same violation, no message
+    expect(lc.step(9_000, [], timing)).toEqual([]);
+    const ended = lc.step(9_500, [], timing);
+    expect(ended.map((e) => [e.state, e.reason, e.eventId])).toEqual([['ended', 'left', 'ev@0']]);
+  });
+});

@@ -45,6 +45,8 @@ export class ViolationLifecycle {
     const events: LifecycleEvent[] = [];
     for (const [key, o] of this.open) {
       if (current.has(key)) continue;
+      // A brief dip (occlusion, a low-scoring frame) is not the vehicle leaving.
+      if (tsMs - o.lastCandidateMs < (zoneSettings(o.candidate.zoneId).leaveGraceSeconds ?? 0) * 1000) continue;
       events.push(this.ended(o, tsMs, 'left'));
       this.open.delete(key);
     }

@@ -67,6 +67,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private readonly window: number;
   private readonly inflight = new Set<number>();
   private readonly backoff: { initialMs: number; maxMs: number; currentMs: number };
+  private readonly appending = new Set<Promise<boolean>>();
   private pumping = false;
   private pumpAgain = false;
   private published = 0;
@@ -130,9 +131,15 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     if (msg.topic.length === 0 || /[+#\u0000]/.test(msg.topic)) {
       throw new MqttLinkError('MQTT_BAD_TOPIC', `invalid publish topic "${msg.topic}"`);
     }
-    const stored = await this.spool.append(msg);
-    if (stored) this.kick();
-    return stored;
+    const appending = this.spool.append(msg);
+    this.appending.add(appending);
+    try {
+      const stored = await appending;
+      if (stored) this.kick();
+      return stored;
+    } finally {
+      this.appending.delete(appending);
+    }
   }
 
   stats(): LinkStats {
@@ -161,6 +168,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private async shutdown(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const left = () => Math.max(0, deadline - Date.now());
+    // Messages published just before close() are still being written to the spool: wait for them.
+    await Promise.allSettled([...this.appending]);
     if (this.client.connected) await this.whenDrained(left());
     if (this.client.connected) {
       const sent = await withTimeout(this.client.publishAsync(this.opts.statusTopic, payloadOf(this.opts.offline), { qos: 1, retain: true }), left());

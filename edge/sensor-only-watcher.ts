@@ -1,13 +1,11 @@
 import type { Logger } from '../common/logger.js';
-import type { SensorBay } from './config.js';
+import { SENSOR_ONLY_CAMERA, type SensorBay } from './config.js';
 import { detectionMessage, type OpenViolation } from './detection-message.js';
 import { ViolationLifecycle } from './lifecycle.js';
 import type { EdgePublisher } from './outbox.js';
 import { sensorOnlyCandidates } from './rules/index.js';
 import type { SensorReadings } from './violation.js';
 
-/** Camera id that sensor-only detections are published under: bays no camera covers. */
-export const SENSOR_ONLY_CAMERA = 'bays';
 
 const TIMING = { updateSeconds: 60, evidenceRepeatSeconds: Number.POSITIVE_INFINITY };
 

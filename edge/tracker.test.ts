@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectBox, PixelBox } from '../detector/types.js';
-import { iou, Tracker, type TrackerOptions } from './tracker.js';
+import { iou } from '../detector/nms.js';
+import { Tracker, type TrackerOptions } from './tracker.js';
 import type { Track } from './violation.js';
 
 const CFG: TrackerOptions = { maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 };

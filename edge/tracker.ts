@@ -5,6 +5,7 @@
 import type { ObjectBox, PixelBox } from '../detector/types.js';
 import { DEFAULT_VEHICLE_CLASSES, type TrackingConfig } from './config.js';
 import type { FrameSize, Track } from './violation.js';
+import { iou } from '../detector/nms.js';
 
 export type TrackerOptions = TrackingConfig & {
   /** Labels the detector flips between for one object; they form the 'vehicle' class group. */
@@ -333,14 +334,6 @@ const snapshot =
     stationary: t.stationary,
     stationarySinceMs: t.stationary ? t.anchor.ms : null,
   });
-
-export function iou(a: PixelBox, b: PixelBox): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / (area(a) + area(b) - inter);
-}
 
 function area(b: PixelBox): number {
   return Math.max(0, b.x2 - b.x1) * Math.max(0, b.y2 - b.y1);

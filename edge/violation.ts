@@ -38,7 +38,8 @@ export interface Track {
   stationarySinceMs: number | null;
 }
 
-export type ViolationType = 'illegal_parking' | 'street_vending';
+export type { ViolationType, EndReason } from '../contract/index.js';
+import type { EndReason, ViolationType } from '../contract/index.js';
 
 /** A violation that currently holds (its dwell is satisfied); the lifecycle turns these into events. */
 export interface ViolationCandidate {
@@ -64,7 +65,6 @@ export interface ViolationCandidate {
 /** Street sensor state by bay id (structurally compatible with SensorHub.state). */
 export type SensorReadings = ReadonlyMap<string, { readonly occupied: boolean; readonly sinceMs: number }>;
 
-export type EndReason = 'left' | 'source_ended' | 'camera_lost';
 
 export interface LifecycleEvent {
   state: 'started' | 'updated' | 'ended';
@@ -87,4 +87,6 @@ export interface LifecycleEvent {
 export interface ZoneTiming {
   updateSeconds: number;
   evidenceRepeatSeconds: number;
+  /** A violation ends as `left` only after its candidate has been gone this long (default 0). */
+  leaveGraceSeconds?: number;
 }

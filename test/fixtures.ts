@@ -32,10 +32,11 @@ export function frameAt(seconds: number, video = VTEST, size = VTEST_SIZE): RgbF
  * Writes a variant of the clip made with ffmpeg: `seconds` cuts it (`-t`), `filter` is a -vf chain
  * (e.g. `eq=brightness=-0.2`, `noise=alls=20:allf=t`, `scale=384:288`).
  */
-export function makeClip(out: string, opts: { seconds?: number; filter?: string; codec?: string; input?: string } = {}): string {
+export function makeClip(out: string, opts: { seconds?: number; filter?: string; codec?: string; input?: string; fps?: number } = {}): string {
   const args = ['-v', 'error', '-y', '-i', opts.input ?? VTEST];
   if (opts.seconds !== undefined) args.push('-t', String(opts.seconds));
-  if (opts.filter) args.push('-vf', opts.filter);
+  const filters = [opts.fps ? `fps=${opts.fps}` : '', opts.filter ?? ''].filter(Boolean);
+  if (filters.length) args.push('-vf', filters.join(','));
   args.push('-c:v', opts.codec ?? 'mpeg4', '-q:v', '3', '-an', out);
   execFileSync('ffmpeg', args);
   return out;

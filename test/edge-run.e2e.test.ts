@@ -1,0 +1,118 @@
+/**
+ * `streetwatch edge run` end to end: the real CLI plays a 20 s cut of the clip in real time and
+ * publishes to a real broker (an aedes broker started here, and Mosquitto on 1883). A subscriber
+ * gets the detections and evidence photos whose sha256 match; with aedes the broker is stopped in
+ * the middle of the run and started again, and nothing is lost.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { projectRoot } from '../common/paths.js';
+import { parseTopic, statusMessage, type DetectionMessage } from '../contract/index.js';
+import { startAedes } from './helpers/aedes-broker.js';
+import { captureTimes, violations } from './events.js';
+import { makeClip, tempDir } from './fixtures.js';
+
+const CLI = join(projectRoot, 'dist', 'cli', 'main.js');
+const CLIP_SECONDS = 20;
+
+interface Capture {
+  detections: DetectionMessage[];
+  evidence: Map<string, string>;
+  statuses: unknown[];
+}
+
+async function subscribe(url: string, root: string): Promise<{ client: MqttClient; capture: Capture }> {
+  const capture: Capture = { detections: [], evidence: new Map(), statuses: [] };
+  // A persistent session: what is published while this subscriber reconnects is kept for it.
+  const client = await connectAsync(url, { clientId: `sub-${randomBytes(4).toString('hex')}`, clean: false, reconnectPeriod: 200 });
+  client.on('message', (topic, payload) => {
+    const t = parseTopic(root, topic);
+    if (payload.length === 0) return; // a retained message being cleared
+    if (t?.kind === 'detections') capture.detections.push(JSON.parse(payload.toString()) as DetectionMessage);
+    if (t?.kind === 'evidence') capture.evidence.set(t.evidenceId!, createHash('sha256').update(payload).digest('hex'));
+    if (t?.kind === 'status') capture.statuses.push(statusMessage.parse(JSON.parse(payload.toString())));
+  });
+  await client.subscribeAsync(`${root}/#`, { qos: 1 });
+  return { client, capture };
+}
+
+function writeConfig(dir: string, url: string, root: string, clip: string): string {
+  const file = join(dir, 'edge.yaml');
+  writeFileSync(file, YAML.stringify({
+    device: { id: 'pole-e2e' },
+    mqtt: { url, rootTopic: root },
+    model: { name: 'yolox_nano' },
+    detector: { threads: 1 },
+    spool: { dir: join(dir, 'spool') },
+    telemetry: { intervalSeconds: 5 },
+    cameras: [{
+      id: 'cam-1', source: clip, fps: 5,
+      zones: [{ id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1, 0.04], [1, 0.22], [0.8, 0.22]], dwellSeconds: 5, evidenceRepeatSeconds: 6 }],
+    }],
+  }));
+  return file;
+}
+
+function runEdge(config: string): { exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn('node', [CLI, 'edge', 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { exited: new Promise((res) => child.on('exit', (code) => res(code))), stderr: () => err };
+}
+
+function expectBothVehiclesDelivered(capture: Capture) {
+  const byEvent = violations(capture.detections);
+  expect(byEvent.size).toBe(2);
+  for (const msgs of byEvent.values()) {
+    const states = new Set(msgs.map((m) => m.state));
+    expect([...states].sort()).toEqual(['ended', 'started', 'updated']);
+    expect(msgs.filter((m) => m.state === 'started').every((m) => m.seq === 0)).toBe(true);
+    const last = msgs.find((m) => m.state === 'ended')!;
+    expect(last.reason).toBe('source_ended');
+    expect(captureTimes(msgs)).toHaveLength(2);
+    for (const ev of last.evidence) expect(capture.evidence.get(ev.evidenceId)).toBe(ev.sha256);
+  }
+}
+
+describe.concurrent('edge run → MQTT', () => {
+  const clip = makeClip(join(tempDir(), 'vtest-20s.avi'), { seconds: CLIP_SECONDS });
+
+  it('publishes to Mosquitto on 127.0.0.1:1883: detections, matching evidence, status', async () => {
+    const dir = tempDir();
+    const root = `swtest-${randomBytes(4).toString('hex')}/v1`;
+    const { client, capture } = await subscribe('mqtt://127.0.0.1:1883', root);
+    const edge = runEdge(writeConfig(dir, 'mqtt://127.0.0.1:1883', root, clip));
+    expect(await edge.exited, edge.stderr()).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expectBothVehiclesDelivered(capture);
+    expect(capture.statuses).toContainEqual(expect.objectContaining({ state: 'online', deviceId: 'pole-e2e' }));
+    expect(capture.statuses.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
+    await client.publishAsync(`${root}/pole-e2e/status`, '', { retain: true, qos: 1 });
+    await client.endAsync();
+  }, 90_000);
+
+  it('loses nothing when the embedded broker is stopped mid-run and restarted', async () => {
+    const dir = tempDir();
+    const root = 'streetwatch/v1';
+    const broker = await startAedes();
+    const { client, capture } = await subscribe(broker.url, root);
+    const edge = runEdge(writeConfig(dir, broker.url, root, clip));
+    // Detections start ~5 s in and the second photo is taken ~6 s later: the outage spans it.
+    await new Promise((r) => setTimeout(r, 8_000));
+    const before = capture.detections.length;
+    await broker.stop();
+    await new Promise((r) => setTimeout(r, 5_000));
+    await broker.restart();
+    expect(await edge.exited, edge.stderr()).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(before).toBeGreaterThan(0);
+    expectBothVehiclesDelivered(capture);
+    await client.endAsync();
+    await broker.stop();
+  }, 90_000);
+});
