@@ -38,7 +38,7 @@ const channels: Record<string, ChannelSpec> = {
   telemetry: {
     address: '{root}/{deviceId}/telemetry', params: ['deviceId'], message: 'Telemetry', title: 'Telemetry',
     payload: schema(m.telemetryMessage), contentType: 'application/json', from: 'edge',
-    description: 'QoS 0/1, every telemetry.intervalSeconds; dropped first when the spool is full.',
+    description: 'QoS 0, every telemetry.intervalSeconds; dropped first when the spool is full.',
   },
   detections: {
     address: '{root}/{deviceId}/{cameraId}/detections', params: ['deviceId', 'cameraId'], message: 'Detection',

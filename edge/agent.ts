@@ -44,6 +44,7 @@ interface CameraRun {
   lastTsMs: number | null;
   /** Frame time = wall clock at the first frame + (pts − first pts): the frames are the clock. */
   baseMs: number | null;
+  /** The pipeline's running totals at the last telemetry. */
   window: { frames: number; inferMs: number; inferences: number };
   done: Promise<void>;
 }
@@ -104,7 +105,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
 
   for (const cam of config.cameras) {
-    const pipeline = new CameraPipeline({ config, camera: cam, detector, publisher, sensorState: sensors.state });
+    const pipeline = new CameraPipeline({ config, camera: cam, detector, publisher, sensorState: sensors.state, pipelineDepth: config.detector.workers });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
       window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),
@@ -114,6 +115,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
 
   remote = new RemoteConfig(config, {
     deviceId,
+    modelClasses: detector.classNames,
     report: (msg) => publisher.configReported(msg),
     apply: (next) => {
       for (const run of cameras.values()) run.pipeline.applyConfig(next);
@@ -152,16 +154,11 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
         if (run.baseMs === null) run.baseMs = Date.now() - ptsMs;
         const tsMs = run.baseMs + ptsMs;
         run.lastTsMs = tsMs;
-        const before = run.pipeline.stats.inferenceMsTotal;
-        const inferences = run.pipeline.stats.inferences;
         try {
-          await run.pipeline.processFrame(frame, tsMs);
+          await run.pipeline.push(frame, tsMs);
         } catch (err) {
           logger.error({ cameraId: run.config.id, err: (err as Error).message }, 'frame failed');
         }
-        run.window.frames++;
-        run.window.inferMs += run.pipeline.stats.inferenceMsTotal - before;
-        run.window.inferences += run.pipeline.stats.inferences - inferences;
       }
       if (!shuttingDown && run.lastTsMs !== null) await run.pipeline.end(run.lastTsMs + 1000 / run.config.fps, 'source_ended');
       logger.info({ cameraId: run.config.id, source: redactSource(run.config.source) }, 'camera source finished');
@@ -178,8 +175,10 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     const msg: TelemetryMessage = {
       v: 1, deviceId, at: toIso(now),
       cameras: [...cameras.values()].map((c) => {
-        const w = c.window;
-        c.window = { frames: 0, inferMs: 0, inferences: 0 };
+        // Per-window figures are differences of the pipeline's running totals.
+        const { frames, inferences, inferenceMsTotal } = c.pipeline.stats;
+        const w = { frames: frames - c.window.frames, inferences: inferences - c.window.inferences, inferMs: inferenceMsTotal - c.window.inferMs };
+        c.window = { frames, inferences, inferMs: inferenceMsTotal };
         return {
           cameraId: c.config.id, state: c.state, fps: Math.round((w.frames / seconds) * 10) / 10,
           inferenceMs: w.inferences ? Math.round((w.inferMs / w.inferences) * 10) / 10 : 0,

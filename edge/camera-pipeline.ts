@@ -5,7 +5,7 @@
 import { ulid } from 'ulid';
 import { toIso } from '../contract/index.js';
 import { iou } from '../detector/nms.js';
-import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
+import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './detection-message.js';
 import { renderEvidence, sha256Hex } from './evidence.js';
@@ -21,6 +21,8 @@ export interface CameraPipelineOptions {
   camera: CameraConfig;
   detector: Detector;
   publisher: EdgePublisher;
+  /** Frames in flight at once; match the detector's parallelism (workers). Default 1. */
+  pipelineDepth?: number;
   /** Live state of the box's street sensors; empty in replays. */
   sensorState?: SensorReadings;
 }
@@ -44,6 +46,10 @@ export class CameraPipeline {
   private readonly gate: MotionGate;
   private readonly open = new Map<string, OpenViolation>();
   private generation = 0;
+  /** Frames whose inference may run at once: one per detector worker. */
+  private readonly depth: number;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly inflight: Promise<void>[] = [];
   private frameSize: { width: number; height: number } | null = null;
   /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
   private people: PixelBox[] = [];
@@ -52,6 +58,7 @@ export class CameraPipeline {
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
     this.config = opts.config;
+    this.depth = Math.max(1, opts.pipelineDepth ?? 1);
     this.zones = opts.camera.zones;
     this.indexZones();
     this.tracker = this.newTracker();
@@ -75,15 +82,36 @@ export class CameraPipeline {
     return this.open.size;
   }
 
-  async processFrame(frame: RgbFrame, tsMs: number): Promise<void> {
+  /**
+   * Takes the next frame. Its inference starts at once (in parallel with earlier frames' when the
+   * detector has several workers); tracking, rules and messages run strictly in frame order.
+   * Resolves when the pipeline has room for another frame; a failure of an earlier frame rejects here.
+   */
+  async push(frame: RgbFrame, tsMs: number): Promise<void> {
+    const infer = this.gate.shouldInfer(frame, tsMs);
+    const t0 = performance.now();
+    const detection = infer ? this.opts.detector.detect(frame).then((objects) => ({ objects, ms: performance.now() - t0 })) : null;
+    detection?.catch(() => undefined); // surfaced through `step` below
+    const step = this.tail.then(() => this.applyFrame(frame, tsMs, detection));
+    this.tail = step.catch(() => undefined);
+    this.inflight.push(step);
+    if (this.inflight.length >= this.depth) await this.inflight.shift();
+  }
+
+  /** Waits until every pushed frame has been processed. */
+  async flush(): Promise<void> {
+    const steps = this.inflight.splice(0);
+    await Promise.all(steps);
+  }
+
+  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; ms: number }> | null): Promise<void> {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };
     let tracks: Track[];
-    if (this.gate.shouldInfer(frame, tsMs)) {
-      const t0 = performance.now();
-      const objects = await this.opts.detector.detect(frame);
-      this.stats.inferenceMsTotal += performance.now() - t0;
+    if (detection) {
+      const { objects, ms } = await detection;
+      this.stats.inferenceMsTotal += ms;
       this.stats.inferences++;
       this.people = objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
       tracks = this.tracker.update(tsMs, objects, frame);
@@ -105,6 +133,7 @@ export class CameraPipeline {
 
   /** The scene is no longer seen: every open violation ends, and tracking starts afresh. */
   async end(tsMs: number, reason: Exclude<EndReason, 'left'>): Promise<void> {
+    await this.flush().catch(() => undefined); // frames already pushed belong before the end
     for (const ev of this.lifecycle.endAll(tsMs, reason)) await this.emit(ev, tsMs, null, []);
     this.tracker = this.newTracker();
     this.gate.reset();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadEdgeConfig } from './config.js';
+import { ConfigError, loadEdgeConfig } from './config.js';
 import { loadDetector } from './load-detector.js';
 import { replay } from './replay.js';
 import { runAgent } from './agent.js';
@@ -35,12 +35,14 @@ export function registerEdgeCommands(program: Command): void {
     .option('--evidence-dir <dir>', 'write the evidence photos (JPEG) here')
     .option('--start <iso>', 'wall time of the first frame (default: now)')
     .action(async (o: { video: string; config: string; camera?: string; events?: string; evidenceDir?: string; start?: string }) => {
+      const startMs = o.start === undefined ? undefined : Date.parse(o.start);
+      if (startMs !== undefined && Number.isNaN(startMs)) throw new ConfigError(`--start: "${o.start}" is not an ISO 8601 time (e.g. 2026-11-26T08:00:00Z)`);
       const config = loadEdgeConfig(resolve(o.config));
       const detector = await loadDetector(config);
       try {
         const s = await replay({
           config, detector, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
-          startMs: o.start ? Date.parse(o.start) : undefined, progress: process.stderr.isTTY,
+          startMs, progress: process.stderr.isTTY,
         });
         const lines = [
           `camera ${s.cameraId}: ${s.frames} frames (${s.videoSeconds.toFixed(1)} s of video) in ${s.wallSeconds.toFixed(1)} s — ${s.fps.toFixed(1)} frames/s, ${s.inferences} inferences`,

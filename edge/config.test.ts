@@ -64,7 +64,7 @@ describe('loadEdgeConfig: the example', () => {
     });
     expect(cfg.model).toEqual({ name: 'yolox_nano' });
     expect(cfg.detector).toEqual({
-      threads: 2, scoreThreshold: 0.3, classThresholds: {}, nmsIou: 0.45, mergeClasses: [['car', 'truck', 'bus']],
+      workers: 2, threads: 1, scoreThreshold: 0.3, classThresholds: {}, nmsIou: 0.45, mergeClasses: [['car', 'truck', 'bus']],
     });
     expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 });
     expect(cfg.motion).toEqual({ enabled: true, recheckSeconds: 1, threshold: 0.002 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimeZone } from './zones.js';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
 import { ID_PATTERN } from '../contract/topics.js';
 
@@ -132,11 +133,11 @@ export const edgeConfigSchema = z
     device: z
       .object({
         id: idOf('device'),
-        timezone: z.string().default('UTC'),
+        timezone: z.string().refine(isValidTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)').default('UTC'),
       }),
     mqtt: z
       .object({
-        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, tcp://, ws:// or wss:// URL'),
         username: z.string().optional(),
         password: z.string().optional(),
         rootTopic: z.string().default('streetwatch/v1'),
@@ -151,7 +152,13 @@ export const edgeConfigSchema = z
       .default({ name: 'yolox_nano' }),
     detector: z
       .object({
-        threads: z.number().int().min(1).max(16).default(2),
+        /**
+         * Inference worker threads, each with its own model session; frames of a camera are inferred
+         * in parallel and applied in order. 0 runs the model on the main thread.
+         */
+        workers: z.number().int().min(0).max(8).default(2),
+        /** onnxruntime intra-op threads per session. */
+        threads: z.number().int().min(1).max(16).default(1),
         scoreThreshold: z.number().min(0).max(1).default(0.3),
         classThresholds: z.record(className, z.number().min(0).max(1)).default({}),
         nmsIou: z.number().min(0).max(1).default(0.45),

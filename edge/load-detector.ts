@@ -1,12 +1,16 @@
-import { createOnnxDetector, type OnnxDetector } from '../detector/onnx-detector.js';
+import { createOnnxDetector, type DetectTimings, type OnnxDetectorOptions } from '../detector/onnx-detector.js';
+import type { Detector, ObjectBox, RgbFrame } from '../detector/types.js';
+import { createWorkerDetector } from '../detector/worker-detector.js';
 import { resolveModel } from '../models/resolve.js';
 import { checkClassNames, type EdgeConfig } from './config.js';
 
 /** Finds the configured model (path, cache or ../shared), loads it and checks the config's classes against it. */
-export async function loadDetector(cfg: EdgeConfig): Promise<OnnxDetector> {
+export type TimedDetector = Detector & { detectTimed(frame: RgbFrame): Promise<{ objects: ObjectBox[]; timings: DetectTimings }> };
+
+export async function loadDetector(cfg: EdgeConfig): Promise<TimedDetector> {
   const model = await resolveModel(cfg.model);
   checkClassNames(cfg, model.manifest.classNames);
-  return createOnnxDetector({
+  const options: OnnxDetectorOptions = {
     modelPath: model.path,
     manifest: model.manifest,
     threads: cfg.detector.threads,
@@ -14,5 +18,6 @@ export async function loadDetector(cfg: EdgeConfig): Promise<OnnxDetector> {
     classThresholds: cfg.detector.classThresholds,
     nmsIou: cfg.detector.nmsIou,
     nmsMergeClasses: cfg.detector.mergeClasses,
-  });
+  };
+  return cfg.detector.workers > 0 ? createWorkerDetector({ ...options, workers: cfg.detector.workers }) : createOnnxDetector(options);
 }

@@ -2,7 +2,9 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configReportedMessage, type ConfigReportedMessage } from '../contract/index.js';
-import { edgeConfigSchema, resolveEdgePaths, type EdgeConfig } from './config.js';
+import { join } from 'node:path';
+import { projectRoot } from '../common/paths.js';
+import { edgeConfigSchema, loadEdgeConfig, resolveEdgePaths, type EdgeConfig } from './config.js';
 import { mergeDesired, RemoteConfig, RemoteConfigError } from './remote-config.js';
 
 const CONFIG_FILE = '/etc/streetwatch/edge.yaml';
@@ -235,5 +237,14 @@ describe('RemoteConfig.handle', () => {
     expect(reports.map((r) => `${r.status}:${r.version}`)).toEqual(['applied:5', 'applied:5', 'applied:5', 'applied:5']);
     for (const r of reports) expect(r).not.toHaveProperty('error');
     expect(remote.appliedVersion).toBe(5);
+  });
+});
+
+describe('mergeDesired and the model classes', () => {
+  it('refuses a zone naming a class the model does not know', () => {
+    const cfg = loadEdgeConfig(join(projectRoot, 'examples', 'edge-vtest.yaml'));
+    const zones = [{ id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1, 0.04], [1, 0.22]], vehicleClasses: ['tank'] }];
+    expect(() => mergeDesired(cfg, { cameras: [{ id: 'cam-1', zones }] }, ['person', 'car'])).toThrow(/cameras\[0\]\.zones\[0\]\.vehicleClasses\[0\]: unknown class "tank"/);
+    expect(mergeDesired(cfg, { cameras: [{ id: 'cam-1', zones }] }).cameras[0].zones[0].id).toBe('kerb');
   });
 });

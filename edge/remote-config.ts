@@ -7,7 +7,7 @@ import { configDesiredMessage, toIso, type ConfigReportedMessage } from '../cont
 import { formatZodIssues } from '../common/config-file.js';
 import { StreetWatchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { edgeConfigSchema, type EdgeConfig } from './config.js';
+import { checkClassNames, edgeConfigSchema, type EdgeConfig } from './config.js';
 
 /** Parts of the config that apply on the fly; anything else needs a restart and is refused. */
 const LIVE_KEYS = new Set(['cameras', 'privacy', 'telemetry']);
@@ -20,7 +20,7 @@ export class RemoteConfigError extends StreetWatchError {
 }
 
 /** Pure: the current config with the desired parts laid over it, validated; throws naming the field. */
-export function mergeDesired(current: EdgeConfig, desired: Record<string, unknown>): EdgeConfig {
+export function mergeDesired(current: EdgeConfig, desired: Record<string, unknown>, modelClasses?: readonly string[]): EdgeConfig {
   for (const key of Object.keys(desired)) {
     if (!LIVE_KEYS.has(key)) throw new RemoteConfigError(`${key}: cannot be changed remotely (change the box's config file and restart)`);
   }
@@ -40,12 +40,21 @@ export function mergeDesired(current: EdgeConfig, desired: Record<string, unknow
   }
   const parsed = edgeConfigSchema.safeParse(next);
   if (!parsed.success) throw new RemoteConfigError(`invalid config:\n${formatZodIssues(parsed.error.issues)}`);
+  if (modelClasses) {
+    try {
+      checkClassNames(parsed.data, modelClasses);
+    } catch (e) {
+      throw new RemoteConfigError((e as Error).message);
+    }
+  }
   // Paths were resolved at start and the live keys contain none, so the parsed values keep them.
   return parsed.data;
 }
 
 export interface RemoteConfigHooks {
   deviceId: string;
+  /** The loaded model's classes: a zone naming another class could never match. */
+  modelClasses?: readonly string[];
   report(msg: ConfigReportedMessage): void;
   apply(next: EdgeConfig): void;
   logger: Logger;
@@ -85,7 +94,7 @@ export class RemoteConfig {
       return;
     }
     try {
-      const next = mergeDesired(this.current, config);
+      const next = mergeDesired(this.current, config, this.hooks.modelClasses);
       this.hooks.apply(next);
       this.current = next;
       this.version = version;

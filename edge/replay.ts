@@ -47,7 +47,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     opts.config.mqtt.rootTopic,
     opts.config.device.id,
   );
-  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, publisher });
+  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, publisher, pipelineDepth: opts.config.detector.workers });
   const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, reconnect: camera.reconnect });
   const startMs = opts.startMs ?? Date.now();
   const expected = info.durationSeconds ? Math.round(info.durationSeconds * camera.fps) : 0;
@@ -58,10 +58,11 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   try {
     for await (const { frame, ptsMs } of source) {
       lastTs = startMs + ptsMs;
-      await pipeline.processFrame(frame, lastTs);
+      await pipeline.push(frame, lastTs);
       const n = pipeline.stats.frames;
       if (bar && n % 10 === 0) bar.update(Math.min(n, expected), { fps: Math.round(n / ((performance.now() - t0) / 1000)) });
     }
+    await pipeline.flush();
     // Open violations close when the recording does, one frame interval after the last frame.
     await pipeline.end(lastTs + 1000 / camera.fps, 'source_ended');
   } finally {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../common/paths.js';
-import type { OnnxDetector } from '../detector/onnx-detector.js';
+import type { TimedDetector } from '../edge/load-detector.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { loadDetector } from '../edge/load-detector.js';
 import { replay } from '../edge/replay.js';
@@ -71,7 +71,7 @@ describe('edge replay on vtest.avi', () => {
   }, 180_000);
 
   describe('degraded copies', () => {
-    let detector: OnnxDetector;
+    let detector: TimedDetector;
     const config = loadEdgeConfig(EXAMPLE);
     const dir = tempDir();
     beforeAll(async () => {

@@ -1,0 +1,103 @@
+/**
+ * A Detector backed by N worker threads, each with its own onnxruntime session. Calls run in
+ * parallel (one per worker) and may finish out of order; callers that need order keep it
+ * themselves (the camera pipeline applies results in frame order).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { StreetWatchError } from '../common/errors.js';
+import { projectRoot } from '../common/paths.js';
+import type { ModelManifest } from '../models/manifest.js';
+import type { DetectTimings, OnnxDetectorOptions } from './onnx-detector.js';
+import type { Detector, ObjectBox, RgbFrame } from './types.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+export interface WorkerDetector extends Detector {
+  readonly manifest: ModelManifest;
+  readonly workers: number;
+  detectTimed(frame: RgbFrame): Promise<{ objects: ObjectBox[]; timings: DetectTimings }>;
+}
+
+interface Pending {
+  resolve: (r: { objects: ObjectBox[]; timings: DetectTimings }) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+  pending: Map<number, Pending>;
+}
+
+/** The compiled worker script: tests run from TypeScript sources, workers always from dist/. */
+function workerScript(): string {
+  const file = join(projectRoot, 'dist', 'detector', 'detector-worker.js');
+  if (!existsSync(file)) throw new StreetWatchError('DETECTOR_WORKER_MISSING', `${file} is missing: run \`npm run build\` first`);
+  return file;
+}
+
+export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers: number }): Promise<WorkerDetector> {
+  const { workers: count, ...detectorOptions } = opts;
+  const script = workerScript();
+  const slots = await Promise.all(
+    Array.from({ length: count }, () => startWorker(script, detectorOptions)),
+  );
+  let nextId = 0;
+  let closed = false;
+
+  const detectTimed = (frame: RgbFrame) => {
+    if (closed) return Promise.reject(new StreetWatchError('DETECTOR_CLOSED', 'detector is closed'));
+    const slot = slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = nextId++;
+    slot.busy++;
+    return new Promise<{ objects: ObjectBox[]; timings: DetectTimings }>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      // One copy, moved (not cloned) to the worker: the caller keeps its frame for evidence photos.
+      const data = new Uint8Array(frame.data);
+      slot.worker.postMessage({ type: 'detect', id, width: frame.width, height: frame.height, data } satisfies WorkerRequest, [data.buffer]);
+    }).finally(() => slot.busy--);
+  };
+
+  return {
+    manifest: opts.manifest,
+    classNames: opts.manifest.classNames,
+    workers: count,
+    detectTimed,
+    detect: async (frame) => (await detectTimed(frame)).objects,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.all(slots.map(async (s) => {
+        s.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+        await new Promise((res) => s.worker.once('exit', res));
+      }));
+    },
+  };
+}
+
+function startWorker(script: string, options: OnnxDetectorOptions): Promise<Slot> {
+  const worker = new Worker(script, { workerData: options });
+  const slot: Slot = { worker, busy: 0, pending: new Map() };
+  return new Promise((resolve, reject) => {
+    const failAll = (err: Error) => {
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+    };
+    worker.on('message', (msg: WorkerReply) => {
+      if ('ready' in msg) return resolve(slot);
+      const p = slot.pending.get(msg.id);
+      if (!p) return;
+      slot.pending.delete(msg.id);
+      if ('error' in msg) p.reject(new StreetWatchError('DETECTOR_FAILED', msg.error));
+      else p.resolve(msg);
+    });
+    worker.once('error', (err) => {
+      failAll(err);
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (code !== 0) failAll(new StreetWatchError('DETECTOR_FAILED', `detector worker exited with code ${code}`));
+    });
+  });
+}
