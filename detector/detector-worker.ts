@@ -15,9 +15,11 @@ port.on('message', (req: WorkerRequest) => {
     return;
   }
   const frame = { width: req.width, height: req.height, data: Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength) };
+  const back = req.returnData ? { data: req.data } : {};
+  const transfer = req.returnData ? [req.data.buffer as ArrayBuffer] : [];
   detector.detectTimed(frame).then(
-    ({ objects, timings }) => port.postMessage({ id: req.id, objects, timings } satisfies WorkerReply),
-    (err: Error) => port.postMessage({ id: req.id, error: err.message } satisfies WorkerReply),
+    ({ objects, timings }) => port.postMessage({ id: req.id, objects, timings, ...back } satisfies WorkerReply, transfer),
+    (err: Error) => port.postMessage({ id: req.id, error: err.message, ...back } satisfies WorkerReply, transfer),
   );
 });
 port.postMessage({ id: -1, ready: true } satisfies WorkerReply);

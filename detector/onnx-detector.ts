@@ -65,6 +65,7 @@ export async function createOnnxDetector(opts: OnnxDetectorOptions): Promise<Onn
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
     logSeverityLevel: 3, // initializer-as-input warnings from some exports are noise
   });
   try {

@@ -24,6 +24,10 @@ export interface RgbFrame {
 export interface Detector {
   /** Class names of the model, index = class id. */
   readonly classNames: readonly string[];
+  /**
+   * Finds objects in the frame. A detector may move `frame.data` to another thread while it runs
+   * and put it back before resolving: read the frame's pixels only after this resolves.
+   */
   detect(frame: RgbFrame): Promise<ObjectBox[]>;
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ export interface WorkerDetector extends Detector {
 }
 
 interface Pending {
+  frame: RgbFrame;
   resolve: (r: { objects: ObjectBox[]; timings: DetectTimings }) => void;
   reject: (e: Error) => void;
 }
@@ -52,10 +53,8 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
     const id = nextId++;
     slot.busy++;
     return new Promise<{ objects: ObjectBox[]; timings: DetectTimings }>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      // One copy, moved (not cloned) to the worker: the caller keeps its frame for evidence photos.
-      const data = new Uint8Array(frame.data);
-      slot.worker.postMessage({ type: 'detect', id, width: frame.width, height: frame.height, data } satisfies WorkerRequest, [data.buffer]);
+      slot.pending.set(id, { frame, resolve, reject });
+      slot.worker.postMessage(...detectRequest(id, frame));
     }).finally(() => slot.busy--);
   };
 
@@ -76,6 +75,18 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
   };
 }
 
+/**
+ * A frame that owns its whole ArrayBuffer (as ffmpeg frames do) is moved to the worker and back
+ * with the reply, so no copy is made: `frame.data` is swapped for the returned buffer before
+ * detect() resolves. Any other frame is copied.
+ */
+function detectRequest(id: number, frame: RgbFrame): [WorkerRequest, ArrayBuffer[]] {
+  const d = frame.data;
+  const owned = d.byteOffset === 0 && d.buffer.byteLength === d.length && d.buffer instanceof ArrayBuffer;
+  const data = owned ? new Uint8Array(d.buffer as ArrayBuffer) : new Uint8Array(d);
+  return [{ type: 'detect', id, width: frame.width, height: frame.height, data, returnData: owned }, [data.buffer as ArrayBuffer]];
+}
+
 function startWorker(script: string, options: OnnxDetectorOptions): Promise<Slot> {
   const worker = new Worker(script, { workerData: options });
   const slot: Slot = { worker, busy: 0, pending: new Map() };
@@ -89,6 +100,7 @@ function startWorker(script: string, options: OnnxDetectorOptions): Promise<Slot
       const p = slot.pending.get(msg.id);
       if (!p) return;
       slot.pending.delete(msg.id);
+      if (msg.data) p.frame.data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
       if ('error' in msg) p.reject(new StreetWatchError('DETECTOR_FAILED', msg.error));
       else p.resolve(msg);
     });

@@ -6,6 +6,11 @@ import { createHash } from 'node:crypto';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { PixelBox, RgbFrame } from '../detector/types.js';
 
+// Photos are made a few times per violation, each from a fresh frame: libvips' operation cache
+// would only hold memory on a box with a 300 MB budget, and one thread is plenty.
+sharp.cache(false);
+sharp.concurrency(1);
+
 export interface EvidenceInput {
   /** Full-resolution frame; not modified. */
   frame: RgbFrame;
