@@ -26,7 +26,12 @@ export const topics = {
   sensor: (root: string, device: string, sensorId: string) => `${root}/${device}/sensors/${sensorId}`,
   configDesired: (root: string, device: string) => `${root}/${device}/config/desired`,
   configReported: (root: string, device: string) => `${root}/${device}/config/reported`,
+  /** Centre → officers' apps: work orders of a team. `teams` is therefore no device id. */
+  teamOrders: (root: string, team: string) => `${root}/teams/${team}/orders`,
 };
+
+/** Ids that would make a device's topics collide with the centre's own. */
+export const RESERVED_DEVICE_IDS = ['teams'];
 
 /** Wildcard subscriptions for the centre: everything every device publishes. */
 export const centreSubscriptions = (root: string) => [

@@ -1,0 +1,52 @@
+/**
+ * BullMQ queues of the centre and the data their jobs carry. Every queue shares the Redis key
+ * prefix (a hash tag such as `{sw}`) so all keys land in one Redis Cluster slot.
+ */
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DetectionMessage } from '../contract/index.js';
+import type { SlaLevel } from './work-order.js';
+
+export const QUEUE_NAMES = { detections: 'detections', dispatch: 'dispatch', sla: 'sla' } as const;
+
+/** A validated detection; job id `<eventId>-<seq>` so a redelivered copy never makes a second job. */
+export type DetectionJob = DetectionMessage;
+
+export type DispatchKind = 'order' | 'update' | 'stand_down' | 'sla_yellow' | 'sla_red';
+/** One outgoing notification about an order; retried with exponential backoff. */
+export interface DispatchJob {
+  orderId: string;
+  kind: DispatchKind;
+  /** Supervisor notifications go to the team's supervisorWebhook. */
+  audience: 'team' | 'supervisor';
+  note?: string;
+}
+
+/** A delayed job that fires when an order's SLA turns yellow or red. */
+export interface SlaJob {
+  orderId: string;
+  level: Exclude<SlaLevel, 'green'>;
+}
+
+export const detectionJobId = (eventId: string, seq: number): string => `${eventId}-${seq}`;
+
+export interface Queues {
+  detections: Queue<DetectionJob>;
+  dispatch: Queue<DispatchJob>;
+  sla: Queue<SlaJob>;
+  close(): Promise<void>;
+}
+
+/** `connection` is a ready ioredis client (BullMQ in ESM gets no ioredis of its own). */
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const opts = { connection: connection as unknown as ConnectionOptions, prefix };
+  const detections = new Queue<DetectionJob>(QUEUE_NAMES.detections, opts);
+  const dispatch = new Queue<DispatchJob>(QUEUE_NAMES.dispatch, opts);
+  const sla = new Queue<SlaJob>(QUEUE_NAMES.sla, opts);
+  return {
+    detections, dispatch, sla,
+    close: async () => {
+      await Promise.all([detections.close(), dispatch.close(), sla.close()]);
+    },
+  };
+}

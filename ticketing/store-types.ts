@@ -1,0 +1,54 @@
+/** What the rest of the centre needs from work-order storage (implemented on Redis). */
+import type { DetectionMessage, EvidenceRef } from '../contract/index.js';
+import type { OrderState, SlaLevel, WorkOrder } from './work-order.js';
+
+export interface OpenOrderInput {
+  detection: DetectionMessage;
+  team: string;
+  assignee: string | null;
+  location: WorkOrder['location'];
+  /** Confirmed (auto or by an operator) → `dispatched`; else `pending_review`. */
+  confirmed: boolean;
+  deadlineAt: string;
+  /** IoU at or above which a detection at the same camera/zone/type merges into an open order. */
+  dedupeIou: number;
+  /** Same plate at the same camera within this many ms merges too (issue 4). */
+  plateWindowMs: number;
+  nowIso: string;
+}
+
+export interface OrderFilter {
+  state?: OrderState[];
+  team?: string;
+  type?: WorkOrder['type'];
+  deviceId?: string;
+  cameraId?: string;
+  assignee?: string;
+  plate?: string;
+  /** discoveredAt range, ISO. */
+  from?: string;
+  to?: string;
+}
+
+export interface WorkOrderStore {
+  /**
+   * Atomically: if an open order at the same device/camera/zone/type overlaps the detection's box
+   * (IoU ≥ dedupeIou) or already holds its eventId, merge into it (eventId, evidence, confidence,
+   * bbox); otherwise create one. Never two orders for one problem, however many copies race.
+   */
+  openOrMerge(input: OpenOrderInput): Promise<{ order: WorkOrder; created: boolean }>;
+  get(id: string): Promise<WorkOrder | null>;
+  /** The open order holding this edge eventId, if any. */
+  findByEvent(eventId: string): Promise<WorkOrder | null>;
+  /** Newest discovery first; `total` counts all matches. */
+  list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
+  /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
+  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] }): Promise<WorkOrder>;
+  attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
+  setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
+  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder>;
+  /** Open orders per officer, for assignment (fewest first). */
+  openCountByAssignee(team: string): Promise<Map<string, number>>;
+  /** Earlier orders with this plate (repeat offenders). */
+  countByPlate(plate: string): Promise<number>;
+}
