@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { StreetWatchError } from '../common/errors.js';
+import { registerDeviceCommands } from '../broker/cli.js';
 import { registerEdgeCommands } from '../edge/cli.js';
 import { registerModelsCommands } from '../models/cli.js';
+import { registerCenterCommands } from '../ticketing/cli.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/paths.js';
@@ -17,6 +19,8 @@ const program = new Command()
 
 registerEdgeCommands(program);
 registerModelsCommands(program);
+registerDeviceCommands(program);
+registerCenterCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Expected failures print their message only; anything else is a bug and keeps its stack.

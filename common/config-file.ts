@@ -10,7 +10,8 @@ export class ConfigError extends StreetWatchError {
   }
 }
 
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+// A default may hold one level of braces, e.g. `${STREETWATCH_REDIS_PREFIX:-{sw}}`.
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-((?:[^{}]|\{[^{}]*\})*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed document. */
 export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {

@@ -5,7 +5,8 @@
 export const DEFAULT_ROOT = 'streetwatch/v1';
 
 /** Ids that appear as topic levels: no `/`, `+`, `#` or spaces. */
-export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Not `.` or `..`: ids also name files and must not climb out of a folder. */
+export const ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
 
 export type TopicKind = 'status' | 'telemetry' | 'detections' | 'evidence' | 'sensors' | 'config_desired' | 'config_reported';
 

@@ -35,6 +35,9 @@ export interface WorkOrderStore {
    * Atomically: if an open order at the same device/camera/zone/type overlaps the detection's box
    * (IoU ≥ dedupeIou) or already holds its eventId, merge into it (eventId, evidence, confidence,
    * bbox); otherwise create one. Never two orders for one problem, however many copies race.
+   * A message of an event whose order is already closed returns that order unchanged
+   * (`created: false`, closed state) instead of opening a new one: a rejected or resolved
+   * problem is not reopened by the same event's late updates.
    */
   openOrMerge(input: OpenOrderInput): Promise<{ order: WorkOrder; created: boolean }>;
   get(id: string): Promise<WorkOrder | null>;

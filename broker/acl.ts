@@ -1,0 +1,93 @@
+/**
+ * Who may publish and subscribe where: pure functions over topic strings, no broker in sight.
+ *
+ * A device owns the levels under `<root>/<deviceId>/` except its `config/desired`, which the centre
+ * writes; it may read only its own config topics. The centre may use anything under the root,
+ * including MQTT 5 shared subscriptions (`$share/<group>/<root>/...`). Everything else, `$SYS`
+ * included, is refused. Topics are compared level by level, never by string prefix, so `pole-1`
+ * does not own `pole-10`.
+ */
+import { ID_PATTERN } from '../contract/index.js';
+
+export type Identity = { kind: 'device'; deviceId: string } | { kind: 'centre' };
+
+const SHARE_PREFIX = '$share/';
+
+/** MQTT forbids U+0000 in topic names and filters. */
+const wellFormed = (topic: string): boolean => topic.length > 0 && !topic.includes('\u0000');
+
+/**
+ * A level a device may write under its prefix: what the contract allows for ids, minus `.` and
+ * `..`, which ID_PATTERN accepts but which become path traversal wherever a level names a file
+ * (evidence ids, camera ids).
+ */
+const deviceLevel = (level: string): boolean => ID_PATTERN.test(level) && level !== '.' && level !== '..';
+
+/** Levels after `<root>/`, or null when the topic is not under the root (level-wise). */
+function underRoot(topic: string, root: string): string[] | null {
+  if (!topic.startsWith(`${root}/`)) return null;
+  return topic.slice(root.length + 1).split('/');
+}
+
+/** A syntactically valid MQTT topic filter: `+` and `#` only as whole levels, `#` only last. */
+function validFilter(levels: readonly string[]): boolean {
+  return levels.every((level, i) => {
+    if (level.includes('#')) return level === '#' && i === levels.length - 1;
+    if (level.includes('+')) return level === '+';
+    return true;
+  });
+}
+
+const ownConfigFilters = (root: string, deviceId: string): string[] => [
+  `${root}/${deviceId}/config/desired`,
+  `${root}/${deviceId}/config/+`,
+  `${root}/${deviceId}/config/#`,
+];
+
+export function canPublish(identity: Identity, topic: string, root: string): boolean {
+  if (!wellFormed(topic) || topic.includes('+') || topic.includes('#')) return false;
+  const levels = underRoot(topic, root);
+  if (!levels || levels.some((l) => l === '')) return false;
+  if (identity.kind === 'centre') return true;
+  const [owner, ...rest] = levels;
+  if (owner !== identity.deviceId || !deviceLevel(owner) || rest.length === 0) return false;
+  if (!rest.every(deviceLevel)) return false;
+  // The desired config is the centre's word to the device; a device writing it could spoof it.
+  return !(rest.length === 2 && rest[0] === 'config' && rest[1] === 'desired');
+}
+
+export function canSubscribe(identity: Identity, topicFilter: string, root: string): boolean {
+  if (!wellFormed(topicFilter)) return false;
+  if (identity.kind === 'device') {
+    return deviceLevel(identity.deviceId) && ownConfigFilters(root, identity.deviceId).includes(topicFilter);
+  }
+  let filter = topicFilter;
+  if (filter.startsWith(SHARE_PREFIX)) {
+    const rest = filter.slice(SHARE_PREFIX.length);
+    const slash = rest.indexOf('/');
+    const group = slash > 0 ? rest.slice(0, slash) : '';
+    if (!group || /[+#]/.test(group)) return false;
+    filter = rest.slice(slash + 1);
+  }
+  const levels = underRoot(filter, root);
+  return levels !== null && validFilter(levels);
+}
+
+/**
+ * Whether a message on `topic` may be delivered to this identity: the last line of defence for
+ * messages that reach a client without a fresh subscribe check (queued messages of a persistent
+ * session, retained messages).
+ */
+export function canReceive(identity: Identity, topic: string, root: string): boolean {
+  if (identity.kind === 'centre') return underRoot(topic, root) !== null;
+  const levels = underRoot(topic, root);
+  return levels !== null && levels.length >= 3 && levels[0] === identity.deviceId && levels[1] === 'config';
+}
+
+/** `$share/<group>/<filter>` → `<filter>`; any other filter unchanged. */
+export function unshare(topicFilter: string): string {
+  if (!topicFilter.startsWith(SHARE_PREFIX)) return topicFilter;
+  const rest = topicFilter.slice(SHARE_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return slash > 0 ? rest.slice(slash + 1) : topicFilter;
+}

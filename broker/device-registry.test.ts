@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceRegistry, DeviceRegistryError } from './device-registry.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './test-support.js';
+
+const prefix = testPrefix();
+let redis: Redis;
+let registry: DeviceRegistry;
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL);
+  registry = new DeviceRegistry(redis, prefix);
+});
+
+afterAll(async () => {
+  await dropPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(DeviceRegistryError);
+    return (e as DeviceRegistryError).code;
+  }
+  throw new Error('expected a rejection');
+};
+
+describe('DeviceRegistry', () => {
+  it('adds a device and returns its credentials once; only a salted scrypt hash is stored', async () => {
+    const creds = await registry.add('pole-1');
+    expect(creds.deviceId).toBe('pole-1');
+    expect(creds.username).toBe('pole-1');
+    expect(Buffer.from(creds.password, 'base64url')).toHaveLength(32);
+    const stored = await redis.hgetall(`${prefix}:device:pole-1`);
+    expect(JSON.stringify(stored)).not.toContain(creds.password);
+    expect(stored.secretHash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
+    expect(await redis.sismember(`${prefix}:devices`, 'pole-1')).toBe(1);
+    // same password, different salt, different hash
+    await registry.add('pole-1b');
+    expect((await redis.hget(`${prefix}:device:pole-1b`, 'secretHash'))?.split('$')[4]).not.toBe(stored.secretHash.split('$')[4]);
+  });
+
+  it('verifies the right password and refuses a wrong one or an unknown user', async () => {
+    const creds = await registry.add('pole-2');
+    expect((await registry.verify('pole-2', creds.password))?.deviceId).toBe('pole-2');
+    expect(await registry.verify('pole-2', Buffer.from(creds.password))).not.toBeNull();
+    expect(await registry.verify('pole-2', `${creds.password}x`)).toBeNull();
+    expect(await registry.verify('pole-2', '')).toBeNull();
+    expect(await registry.verify('pole-2', undefined)).toBeNull();
+    expect(await registry.verify('nobody', creds.password)).toBeNull();
+    expect(await registry.verify('pole/2', creds.password)).toBeNull();
+    // the cached proof does not let a wrong password through
+    expect(await registry.verify('pole-2', 'wrong')).toBeNull();
+  });
+
+  it('refuses an existing device, invalid ids and reserved ids with stable codes', async () => {
+    await registry.add('pole-3');
+    expect(await codeOf(registry.add('pole-3'))).toBe('DEVICE_EXISTS');
+    for (const bad of ['', 'a/b', 'a+b', 'a#', 'with space', 'x'.repeat(65), '.', '..']) {
+      expect(await codeOf(registry.add(bad)), bad).toBe('DEVICE_INVALID_ID');
+    }
+    expect(await codeOf(registry.add('teams'))).toBe('DEVICE_RESERVED_ID');
+  });
+
+  it('revoke takes effect at once, even with the password cached', async () => {
+    const creds = await registry.add('pole-4');
+    expect(await registry.verify('pole-4', creds.password)).not.toBeNull(); // now cached
+    const info = await registry.revoke('pole-4');
+    expect(info.revokedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(await registry.verify('pole-4', creds.password)).toBeNull();
+    // revoking again keeps the first time; a revoked device cannot be re-added
+    expect((await registry.revoke('pole-4')).revokedAt).toBe(info.revokedAt);
+    expect(await codeOf(registry.add('pole-4'))).toBe('DEVICE_EXISTS');
+    expect(await codeOf(registry.revoke('nobody'))).toBe('DEVICE_NOT_FOUND');
+    expect(await registry.revokedAmong(['pole-4', 'pole-3', 'nobody'])).toEqual(new Set(['pole-4', 'nobody']));
+  });
+
+  it('rotate replaces the password (the old one stops at once) and reinstates a revoked device', async () => {
+    const old = await registry.add('pole-5');
+    expect(await registry.verify('pole-5', old.password)).not.toBeNull(); // cached
+    await registry.revoke('pole-5');
+    const fresh = await registry.rotate('pole-5');
+    expect(fresh.password).not.toBe(old.password);
+    expect(await registry.verify('pole-5', old.password)).toBeNull();
+    const info = await registry.verify('pole-5', fresh.password);
+    expect(info?.revokedAt).toBeNull();
+    expect(info?.rotatedAt).toBeDefined();
+    expect(await codeOf(registry.rotate('nobody'))).toBe('DEVICE_NOT_FOUND');
+  });
+
+  it('a second registry instance (another process) sees a rotate made by the first', async () => {
+    const creds = await registry.add('pole-6');
+    const other = new DeviceRegistry(redis, prefix);
+    expect(await other.verify('pole-6', creds.password)).not.toBeNull();
+    await registry.rotate('pole-6');
+    expect(await other.verify('pole-6', creds.password)).toBeNull();
+  });
+
+  it('touch records last seen, but never creates a device', async () => {
+    await registry.add('pole-7');
+    expect((await registry.get('pole-7'))?.lastSeenAt).toBeUndefined();
+    await registry.touch('pole-7');
+    expect((await registry.get('pole-7'))?.lastSeenAt).toMatch(/Z$/);
+    await registry.touch('ghost');
+    expect(await redis.exists(`${prefix}:device:ghost`)).toBe(0);
+    expect(await registry.get('ghost')).toBeNull();
+  });
+
+  it('lists every device sorted, with state', async () => {
+    const list = await registry.list();
+    expect(list.map((d) => d.deviceId)).toEqual(['pole-1', 'pole-1b', 'pole-2', 'pole-3', 'pole-4', 'pole-5', 'pole-6', 'pole-7']);
+    expect(list.find((d) => d.deviceId === 'pole-4')?.revokedAt).not.toBeNull();
+    expect(list.find((d) => d.deviceId === 'pole-1')).toEqual({ deviceId: 'pole-1', createdAt: expect.stringMatching(/Z$/), revokedAt: null });
+  });
+
+  it('skips scrypt on a cached reconnect', async () => {
+    const creds = await registry.add('pole-8');
+    let t = performance.now();
+    await registry.verify('pole-8', creds.password);
+    const cold = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < 5; i++) await registry.verify('pole-8', creds.password);
+    const warm = (performance.now() - t) / 5;
+    expect(warm).toBeLessThan(cold);
+    await registry.revoke('pole-8');
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The centre's HTTP API: builds (does not start) a Fastify instance from injected dependencies.
+ * The caller owns listen/close.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { CenterConfig } from '../config.js';
+import { installAuth } from './auth.js';
+import type { ApiContext } from './context.js';
+import { deadLetterRoutes } from './dead-letters.js';
+import type { ApiDeps } from './deps.js';
+import { deviceRoutes } from './devices.js';
+import { installErrorHandling } from './errors.js';
+import { evidenceRoutes } from './evidence.js';
+import { HttpMetrics } from './http-metrics.js';
+import { kpiRoutes } from './kpis.js';
+import { createMediaSigner } from './media-links.js';
+import { open311Routes } from './open311.js';
+import { opsRoutes } from './ops.js';
+import { ordersRoutes } from './orders.js';
+import { reviewRoutes } from './review.js';
+
+export type ApiConfig = Pick<CenterConfig, 'http' | 'users' | 'teams'>;
+
+export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Fastify's request lines carry the raw URL (plates in /by-plate, link signatures); ours below do not.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+  });
+  const ctx: ApiContext = { deps, config, signer: createMediaSigner(config.http), now: deps.now ?? Date.now };
+  const httpMetrics = new HttpMetrics();
+
+  installErrorHandling(app);
+  // Clients often send Content-Type: application/json on body-less POSTs (confirm): treat as no body.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+  installAuth(app, config);
+  httpMetrics.install(app);
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
+  });
+
+  ordersRoutes(app, ctx);
+  reviewRoutes(app, ctx);
+  deadLetterRoutes(app, ctx);
+  deviceRoutes(app, ctx);
+  kpiRoutes(app, ctx);
+  evidenceRoutes(app, ctx);
+  open311Routes(app, ctx);
+  opsRoutes(app, ctx, httpMetrics);
+  return app;
+}
+
+export { createMediaSigner, type MediaSigner } from './media-links.js';
+export type * from './deps.js';

@@ -1,0 +1,198 @@
+/**
+ * `streetwatch center`: the command centre in one process, or one role of it. Roles share state
+ * only through Redis and the broker, so several processes (`--role ingest,worker` on one box,
+ * `--role api` on another) can serve one city.
+ */
+import { Worker, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { hostname } from 'node:os';
+import { DeviceRegistry } from '../broker/device-registry.js';
+import { connectRedis } from '../broker/cli.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { buildApi } from './api/server.js';
+import type { CenterConfig } from './config.js';
+import { startDispatcher, type Dispatcher } from './dispatcher.js';
+import { EvidenceStore } from './evidence-store.js';
+import { DeadLetterStore } from './ingest/dead-letters.js';
+import { DeviceStateStore } from './ingest/device-state.js';
+import { Ingest } from './ingest/ingest.js';
+import { computeKpis } from './kpi.js';
+import { createMetricsWriter } from './metrics-writer.js';
+import { maskPlate } from './plate-mask.js';
+import { createQueues, QUEUE_NAMES, type DetectionJob } from './queues.js';
+import { startSlaWorker } from './sla-timers.js';
+import { RedisWorkOrderStore } from './work-order-store.js';
+import { Workflow } from './workflow.js';
+
+export const ROLES = ['ingest', 'worker', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface CenterOptions {
+  config: CenterConfig;
+  roles?: readonly Role[];
+  logger?: Logger;
+}
+
+export interface RunningCenter {
+  /** mqtt:// URL devices connect to (the embedded broker, or the external one). */
+  mqttUrl: string;
+  /** http://host:port of the API and console, when the api role runs. */
+  httpUrl: string | null;
+  broker: EmbeddedBroker | null;
+  ingest: Ingest | null;
+  close(): Promise<void>;
+}
+
+/** Orders the KPI endpoint looks at; a city's year of orders fits in memory as plain objects. */
+const KPI_ORDER_LIMIT = 100_000;
+
+export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
+  const { config } = opts;
+  const roles = new Set(opts.roles ?? ROLES);
+  const logger = opts.logger ?? createLogger('center', { roles: [...roles] });
+  const prefix = config.redisPrefix;
+
+  // Fail at once, with how to fix it, when Redis is not there.
+  (await connectRedis(config.redisUrl)).disconnect();
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
+  const closers: (() => Promise<unknown>)[] = [async () => redis.quit()];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: Error) => logger.warn({ err: err.message }, 'close failed'));
+  };
+
+  try {
+    const registry = new DeviceRegistry(redis, prefix);
+    const external = config.mqtt.url !== undefined;
+    let broker: EmbeddedBroker | null = null;
+    if (!external) {
+      broker = await startEmbeddedBroker({ config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { url: config.redisUrl, prefix }, logger });
+      closers.push(() => broker!.close());
+    }
+    const mqttUrl = config.mqtt.url ?? broker!.url;
+    const account = broker ? broker.centre : { username: config.mqtt.username, password: config.mqtt.password ?? '' };
+
+    const queues = createQueues(redis, prefix);
+    closers.push(() => queues.close());
+    const store = new RedisWorkOrderStore(redis, prefix);
+    const metrics = createMetricsWriter(config.influx, { logger });
+    closers.push(() => metrics.close());
+    const evidence = new EvidenceStore(config.dataDir);
+    const deadLetters = new DeadLetterStore(redis, prefix);
+    const deviceState = new DeviceStateStore(redis, prefix);
+    const workflow = new Workflow({ config, store, queues, metrics, logger });
+
+    let mqtt: MqttClient | null = null;
+    if (roles.has('ingest') || roles.has('worker')) {
+      // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
+      mqtt = await connectAsync(mqttUrl, {
+        username: account.username,
+        password: account.password,
+        protocolVersion: external ? 5 : 4,
+        clientId: `streetwatch-center-${hostname()}-${process.pid}`,
+        clean: true,
+        reconnectPeriod: 1000,
+      });
+      const client = mqtt;
+      closers.push(() => client.endAsync());
+    }
+
+    let ingest: Ingest | null = null;
+    if (roles.has('ingest')) {
+      ingest = new Ingest({
+        mqtt: mqtt!, redis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
+        knownDevice: async (id) => {
+          const d = await registry.get(id);
+          return !!d && !d.revokedAt;
+        },
+        shared: external, shareGroup: config.mqtt.shareGroup, maxEvidenceBytes: config.mqtt.maxMessageBytes, logger,
+      });
+      await ingest.start();
+      const running = ingest;
+      closers.push(() => running.close());
+    }
+
+    let dispatcher: Dispatcher | null = null;
+    if (roles.has('worker')) {
+      const workerConnection = redis.duplicate();
+      const detections = new Worker<DetectionJob>(QUEUE_NAMES.detections, async (job) => (await workflow.onDetection(job.data))?.id ?? null, {
+        connection: workerConnection as unknown as ConnectionOptions, prefix, concurrency: 8,
+      });
+      detections.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'detection job failed'));
+      closers.push(async () => {
+        await detections.close();
+        workerConnection.disconnect();
+      });
+      dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: mqtt!, logger });
+      closers.push(() => dispatcher!.close());
+      const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
+      closers.push(() => sla.close());
+    }
+
+    let httpUrl: string | null = null;
+    if (roles.has('api')) {
+      const app = buildApi({
+        store,
+        actions: workflow,
+        evidence,
+        deadLetters: { list: async (p) => ({ items: await deadLetters.list(p), total: await deadLetters.count() }), count: () => deadLetters.count() },
+        devices: {
+          list: async () => {
+            const [known, seen] = await Promise.all([registry.list(), deviceState.devicesSeen()]);
+            const lastSeen = new Map(seen.map((s) => [s.deviceId, s.lastSeenAt]));
+            return Promise.all(known.map(async (d) => ({
+              deviceId: d.deviceId,
+              revokedAt: d.revokedAt,
+              lastSeenAt: lastSeen.get(d.deviceId) ?? d.lastSeenAt ?? null,
+              status: (await deviceState.lastStatus(d.deviceId))?.message ?? null,
+              telemetry: (await deviceState.lastTelemetry(d.deviceId))?.message ?? null,
+            })));
+          },
+        },
+        kpis: async () => computeKpis((await store.list({}, { offset: 0, limit: KPI_ORDER_LIMIT })).items),
+        metrics: () => prometheusLines({ broker, ingest, metrics: metrics.stats() }),
+        health: async () => {
+          const checks: Record<string, boolean> = { redis: redis.status === 'ready' };
+          if (mqtt) checks.mqtt = mqtt.connected;
+          return { ok: Object.values(checks).every(Boolean), checks };
+        },
+        maskPlate,
+        logger,
+      }, config);
+      const address = await app.listen({ port: config.http.port, host: config.http.host });
+      closers.push(() => app.close());
+      httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+    }
+
+    logger.info({ mqttUrl, httpUrl, roles: [...roles], external }, 'centre started');
+    return { mqttUrl, httpUrl, broker, ingest, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: Ingest | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']> }): string {
+  const lines: string[] = [];
+  const gauge = (name: string, help: string, value: number, labels = '') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
+  if (s.broker) {
+    const b = s.broker.stats();
+    gauge('streetwatch_broker_clients', 'Connected MQTT clients', b.clients);
+    lines.push('# HELP streetwatch_broker_denied_total Refused CONNECT, PUBLISH and SUBSCRIBE', '# TYPE streetwatch_broker_denied_total counter');
+    for (const [what, n] of Object.entries(b.denied)) lines.push(`streetwatch_broker_denied_total{what="${what}"} ${n}`);
+  }
+  if (s.ingest) {
+    const i = s.ingest.stats();
+    lines.push('# HELP streetwatch_ingest_messages_total Messages by outcome', '# TYPE streetwatch_ingest_messages_total counter');
+    for (const [outcome, n] of Object.entries({ received: i.received, valid: i.valid, ignored: i.ignored, jobs: i.jobs, duplicates: i.duplicates })) {
+      lines.push(`streetwatch_ingest_messages_total{outcome="${outcome}"} ${n}`);
+    }
+    lines.push('# HELP streetwatch_dead_letters_total Dead-lettered messages by reason', '# TYPE streetwatch_dead_letters_total counter');
+    for (const [code, n] of Object.entries(i.deadLettered)) lines.push(`streetwatch_dead_letters_total{code="${code}"} ${n}`);
+  }
+  lines.push('# HELP streetwatch_metrics_points_total InfluxDB points by outcome', '# TYPE streetwatch_metrics_points_total counter');
+  for (const [outcome, n] of Object.entries(s.metrics)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,233 @@
+/**
+ * Dispatch: a BullMQ worker on the `dispatch` queue that tells the order's team (signed webhook +
+ * MQTT team topic) or its supervisor (signed webhook, plate masked) about an order.
+ *
+ * Delivery is at-least-once with a stable Idempotency-Key, so receivers drop repeats. A failing
+ * receiver is retried with capped exponential backoff for at least `dispatch.retryForMinutes`;
+ * after that the job stays in BullMQ's failed set (see `dispatchFailures`) and an error is logged.
+ */
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { MqttClient } from 'mqtt';
+import { ulid } from 'ulid';
+import type { Logger } from '../common/logger.js';
+import { topics } from '../contract/index.js';
+import type { CenterConfig, WebhookConfig } from './config.js';
+import { maskOrderForAudience } from './plate-mask.js';
+import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
+import type { WorkOrderStore } from './store-types.js';
+import { isOpen, type WorkOrder } from './work-order.js';
+import { postWebhook, WebhookError } from './webhook.js';
+
+/** What is stored in the job: the DispatchJob plus the `<n>` of its idempotency key. */
+export type DispatchJobData = DispatchJob & { seq: string };
+
+/** Kinds sent once per order and audience; `update` can happen many times. */
+const ONCE_PER_ORDER: ReadonlySet<DispatchKind> = new Set(['order', 'stand_down', 'sla_yellow', 'sla_red']);
+
+/** Custom backoff type name; the worker's `backoffStrategy` implements it. */
+const BACKOFF_TYPE = 'streetwatch-capped';
+/** Only a safety net: retries end by elapsed time (retryForMinutes), long before this many. */
+const MAX_ATTEMPTS = 1000;
+/** Completed jobs are kept this long so a duplicate enqueue (same jobId) is a no-op, not a resend. */
+const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
+
+/** `<orderId>:<kind>:<n>`; supervisor copies get `:supervisor` so a shared endpoint keeps both. */
+export function idempotencyKey(job: DispatchJobData): string {
+  const base = `${job.orderId}:${job.kind}:${job.seq}`;
+  return job.audience === 'supervisor' ? `${base}:supervisor` : base;
+}
+
+/** BullMQ forbids `:` in custom ids, hence dashes. */
+export const dispatchJobId = (job: DispatchJobData): string => `${job.orderId}-${job.audience}-${job.kind}-${job.seq}`;
+
+/**
+ * Queues one notification. Kinds that happen once per order get `<n>` = 1, so enqueuing the same
+ * notification twice (a retried detection job, two instances) sends it once. For `update`, pass
+ * `seq` (e.g. the order's audit length or the evidence id that prompted it) to get the same
+ * guarantee; without it every call is a new update with a fresh id — never a silently lost one.
+ */
+export async function enqueueDispatch(queues: Queues, job: DispatchJob, opts: { seq?: string | number } = {}): Promise<void> {
+  const seq = opts.seq !== undefined ? String(opts.seq) : ONCE_PER_ORDER.has(job.kind) ? '1' : ulid();
+  const data: DispatchJobData = { ...job, seq };
+  await queues.dispatch.add(job.kind, data, {
+    jobId: dispatchJobId(data),
+    attempts: MAX_ATTEMPTS,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
+    // Failed jobs are the record of undelivered notifications: never removed automatically.
+    removeOnFail: false,
+    stackTraceLimit: 3,
+  });
+}
+
+export interface RetryPolicy {
+  /** First retry delay; doubles each attempt. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Retries stop once this long has passed since the first attempt. */
+  retryForMs: number;
+}
+
+export const DEFAULT_BACKOFF = { baseDelayMs: 2000, maxDelayMs: 5 * 60_000 } as const;
+
+/** Delay before retry `attemptsMade` (1-based), or -1 (BullMQ: give up) once the window is spent. */
+export function retryDelay(policy: RetryPolicy, attemptsMade: number, firstAttemptMs: number, nowMs: number): number {
+  if (nowMs - firstAttemptMs >= policy.retryForMs) return -1;
+  return Math.min(policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxDelayMs);
+}
+
+export interface DispatcherOptions {
+  /** A ready ioredis client with `maxRetriesPerRequest: null`; BullMQ duplicates it for blocking reads. */
+  connection: Redis;
+  prefix: string;
+  store: WorkOrderStore;
+  config: Pick<CenterConfig, 'teams' | 'rootTopic' | 'dispatch'>;
+  /** Connected mqtt.js client used for the teams' order topics. */
+  mqtt: MqttClient;
+  logger: Logger;
+  /** Override the 2 s → 5 min backoff (tests use milliseconds). */
+  backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
+  concurrency?: number;
+}
+
+export interface Dispatcher {
+  readonly worker: Worker<DispatchJobData>;
+  close(): Promise<void>;
+}
+
+/** What goes out, to webhooks and MQTT alike. */
+export interface DispatchMessage {
+  kind: DispatchKind;
+  order: WorkOrder;
+  note?: string;
+}
+
+export function startDispatcher(opts: DispatcherOptions): Dispatcher {
+  const policy: RetryPolicy = {
+    ...DEFAULT_BACKOFF,
+    ...opts.backoff,
+    retryForMs: opts.config.dispatch.retryForMinutes * 60_000,
+  };
+  const log = opts.logger.child({ component: 'dispatcher' });
+
+  const worker = new Worker<DispatchJobData>(QUEUE_NAMES.dispatch, (job) => deliver(job, opts, log), {
+    connection: opts.connection as unknown as ConnectionOptions,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? 4,
+    settings: {
+      backoffStrategy: (attemptsMade, _type, _err, job) => retryDelay(policy, attemptsMade, firstAttempt(job), Date.now()),
+    },
+  });
+
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const ctx = { orderId: job.data.orderId, kind: job.data.kind, audience: job.data.audience, jobId: job.id, attempt: job.attemptsMade, err: err.message };
+    // finishedOn is set only when BullMQ gave up (no retry scheduled).
+    if (job.finishedOn) log.error({ ...ctx, code: 'DISPATCH_GAVE_UP' }, 'dispatch failed for good; the job stays in the failed set');
+    else log.warn({ ...ctx, ...(err instanceof WebhookError ? { status: err.status, looksPermanent: err.looksPermanent } : {}) }, 'dispatch attempt failed; retrying');
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'dispatch worker error'));
+
+  return { worker, close: () => worker.close() };
+}
+
+/** Kept in the job's progress, so it survives retries and worker restarts. */
+interface Progress {
+  /** Epoch ms of the first attempt: the retry window counts from here, not from enqueueing (the centre may have been down). */
+  firstAttemptAt?: number;
+  mqtt?: boolean;
+}
+
+const progressOf = (job: { progress: unknown } | undefined): Progress =>
+  typeof job?.progress === 'object' && job.progress !== null ? (job.progress as Progress) : {};
+
+function firstAttempt(job: { progress: unknown; timestamp: number } | undefined): number {
+  return progressOf(job).firstAttemptAt ?? job?.timestamp ?? Date.now();
+}
+
+async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: Logger): Promise<string> {
+  const data = job.data;
+  // Steps already done in an earlier attempt are not repeated (MQTT must not re-publish while a webhook retries).
+  const done: Progress = { ...progressOf(job) };
+  if (done.firstAttemptAt === undefined) {
+    done.firstAttemptAt = Date.now();
+    await job.updateProgress({ ...done });
+  }
+  const order = await opts.store.get(data.orderId);
+  if (!order) throw new UnrecoverableError(`no work order ${data.orderId}`);
+  const ctx = { orderId: order.id, kind: data.kind, audience: data.audience, jobId: job.id };
+  // A new order or an escalation about an order that has since closed would only mislead.
+  if (data.kind !== 'stand_down' && !isOpen(order.state)) {
+    log.info({ ...ctx, state: order.state }, 'order closed before dispatch; not sent');
+    return 'closed';
+  }
+  const team = opts.config.teams.find((t) => t.id === order.team);
+  const key = idempotencyKey(data);
+
+  if (data.audience === 'team' && !done.mqtt) {
+    const msg = { ...message(data, order), idempotencyKey: key };
+    await withTimeout(
+      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), { qos: 1 }),
+      opts.config.dispatch.timeoutMs,
+      'MQTT publish',
+    );
+    done.mqtt = true;
+    await job.updateProgress({ ...done });
+  }
+
+  const hook: WebhookConfig | undefined = data.audience === 'team' ? team?.webhook : team?.supervisorWebhook;
+  if (!hook) {
+    log.info(ctx, data.audience === 'team' ? 'team has no webhook; MQTT only' : 'team has no supervisor webhook; skipped');
+    return 'no-webhook';
+  }
+  const body = message(data, maskOrderForAudience(order, data.audience));
+  const { status } = await postWebhook({ url: hook.url, secret: hook.secret, body, idempotencyKey: key, event: data.kind, timeoutMs: opts.config.dispatch.timeoutMs });
+  log.info({ ...ctx, status, attempt: job.attemptsMade + 1 }, 'dispatched');
+  return 'sent';
+}
+
+function message(data: DispatchJobData, order: WorkOrder): DispatchMessage {
+  return { kind: data.kind, order, ...(data.note ? { note: data.note } : {}) };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface DispatchFailure {
+  jobId: string;
+  orderId: string;
+  kind: DispatchKind;
+  audience: DispatchJob['audience'];
+  idempotencyKey: string;
+  attempts: number;
+  failedReason: string;
+  failedAt: string | null;
+}
+
+/** Notifications BullMQ gave up on, newest first — for the health view and for a manual retry. */
+export async function dispatchFailures(queues: Queues, limit = 100): Promise<DispatchFailure[]> {
+  const jobs = await queues.dispatch.getFailed(0, limit - 1);
+  return jobs.map((j) => {
+    const data = j.data as DispatchJobData;
+    return {
+      jobId: String(j.id),
+      orderId: data.orderId,
+      kind: data.kind,
+      audience: data.audience,
+      idempotencyKey: idempotencyKey(data),
+      attempts: j.attemptsMade,
+      failedReason: j.failedReason,
+      failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+    };
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Messages the ingest refused, kept in Redis for an operator to look at: a capped list (newest
+ * first) plus all-time counters per reason code. The raw payload is kept as base64, cut to
+ * `maxPayloadBytes` (the original size is in `bytes`), so one oversized photo cannot bloat Redis.
+ */
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+
+/** Stable reason codes: dashboards and alerts key on these. */
+export const DEAD_LETTER_CODES = [
+  'unknown_topic', // outside the topic layout, or a topic devices must not publish
+  'bad_json', // not UTF-8 JSON
+  'schema_invalid', // JSON that breaks the contract; the reason names the field path
+  'oversized', // payload above the limit for its kind
+  'unknown_device', // not in the broker's registry, or revoked
+  'device_mismatch', // deviceId in the payload ≠ deviceId in the topic
+  'topic_mismatch', // cameraId/sensorId in the payload ≠ the topic
+  'evidence_invalid', // empty or not a JPEG
+  'evidence_conflict', // an evidenceId arrived again with different bytes
+  'evidence_missing', // a detection lists an evidenceId whose bytes never arrived
+  'evidence_sha_mismatch', // … or whose bytes hash differently from what the detection says
+  'internal_error', // a handler failed for a reason of ours (Redis down, a bug)
+] as const;
+export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
+
+export interface DeadLetter {
+  id: string;
+  /** When it was dead-lettered, ISO. */
+  at: string;
+  topic: string;
+  code: DeadLetterCode;
+  /** Human-readable; names the field path for schema errors. */
+  reason: string;
+  clientId?: string;
+  deviceId?: string;
+  cameraId?: string;
+  /** Size of the original payload. */
+  bytes: number;
+  payloadBase64: string;
+  /** True when payloadBase64 holds only the first maxPayloadBytes. */
+  truncated: boolean;
+}
+
+export interface DeadLetterInput {
+  topic: string;
+  code: DeadLetterCode;
+  reason: string;
+  payload: Buffer;
+  clientId?: string;
+  deviceId?: string;
+  cameraId?: string;
+}
+
+export interface DeadLetterStoreOptions {
+  /** Entries kept; older ones are trimmed. Default 10,000. */
+  maxEntries?: number;
+  /** Payload bytes kept per entry. Default 64 KiB. */
+  maxPayloadBytes?: number;
+  now?: () => number;
+}
+
+export class DeadLetterStore {
+  private readonly listKey: string;
+  private readonly countsKey: string;
+  private readonly maxEntries: number;
+  private readonly maxPayloadBytes: number;
+  private readonly now: () => number;
+
+  /** `prefix` is the centre's `redisPrefix` (e.g. `{sw}`). */
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    opts: DeadLetterStoreOptions = {},
+  ) {
+    this.listKey = `${prefix}:ingest:dead-letters`;
+    this.countsKey = `${prefix}:ingest:dead-letters:counts`;
+    this.maxEntries = opts.maxEntries ?? 10_000;
+    this.maxPayloadBytes = opts.maxPayloadBytes ?? 64 * 1024;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async add(input: DeadLetterInput): Promise<DeadLetter> {
+    const now = this.now();
+    const truncated = input.payload.length > this.maxPayloadBytes;
+    const entry: DeadLetter = {
+      id: ulid(now),
+      at: new Date(now).toISOString(),
+      topic: input.topic,
+      code: input.code,
+      reason: input.reason,
+      ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
+      ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
+      ...(input.cameraId !== undefined ? { cameraId: input.cameraId } : {}),
+      bytes: input.payload.length,
+      payloadBase64: (truncated ? input.payload.subarray(0, this.maxPayloadBytes) : input.payload).toString('base64'),
+      truncated,
+    };
+    await this.redis
+      .multi()
+      .lpush(this.listKey, JSON.stringify(entry))
+      .ltrim(this.listKey, 0, this.maxEntries - 1)
+      .hincrby(this.countsKey, entry.code, 1)
+      .exec()
+      .then(failOnError);
+    return entry;
+  }
+
+  /** Newest first. */
+  async list(page: { offset?: number; limit?: number } = {}): Promise<DeadLetter[]> {
+    const offset = Math.max(0, page.offset ?? 0);
+    const limit = Math.max(0, Math.min(page.limit ?? 50, 1000));
+    if (limit === 0) return [];
+    const raw = await this.redis.lrange(this.listKey, offset, offset + limit - 1);
+    return raw.map((s) => JSON.parse(s) as DeadLetter);
+  }
+
+  /** Entries held (at most maxEntries). */
+  async count(): Promise<number> {
+    return this.redis.llen(this.listKey);
+  }
+
+  /** All-time dead letters per reason code (not capped like the list). */
+  async counts(): Promise<Partial<Record<DeadLetterCode, number>>> {
+    const raw = await this.redis.hgetall(this.countsKey);
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
+}
+
+/** MULTI reports per-command errors in its result instead of rejecting. */
+export function failOnError(results: [Error | null, unknown][] | null): void {
+  if (!results) throw new Error('redis transaction aborted');
+  const failed = results.find(([err]) => err);
+  if (failed) throw failed[0];
+}

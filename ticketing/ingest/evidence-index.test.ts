@@ -1,0 +1,54 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EvidenceIndex } from './evidence-index.js';
+import { deleteKeys, REDIS_URL, testNamespace } from './test-fixtures.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const SHA_A = 'a'.repeat(64);
+const SHA_B = 'b'.repeat(64);
+
+describe('EvidenceIndex (Redis)', () => {
+  let redis: Redis;
+  const prefixes: string[] = [];
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterEach(async () => {
+    for (const p of prefixes.splice(0)) await deleteKeys(redis, p);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  const index = (clock: { now: number }) => {
+    const { prefix } = testNamespace();
+    prefixes.push(prefix);
+    return new EvidenceIndex(redis, prefix, () => clock.now);
+  };
+
+  it('records the first arrival per device and evidenceId; a redelivery is fine, other bytes are a conflict', async () => {
+    const idx = index({ now: Date.now() });
+    expect(await idx.record('pole-1', 'E1', SHA_A)).toBeNull();
+    expect(await idx.record('pole-1', 'E1', SHA_A)).toBeNull();
+    expect(await idx.record('pole-1', 'E1', SHA_B)).toBe(SHA_A);
+    expect(await idx.lookup('pole-1', 'E1')).toBe(SHA_A);
+    // Scoped by device: another box's id neither collides nor answers.
+    expect(await idx.lookup('pole-2', 'E1')).toBeNull();
+    expect(await idx.record('pole-2', 'E1', SHA_B)).toBeNull();
+    expect(await idx.lookup('pole-2', 'E1')).toBe(SHA_B);
+  });
+
+  it('keeps entries at least a day (through midnight), in hashes that expire', async () => {
+    const clock = { now: Math.floor(Date.now() / DAY) * DAY + DAY - 1000 }; // a second before midnight UTC
+    const idx = index(clock);
+    expect(await idx.record('pole-1', 'E1', SHA_A)).toBeNull();
+    clock.now += DAY; // a day later, in the next day's bucket
+    expect(await idx.lookup('pole-1', 'E1')).toBe(SHA_A);
+    expect(await idx.record('pole-1', 'E1', SHA_B)).toBe(SHA_A); // still first-wins across buckets
+    clock.now += DAY;
+    expect(await idx.lookup('pole-1', 'E1')).toBeNull();
+    const keys = await redis.keys(`${prefixes[0]}:ingest:evidence:*`);
+    expect(keys).toHaveLength(1);
+    expect(await redis.ttl(keys[0])).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * Which bytes arrived for which evidenceId: `<deviceId>/<evidenceId>` → sha256 of what the box
+ * actually sent, so a later detection's EvidenceRef can be checked against it. Scoped by device:
+ * one box cannot supply (or pre-empt) the photos of another.
+ *
+ * Kept for at least a day: one Redis hash per UTC day (`…:evidence:<day>`) that expires at the end
+ * of the following day, looked up in today's and yesterday's hash (Redis 7.0 has no per-field TTL).
+ * First arrival wins, atomically across ingest instances, so a second, different upload under the
+ * same id cannot replace the bytes a detection was checked against.
+ */
+import type { Redis } from 'ioredis';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// KEYS: today, yesterday. ARGV: <deviceId>/<evidenceId>, sha256, expire-at (unix seconds).
+// Returns the sha already recorded for the id, or nil when this call recorded it.
+const RECORD_LUA = `
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if not prev then prev = redis.call('HGET', KEYS[2], ARGV[1]) end
+if prev then return prev end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return false
+`;
+
+export class EvidenceIndex {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private keys(): { today: string; yesterday: string; expireAt: number } {
+    const day = Math.floor(this.now() / DAY_MS);
+    return {
+      today: `${this.prefix}:ingest:evidence:${day}`,
+      yesterday: `${this.prefix}:ingest:evidence:${day - 1}`,
+      expireAt: Math.ceil(((day + 2) * DAY_MS) / 1000),
+    };
+  }
+
+  /**
+   * Records what arrived for `evidenceId`. Returns null when recorded (or the same sha was already
+   * there: a redelivery), else the different sha recorded first (a conflict; nothing changed).
+   */
+  async record(deviceId: string, evidenceId: string, sha256: string): Promise<string | null> {
+    const k = this.keys();
+    const prev = (await this.redis.eval(RECORD_LUA, 2, k.today, k.yesterday, `${deviceId}/${evidenceId}`, sha256, k.expireAt)) as string | null;
+    return prev === null || prev === sha256 ? null : prev;
+  }
+
+  /** The sha256 of the bytes that arrived for `evidenceId`, or null if none did (within the retention). */
+  async lookup(deviceId: string, evidenceId: string): Promise<string | null> {
+    const k = this.keys();
+    const field = `${deviceId}/${evidenceId}`;
+    const [today, yesterday] = await Promise.all([this.redis.hget(k.today, field), this.redis.hget(k.yesterday, field)]);
+    return today ?? yesterday;
+  }
+}

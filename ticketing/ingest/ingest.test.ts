@@ -1,0 +1,228 @@
+/** The ingest against the real Mosquitto and Redis: each test in its own root topic and Redis prefix. */
+import { rmSync } from 'node:fs';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { connectAsync, type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { ulid } from 'ulid';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_EVIDENCE_BYTES, topics } from '../../contract/index.js';
+import { tempDir } from '../../test/fixtures.js';
+import { EvidenceStore, sha256Hex } from '../evidence-store.js';
+import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../queues.js';
+import { Ingest, type IngestOptions } from './ingest.js';
+import { deleteKeys, detection, evidenceRef, fakeJpeg, json, MOSQUITTO_URL, REDIS_URL, status, telemetry, testNamespace, waitFor } from './test-fixtures.js';
+
+const silent = pino({ level: 'silent' });
+
+interface Rig {
+  root: string;
+  prefix: string;
+  queue: Queue<DetectionJob>;
+  evidence: EvidenceStore;
+  pub: MqttClient;
+  ingest: Ingest;
+  publish(topic: string, payload: Buffer | string, opts?: { retain?: boolean }): Promise<void>;
+}
+
+describe('Ingest (Mosquitto + Redis)', () => {
+  let redis: Redis;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function rig(over: Partial<IngestOptions> = {}): Promise<Rig> {
+    const { root, prefix, id } = testNamespace();
+    const dataDir = tempDir('sw-ingest-');
+    const queue = new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: redis as unknown as ConnectionOptions, prefix });
+    const evidence = new EvidenceStore(dataDir);
+    const pub = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: true, clientId: `${id}-pub` });
+    const ingest = new Ingest({
+      mqtt: { url: MOSQUITTO_URL },
+      redis,
+      redisPrefix: prefix,
+      root,
+      evidence,
+      queue,
+      logger: silent,
+      ...over,
+    });
+    await ingest.start();
+    cleanups.push(async () => {
+      await ingest.close();
+      await pub.endAsync();
+      // Retained test messages would otherwise stay on the broker (it persists them).
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await deleteKeys(redis, prefix);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    return {
+      root, prefix, queue, evidence, pub, ingest,
+      publish: async (topic, payload, opts = {}) => {
+        await pub.publishAsync(topic, payload, { qos: 1, retain: opts.retain ?? false });
+      },
+    };
+  }
+
+  const jobsIn = async (q: Queue<DetectionJob>) => q.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized']);
+
+  it('turns a valid detection into one job, with its evidence stored and verified', async () => {
+    const r = await rig();
+    const jpeg = fakeJpeg(30_000);
+    const ref = evidenceRef(jpeg);
+    const det = detection('pole-1', 'cam-1', { evidence: [ref] });
+    // The box sends the photo first, then the detection that lists it.
+    await r.publish(topics.evidence(r.root, 'pole-1', 'cam-1', ref.evidenceId), jpeg);
+    await r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(det));
+
+    const job = await waitFor(() => r.queue.getJob(detectionJobId(det.eventId, det.seq)), 'detection job');
+    expect(job.data).toEqual(det);
+    expect(await r.evidence.has(ref.sha256)).toBe(true);
+    expect((await r.evidence.read(ref.sha256)).equals(jpeg)).toBe(true);
+    expect(await jobsIn(r.queue)).toHaveLength(1);
+    expect(r.ingest.stats()).toMatchObject({ received: 2, valid: 2, jobs: 1, duplicates: 0, deadLettered: {} });
+    expect((await r.ingest.devicesSeen()).map((d) => d.deviceId)).toEqual(['pole-1']);
+  });
+
+  it('makes one job of a detection published three times (QoS 1 redelivery, duplicates)', async () => {
+    const r = await rig();
+    const det = detection('pole-1', 'cam-1');
+    const updated = { ...det, seq: 1, state: 'updated' as const, sentAt: new Date().toISOString() };
+    for (let i = 0; i < 3; i++) await r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(det));
+    await r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(updated));
+    await waitFor(() => r.ingest.stats().valid === 4, '4 valid messages');
+
+    const jobs = await jobsIn(r.queue);
+    expect(jobs.map((j) => j.id).sort()).toEqual([detectionJobId(det.eventId, 0), detectionJobId(det.eventId, 1)]);
+    expect(r.ingest.stats()).toMatchObject({ jobs: 2, duplicates: 2 });
+  });
+
+  it('dead-letters every kind of bad message with its reason, and carries on', async () => {
+    const registry = new Set(['pole-1']);
+    const r = await rig({ knownDevice: async (id) => registry.has(id), maxJsonBytes: 16 * 1024, evidenceWaitMs: 300 });
+    const det = (over = {}) => detection('pole-1', 'cam-1', over);
+    const detTopic = topics.detections(r.root, 'pole-1', 'cam-1');
+
+    await r.publish(detTopic, '{"v":1, "eventId": '); // bad JSON
+    await r.publish(detTopic, json({ ...det(), confidence: 1.7 })); // schema
+    await r.publish(detTopic, json({ ...det(), label: 'x'.repeat(20_000) })); // oversized JSON
+    await r.publish(topics.evidence(r.root, 'pole-1', 'cam-1', ulid()), Buffer.alloc(MAX_EVIDENCE_BYTES + 1, 0xff)); // oversized photo
+    await r.publish(detTopic, json(detection('pole-2', 'cam-1'))); // device mismatch
+    await r.publish(topics.detections(r.root, 'pole-1', 'cam-9'), json(det())); // camera mismatch
+    await r.publish(topics.detections(r.root, 'rogue-7', 'cam-1'), json(detection('rogue-7', 'cam-1'))); // unknown device
+    await r.publish(`${r.root}/pole-1/cam$1/detections`, json(det())); // unknown topic
+    await r.publish(topics.evidence(r.root, 'pole-1', 'cam-1', ulid()), Buffer.from('GIF89a not a jpeg')); // not a JPEG
+    // Evidence whose bytes differ from what the detection says, and evidence that never arrived:
+    const sent = fakeJpeg(4000);
+    const claimed = fakeJpeg(4000);
+    const badRef = evidenceRef(claimed);
+    const good = fakeJpeg(3000);
+    const goodRef = evidenceRef(good);
+    const missingRef = evidenceRef(fakeJpeg(1000));
+    await r.publish(topics.evidence(r.root, 'pole-1', 'cam-1', badRef.evidenceId), sent);
+    await r.publish(topics.evidence(r.root, 'pole-1', 'cam-1', goodRef.evidenceId), good);
+    await r.publish(topics.evidence(r.root, 'pole-1', 'cam-1', goodRef.evidenceId), fakeJpeg(3000)); // same id, other bytes
+    const withBadEvidence = det({ evidence: [badRef, goodRef, missingRef] });
+    await r.publish(detTopic, json(withBadEvidence));
+    // … and a good one after all that.
+    const ok = det();
+    await r.publish(detTopic, json(ok));
+
+    await waitFor(() => r.queue.getJob(detectionJobId(ok.eventId, 0)), 'the valid detection after the bad ones');
+    const letters = await r.ingest.deadLetters.list({ limit: 100 });
+    const byCode = (code: string) => letters.filter((l) => l.code === code);
+    expect(byCode('bad_json')).toHaveLength(1);
+    expect(byCode('schema_invalid')[0].reason).toMatch(/^detection: confidence: /);
+    expect(byCode('oversized').map((l) => l.reason).sort()).toEqual([
+      `detections: ${json({ ...det(), label: 'x'.repeat(20_000) }).length} bytes, limit 16384`,
+      `evidence: ${MAX_EVIDENCE_BYTES + 1} bytes, limit ${MAX_EVIDENCE_BYTES}`,
+    ].sort());
+    expect(byCode('oversized').find((l) => l.topic.includes('/evidence/'))).toMatchObject({ bytes: MAX_EVIDENCE_BYTES + 1, truncated: true });
+    expect(byCode('device_mismatch')[0]).toMatchObject({ deviceId: 'pole-1', reason: 'deviceId: payload says "pole-2", topic says "pole-1"' });
+    expect(byCode('topic_mismatch')[0].reason).toBe('cameraId: payload says "cam-1", topic says "cam-9"');
+    expect(byCode('unknown_device')[0]).toMatchObject({ deviceId: 'rogue-7', topic: topics.detections(r.root, 'rogue-7', 'cam-1') });
+    expect(byCode('unknown_topic')[0].topic).toBe(`${r.root}/pole-1/cam$1/detections`);
+    expect(byCode('evidence_invalid')[0].reason).toMatch(/not a JPEG/);
+    expect(byCode('evidence_sha_mismatch')[0].reason).toContain(`says sha256 ${badRef.sha256}, bytes that arrived hash to ${sha256Hex(sent)}`);
+    expect(byCode('evidence_missing')[0].reason).toContain(missingRef.evidenceId);
+    expect(byCode('evidence_conflict')[0].reason).toContain(`arrived before as ${goodRef.sha256}`);
+    // The raw payload is kept for inspection.
+    expect(Buffer.from(byCode('bad_json')[0].payloadBase64, 'base64').toString()).toBe('{"v":1, "eventId": ');
+
+    // The detection with bad evidence still became a job, carrying only the verified photo.
+    const job = await r.queue.getJob(detectionJobId(withBadEvidence.eventId, 0));
+    expect(job?.data.evidence).toEqual([goodRef]);
+
+    const stats = r.ingest.stats();
+    expect(stats.deadLettered).toEqual({
+      bad_json: 1, schema_invalid: 1, oversized: 2, device_mismatch: 1, topic_mismatch: 1, unknown_device: 1,
+      unknown_topic: 1, evidence_invalid: 1, evidence_sha_mismatch: 1, evidence_missing: 1, evidence_conflict: 1,
+    });
+    expect(await r.ingest.deadLetters.counts()).toEqual(stats.deadLettered);
+    expect(stats.jobs).toBe(2);
+    expect(await jobsIn(r.queue)).toHaveLength(2);
+  });
+
+  it('keeps the last status, telemetry and sensor reading per device; ignores retained clears', async () => {
+    const r = await rig();
+    const newer = telemetry('pole-1', { at: new Date(Date.now()).toISOString() });
+    const older = telemetry('pole-1', { at: new Date(Date.now() - 60_000).toISOString(), spool: { messages: 99, bytes: 1, dropped: 0 } });
+    await r.publish(topics.status(r.root, 'pole-1'), json(status('pole-1', 'online')), { retain: true });
+    await r.publish(topics.telemetry(r.root, 'pole-1'), json(newer));
+    await r.publish(topics.telemetry(r.root, 'pole-1'), json(older)); // a replayed spool: must not win
+    await r.publish(topics.status(r.root, 'pole-1'), json(status('pole-1', 'offline', { reason: 'last_will', at: new Date(Date.now() - 5000).toISOString() })), { retain: true });
+    await r.publish(topics.sensor(r.root, 'pole-1', 'bay-3'), json({ v: 1, deviceId: 'pole-1', sensorId: 'bay-3', occupied: true, at: new Date().toISOString(), since: new Date().toISOString() }));
+    await r.publish(topics.status(r.root, 'pole-1'), '', { retain: true }); // clears the retained status
+    await waitFor(() => r.ingest.stats().received === 6, 'six messages');
+
+    expect(r.ingest.stats()).toMatchObject({ valid: 5, ignored: 1, deadLettered: {} });
+    const st = await r.ingest.lastStatus('pole-1');
+    expect(st?.message).toMatchObject({ state: 'offline', reason: 'last_will' }); // the Last Will wins though older
+    expect((await r.ingest.lastTelemetry('pole-1'))?.message).toEqual(newer);
+    expect(Object.keys(await r.ingest.devices.lastSensors('pole-1'))).toEqual(['bay-3']);
+    expect(await r.ingest.lastStatus('pole-9')).toBeNull();
+    expect((await r.ingest.devicesSeen())[0]).toMatchObject({ deviceId: 'pole-1' });
+  });
+
+  it('works on a client it is given, and leaves it as it found it', async () => {
+    const { root, prefix, id } = testNamespace();
+    const client = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: true, clientId: `${id}-centre` });
+    const dataDir = tempDir('sw-ingest-');
+    const queue = new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: redis as unknown as ConnectionOptions, prefix });
+    cleanups.push(async () => {
+      await client.endAsync();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await deleteKeys(redis, prefix);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const ingest = new Ingest({ mqtt: client, redis, redisPrefix: prefix, root, evidence: new EvidenceStore(dataDir), queue, logger: silent });
+    await ingest.start();
+    const others: string[] = [];
+    client.on('message', (t) => others.push(t));
+    await client.subscribeAsync(`${id}-other/#`, { qos: 1 });
+
+    const det = detection('pole-1', 'cam-1');
+    await client.publishAsync(topics.detections(root, 'pole-1', 'cam-1'), json(det), { qos: 1 });
+    await client.publishAsync(`${id}-other/x`, 'hello', { qos: 1 });
+    await waitFor(() => queue.getJob(detectionJobId(det.eventId, 0)), 'job');
+    await waitFor(() => others.includes(`${id}-other/x`), 'the other subscription');
+
+    await ingest.close();
+    expect(Object.prototype.hasOwnProperty.call(client, 'handleMessage')).toBe(false);
+    expect(client.connected).toBe(true); // not ours to end
+    await client.publishAsync(topics.detections(root, 'pole-1', 'cam-1'), json(detection('pole-1', 'cam-1')), { qos: 1 });
+    await client.publishAsync(`${id}-other/y`, 'still here', { qos: 1 });
+    await waitFor(() => others.includes(`${id}-other/y`), 'the other subscription after close');
+    expect(ingest.stats().received).toBe(1);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Work-order KPIs — pure, over a list of orders (the caller chooses the period by what it lists).
+ *
+ * Percentiles use linear interpolation between closest ranks (the "R-7" / numpy default / Excel
+ * PERCENTILE.INC method): for sorted x[0..n-1] and p in [0,1], h = (n-1)·p and the value is
+ * x[⌊h⌋] + (h-⌊h⌋)·(x[⌊h⌋+1]-x[⌊h⌋]). So the median of an even count is the mean of the middle two.
+ * Durations are in seconds and are not clamped: a negative one means the edge clock is off.
+ */
+import { HANDLED_STATES, slaMet } from './sla.js';
+import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
+
+export interface DurationStats {
+  count: number;
+  medianSeconds: number | null;
+  p90Seconds: number | null;
+}
+
+export interface KpiGroup {
+  orders: number;
+  open: number;
+  /** Every non-open state, cancelled included. */
+  closed: number;
+  byState: Partial<Record<OrderState, number>>;
+  /** discoveredAt → dispatched (orders that were dispatched). */
+  discoveryToDispatch: DurationStats;
+  /** dispatched → accepted. */
+  dispatchToAccept: DurationStats;
+  /** discoveredAt → resolved (resolved orders only). */
+  discoveryToResolve: DurationStats;
+  /** Handled orders (resolved, self-cleared, rejected); cancelled ones are judged by nobody. */
+  slaJudged: number;
+  slaMet: number;
+  /** slaMet / slaJudged; null when nothing was handled. */
+  slaCompliance: number | null;
+  /** Shares of `closed`; null when nothing closed. */
+  selfClearedShare: number | null;
+  rejectedShare: number | null;
+}
+
+export interface KpiReport {
+  overall: KpiGroup;
+  byType: Record<string, KpiGroup>;
+  byTeam: Record<string, KpiGroup>;
+  /** Keyed `<deviceId>/<cameraId>`. */
+  byCamera: Record<string, KpiGroup>;
+}
+
+/** Linear-interpolation percentile of an ascending list; p in [0,1]. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+export function durationStats(seconds: readonly number[]): DurationStats {
+  const s = [...seconds].sort((a, b) => a - b);
+  return { count: s.length, medianSeconds: percentile(s, 0.5), p90Seconds: percentile(s, 0.9) };
+}
+
+const secondsBetween = (from: string | undefined, to: string | undefined): number | null =>
+  from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : null;
+
+const share = (n: number, of: number): number | null => (of > 0 ? n / of : null);
+
+export function kpiGroup(orders: readonly WorkOrder[]): KpiGroup {
+  const byState: Partial<Record<OrderState, number>> = {};
+  const toDispatch: number[] = [];
+  const toAccept: number[] = [];
+  const toResolve: number[] = [];
+  let open = 0;
+  let judged = 0;
+  let met = 0;
+  for (const o of orders) {
+    byState[o.state] = (byState[o.state] ?? 0) + 1;
+    if (isOpen(o.state)) open++;
+    const t = o.stateTimes;
+    const dd = secondsBetween(o.discoveredAt, t.dispatched);
+    if (dd !== null) toDispatch.push(dd);
+    const da = secondsBetween(t.dispatched, t.accepted);
+    if (da !== null) toAccept.push(da);
+    const dr = o.state === 'resolved' ? secondsBetween(o.discoveredAt, t.resolved) : null;
+    if (dr !== null) toResolve.push(dr);
+    if (HANDLED_STATES.includes(o.state)) {
+      judged++;
+      if (slaMet(o)) met++;
+    }
+  }
+  const closed = orders.length - open;
+  return {
+    orders: orders.length,
+    open,
+    closed,
+    byState,
+    discoveryToDispatch: durationStats(toDispatch),
+    dispatchToAccept: durationStats(toAccept),
+    discoveryToResolve: durationStats(toResolve),
+    slaJudged: judged,
+    slaMet: met,
+    slaCompliance: share(met, judged),
+    selfClearedShare: share(byState.self_cleared ?? 0, closed),
+    rejectedShare: share(byState.rejected ?? 0, closed),
+  };
+}
+
+function groupBy(orders: readonly WorkOrder[], key: (o: WorkOrder) => string): Record<string, KpiGroup> {
+  const groups = new Map<string, WorkOrder[]>();
+  for (const o of orders) {
+    const k = key(o);
+    const g = groups.get(k);
+    if (g) g.push(o);
+    else groups.set(k, [o]);
+  }
+  const out: Record<string, KpiGroup> = {};
+  for (const k of [...groups.keys()].sort()) out[k] = kpiGroup(groups.get(k)!);
+  return out;
+}
+
+/** Overall and per type, team and camera; plain JSON. */
+export function computeKpis(orders: readonly WorkOrder[]): KpiReport {
+  return {
+    overall: kpiGroup(orders),
+    byType: groupBy(orders, (o) => o.type),
+    byTeam: groupBy(orders, (o) => o.team),
+    byCamera: groupBy(orders, (o) => `${o.deviceId}/${o.cameraId}`),
+  };
+}

@@ -1,0 +1,109 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postWebhook, signBody, verifySignature, WebhookError } from './webhook.js';
+
+const SECRET = 'test-secret-0001';
+
+describe('signatures', () => {
+  const body = JSON.stringify({ kind: 'order', plate: '苏ED51712' });
+
+  it('round-trips', () => {
+    const sig = signBody(SECRET, body);
+    expect(sig).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(verifySignature(SECRET, body, sig)).toBe(true);
+    expect(verifySignature(SECRET, Buffer.from(body, 'utf8'), sig)).toBe(true);
+  });
+
+  it('detects tampering, a wrong secret and bad headers', () => {
+    const sig = signBody(SECRET, body);
+    expect(verifySignature(SECRET, body.replace('D51712', 'D51713'), sig)).toBe(false);
+    expect(verifySignature('another-secret', body, sig)).toBe(false);
+    expect(verifySignature(SECRET, body, sig.replace(/.$/, (c) => (c === '0' ? '1' : '0')))).toBe(false);
+    expect(verifySignature(SECRET, body, sig.slice(0, -2))).toBe(false);
+    expect(verifySignature(SECRET, body, undefined)).toBe(false);
+    expect(verifySignature(SECRET, body, [sig])).toBe(false);
+    expect(verifySignature(SECRET, body, 'sha1=abc')).toBe(false);
+  });
+});
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+}
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r) ?? r(undefined));
+  server = undefined;
+});
+
+async function receiver(respond: (req: Received) => { status: number; delayMs?: number; headers?: Record<string, string> }): Promise<{ url: string; got: Received[] }> {
+  const got: Received[] = [];
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r = { headers: req.headers, raw: Buffer.concat(chunks) };
+      got.push(r);
+      const { status, delayMs = 0, headers = {} } = respond(r);
+      setTimeout(() => res.writeHead(status, headers).end('ok'), delayMs);
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got };
+}
+
+describe('postWebhook', () => {
+  it('POSTs signed JSON with idempotency and event headers', async () => {
+    const { url, got } = await receiver(() => ({ status: 202 }));
+    const body = { kind: 'order', order: { id: 'o1', plate: { text: '苏ED51712' } } };
+    const res = await postWebhook({ url, secret: SECRET, body, idempotencyKey: 'o1:order:1', event: 'order', timeoutMs: 2000 });
+    expect(res.status).toBe(202);
+    expect(got).toHaveLength(1);
+    const [req] = got;
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['idempotency-key']).toBe('o1:order:1');
+    expect(req.headers['x-streetwatch-event']).toBe('order');
+    expect(verifySignature(SECRET, req.raw, req.headers['x-streetwatch-signature'])).toBe(true);
+    expect(JSON.parse(req.raw.toString('utf8'))).toEqual(body);
+  });
+
+  it('throws a WebhookError carrying the status on non-2xx', async () => {
+    const { url } = await receiver((r) => ({ status: r.raw.includes('missing') ? 404 : 503 }));
+    const err = await postWebhook({ url, secret: SECRET, body: {}, idempotencyKey: 'k', event: 'order', timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WebhookError);
+    expect((err as WebhookError).status).toBe(503);
+    expect((err as WebhookError).code).toBe('WEBHOOK_FAILED');
+    expect((err as WebhookError).looksPermanent).toBe(false);
+    const notFound = (await postWebhook({ url, secret: SECRET, body: { missing: true }, idempotencyKey: 'k', event: 'order', timeoutMs: 2000 }).catch((e: unknown) => e)) as WebhookError;
+    expect(notFound.status).toBe(404);
+    expect(notFound.looksPermanent).toBe(true);
+  });
+
+  it('does not follow redirects', async () => {
+    const { url, got } = await receiver(() => ({ status: 307, headers: { location: 'http://127.0.0.1:9/elsewhere' } }));
+    const err = (await postWebhook({ url, secret: SECRET, body: {}, idempotencyKey: 'k', event: 'order', timeoutMs: 2000 }).catch((e: unknown) => e)) as WebhookError;
+    expect(err.status).toBe(307);
+    expect(got).toHaveLength(1);
+  });
+
+  it('reports a refused connection and a timeout with status null', async () => {
+    const { url } = await receiver(() => ({ status: 200 }));
+    server!.closeAllConnections();
+    await new Promise((r) => server!.close(r));
+    server = undefined;
+    const refused = (await postWebhook({ url, secret: SECRET, body: {}, idempotencyKey: 'k', event: 'order', timeoutMs: 2000 }).catch((e: unknown) => e)) as WebhookError;
+    expect(refused).toBeInstanceOf(WebhookError);
+    expect(refused.status).toBeNull();
+    expect(refused.message).toMatch(/ECONNREFUSED/);
+
+    const slow = await receiver(() => ({ status: 200, delayMs: 1500 }));
+    const t0 = Date.now();
+    const timedOut = (await postWebhook({ url: slow.url, secret: SECRET, body: {}, idempotencyKey: 'k', event: 'order', timeoutMs: 300 }).catch((e: unknown) => e)) as WebhookError;
+    expect(timedOut.status).toBeNull();
+    expect(timedOut.message).toMatch(/timed out/);
+    expect(Date.now() - t0).toBeLessThan(1200);
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * Work orders in Redis. Every write is read → decide in pure TypeScript → guarded commit
+ * (lua/commit.ts): the commit lands only if what was read is unchanged, otherwise the write is
+ * decided again on fresh data. That makes de-dup and transitions race-free across any number of
+ * connections and centre instances, while the rules stay in dedupe.ts / work-order.ts.
+ *
+ * Keys (all start with the prefix, a hash tag such as `{sw}`, so Redis Cluster keeps them in one slot):
+ *   <p>:wo:<id>                        order JSON
+ *   <p>:wo-idx:all | state:<s> | team:<t> | assignee:<a> | type:<t> | device:<d> | camera:<c> | plate:<PLATE>
+ *                                      zsets of order ids scored by discoveredAt (ms): list filters
+ *   <p>:wo-open:<dev>/<cam>/<zone>/<type>    zset of the scope's open orders (the de-dup candidates)
+ *   <p>:wo-openver:<scope>             bumped by every write to an order open in the scope; openOrMerge
+ *                                      commits only if it is unchanged (the scope's lock word)
+ *   <p>:wo-load:<team>:<assignee>      zset of the officer's open orders; <p>:wo-assignees:<team> set of officers seen
+ *   <p>:wo-events                      hash eventId → orderId
+ * The client must not use ioredis `keyPrefix` (scripts build order keys themselves).
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { monotonicFactory, ulid } from 'ulid';
+import { StreetWatchError } from '../common/errors.js';
+import type { EvidenceRef } from '../contract/index.js';
+import { appendEvidence, bestMatch, dedupeScope, mergeDetection, normalisePlate } from './dedupe.js';
+import { commitScript } from './lua/commit.js';
+import { listScript } from './lua/list.js';
+import { runScript } from './lua/script.js';
+import { snapshotScript } from './lua/snapshot.js';
+import type { OpenOrderInput, OrderFilter, WorkOrderStore } from './store-types.js';
+import { applyTransition, isOpen, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
+
+/** `expectFrom` no longer holds: someone else acted on the order first (e.g. two operators reviewing). */
+export class StaleStateError extends StreetWatchError {
+  constructor(
+    readonly orderId: string,
+    readonly expected: OrderState,
+    readonly actual: OrderState,
+  ) {
+    super('STALE_STATE', `work order ${orderId} is ${actual}, not ${expected}: someone else acted on it first`);
+  }
+}
+
+export class OrderNotFoundError extends StreetWatchError {
+  constructor(readonly orderId: string) {
+    super('ORDER_NOT_FOUND', `no work order ${orderId}`);
+  }
+}
+
+/** A write lost the race more than `maxAttempts` times (only under extreme contention). */
+export class StoreConflictError extends StreetWatchError {
+  constructor(what: string, attempts: number) {
+    super('STORE_CONFLICT', `${what}: still conflicting after ${attempts} attempts`);
+  }
+}
+
+export interface RedisWorkOrderStoreOptions {
+  /** Clock for transition and update times; defaults to Date.now. */
+  now?: () => number;
+  /**
+   * Commit attempts before StoreConflictError. Each lost attempt means another write landed, so
+   * N concurrent writers to one order/scope need at most N attempts.
+   */
+  maxAttempts?: number;
+}
+
+/** What was read, kept raw: the guard compares the SHA-1 of exactly these bytes. */
+interface Read {
+  raw: string;
+  order: WorkOrder;
+}
+
+/**
+ * After a lost race, wait a random 0..min(2·attempt, 20) ms: losers that retry in lockstep would
+ * mostly lose again (n racers cost ~n² reads); spread out, most find the winner's write on re-read.
+ */
+/** Every key the store uses (layout in the header comment). */
+function keyspace(p: string) {
+  return {
+    orderPrefix: `${p}:wo:`,
+    order: (id: string) => `${p}:wo:${id}`,
+    idx: (name: string) => `${p}:wo-idx:${name}`,
+    open: (scope: string) => `${p}:wo-open:${scope}`,
+    openVer: (scope: string) => `${p}:wo-openver:${scope}`,
+    load: (team: string, assignee: string) => `${p}:wo-load:${team}:${assignee}`,
+    assignees: (team: string) => `${p}:wo-assignees:${team}`,
+    events: `${p}:wo-events`,
+    tmp: () => `${p}:wo-tmp:${ulid()}`,
+  };
+}
+type Keyspace = ReturnType<typeof keyspace>;
+
+const backoff = (attempt: number): Promise<void> => new Promise((r) => setTimeout(r, Math.random() * Math.min(2 * attempt, 20)));
+
+const sha1 = (s: string | null): string => (s === null ? '' : createHash('sha1').update(s, 'utf8').digest('hex'));
+
+/** Pure: the order a new detection opens. */
+export function buildOrder(input: OpenOrderInput, id: string): WorkOrder {
+  const d = input.detection;
+  const state: OrderState = input.confirmed ? 'dispatched' : 'pending_review';
+  return {
+    id,
+    type: d.type,
+    state,
+    deviceId: d.deviceId,
+    cameraId: d.cameraId,
+    zoneId: d.zoneId,
+    team: input.team,
+    assignee: input.assignee,
+    location: input.location,
+    eventIds: [d.eventId],
+    evidence: appendEvidence([], d.evidence),
+    bbox: d.bbox,
+    label: d.label,
+    confidence: d.confidence,
+    plate: d.plate ?? null,
+    discoveredAt: d.discoveredAt,
+    createdAt: input.nowIso,
+    updatedAt: input.nowIso,
+    deadlineAt: input.deadlineAt,
+    stateTimes: { [state]: input.nowIso },
+    sla: 'green',
+    edgeEnded: null,
+    rejection: null,
+    audit: [{ at: input.nowIso, by: 'system', from: null, to: state, note: input.confirmed ? 'confirmed' : 'awaiting review' }],
+  };
+}
+
+export class RedisWorkOrderStore implements WorkOrderStore {
+  private readonly now: () => number;
+  private readonly maxAttempts: number;
+  private readonly nextId = monotonicFactory();
+  private readonly k: Keyspace;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    opts: RedisWorkOrderStoreOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.maxAttempts = opts.maxAttempts ?? 1000;
+    this.k = keyspace(prefix);
+  }
+
+  async openOrMerge(input: OpenOrderInput): Promise<{ order: WorkOrder; created: boolean }> {
+    const d = input.detection;
+    const scope = dedupeScope(d);
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await backoff(attempt);
+      const snap = await this.snapshot(scope, d.eventId);
+      // A late message of an event whose order is closed (rejected, resolved, …) must not reopen it.
+      if (snap.eventOrder && !isOpen(snap.eventOrder.order.state)) return { order: snap.eventOrder.order, created: false };
+      // Merges guard the scope version too (not just their order): every de-dup decision in a
+      // scope then commits only on the exact snapshot it was made from, so no two can disagree.
+      const versionGuard: [string, string | null] = [this.k.openVer(scope), snap.version];
+      const target = bestMatch(snap.open.map((r) => r.order), d, input.dedupeIou, input.plateWindowMs);
+      if (target) {
+        const cur = snap.open.find((r) => r.order.id === target.id)!;
+        const merged = mergeDetection(cur.order, d, input.nowIso);
+        if (!merged) return { order: cur.order, created: false };
+        if (await this.commit(cur, merged, [versionGuard])) return { order: merged, created: false };
+      } else {
+        const order = buildOrder(input, this.nextId());
+        if (await this.commit(null, order, [versionGuard])) return { order, created: true };
+      }
+    }
+    throw new StoreConflictError(`openOrMerge ${scope}`, this.maxAttempts);
+  }
+
+  async get(id: string): Promise<WorkOrder | null> {
+    const raw = await this.redis.get(this.k.order(id));
+    return raw === null ? null : parseOrder(raw);
+  }
+
+  async findByEvent(eventId: string): Promise<WorkOrder | null> {
+    const id = await this.redis.hget(this.k.events, eventId);
+    if (id === null) return null;
+    const order = await this.get(id);
+    return order && isOpen(order.state) ? order : null;
+  }
+
+  async list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }> {
+    const states = [...new Set(filter.state ?? [])].map((s) => this.k.idx(`state:${s}`));
+    const others: string[] = [];
+    if (filter.team !== undefined) others.push(this.k.idx(`team:${filter.team}`));
+    if (filter.type !== undefined) others.push(this.k.idx(`type:${filter.type}`));
+    if (filter.deviceId !== undefined) others.push(this.k.idx(`device:${filter.deviceId}`));
+    if (filter.cameraId !== undefined) others.push(this.k.idx(`camera:${filter.cameraId}`));
+    if (filter.assignee !== undefined) others.push(this.k.idx(`assignee:${filter.assignee}`));
+    if (filter.plate !== undefined) others.push(this.k.idx(`plate:${normalisePlate(filter.plate)}`));
+    if (states.length === 0 && others.length === 0) others.push(this.k.idx('all'));
+    const min = filter.from !== undefined ? String(msOf(filter.from, 'from')) : '-inf';
+    const max = filter.to !== undefined ? String(msOf(filter.to, 'to')) : '+inf';
+    const offset = Math.max(0, Math.floor(page.offset));
+    const limit = Math.max(0, Math.floor(page.limit));
+    const res = (await runScript(this.redis, listScript, [this.k.tmp(), ...states, ...others], [this.k.orderPrefix, states.length, min, max, offset, limit])) as [number, ...string[]];
+    const [total, ...raws] = res;
+    return { items: raws.map(parseOrder), total: Number(total) };
+  }
+
+  async transition(
+    id: string,
+    to: OrderState,
+    by: string,
+    opts: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] } = {},
+  ): Promise<WorkOrder> {
+    return this.update(id, `transition ${id} → ${to}`, (o) => {
+      // Checked against the state read for this very commit, so of two operators exactly one wins.
+      if (opts.expectFrom !== undefined && o.state !== opts.expectFrom) throw new StaleStateError(id, opts.expectFrom, o.state);
+      const next = applyTransition(o, to, by, new Date(this.now()).toISOString(), opts.note);
+      return {
+        ...next,
+        ...(opts.assignee !== undefined ? { assignee: opts.assignee } : {}),
+        ...(opts.rejection !== undefined ? { rejection: opts.rejection } : {}),
+      };
+    });
+  }
+
+  /** Late photos may arrive after the order closed; they are kept either way. */
+  async attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder> {
+    return this.update(id, `attachEvidence ${id}`, (o) => {
+      const evidence = appendEvidence(o.evidence, refs);
+      return evidence.length === o.evidence.length ? null : { ...o, evidence, updatedAt: this.nowIso() };
+    });
+  }
+
+  /** No-op for a closed order: a timer racing the close must not paint it yellow/red afterwards. */
+  async setSla(id: string, level: SlaLevel): Promise<WorkOrder> {
+    return this.update(id, `setSla ${id}`, (o) => (o.sla === level || !isOpen(o.state) ? null : { ...o, sla: level, updatedAt: this.nowIso() }));
+  }
+
+  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder> {
+    return this.update(id, `setEdgeEnded ${id}`, (o) =>
+      o.edgeEnded?.reason === ended.reason && o.edgeEnded.at === ended.at ? null : { ...o, edgeEnded: ended, updatedAt: this.nowIso() },
+    );
+  }
+
+  /** Every officer of the team that ever held an order, with their open count (0 included). */
+  async openCountByAssignee(team: string): Promise<Map<string, number>> {
+    const names = (await this.redis.smembers(this.k.assignees(team))).sort();
+    const counts = new Map<string, number>();
+    if (names.length === 0) return counts;
+    const pipe = this.redis.pipeline();
+    for (const n of names) pipe.zcard(this.k.load(team, n));
+    const res = (await pipe.exec()) ?? [];
+    names.forEach((n, i) => {
+      const [err, v] = res[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      counts.set(n, Number(v));
+    });
+    return counts;
+  }
+
+  /** All orders (open or closed) whose current plate read matches, after normalisation; includes the caller's own order if it has this plate. */
+  async countByPlate(plate: string): Promise<number> {
+    return this.redis.zcard(this.k.idx(`plate:${normalisePlate(plate)}`));
+  }
+
+  private nowIso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** Read → `change` (null: nothing to write) → guarded commit, retried on conflict. Errors from `change` propagate. */
+  private async update(id: string, what: string, change: (o: WorkOrder) => WorkOrder | null): Promise<WorkOrder> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await backoff(attempt);
+      const raw = await this.redis.get(this.k.order(id));
+      if (raw === null) throw new OrderNotFoundError(id);
+      const cur = { raw, order: parseOrder(raw) };
+      const next = change(cur.order);
+      if (!next) return cur.order;
+      if (await this.commit(cur, next)) return next;
+    }
+    throw new StoreConflictError(what, this.maxAttempts);
+  }
+
+  private async snapshot(scope: string, eventId: string): Promise<{ version: string | null; eventOrder: Read | null; open: Read[] }> {
+    const res = (await runScript(this.redis, snapshotScript, [this.k.open(scope), this.k.openVer(scope), this.k.events], [this.k.orderPrefix, eventId])) as (string | null)[];
+    const [version, , eventRaw] = res;
+    const open: Read[] = [];
+    for (let i = 3; i + 1 < res.length; i += 2) {
+      const raw = res[i + 1];
+      if (raw) open.push({ raw, order: parseOrder(raw) });
+    }
+    return { version: version ?? null, eventOrder: eventRaw ? { raw: eventRaw, order: parseOrder(eventRaw) } : null, open };
+  }
+
+  /** Every index zset an order belongs to, given its current fields. */
+  private indexKeys(o: WorkOrder): string[] {
+    const keys = [
+      this.k.idx('all'),
+      this.k.idx(`state:${o.state}`),
+      this.k.idx(`team:${o.team}`),
+      this.k.idx(`type:${o.type}`),
+      this.k.idx(`device:${o.deviceId}`),
+      this.k.idx(`camera:${o.cameraId}`),
+    ];
+    if (o.assignee) keys.push(this.k.idx(`assignee:${o.assignee}`));
+    if (o.plate) keys.push(this.k.idx(`plate:${normalisePlate(o.plate.text)}`));
+    if (isOpen(o.state)) {
+      keys.push(this.k.open(dedupeScope(o)));
+      if (o.assignee) keys.push(this.k.load(o.team, o.assignee));
+    }
+    return keys;
+  }
+
+  /**
+   * Writes `next` and moves it between indexes (the diff from `prev`), if `prev` (and every extra
+   * guard) is still what was read. False: lost a race, read again.
+   */
+  private async commit(prev: Read | null, next: WorkOrder, extraGuards: [string, string | null][] = []): Promise<boolean> {
+    const keys: string[] = [];
+    const at = (key: string): number => {
+      let i = keys.indexOf(key);
+      if (i < 0) i = keys.push(key) - 1;
+      return i + 1;
+    };
+    const orderKey = this.k.order(next.id);
+    const guards: [string, string | null][] = [[orderKey, prev?.raw ?? null], ...extraGuards];
+    const argv: (string | number)[] = [guards.length];
+    for (const [key, raw] of guards) argv.push(at(key), sha1(raw));
+    const op = (name: string, key: string, a = '', b = ''): void => void argv.push(name, at(key), a, b);
+
+    op('set', orderKey, JSON.stringify(next));
+    const before = new Set(prev ? this.indexKeys(prev.order) : []);
+    const after = new Set(this.indexKeys(next));
+    const score = String(Date.parse(next.discoveredAt));
+    for (const key of before) if (!after.has(key)) op('zrem', key, next.id);
+    for (const key of after) if (!before.has(key)) op('zadd', key, score, next.id);
+    for (const e of next.eventIds) if (!prev?.order.eventIds.includes(e)) op('hsetnx', this.k.events, e, next.id);
+    if (next.assignee && next.assignee !== prev?.order.assignee) op('sadd', this.k.assignees(next.team), next.assignee);
+    if ((prev && isOpen(prev.order.state)) || isOpen(next.state)) op('incr', this.k.openVer(dedupeScope(next)));
+
+    return (await runScript(this.redis, commitScript, keys, argv)) === 1;
+  }
+}
+
+function msOf(isoTime: string, field: string): number {
+  const ms = Date.parse(isoTime);
+  if (Number.isNaN(ms)) throw new StreetWatchError('INVALID_FILTER', `order filter ${field}: not a time: ${isoTime}`);
+  return ms;
+}
+
+function parseOrder(raw: string): WorkOrder {
+  return workOrderSchema.parse(JSON.parse(raw));
+}
