@@ -84,25 +84,30 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     const deviceState = new DeviceStateStore(redis, prefix);
     const workflow = new Workflow({ config, store, queues, metrics, logger });
 
-    let mqtt: MqttClient | null = null;
-    if (roles.has('ingest') || roles.has('worker')) {
-      // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
-      mqtt = await connectAsync(mqttUrl, {
+    // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
+    const connectMqtt = async (clientId: string, persistent: boolean): Promise<MqttClient> => {
+      const client = await connectAsync(mqttUrl, {
         username: account.username,
         password: account.password,
         protocolVersion: external ? 5 : 4,
-        clientId: `streetwatch-center-${hostname()}-${process.pid}`,
-        clean: true,
+        clientId,
+        clean: !persistent,
+        ...(persistent && external ? { properties: { sessionExpiryInterval: 24 * 3600 } } : {}),
         reconnectPeriod: 1000,
       });
-      const client = mqtt;
       closers.push(() => client.endAsync());
-    }
+      return client;
+    };
+    const instance = `${hostname()}-${config.http.port}`;
+    // Dispatch notices get their own connection: the ingest acknowledges a message only after handling it.
+    const mqtt = roles.has('worker') ? await connectMqtt(`streetwatch-center-${instance}-${process.pid}`, false) : null;
 
     let ingest: Ingest | null = null;
     if (roles.has('ingest')) {
+      // A stable id and a persistent session: messages published while the centre restarts wait at the broker.
+      const ingestMqtt = await connectMqtt(`streetwatch-ingest-${instance}`, true);
       ingest = new Ingest({
-        mqtt: mqtt!, redis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
+        mqtt: ingestMqtt, redis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
         knownDevice: async (id) => {
           const d = await registry.get(id);
           return !!d && !d.revokedAt;
@@ -156,6 +161,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         health: async () => {
           const checks: Record<string, boolean> = { redis: redis.status === 'ready' };
           if (mqtt) checks.mqtt = mqtt.connected;
+          if (broker) checks.broker = true;
           return { ok: Object.values(checks).every(Boolean), checks };
         },
         maskPlate,
