@@ -32,6 +32,8 @@ export type Role = (typeof ROLES)[number];
 export interface CenterOptions {
   config: CenterConfig;
   roles?: readonly Role[];
+  /** Names this process's persistent MQTT session; unique per instance. Default `<host>-<http port>`. */
+  instanceId?: string;
   logger?: Logger;
 }
 
@@ -98,7 +100,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => client.endAsync());
       return client;
     };
-    const instance = `${hostname()}-${config.http.port}`;
+    const instance = opts.instanceId ?? `${hostname()}-${config.http.port}`;
     // Dispatch notices get their own connection: the ingest acknowledges a message only after handling it.
     const mqtt = roles.has('worker') ? await connectMqtt(`streetwatch-center-${instance}-${process.pid}`, false) : null;
 

@@ -12,6 +12,7 @@ interface CenterFlags {
   dataDir?: string;
   mqttUrl?: string;
   role: string;
+  instance?: string;
 }
 
 const port = (flag: string, v: string): number => {
@@ -46,11 +47,12 @@ export function registerCenterCommands(program: Command): void {
     .option('--http-port <n>', 'port of the HTTP API')
     .option('--data-dir <dir>', 'where evidence photos are stored')
     .option('--mqtt-url <url>', 'use this external broker (Mosquitto, EMQX) instead of the embedded one')
+    .option('--instance <id>', 'unique name of this process when several share one broker and Redis')
     .option('--role <roles>', `what this process runs: ${ROLES.join(',')}`, ROLES.join(','))
     .action(async (o: CenterFlags) => {
       const roles = parseRoles(o.role);
       const config = applyFlags(loadCenterConfig(resolve(o.config!)), o);
-      const center = await startCenter({ config, roles });
+      const center = await startCenter({ config, roles, instanceId: o.instance });
       process.stdout.write(`StreetWatch centre running (${roles.join(', ')})\n  MQTT: ${center.mqttUrl}\n${center.httpUrl ? `  HTTP: ${center.httpUrl}\n` : ''}`);
       await new Promise<void>((done) => {
         const stop = () => void center.close().then(done);
