@@ -30,10 +30,6 @@ function noise(seed: number): () => number {
 
 const centre = (b: PixelBox) => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
 
-function byId(tracks: Track[], id: string): Track | undefined {
-  return tracks.find((t) => t.id === id);
-}
-
 describe('Tracker basics', () => {
   it('reports a track only once it has two hits, and one-off detections vanish', () => {
     const tr = new Tracker(CFG);

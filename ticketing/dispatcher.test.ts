@@ -8,15 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CenterConfig } from './config.js';
 import { DEFAULT_BACKOFF, dispatchFailures, enqueueDispatch, retryDelay, startDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
 import { createQueues, type Queues } from './queues.js';
-import type { DetectionMessage } from '../contract/index.js';
 import { RedisWorkOrderStore } from './work-order-store.js';
 import { verifySignature } from './webhook.js';
 import type { WorkOrder } from './work-order.js';
+import { deleteKeys } from '../test/helpers/redis-keys.js';
+import { openTestOrder } from './test-orders.js';
 
 const TEAM_SECRET = 'team-secret-0001';
 const SUP_SECRET = 'supervisor-secret-0001';
@@ -25,54 +25,8 @@ const PLATE = '苏ED51712';
 // ---------------------------------------------------------------------------------------------
 // Test scaffolding
 
-/** A detection opening one order; each gets its own camera so de-dup never merges two of them. */
-function detection(discoveredAtMs: number): DetectionMessage {
-  const at = new Date(discoveredAtMs).toISOString();
-  return {
-    v: 1,
-    eventId: ulid(),
-    seq: 0,
-    deviceId: 'pole-0001',
-    cameraId: `cam-${randomBytes(4).toString('hex')}`,
-    zoneId: 'kerb',
-    type: 'illegal_parking',
-    state: 'started',
-    label: 'car',
-    confidence: 0.8,
-    bbox: { x1: 0.1, y1: 0.2, x2: 0.3, y2: 0.4 },
-    firstSeenAt: at,
-    discoveredAt: at,
-    sentAt: new Date().toISOString(),
-    evidence: [],
-    plate: { text: PLATE, confidence: 0.9, readAt: at },
-  };
-}
-
-async function openOrder(opts: { discoveredAtMs?: number; confirmed?: boolean } = {}): Promise<WorkOrder> {
-  const d = detection(opts.discoveredAtMs ?? Date.now());
-  const { order, created } = await store.openOrMerge({
-    detection: d,
-    team: 'team-north',
-    assignee: 'li',
-    location: null,
-    confirmed: opts.confirmed ?? true,
-    deadlineAt: new Date(Date.parse(d.discoveredAt) + 40 * 60_000).toISOString(),
-    dedupeIou: 0.5,
-    plateWindowMs: 2 * 3600_000,
-    nowIso: new Date().toISOString(),
-  });
-  expect(created).toBe(true);
-  return order;
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+const openOrder = (opts: { discoveredAtMs?: number; confirmed?: boolean } = {}): Promise<WorkOrder> =>
+  openTestOrder(store, { ...opts, plate: PLATE });
 
 interface Hit {
   headers: IncomingHttpHeaders;
@@ -181,7 +135,7 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((stop) => stop()));
   await Promise.all([queues.detections.obliterate({ force: true }), queues.dispatch.obliterate({ force: true }), queues.sla.obliterate({ force: true })]);
   await queues.close();
-  await deleteKeys(redis, `${prefix}:wo*`);
+  await deleteKeys(redis, `${prefix}:wo`);
   await client.endAsync();
   await redis.quit();
 });

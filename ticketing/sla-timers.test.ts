@@ -8,15 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { createQueues, type Queues, type SlaJob } from './queues.js';
 import { cancelSla, scheduleSla, slaJobId, startSlaWorker, type SlaOutcome } from './sla-timers.js';
-import type { DetectionMessage } from '../contract/index.js';
 import { RedisWorkOrderStore } from './work-order-store.js';
 import { verifySignature } from './webhook.js';
 import type { SlaLevel, WorkOrder } from './work-order.js';
+import { deleteKeys } from '../test/helpers/redis-keys.js';
+import { openTestOrder } from './test-orders.js';
 
 const SLA = { targetMinutes: 0.05, yellowAt: 0.5, redAt: 1 };
 const TEAM_SECRET = 'team-secret-0001';
@@ -36,50 +36,9 @@ class RecordingStore extends RedisWorkOrderStore {
   }
 }
 
-/** Opens one order; each gets its own camera so de-dup never merges two of them. */
-async function openOrder(discoveredAtMs: number, confirmed = true): Promise<WorkOrder> {
-  const at = new Date(discoveredAtMs).toISOString();
-  const detection: DetectionMessage = {
-    v: 1,
-    eventId: ulid(),
-    seq: 0,
-    deviceId: 'pole-0001',
-    cameraId: `cam-${randomBytes(4).toString('hex')}`,
-    zoneId: 'kerb',
-    type: 'illegal_parking',
-    state: 'started',
-    label: 'car',
-    confidence: 0.8,
-    bbox: { x1: 0.1, y1: 0.2, x2: 0.3, y2: 0.4 },
-    firstSeenAt: at,
-    discoveredAt: at,
-    sentAt: new Date().toISOString(),
-    evidence: [],
-    plate: { text: PLATE, confidence: 0.9, readAt: at },
-  };
-  const { order, created } = await store.openOrMerge({
-    detection,
-    team: 'team-north',
-    assignee: 'li',
-    location: null,
-    confirmed,
-    deadlineAt: new Date(discoveredAtMs + SLA.targetMinutes * 60_000).toISOString(),
-    dedupeIou: 0.5,
-    plateWindowMs: 2 * 3600_000,
-    nowIso: new Date().toISOString(),
-  });
-  expect(created).toBe(true);
-  return order;
-}
+const openOrder = (discoveredAtMs: number, confirmed = true): Promise<WorkOrder> =>
+  openTestOrder(store, { discoveredAtMs, confirmed, plate: PLATE });
 
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 interface Hit {
   headers: IncomingHttpHeaders;
@@ -140,7 +99,7 @@ afterEach(async () => {
   for (const stop of cleanups.splice(0).reverse()) await stop();
   await Promise.all([queues.detections.obliterate({ force: true }), queues.dispatch.obliterate({ force: true }), queues.sla.obliterate({ force: true })]);
   await queues.close();
-  await deleteKeys(redis, `${prefix}:wo*`);
+  await deleteKeys(redis, `${prefix}:wo`);
   await redis.quit();
 });
 

@@ -10,6 +10,7 @@ import type { WorkOrderStore } from '../store-types.js';
 import { OrderNotFoundError, RedisWorkOrderStore } from '../work-order-store.js';
 import type { OrderState, WorkOrder } from '../work-order.js';
 import type { WorkflowActions } from './deps.js';
+import { deleteKeys } from '../../test/helpers/redis-keys.js';
 
 const newId = monotonicFactory();
 
@@ -22,12 +23,7 @@ export function redisStore(): { store: RedisWorkOrderStore; close(): Promise<voi
   return {
     store: new RedisWorkOrderStore(redis, prefix),
     async close() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeys(redis, prefix);
       await redis.quit();
     },
   };

@@ -1,7 +1,5 @@
 /** Test support for the ingest: unique namespaces on the real Redis/Mosquitto, valid messages, waits. */
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import type { DetectionMessage, EvidenceRef, StatusMessage, TelemetryMessage } from '../../contract/index.js';
 import { sha256Hex } from '../evidence-store.js';
@@ -15,24 +13,8 @@ export function testNamespace(): { id: string; root: string; prefix: string } {
   return { id, root: `${id}/v1`, prefix: `{${id}}` };
 }
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { deleteKeys } from '../../test/helpers/redis-keys.js';
+export { waitFor } from '../../test/helpers/wait.js';
 
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 
