@@ -57,13 +57,20 @@ export class Workflow {
       plateWindowMs: config.dedupe.plateWindowMinutes * 60_000,
       nowIso,
     });
-    if (created) {
-      this.log(order, null, order.state, 'system');
+    if (created) this.log(order, null, order.state, 'system');
+    // This event opened the order. Not `created` means a retried job whose first run may have died
+    // after the write and before the timers and the notice: both are asked for again (fixed job ids
+    // make that a no-op when they exist), or a crash in between would lose them for good.
+    const opener = order.eventIds[0] === d.eventId;
+    if ((created || opener) && isOpen(order.state)) {
       // The clock runs from the edge's discovery, whether or not an operator must look first.
       await scheduleSla(this.deps.queues, order, config.sla, this.now());
       if (order.state === 'dispatched') await this.dispatch(order, 'order');
-    } else if (d.evidence.length && isOpen(order.state) && order.state !== 'pending_review') {
-      // Later photos (the second timed one) reach the officer as they come.
+    }
+    // Later photos (the second timed one) reach the officer as they come; the opening message's own
+    // photos went out with the order, so its redelivery sends no update.
+    const redeliveredOpening = opener && d.seq === 0;
+    if (!created && !redeliveredOpening && d.evidence.length && isOpen(order.state) && order.state !== 'pending_review') {
       await this.dispatch(order, 'update', undefined, `${d.eventId}-${d.seq}`);
     }
     return order;
@@ -81,6 +88,8 @@ export class Workflow {
       updated = await this.move(updated, 'self_cleared', 'edge', `the edge saw it leave at ${at}`);
       return updated;
     }
+    // An order still waiting for review has not reached the officers: nothing to tell them yet.
+    if (updated.state === 'pending_review') return updated;
     const note = d.reason === 'left' ? 'the edge saw it leave while the officer is on site' : `the edge stopped watching (${d.reason}); the order stays open`;
     await this.dispatch(updated, 'update', note, `${d.eventId}-${d.seq}`);
     return updated;
