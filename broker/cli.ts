@@ -58,7 +58,7 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
   }
 
   const device = program.command('device').description("Devices allowed on the centre's MQTT broker (credentials in Redis).");
-  const prefixOption = ['--prefix <prefix>', 'Redis key prefix (the centre config redisPrefix)', DEFAULT_PREFIX] as const;
+  const prefixOption = ['--prefix <prefix>', 'Redis key prefix (the centre config redisPrefix; env STREETWATCH_REDIS_PREFIX)', env.STREETWATCH_REDIS_PREFIX || DEFAULT_PREFIX] as const;
 
   device
     .command('add <deviceId>')

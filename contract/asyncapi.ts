@@ -61,6 +61,17 @@ const channels: Record<string, ChannelSpec> = {
     payload: schema(m.configDesiredMessage), contentType: 'application/json', from: 'centre',
     description: 'Retained, published by the centre; the box subscribes.',
   },
+  teamOrders: {
+    address: '{root}/teams/{team}/orders', params: ['team'], message: 'TeamOrder', title: 'Team work orders',
+    payload: { type: 'object', required: ['kind', 'order', 'idempotencyKey'], properties: {
+      kind: { enum: ['order', 'update', 'stand_down', 'sla_yellow', 'sla_red'] },
+      order: { type: 'object', description: 'The work order (as served by GET /api/orders/<id>), plate in full for the team.' },
+      note: { type: 'string' },
+      idempotencyKey: { type: 'string', description: '<orderId>:<kind>:<n>; the same notice may arrive twice (QoS 1).' },
+    } },
+    contentType: 'application/json', from: 'centre',
+    description: 'QoS 1, published by the centre for officers\' apps; the same notices go to the team webhook.',
+  },
   configReported: {
     address: '{root}/{deviceId}/config/reported', params: ['deviceId'], message: 'ConfigReported', title: 'Reported config',
     payload: schema(m.configReportedMessage), contentType: 'application/json', from: 'edge',

@@ -27,7 +27,7 @@ export const centerConfigSchema = z
   .object({
     rootTopic: z.string().default(DEFAULT_ROOT),
     redisUrl: z.string().default('redis://127.0.0.1:6379'),
-    /** Evidence photos, broker state and other files. */
+    /** Evidence photos (content-addressed); share it between ingest instances. */
     dataDir: z.string().default('./data'),
     /** Prefix of every Redis key; the braces make one Redis Cluster hash slot. */
     redisPrefix: z.string().regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a hash tag like {sw}').default('{sw}'),
@@ -42,7 +42,8 @@ export const centerConfigSchema = z
         url: z.string().optional(),
         /** The centre's own account on the broker (separate from devices). */
         username: z.string().default('streetwatch-center'),
-        password: z.string().optional(),
+        /** Empty counts as unset (`${CENTER_MQTT_PASSWORD:-}`): the embedded broker then makes a random one. */
+        password: z.string().optional().transform((v) => v || undefined),
         /** MQTT 5 shared subscription group for several ingest instances. */
         shareGroup: z.string().default('streetwatch'),
         maxMessageBytes: z.number().int().positive().default(4 * 1024 * 1024),
