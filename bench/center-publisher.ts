@@ -1,14 +1,13 @@
 /**
- * Worker thread of `bench:center`: the edge boxes. One MQTT client per device (device credentials,
- * QoS 1) publishes synthetic `started` detections at a paced rate, so publishing does not steal the
- * centre's event loop. Each detection's eventId is a ULID of its publish time (ms): the webhook
+ * Child process of `bench:center`: the edge boxes. One MQTT client per device (device credentials,
+ * QoS 1) publishes synthetic `started` detections at a paced rate, in its own process so that
+ * publishing neither steals the centre's event loop nor counts in its CPU time. Each detection's eventId is a ULID of its publish time (ms): the webhook
  * receiver decodes the latency from it.
  *
  * Layout: message j of the run goes to scope j mod SCOPES (device, camera, zone), and within its
  * scope to grid cell ⌊j / SCOPES⌋ of 10×10 disjoint boxes, so no two detections share a scope and
  * overlap: every one becomes its own work order.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import { topics, type DetectionMessage } from '../contract/index.js';
@@ -21,7 +20,7 @@ export interface PublisherData {
   zones: number;
 }
 
-export type PublisherCommand = { cmd: 'run'; rate: number; durationMs: number } | { cmd: 'close' };
+export type PublisherCommand = { cmd: 'init'; data: PublisherData } | { cmd: 'run'; rate: number; durationMs: number } | { cmd: 'close' };
 
 export type PublisherReply =
   | { type: 'ready' }
@@ -35,9 +34,18 @@ const OVERRUN_MS = 2000;
 /** How long `done` waits for outstanding PUBACKs. */
 const ACK_WAIT_MS = 1000;
 
-const data = workerData as PublisherData;
-const port = parentPort!;
-const post = (m: PublisherReply) => port.postMessage(m);
+const post = (m: PublisherReply): void => {
+  process.send!(m);
+};
+// Credentials come over IPC, not argv: other users of the box can read command lines.
+const data = await new Promise<PublisherData>((resolve) => {
+  const onInit = (cmd: PublisherCommand) => {
+    if (cmd.cmd !== 'init') return;
+    process.off('message', onInit);
+    resolve(cmd.data);
+  };
+  process.on('message', onInit);
+});
 const scopes = data.devices.length * data.cameras * data.zones;
 const maxMessages = scopes * GRID * GRID;
 let next = 0;
@@ -94,12 +102,13 @@ try {
   })));
   for (const c of clients) c.on('error', (err) => post({ type: 'error', message: err.message }));
   let busy = Promise.resolve();
-  port.on('message', (cmd: PublisherCommand) => {
+  process.on('message', (cmd: PublisherCommand) => {
     busy = busy.then(async () => {
       if (cmd.cmd === 'run') return run(clients, cmd.rate, cmd.durationMs);
+      if (cmd.cmd !== 'close') return;
       await Promise.all(clients.map((c) => c.endAsync()));
       post({ type: 'closed' });
-      port.close();
+      process.disconnect();
     }).catch((err: Error) => post({ type: 'error', message: err.message }));
   });
   post({ type: 'ready' });
