@@ -47,6 +47,24 @@ export interface RunningCenter {
   close(): Promise<void>;
 }
 
+/**
+ * How long the ingest trusts a device lookup. The broker already refuses revoked devices at CONNECT
+ * and disconnects them within seconds, so this only bounds extra Redis reads per message.
+ */
+const KNOWN_DEVICE_TTL_MS = 5000;
+
+function knownDeviceCache(registry: DeviceRegistry, ttlMs: number): (deviceId: string) => Promise<boolean> {
+  const cache = new Map<string, { known: boolean; until: number }>();
+  return async (deviceId) => {
+    const hit = cache.get(deviceId);
+    if (hit && hit.until > Date.now()) return hit.known;
+    const d = await registry.get(deviceId);
+    const known = !!d && !d.revokedAt;
+    cache.set(deviceId, { known, until: Date.now() + ttlMs });
+    return known;
+  };
+}
+
 /** Orders the KPI endpoint looks at; a city's year of orders fits in memory as plain objects. */
 const KPI_ORDER_LIMIT = 100_000;
 
@@ -108,12 +126,12 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     if (roles.has('ingest')) {
       // A stable id and a persistent session: messages published while the centre restarts wait at the broker.
       const ingestMqtt = await connectMqtt(`streetwatch-ingest-${instance}`, true);
+      // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
+      const ingestRedis = redis.duplicate();
+      closers.push(async () => ingestRedis.quit());
       ingest = new Ingest({
-        mqtt: ingestMqtt, redis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
-        knownDevice: async (id) => {
-          const d = await registry.get(id);
-          return !!d && !d.revokedAt;
-        },
+        mqtt: ingestMqtt, redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
+        knownDevice: knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS),
         shared: external, shareGroup: config.mqtt.shareGroup, maxEvidenceBytes: config.mqtt.maxMessageBytes, logger,
       });
       await ingest.start();
