@@ -59,14 +59,12 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const cameras = new Map<string, CameraRun>();
   let shuttingDown = false;
 
-  const status = (state: 'online' | 'offline'): Buffer => {
-    const msg: StatusMessage = {
+  const status = (state: 'online' | 'offline'): StatusMessage => ({
       v: 1, deviceId, state, at: toIso(Date.now()), version: opts.version,
       ...(state === 'offline' ? { reason: shuttingDown ? 'shutdown' : 'last_will' } : {}),
       cameras: [...cameras.values()].map((c) => ({ cameraId: c.config.id, state: c.state, ...(c.message ? { message: c.message } : {}) })),
-    };
-    return Buffer.from(JSON.stringify(msg));
-  };
+  });
+  const statusPayload = (state: 'online' | 'offline') => Buffer.from(JSON.stringify(status(state)));
 
   let remote: RemoteConfig | undefined;
   const link = new MqttLink({
@@ -77,8 +75,8 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     keepaliveSeconds: config.mqtt.keepaliveSeconds,
     caFile: config.mqtt.caFile,
     statusTopic: topics.status(root, deviceId),
-    online: () => status('online'),
-    offline: () => status('offline'),
+    online: () => statusPayload('online'),
+    offline: () => statusPayload('offline'),
     subscriptions: [topics.configDesired(root, deviceId)],
     onMessage: (topic, payload) => {
       if (topic === topics.configDesired(root, deviceId)) remote?.handle(payload);
@@ -94,7 +92,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     root,
     deviceId,
   );
-  const publishStatus = () => publisher.status(JSON.parse(status('online').toString()) as StatusMessage);
+  const publishStatus = () => publisher.status(status('online'));
 
   const sensors = new SensorHub(config.sensors.bays, deviceId, (msg) => publisher.sensor(msg));
   const sensorHttp = config.sensors.httpPort ? await sensors.listen(config.sensors.httpPort) : undefined;

@@ -1,5 +1,8 @@
 /** Street sensor readings: state kept for the rules, messages for the centre, and the HTTP endpoint on the box. */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { connectAsync } from 'mqtt';
+import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sensorMessage, type SensorMessage } from '../contract/index.js';
@@ -193,5 +196,26 @@ describe('SensorHub HTTP endpoint', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ occupied: true }),
     });
     expect(res.status).toBe(500);
+  });
+});
+
+describe('sensors over a local MQTT topic (Mosquitto on 127.0.0.1:1883)', () => {
+  it('records readings published to the topic and logs bad ones instead of failing', async () => {
+    const root = `swtest-${randomBytes(4).toString('hex')}/sensors`;
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void logged.push(l) });
+    const { h, published } = hub();
+    const sub = h.subscribeMqtt('mqtt://127.0.0.1:1883', `${root}/+`, logger);
+    await new Promise<void>((res) => sub.once('connect', () => setTimeout(res, 200)));
+    const sensor = await connectAsync('mqtt://127.0.0.1:1883');
+    await sensor.publishAsync(`${root}/${BAYS[0].id}`, JSON.stringify({ occupied: true }), { qos: 1 });
+    await sensor.publishAsync(`${root}/${BAYS[0].id}`, '{"occupied": "yes"}', { qos: 1 });
+    const deadline = Date.now() + 5000;
+    while ((published.length < 1 || logged.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(h.state.get(BAYS[0].id)?.occupied).toBe(true);
+    expect(published.map((m) => m.sensorId)).toEqual([BAYS[0].id]);
+    expect(logged.join('')).toMatch(/sensor reading refused/);
+    await sensor.endAsync();
+    await sub.endAsync();
   });
 });

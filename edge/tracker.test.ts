@@ -3,6 +3,7 @@ import type { ObjectBox, PixelBox } from '../detector/types.js';
 import { iou } from '../detector/nms.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
 import type { Track } from './violation.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const CFG: TrackerOptions = { maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 };
 const FRAME = { width: 1280, height: 720 };
@@ -18,14 +19,8 @@ function det(label: string, b: PixelBox, score = 0.8): ObjectBox {
 
 /** Deterministic noise in [-1, 1]. */
 function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = seededRandom(seed);
+  return () => next() * 2 - 1;
 }
 
 const centre = (b: PixelBox) => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });

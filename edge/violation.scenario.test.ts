@@ -10,6 +10,7 @@ import { ViolationLifecycle } from './lifecycle.js';
 import { zoneCandidates } from './rules/index.js';
 import { Tracker } from './tracker.js';
 import type { LifecycleEvent } from './violation.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const FRAME = { width: 1280, height: 720 };
 const T0 = Date.UTC(2024, 4, 6, 9, 0); // a Monday morning
@@ -40,16 +41,7 @@ const pavement = noVendingZoneSchema.parse({
 });
 const zones: ZoneConfig[] = [kerb, pavement];
 
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296; // 0..1
-  };
-}
+const noise = seededRandom;
 
 /** Clipped to the frame like a detector's output; null when too little is left in view. */
 function inFrame(x: number, y: number, w: number, h: number): PixelBox | null {

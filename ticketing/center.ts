@@ -218,7 +218,9 @@ function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: Ingest | nu
     lines.push('# HELP streetwatch_dead_letters_total Dead-lettered messages by reason', '# TYPE streetwatch_dead_letters_total counter');
     for (const [code, n] of Object.entries(i.deadLettered)) lines.push(`streetwatch_dead_letters_total{code="${code}"} ${n}`);
   }
+  const { buffered, ...totals } = s.metrics;
+  gauge('streetwatch_metrics_points_buffered', 'InfluxDB points waiting to be written', buffered);
   lines.push('# HELP streetwatch_metrics_points_total InfluxDB points by outcome', '# TYPE streetwatch_metrics_points_total counter');
-  for (const [outcome, n] of Object.entries(s.metrics)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
+  for (const [outcome, n] of Object.entries(totals)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
   return `${lines.join('\n')}\n`;
 }

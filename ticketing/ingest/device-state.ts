@@ -27,7 +27,10 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+const SEEN_WRITE_INTERVAL_MS = 1000;
+
 export class DeviceStateStore {
+  private readonly lastSeenWritten = new Map<string, number>();
   private readonly k: { status: string; telemetry: string; config: string; seen: string; sensors: (deviceId: string) => string };
 
   constructor(
@@ -66,7 +69,11 @@ export class DeviceStateStore {
     await this.redis.hset(this.k.sensors(msg.deviceId), msg.sensorId, stamp(msg, receivedAt));
   }
 
+  /** Last-seen is for people watching the board: one write per device per second is plenty. */
   async markSeen(deviceId: string, at: Date): Promise<void> {
+    const last = this.lastSeenWritten.get(deviceId);
+    if (last !== undefined && at.getTime() - last < SEEN_WRITE_INTERVAL_MS) return;
+    this.lastSeenWritten.set(deviceId, at.getTime());
     await this.redis.hset(this.k.seen, deviceId, at.toISOString());
   }
 
