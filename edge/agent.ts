@@ -103,7 +103,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
 
   for (const cam of config.cameras) {
-    const pipeline = new CameraPipeline({ config, camera: cam, detector, publisher, sensorState: sensors.state, pipelineDepth: config.detector.workers });
+    const pipeline = new CameraPipeline({ config, camera: cam, detector, publisher, sensorState: sensors.state });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
       window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),

@@ -21,8 +21,6 @@ export interface CameraPipelineOptions {
   camera: CameraConfig;
   detector: Detector;
   publisher: EdgePublisher;
-  /** Frames in flight at once; match the detector's parallelism (workers). Default 1. */
-  pipelineDepth?: number;
   /** Live state of the box's street sensors; empty in replays. */
   sensorState?: SensorReadings;
 }
@@ -46,7 +44,7 @@ export class CameraPipeline {
   private readonly gate: MotionGate;
   private readonly open = new Map<string, OpenViolation>();
   private generation = 0;
-  /** Frames whose inference may run at once: one per detector worker. */
+  /** Frames in flight at once. */
   private readonly depth: number;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly inflight: Promise<void>[] = [];
@@ -58,7 +56,8 @@ export class CameraPipeline {
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
     this.config = opts.config;
-    this.depth = Math.max(1, opts.pipelineDepth ?? 1);
+    // One frame per inference worker, plus one whose results the main thread applies meanwhile.
+    this.depth = opts.config.detector.workers + 1;
     this.zones = opts.camera.zones;
     this.indexZones();
     this.tracker = this.newTracker();

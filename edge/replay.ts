@@ -47,7 +47,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     opts.config.mqtt.rootTopic,
     opts.config.device.id,
   );
-  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, publisher, pipelineDepth: opts.config.detector.workers + 1 });
+  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, publisher });
   const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, reconnect: camera.reconnect });
   const startMs = opts.startMs ?? Date.now();
   const expected = info.durationSeconds ? Math.round(info.durationSeconds * camera.fps) : 0;
