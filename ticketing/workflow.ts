@@ -85,8 +85,11 @@ export class Workflow {
     let updated = await store.setEdgeEnded(order.id, { reason: d.reason ?? 'left', at });
     if (!isOpen(updated.state)) return updated;
     if (d.reason === 'left' && updated.state !== 'on_site') {
-      updated = await this.move(updated, 'self_cleared', 'edge', `the edge saw it leave at ${at}`);
-      return updated;
+      const note = `the edge saw it leave at ${at}`;
+      // Queued before the move: once the order is closed a retried job cannot find it again, so a
+      // crash in between would otherwise leave the officer driving out (the id makes it send once).
+      if (updated.state !== 'pending_review') await this.dispatch(updated, 'stand_down', note);
+      return this.move(updated, 'self_cleared', 'edge', note);
     }
     // An order still waiting for review has not reached the officers: nothing to tell them yet.
     if (updated.state === 'pending_review') return updated;
