@@ -1,16 +1,28 @@
 /**
- * `npm run bench:center`: throughput and latency of the command centre, all roles in this process,
- * embedded broker on a free port, the real Redis under a throw-away prefix.
+ * `npm run bench:center`: throughput and latency of the command centre, the real Redis under a
+ * throw-away prefix per section, in two deployments one after the other:
+ *   A. all roles in this process, embedded broker (aedes) on a free port;
+ *   B. the documented split deployment (center-split.ts): a private Mosquitto on a free port
+ *      (unlimited queues), `center --role ingest` and `center --role worker` as two processes of the
+ *      CLI with `--mqtt-url` (MQTT 5 shared subscription).
+ * Each section runs:
  *   1. publish → webhook latency at 200 detections/s for 10 s (run first, on an idle centre);
  *   2. sustained ingest: 500 → 4000 detections/s, 5 s a step, from 16 device connections (QoS 1)
  *      in a child process (center-publisher.ts); a step is lossless when every published message became a detection job
  *      within GRACE_MS of its last publish. The ramp stops at the first lossy step;
  *   3. work orders created per second while the ramp's jobs are worked off.
+ * Jobs are counted in BullMQ (`getJobCounts` of the detections queue), the one count that works
+ * across processes; orders in the work-order store and at the webhook.
  * Every detection is its own order (own scope or disjoint box, see center-publisher.ts) and is
  * auto-confirmed, so each one is dispatched to the team's webhook, a local receiver here.
- * Also printed: the centre's CPU time per detection (this process only: ingest → order → webhook),
- * which unlike the rates does not depend on what else the box is running.
- * Targets: ≥ 2,000 detections/s ingested without loss; p99 publish → webhook < 1 s at 200/s.
+ * Also printed: CPU per process and per step (from /proc), and the centre's CPU time per
+ * detection, which unlike the rates does not depend on what else the box is running.
+ * Targets: ≥ 2,000 detections/s ingested without loss (a lossless step whose measured rate, first
+ * publish → last job, is ≥ 2,000/s); p99 publish → webhook < 1 s at 200/s.
+ * Knobs for experiments (defaults are the briefed setup): SW_BENCH_SECTIONS=embedded|split,
+ * SW_BENCH_SPLIT_INGESTS=<n> ingest processes, SW_BENCH_MOSQUITTO_CONF='line;line' extra
+ * mosquitto.conf lines, SW_BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' node flags for
+ * the centre processes, SW_BENCH_MOSQUITTO=<path>, SW_BENCH_REDIS_URL.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,16 +32,18 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fork, type ChildProcess } from 'node:child_process';
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { createLogger } from '../common/logger.js';
 import { startCenter, type RunningCenter } from '../ticketing/center.js';
 import { centerConfigSchema } from '../ticketing/config.js';
+import { DeadLetterStore } from '../ticketing/ingest/dead-letters.js';
 import { QUEUE_NAMES } from '../ticketing/queues.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import type { PublisherCommand, PublisherData, PublisherReply } from './center-publisher.js';
+import { mosquittoVersion, procCpuMs, startSplit, type SplitDeployment } from './center-split.js';
 
 const REDIS_URL = process.env.SW_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DEVICES = 16;
@@ -43,19 +57,26 @@ const GRACE_MS = 1000;
 /** How long to wait for the latency phase's last webhooks, and for the ramp's orders. */
 const DELIVERY_WAIT_MS = 15_000;
 const ORDERS_WAIT_MS = 45_000;
-/** Whole run, cleanup included; past it the bench stops and cleans up. */
-const BUDGET_MS = 170_000;
+/** How long a lossy last step's messages may take to become jobs after the ramp. */
+const CATCH_UP_MS = 10_000;
+/** Whole run, both sections and cleanup; past it the bench stops and cleans up. */
+const BUDGET_MS = 165_000;
+/** The first section ends (cleanup included) by then, leaving the rest to the second. */
+const FIRST_SECTION_MS = 60_000;
+/** Kept free at the end of a section for its cleanup. */
+const CLEANUP_MS = 12_000;
+/** Experiments: `SW_BENCH_SECTIONS=split` runs one section; `SW_BENCH_SPLIT_INGESTS=2` two ingest processes. */
+const ONLY = process.env.SW_BENCH_SECTIONS?.split(',');
+const SPLIT_INGESTS = Number(process.env.SW_BENCH_SPLIT_INGESTS ?? 1) || 1;
+const JOB_STATES: JobType[] = ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children'];
 
-const id = randomBytes(4).toString('hex');
-const prefix = `{swbench-${id}}`;
-const root = `swbench-${id}/v1`;
-const dataDir = mkdtempSync(join(tmpdir(), 'sw-bench-center-'));
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const connection = redis as unknown as ConnectionOptions;
 const logger = createLogger('bench-center');
 logger.level = process.env.LOG_LEVEL ?? 'warn';
 const t0 = Date.now();
 const loadAtStart = loadavg()[0].toFixed(2);
-const overBudget = () => Date.now() - t0 > BUDGET_MS;
+const elapsed = () => Date.now() - t0;
 
 // --- the team's webhook: arrival time of every `order` notification ------------------------------
 const webhook = { orders: 0, latencies: null as number[] | null, errors: 0 };
@@ -78,27 +99,68 @@ const receiver = createServer((req, res) => {
 });
 receiver.keepAliveTimeout = 30_000;
 
-// --- publishers ---------------------------------------------------------------------------------
-let publisher: ChildProcess | null = null;
-const replies: PublisherReply[] = [];
-let wake: (() => void) | null = null;
-async function reply<T extends PublisherReply['type']>(type: T, timeoutMs: number): Promise<Extract<PublisherReply, { type: T }>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const i = replies.findIndex((r) => r.type === type || r.type === 'error');
-    if (i >= 0) {
-      const r = replies.splice(i, 1)[0];
-      if (r.type === 'error') throw new Error(`publisher: ${r.message}`);
-      return r as Extract<PublisherReply, { type: T }>;
-    }
-    if (Date.now() > until) throw new Error(`publisher: no ${type} within ${timeoutMs} ms`);
-    await new Promise<void>((r) => {
-      wake = r;
-      setTimeout(r, 50);
+// --- publishers (one child process per section) --------------------------------------------------
+class Publisher {
+  private readonly replies: PublisherReply[] = [];
+  private wake: (() => void) | null = null;
+  private constructor(readonly proc: ChildProcess) {
+    proc.on('message', (m: PublisherReply) => {
+      this.replies.push(m);
+      this.wake?.();
     });
+    proc.on('error', (err) => this.replies.push({ type: 'error', message: err.message }));
+    proc.on('exit', (code) => this.replies.push({ type: 'error', message: `exited with ${code}` }));
+  }
+
+  static async start(data: PublisherData): Promise<Publisher> {
+    const p = new Publisher(fork(new URL('./center-publisher.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    try {
+      p.send({ cmd: 'init', data });
+      await p.reply('ready', 20_000);
+      return p;
+    } catch (err) {
+      await p.close();
+      throw err;
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  send(cmd: PublisherCommand): void {
+    if (this.proc.connected) this.proc.send(cmd);
+  }
+
+  async run(rate: number, durationMs: number): Promise<Extract<PublisherReply, { type: 'done' }>> {
+    this.send({ cmd: 'run', rate, durationMs });
+    return this.reply('done', durationMs + 10_000);
+  }
+
+  async close(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.send({ cmd: 'close' });
+    await this.reply('closed', 5000).catch(() => undefined);
+    if (this.proc.exitCode === null) this.proc.kill();
+  }
+
+  private async reply<T extends PublisherReply['type']>(type: T, timeoutMs: number): Promise<Extract<PublisherReply, { type: T }>> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.replies.findIndex((r) => r.type === type || r.type === 'error');
+      if (i >= 0) {
+        const r = this.replies.splice(i, 1)[0];
+        if (r.type === 'error') throw new Error(`publisher: ${r.message}`);
+        return r as Extract<PublisherReply, { type: T }>;
+      }
+      if (Date.now() > until) throw new Error(`publisher: no ${type} within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        this.wake = r;
+        setTimeout(r, 50);
+      });
+    }
   }
 }
-const send = (cmd: PublisherCommand) => publisher!.send(cmd);
 
 // --- helpers ------------------------------------------------------------------------------------
 async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 10): Promise<number | null> {
@@ -117,13 +179,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'not delivered');
+
+/** Redis's own CPU (ms): the whole server, which other clients on this box may share. */
+async function redisCpuMs(): Promise<number | null> {
+  try {
+    const info = await redis.info('cpu');
+    const field = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+    const v = (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Where the latency phase's time went, from the BullMQ jobs it left (all of them: the queues were
  * empty before it): publish → detection job added (the ingest), waiting for and running in a
  * detection worker, waiting for and running in the dispatcher (MQTT + webhook POST).
  */
-async function latencyStages(): Promise<[string, number[]][]> {
-  const connection = redis as unknown as ConnectionOptions;
+async function latencyStages(prefix: string): Promise<[string, number[]][]> {
   const detections = new Queue(QUEUE_NAMES.detections, { connection, prefix });
   const dispatch = new Queue(QUEUE_NAMES.dispatch, { connection, prefix });
   try {
@@ -142,45 +217,372 @@ async function latencyStages(): Promise<[string, number[]][]> {
   }
 }
 
-let centre: RunningCenter | null = null;
+/** Every key of a section's prefix: its queues first (BullMQ's own way), then the rest. */
+async function purge(prefix: string): Promise<void> {
+  for (const name of Object.values(QUEUE_NAMES)) {
+    const q = new Queue(name, { connection, prefix });
+    try {
+      await q.obliterate({ force: true });
+    } finally {
+      await q.close();
+    }
+  }
+  let cursor = '0';
+  for (let i = 0; i < 100_000; i++) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+}
+
+async function quietly(what: string, f: () => Promise<unknown>): Promise<void> {
+  try {
+    await Promise.race([f(), sleep(15_000).then(() => { throw new Error('timed out'); })]);
+  } catch (err) {
+    process.stderr.write(`bench:center cleanup: ${what}: ${(err as Error).message}\n`);
+  }
+}
+
+// --- deployments --------------------------------------------------------------------------------
+interface Deployment {
+  prefix: string;
+  mqttUrl: string;
+  /** The centre runs in this process (its event loop and CPU are this process's). */
+  inProcess: boolean;
+  /** Detection jobs stored so far, and how often it is worth asking. */
+  jobs(): Promise<number>;
+  jobsPollMs: number;
+  /** Centre processes besides this one, by name, for CPU accounting. */
+  processes: [string, number | undefined][];
+  /** Throws when part of the deployment has died. */
+  check(): void;
+  totals(): Promise<string>;
+  close(): Promise<void>;
+}
+
+interface Section {
+  id: string;
+  title: string;
+  /** Short name for the targets line. */
+  short: string;
+  start(ctx: { prefix: string; root: string; hookUrl: string; config: Record<string, unknown> }): Promise<Deployment>;
+}
+
+interface Outcome {
+  short: string;
+  rows: [string, string][];
+  ingestMet: boolean;
+  latencyMet: boolean;
+  best: string;
+  p99: string;
+}
+
+/** The centre config both deployments use (mqtt and dataDir are filled in per deployment). */
+function benchConfig(prefix: string, root: string, hookUrl: string): Record<string, unknown> {
+  return {
+    rootTopic: root,
+    redisUrl: REDIS_URL,
+    redisPrefix: prefix,
+    http: { port: 0, host: '127.0.0.1' },
+    teams: [{
+      id: 'bench', webhook: { url: hookUrl, secret: 'bench-webhook-secret' },
+      officers: [{ id: 'o1' }, { id: 'o2' }, { id: 'o3' }, { id: 'o4' }],
+    }],
+    defaultTeam: 'bench',
+    confirmation: { autoConfirm: { illegal_parking: 0.1, street_vending: 0.1 } },
+    dedupe: { iou: 0.5 },
+  };
+}
+
+const embedded: Section = {
+  id: 'embedded',
+  title: 'all roles in one process, embedded broker (aedes)',
+  short: 'one process',
+  async start({ prefix, config }) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sw-bench-center-'));
+    let centre: RunningCenter | null = null;
+    try {
+      centre = await startCenter({
+        config: centerConfigSchema.parse({ ...config, dataDir, mqtt: { port: 0, host: '127.0.0.1' } }),
+        instanceId: `bench-${prefix.slice(9, -1)}`, logger,
+      });
+    } catch (err) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    const running = centre;
+    const ingest = running.ingest!;
+    return {
+      prefix, mqttUrl: running.mqttUrl, inProcess: true,
+      jobs: async () => ingest.stats().jobs, jobsPollMs: 5,
+      processes: [],
+      check: () => undefined,
+      totals: async () => {
+        const s = ingest.stats();
+        const dead = Object.values(s.deadLettered).reduce((n, v) => n + (v ?? 0), 0);
+        return `received ${s.received}, jobs ${s.jobs}, duplicates ${s.duplicates}, dead letters ${dead}, webhook parse errors ${webhook.errors}`;
+      },
+      close: async () => {
+        await quietly('centre', () => running.close());
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+let mosquitto: string | null = null;
+const split: Section = {
+  id: 'split',
+  title: 'split roles (ingest | worker), external Mosquitto',
+  short: 'split',
+  async start({ prefix, config }) {
+    const d: SplitDeployment = await startSplit({
+      config, ingests: SPLIT_INGESTS,
+      brokerConf: process.env.SW_BENCH_MOSQUITTO_CONF ? process.env.SW_BENCH_MOSQUITTO_CONF.split(';') : [],
+    });
+    const detections = new Queue(QUEUE_NAMES.detections, { connection, prefix });
+    const deadLetters = new DeadLetterStore(redis, prefix);
+    const jobs = async () => Object.values(await detections.getJobCounts(...JOB_STATES)).reduce((n, v) => n + v, 0);
+    return {
+      prefix, mqttUrl: d.mqttUrl, inProcess: false,
+      jobs, jobsPollMs: 20,
+      processes: d.pids,
+      check: () => d.check(),
+      totals: async () => {
+        const c = await detections.getJobCounts(...JOB_STATES);
+        return `jobs ${Object.values(c).reduce((n, v) => n + v, 0)} (completed ${c.completed}, failed ${c.failed}, delayed ${c.delayed}), ` +
+          `dead letters ${await deadLetters.count()}, webhook parse errors ${webhook.errors}`;
+      },
+      close: async () => {
+        await quietly('detections queue', () => detections.close());
+        await quietly('split deployment', () => d.close());
+      },
+    };
+  },
+};
+
+// --- one section: the centre, its publisher, the three phases -----------------------------------
+interface Step { rate: number; sent: number; publishedRate: number; accepted: number; ingestRate: number; lagMs: number | null; lossless: boolean; acked: number; cpu: Map<string, number>; wallMs: number }
+
+let active: { deployment: Deployment | null; publisher: Publisher | null; prefix: string } | null = null;
+
+async function cpuSnapshot(dep: Deployment, pub: Publisher): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const [name, pid] of dep.processes) {
+    const v = procCpuMs(pid);
+    if (v !== null) m.set(name, v);
+  }
+  m.set(dep.inProcess ? 'centre+bench (this process)' : 'bench (webhook receiver)', cpuMs(process.cpuUsage()));
+  const p = procCpuMs(pub.pid);
+  if (p !== null) m.set('publisher', p);
+  const r = await redisCpuMs();
+  if (r !== null) m.set('redis', r);
+  return m;
+}
+const cpuDelta = (a: Map<string, number>, b: Map<string, number>) => new Map([...b].filter(([k]) => a.has(k)).map(([k, v]) => [k, v - a.get(k)!]));
+const cpuRow = (d: Map<string, number>, wallMs: number) => [...d].map(([k, v]) => `${k} ${((v / Math.max(1, wallMs)) * 100).toFixed(0)} %`).join(', ');
+
+async function runSection(section: Section, deadline: number): Promise<Outcome> {
+  const prefix = `{swbench-${randomBytes(4).toString('hex')}}`;
+  const root = `swbench-${prefix.slice(9, -1)}/v1`;
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/orders`;
+  const current: NonNullable<typeof active> = { deployment: null, publisher: null, prefix };
+  active = current;
+  const sectionStart = Date.now();
+  webhook.orders = 0;
+  webhook.errors = 0;
+  webhook.latencies = null;
+  try {
+    const registry = new DeviceRegistry(redis, prefix);
+    const devices = await Promise.all(Array.from({ length: DEVICES }, async (_, i) => {
+      const c = await registry.add(`bench-${String(i).padStart(2, '0')}`);
+      return { deviceId: c.deviceId, password: c.password };
+    }));
+    const dep = await section.start({ prefix, root, hookUrl, config: benchConfig(prefix, root, hookUrl) });
+    current.deployment = dep;
+    const pub = await Publisher.start({ mqttUrl: dep.mqttUrl, root, devices, cameras: CAMERAS, zones: ZONES });
+    current.publisher = pub;
+    const store = new RedisWorkOrderStore(redis, prefix);
+    const orderCount = async () => (await store.list({}, { offset: 0, limit: 0 })).total;
+    const jobs = () => dep.jobs();
+    const left = () => deadline - CLEANUP_MS - Date.now();
+
+    // 1. Latency at 200/s, before the ramp leaves a backlog behind.
+    webhook.latencies = [];
+    const eluLatency = performance.eventLoopUtilization();
+    const cpuLatency = await cpuSnapshot(dep, pub);
+    const tLatency = Date.now();
+    const ordersBefore = webhook.orders;
+    const lat = await pub.run(LATENCY_RATE, LATENCY_MS);
+    await waitUntil(() => webhook.orders - ordersBefore >= lat.sent, Math.min(DELIVERY_WAIT_MS, left()), 20);
+    const latencies = webhook.latencies.sort((a, b) => a - b);
+    webhook.latencies = null;
+    const latencyElu = performance.eventLoopUtilization(eluLatency).utilization;
+    const latencyCpu = cpuDelta(cpuLatency, await cpuSnapshot(dep, pub));
+    const latencyWall = Date.now() - tLatency;
+    const stages = await latencyStages(prefix);
+    const undelivered = lat.sent - latencies.length;
+    // An undelivered order counts as slower than any delivered one.
+    const withMissing = [...latencies, ...Array<number>(Math.max(0, undelivered)).fill(Infinity)];
+    const p50 = percentile(withMissing, 50);
+    const p99 = percentile(withMissing, 99);
+    const latencyMax = latencies.at(-1) ?? NaN;
+    const jobsAfterLatency = await jobs();
+    await waitUntil(async () => (await orderCount()) >= jobsAfterLatency, Math.min(10_000, left()), 50);
+    dep.check();
+
+    // 2. The ramp, with order and webhook counts sampled every 250 ms throughout.
+    const samples: { at: number; orders: number; hooks: number }[] = [];
+    let sampling = false;
+    const sampler = setInterval(() => {
+      if (sampling) return;
+      sampling = true;
+      orderCount()
+        .then((orders) => samples.push({ at: Date.now(), orders, hooks: webhook.orders }))
+        .catch(() => undefined)
+        .finally(() => (sampling = false));
+    }, 250);
+    const steps: Step[] = [];
+    let rampStart = Date.now();
+    let rampEnd = rampStart;
+    let rampElu = 0;
+    let rampJobs = 0;
+    let ordersAtRampStart = 0;
+    let hooksAtRampStart = 0;
+    let caughtUp: number | null = null;
+    let drained: number | null = null;
+    let rampCpu = new Map<string, number>();
+    let ingestCpu = new Map<string, number>();
+    let jobsAtRampStart = 0;
+    let lastPublishAt = 0;
+    try {
+      rampStart = Date.now();
+      const eluRamp = performance.eventLoopUtilization();
+      const cpuRamp = await cpuSnapshot(dep, pub);
+      ordersAtRampStart = await orderCount();
+      jobsAtRampStart = await jobs();
+      hooksAtRampStart = webhook.orders;
+      for (const rate of RAMP) {
+        // A step needs its 5 s, its grace and the drain after it.
+        if (left() < STEP_MS + GRACE_MS + 15_000) break;
+        const base = await jobs();
+        const cpuStep = await cpuSnapshot(dep, pub);
+        const tStep = Date.now();
+        const done = await pub.run(rate, STEP_MS);
+        const reached = await waitUntil(async () => (await jobs()) - base >= done.sent, Math.max(0, done.lastAt + GRACE_MS - Date.now()), dep.jobsPollMs);
+        const accepted = (await jobs()) - base;
+        const end = reached ?? Date.now();
+        steps.push({
+          rate, sent: done.sent, acked: done.acked,
+          publishedRate: done.sent / (Math.max(1, done.lastAt - done.firstAt) / 1000 + 1 / rate),
+          accepted, ingestRate: accepted / ((end - Math.min(tStep, done.firstAt)) / 1000),
+          lagMs: reached === null ? null : Math.max(0, reached - done.lastAt), lossless: accepted >= done.sent,
+          cpu: cpuDelta(cpuStep, await cpuSnapshot(dep, pub)), wallMs: Date.now() - tStep,
+        });
+        lastPublishAt = done.lastAt;
+        dep.check();
+        if (accepted < done.sent) break;
+      }
+      rampEnd = Date.now();
+      rampElu = performance.eventLoopUtilization(eluRamp).utilization;
+      rampJobs = steps.reduce((n, s) => n + s.sent, 0);
+      // Let the ingest's backlog (a lossy last step) and the workers catch up, bounded.
+      caughtUp = await waitUntil(async () => (await jobs()) - jobsAtRampStart >= rampJobs, Math.min(CATCH_UP_MS, Math.max(0, left())), 50);
+      ingestCpu = cpuDelta(cpuRamp, await cpuSnapshot(dep, pub));
+      const expectedOrders = ordersAtRampStart + rampJobs;
+      drained = await waitUntil(async () => (await orderCount()) >= expectedOrders, Math.min(ORDERS_WAIT_MS, Math.max(0, left())), 250);
+      rampCpu = cpuDelta(cpuRamp, await cpuSnapshot(dep, pub));
+    } finally {
+      clearInterval(sampler);
+    }
+    await sleep(300);
+    const finalOrders = await orderCount();
+    const ordersMade = finalOrders - ordersAtRampStart;
+    const hooksMade = webhook.orders - hooksAtRampStart;
+    const rampJobsStored = (await jobs()) - jobsAtRampStart;
+    const lastAt = drained ?? Date.now();
+    const windowRate = (key: 'orders' | 'hooks') => {
+      let peak = 0;
+      for (let i = 0, j = 0; i < samples.length; i++) {
+        while (samples[i].at - samples[j].at > 1000) j++;
+        if (samples[i].at - samples[j].at >= 750) peak = Math.max(peak, ((samples[i][key] - samples[j][key]) * 1000) / (samples[i].at - samples[j].at));
+      }
+      return peak;
+    };
+    const ordersDuringRamp = (samples.filter((s) => s.at <= rampEnd).at(-1)?.orders ?? ordersAtRampStart) - ordersAtRampStart;
+
+    // --- report ---------------------------------------------------------------------------------
+    const best = [...steps].reverse().find((s) => s.lossless);
+    const sum = (m: Map<string, number>, names: string[]) => names.reduce((n, k) => n + (m.get(k) ?? 0), 0);
+    const ingestNames = dep.processes.map(([n]) => n).filter((n) => n.startsWith('ingest'));
+    const centreNames = dep.inProcess ? ['centre+bench (this process)'] : [...ingestNames, 'worker'];
+    const rampWall = lastAt - rampStart;
+    const ingestWall = (caughtUp ?? Date.now()) - rampStart;
+    const rows: [string, string][] = [];
+    for (const s of steps) {
+      rows.push([
+        `ingest ${s.rate}/s for ${STEP_MS / 1000} s (${DEVICES} devices, QoS 1)`,
+        `published ${s.sent} at ${s.publishedRate.toFixed(0)}/s, ${s.accepted} jobs = ${s.ingestRate.toFixed(0)} msg/s, ` +
+          `${s.lossless ? `lossless, last job ${s.lagMs} ms after last publish` : `LOST ${s.sent - s.accepted} within ${GRACE_MS} ms grace`}` +
+          `${s.acked < s.sent ? ` (${s.acked} PUBACKs within 1 s)` : ''}`,
+      ]);
+      rows.push(['  CPU, % of one core', cpuRow(s.cpu, s.wallMs)]);
+    }
+    rows.push(['ramp messages that became jobs eventually', `${rampJobsStored}/${rampJobs}${caughtUp ? `, the last ${Math.max(0, caughtUp - lastPublishAt)} ms after the last publish` : ` after ${CATCH_UP_MS / 1000} s`}`]);
+    if (dep.inProcess) rows.push(['centre event loop busy during the ramp', `${(rampElu * 100).toFixed(0)} %`]);
+    rows.push(
+      ['highest lossless rate', best ? `${best.rate}/s target, ${best.ingestRate.toFixed(0)} msg/s measured` : 'none'],
+      ['work orders created during the ramp', `${ordersDuringRamp} in ${((rampEnd - rampStart) / 1000).toFixed(1)} s = ${(ordersDuringRamp / ((rampEnd - rampStart) / 1000)).toFixed(0)}/s (jobs: ${rampJobs})`],
+      ['work orders created until the backlog was worked off', `${ordersMade} in ${(rampWall / 1000).toFixed(1)} s = ${(ordersMade / (rampWall / 1000)).toFixed(0)}/s, peak ${windowRate('orders').toFixed(0)}/s over 1 s${drained ? '' : `, ${ordersAtRampStart + rampJobs - finalOrders} still queued after ${((Date.now() - rampEnd) / 1000).toFixed(0)} s`}`],
+      ['order webhooks delivered in the same time', `${hooksMade} = ${(hooksMade / (rampWall / 1000)).toFixed(0)}/s, peak ${windowRate('hooks').toFixed(0)}/s over 1 s`],
+      ['  CPU, % of one core, ramp + work-off', cpuRow(rampCpu, rampWall)],
+      [`publish → webhook at ${LATENCY_RATE}/s for ${LATENCY_MS / 1000} s`, `p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(latencyMax)} (${latencies.length}/${lat.sent} delivered)`],
+      ...stages.map(([stage, v]): [string, string] => [`  ${stage}`, `p50 ${ms(percentile(v, 50))}, p99 ${ms(percentile(v, 99))}`]),
+    );
+    if (dep.inProcess) rows.push(['  centre event loop busy', `${(latencyElu * 100).toFixed(0)} %`]);
+    rows.push(['  CPU, % of one core', cpuRow(latencyCpu, latencyWall)]);
+    if (dep.inProcess) {
+      const perDet = sum(rampCpu, centreNames) / Math.max(1, ordersMade);
+      rows.push(['centre CPU per detection (ingest → order → webhook)', `${(sum(latencyCpu, centreNames) / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s, ${perDet.toFixed(2)} ms in the ramp → ≈ ${(1000 / perDet).toFixed(0)} detections/s per fully busy core`]);
+    } else {
+      const ingestMs = (m: Map<string, number>) => (ingestNames.some((n) => m.has(n)) ? sum(m, ingestNames) : NaN);
+      const ingestPer = ingestMs(ingestCpu) / Math.max(1, rampJobsStored);
+      const workerPer = (rampCpu.get('worker') ?? NaN) / Math.max(1, ordersMade);
+      rows.push(
+        ['centre CPU per detection (ingest + worker process)', `${(sum(latencyCpu, centreNames) / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s (ingest ${(ingestMs(latencyCpu) / lat.sent).toFixed(2)}, worker ${((latencyCpu.get('worker') ?? NaN) / lat.sent).toFixed(2)})`],
+        ['  in the ramp', `ingest ${ingestPer.toFixed(2)} ms per job (busy ${((ingestMs(ingestCpu) / Math.max(1, ingestWall)) * 100).toFixed(0)} % of a core) → ≈ ${(1000 / ingestPer).toFixed(0)} jobs/s per fully busy core; ` +
+          `worker ${workerPer.toFixed(2)} ms per order → ≈ ${(1000 / workerPer).toFixed(0)} orders/s per fully busy core`],
+      );
+    }
+    rows.push(['totals', await dep.totals()]);
+    return {
+      short: section.short, rows,
+      ingestMet: steps.some((s) => s.lossless && s.ingestRate >= 2000), latencyMet: p99 < 1000,
+      best: `${best ? `${best.ingestRate.toFixed(0)} msg/s lossless` : 'no lossless step'}, peak ${Math.max(0, ...steps.map((s) => s.ingestRate)).toFixed(0)} msg/s`,
+      p99: `p99 ${ms(p99)}`,
+    };
+  } finally {
+    await closeSection();
+    process.stdout.write(`  (section ${section.id}: ${((Date.now() - sectionStart) / 1000).toFixed(0)} s with setup and cleanup)\n`);
+  }
+}
+
+async function closeSection(): Promise<void> {
+  const a = active;
+  active = null;
+  if (!a) return;
+  if (a.publisher) await quietly('publisher', () => a.publisher!.close());
+  if (a.deployment) await a.deployment.close();
+  await quietly('redis keys', () => purge(a.prefix));
+}
+
 let cleaned: Promise<void> | null = null;
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    const quietly = async (what: string, f: () => Promise<unknown>) => {
-      try {
-        await Promise.race([f(), sleep(15_000).then(() => { throw new Error('timed out'); })]);
-      } catch (err) {
-        process.stderr.write(`bench:center cleanup: ${what}: ${(err as Error).message}\n`);
-      }
-    };
-    if (publisher) {
-      const p = publisher;
-      await quietly('publishers', async () => {
-        send({ cmd: 'close' });
-        await reply('closed', 5000).catch(() => undefined);
-        if (p.exitCode === null) p.kill();
-      });
-    }
-    if (centre) await quietly('centre', () => centre!.close());
+    await closeSection();
     await quietly('webhook receiver', () => new Promise<void>((r) => { receiver.closeAllConnections(); receiver.close(() => r()); }));
-    await quietly('queues', async () => {
-      for (const name of Object.values(QUEUE_NAMES)) {
-        const q = new Queue(name, { connection: redis as unknown as ConnectionOptions, prefix });
-        await q.obliterate({ force: true });
-        await q.close();
-      }
-    });
-    await quietly('redis keys', async () => {
-      let cursor = '0';
-      for (let i = 0; i < 100_000; i++) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-        if (cursor === '0') break;
-      }
-    });
     redis.disconnect();
-    rmSync(dataDir, { recursive: true, force: true });
   })();
   return cleaned;
 }
@@ -192,156 +594,42 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 // --- the run ------------------------------------------------------------------------------------
-interface Step { rate: number; sent: number; publishedRate: number; accepted: number; ingestRate: number; lagMs: number | null; lossless: boolean; acked: number }
+const print = (title: string, rows: [string, string][]) => {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`\n${title}\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+};
 
 try {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const hookPort = (receiver.address() as { port: number }).port;
-  const config = centerConfigSchema.parse({
-    rootTopic: root,
-    redisUrl: REDIS_URL,
-    redisPrefix: prefix,
-    dataDir,
-    mqtt: { port: 0, host: '127.0.0.1' },
-    http: { port: 0, host: '127.0.0.1' },
-    teams: [{
-      id: 'bench', webhook: { url: `http://127.0.0.1:${hookPort}/orders`, secret: 'bench-webhook-secret' },
-      officers: [{ id: 'o1' }, { id: 'o2' }, { id: 'o3' }, { id: 'o4' }],
-    }],
-    defaultTeam: 'bench',
-    confirmation: { autoConfirm: { illegal_parking: 0.1, street_vending: 0.1 } },
-    dedupe: { iou: 0.5 },
-  });
-  const registry = new DeviceRegistry(redis, prefix);
-  const devices = await Promise.all(Array.from({ length: DEVICES }, async (_, i) => {
-    const c = await registry.add(`bench-${String(i).padStart(2, '0')}`);
-    return { deviceId: c.deviceId, password: c.password };
-  }));
-  centre = await startCenter({ config, instanceId: `bench-${id}`, logger });
-  const ingest = centre.ingest!;
-  const publisherData: PublisherData = { mqttUrl: centre.mqttUrl, root, devices, cameras: CAMERAS, zones: ZONES };
-  publisher = fork(new URL('./center-publisher.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  publisher.on('message', (m: PublisherReply) => {
-    replies.push(m);
-    wake?.();
-  });
-  publisher.on('error', (err) => replies.push({ type: 'error', message: err.message }));
-  publisher.on('exit', (code) => replies.push({ type: 'error', message: `exited with ${code}` }));
-  send({ cmd: 'init', data: publisherData });
-  await reply('ready', 20_000);
-  const store = new RedisWorkOrderStore(redis, prefix);
-  const orderCount = async () => (await store.list({}, { offset: 0, limit: 0 })).total;
-  const jobs = () => ingest.stats().jobs;
-
-  // 1. Latency at 200/s, before the ramp leaves a backlog behind.
-  webhook.latencies = [];
-  const eluLatency = performance.eventLoopUtilization();
-  const cpuLatency = process.cpuUsage();
-  const ordersBefore = webhook.orders;
-  send({ cmd: 'run', rate: LATENCY_RATE, durationMs: LATENCY_MS });
-  const lat = await reply('done', LATENCY_MS + 10_000);
-  await waitUntil(() => webhook.orders - ordersBefore >= lat.sent, DELIVERY_WAIT_MS, 20);
-  const latencies = webhook.latencies.sort((a, b) => a - b);
-  webhook.latencies = null;
-  const latencyElu = performance.eventLoopUtilization(eluLatency).utilization;
-  const latencyCpuMs = cpuMs(process.cpuUsage(cpuLatency));
-  const stages = await latencyStages();
-  const undelivered = lat.sent - latencies.length;
-  // An undelivered order counts as slower than any delivered one.
-  const withMissing = [...latencies, ...Array<number>(Math.max(0, undelivered)).fill(Infinity)];
-  const p50 = percentile(withMissing, 50);
-  const p99 = percentile(withMissing, 99);
-  const latencyMax = latencies.at(-1) ?? NaN;
-  await waitUntil(async () => (await orderCount()) >= jobs(), 10_000, 50);
-
-  // 2. The ramp, with order and webhook counts sampled every 250 ms throughout.
-  const samples: { at: number; orders: number; hooks: number }[] = [];
-  let sampling = false;
-  const sampler = setInterval(() => {
-    if (sampling) return;
-    sampling = true;
-    orderCount()
-      .then((orders) => samples.push({ at: Date.now(), orders, hooks: webhook.orders }))
-      .catch(() => undefined)
-      .finally(() => (sampling = false));
-  }, 250);
-  const rampStart = Date.now();
-  const eluRamp = performance.eventLoopUtilization();
-  const cpuRamp = process.cpuUsage();
-  const ordersAtRampStart = await orderCount();
-  const jobsAtRampStart = jobs();
-  const hooksAtRampStart = webhook.orders;
-  const steps: Step[] = [];
-  for (const rate of RAMP) {
-    if (overBudget()) break;
-    const base = jobs();
-    const tStep = Date.now();
-    send({ cmd: 'run', rate, durationMs: STEP_MS });
-    const done = await reply('done', STEP_MS + 10_000);
-    const reached = await waitUntil(() => jobs() - base >= done.sent, Math.max(0, done.lastAt + GRACE_MS - Date.now()), 5);
-    const accepted = jobs() - base;
-    const end = reached ?? Date.now();
-    steps.push({
-      rate, sent: done.sent, acked: done.acked,
-      publishedRate: done.sent / (Math.max(1, done.lastAt - done.firstAt) / 1000 + 1 / rate),
-      accepted, ingestRate: accepted / ((end - Math.min(tStep, done.firstAt)) / 1000),
-      lagMs: reached === null ? null : Math.max(0, reached - done.lastAt), lossless: accepted >= done.sent,
-    });
-    if (accepted < done.sent) break;
-  }
-  const rampEnd = Date.now();
-  const rampElu = performance.eventLoopUtilization(eluRamp).utilization;
-  const rampJobs = steps.reduce((n, s) => n + s.sent, 0);
-  // Let the ingest's backlog (a lossy last step) and the workers catch up, bounded.
-  const expectedOrders = ordersAtRampStart + rampJobs;
-  await waitUntil(() => jobs() - jobsAtRampStart >= rampJobs, 10_000, 50);
-  const drained = await waitUntil(async () => (await orderCount()) >= expectedOrders, Math.min(ORDERS_WAIT_MS, Math.max(0, BUDGET_MS - 30_000 - (Date.now() - t0))), 250);
-  const rampCpuMs = cpuMs(process.cpuUsage(cpuRamp));
-  clearInterval(sampler);
-  await sleep(300);
-  const finalOrders = await orderCount();
-  const ordersMade = finalOrders - ordersAtRampStart;
-  const hooksMade = webhook.orders - hooksAtRampStart;
-  const lastAt = drained ?? Date.now();
-  const windowRate = (key: 'orders' | 'hooks') => {
-    let peak = 0;
-    for (let i = 0, j = 0; i < samples.length; i++) {
-      while (samples[i].at - samples[j].at > 1000) j++;
-      if (samples[i].at - samples[j].at >= 750) peak = Math.max(peak, ((samples[i][key] - samples[j][key]) * 1000) / (samples[i].at - samples[j].at));
+  mosquitto = mosquittoVersion();
+  process.stdout.write(`bench:center (Redis ${REDIS_URL}, ${availableParallelism()} cores, load average ${loadAtStart} at start; ` +
+    `every process of both deployments shares these cores with the publisher, Redis and anything else running)\n`);
+  const outcomes: Outcome[] = [];
+  const sections: [Section, number][] = [[embedded, t0 + FIRST_SECTION_MS], [split, t0 + BUDGET_MS]];
+  for (const [section, deadline] of sections) {
+    const title = section === split
+      ? `${section.title}${mosquitto ? ` (${mosquitto})` : ''}${SPLIT_INGESTS > 1 ? `, ${SPLIT_INGESTS} ingest processes` : ''}`
+      : section.title;
+    if (ONLY && !ONLY.includes(section.id)) continue;
+    if (section === split && !mosquitto) {
+      print(title, [['skipped', 'mosquitto not found (set SW_BENCH_MOSQUITTO)']]);
+      continue;
     }
-    return peak;
-  };
-  const ordersDuringRamp = (samples.filter((s) => s.at <= rampEnd).at(-1)?.orders ?? ordersAtRampStart) - ordersAtRampStart;
-
-  // --- report -----------------------------------------------------------------------------------
-  const best = [...steps].reverse().find((s) => s.lossless);
-  const ingestMet = steps.some((s) => s.lossless && s.ingestRate >= 2000);
-  const latencyMet = p99 < 1000;
-  const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'not delivered');
-  const stats = ingest.stats();
-  const dead = Object.values(stats.deadLettered).reduce((n, v) => n + (v ?? 0), 0);
-  const rows: [string, string][] = [
-    ...steps.map((s): [string, string] => [
-      `ingest ${s.rate}/s for ${STEP_MS / 1000} s (${DEVICES} devices, QoS 1)`,
-      `published ${s.sent} at ${s.publishedRate.toFixed(0)}/s, ${s.accepted} jobs = ${s.ingestRate.toFixed(0)} msg/s, ` +
-        `${s.lossless ? `lossless, last job ${s.lagMs} ms after last publish` : `LOST ${s.sent - s.accepted} within ${GRACE_MS} ms grace`}` +
-        `${s.acked < s.sent ? ` (${s.acked} PUBACKs within 1 s)` : ''}`,
-    ]),
-    ['centre event loop busy during the ramp', `${(rampElu * 100).toFixed(0)} %`],
-    ['highest lossless rate', best ? `${best.rate}/s target, ${best.ingestRate.toFixed(0)} msg/s measured` : 'none'],
-    ['work orders created during the ramp', `${ordersDuringRamp} in ${((rampEnd - rampStart) / 1000).toFixed(1)} s = ${(ordersDuringRamp / ((rampEnd - rampStart) / 1000)).toFixed(0)}/s (jobs: ${rampJobs})`],
-    ['work orders created until the backlog was worked off', `${ordersMade} in ${((lastAt - rampStart) / 1000).toFixed(1)} s = ${(ordersMade / ((lastAt - rampStart) / 1000)).toFixed(0)}/s, peak ${windowRate('orders').toFixed(0)}/s over 1 s${drained ? '' : `, ${expectedOrders - finalOrders} still queued after ${ORDERS_WAIT_MS / 1000} s`}`],
-    ['order webhooks delivered in the same time', `${hooksMade} = ${(hooksMade / ((lastAt - rampStart) / 1000)).toFixed(0)}/s, peak ${windowRate('hooks').toFixed(0)}/s over 1 s`],
-    [`publish → webhook at ${LATENCY_RATE}/s for ${LATENCY_MS / 1000} s`, `p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(latencyMax)} (${latencies.length}/${lat.sent} delivered)`],
-    ...stages.map(([stage, v]): [string, string] => [`  ${stage}`, `p50 ${ms(percentile(v, 50))}, p99 ${ms(percentile(v, 99))}`]),
-    ['  centre event loop busy', `${(latencyElu * 100).toFixed(0)} %`],
-    ['centre CPU per detection (ingest → order → webhook)', `${(latencyCpuMs / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s, ${(rampCpuMs / Math.max(1, ordersMade)).toFixed(2)} ms in the ramp → ≈ ${(1000 / (rampCpuMs / Math.max(1, ordersMade))).toFixed(0)} detections/s per fully busy core`],
-    ['ingest totals', `received ${stats.received}, jobs ${stats.jobs}, duplicates ${stats.duplicates}, dead letters ${dead}, webhook parse errors ${webhook.errors}`],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const load = loadavg()[0].toFixed(2);
-  process.stdout.write(`bench:center (all roles in one process, embedded broker, Redis ${REDIS_URL}; ${availableParallelism()} cores, load average ${loadAtStart} at start, ${load} at end; ${((Date.now() - t0) / 1000).toFixed(0)} s)\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
-  process.stdout.write(`targets: ≥ 2,000 detections/s ingested without loss → ${ingestMet ? 'met' : 'NOT met'}; p99 publish → dispatch < 1 s at ${LATENCY_RATE}/s → ${latencyMet ? 'met' : 'NOT met'}\n`);
+    try {
+      const o = await runSection(section, deadline);
+      outcomes.push(o);
+      print(`${title}; load average ${loadavg()[0].toFixed(2)}, ${(elapsed() / 1000).toFixed(0)} s into the run`, o.rows);
+    } catch (err) {
+      process.exitCode = 1;
+      print(title, [['failed', (err as Error).stack ?? String(err)]]);
+    }
+  }
+  const verdict = (met: (o: Outcome) => boolean, detail: (o: Outcome) => string) =>
+    outcomes.map((o) => `${o.short}: ${met(o) ? 'met' : 'NOT met'} (${detail(o)})`).join(', ') || 'no section ran';
+  const both = outcomes.filter((o) => o.ingestMet && o.latencyMet).map((o) => o.short);
+  process.stdout.write(`\ntargets: ≥ 2,000 detections/s ingested without loss → ${verdict((o) => o.ingestMet, (o) => o.best)}; ` +
+    `p99 publish → dispatch < 1 s at ${LATENCY_RATE}/s → ${verdict((o) => o.latencyMet, (o) => o.p99)}\n` +
+    `configuration meeting both: ${both.length ? both.join(', ') : 'none'} (run took ${(elapsed() / 1000).toFixed(0)} s)\n`);
 } catch (err) {
   process.stderr.write(`bench:center failed: ${(err as Error).stack ?? err}\n`);
   process.exitCode = 1;
