@@ -312,14 +312,14 @@ const embedded: Section = {
       throw err;
     }
     const running = centre;
-    const ingest = running.ingest!;
+    const ingestStats = running.ingestStats!;
     return {
       prefix, mqttUrl: running.mqttUrl, inProcess: true,
-      jobs: async () => ingest.stats().jobs, jobsPollMs: 5,
+      jobs: async () => ingestStats().jobs, jobsPollMs: 5,
       processes: [],
       check: () => undefined,
       totals: async () => {
-        const s = ingest.stats();
+        const s = ingestStats();
         const dead = Object.values(s.deadLettered).reduce((n, v) => n + (v ?? 0), 0);
         return `received ${s.received}, jobs ${s.jobs}, duplicates ${s.duplicates}, dead letters ${dead}, webhook parse errors ${webhook.errors}`;
       },

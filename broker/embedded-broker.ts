@@ -23,7 +23,7 @@ import { SessionOwners, ownerOf } from './session-owners.js';
 
 export class PublishDeniedError extends StreetWatchError {}
 
-export type EmbeddedBrokerConfig = Omit<CenterConfig['mqtt'], 'password'> & { password?: string; rootTopic: string };
+export type EmbeddedBrokerConfig = Omit<CenterConfig['mqtt'], 'password' | 'ingestConnections'> & { password?: string; rootTopic: string };
 
 export interface EmbeddedBrokerOptions {
   config: EmbeddedBrokerConfig;

@@ -80,8 +80,8 @@ describe('two centre instances on one broker and one Redis', () => {
     await pub.endAsync();
     const published = N + 20 + 20;
 
-    await waitFor(() => centres.reduce((n, c) => n + (c.ingest?.stats().received ?? 0), 0) >= published, 'every message received');
-    const stats = centres.map((c) => c.ingest!.stats());
+    await waitFor(() => centres.reduce((n, c) => n + (c.ingestStats?.().received ?? 0), 0) >= published, 'every message received');
+    const stats = centres.map((c) => c.ingestStats!());
     // Shared subscription: each message went to exactly one instance, and both took a share.
     expect(stats.reduce((n, s) => n + s.received, 0)).toBe(published);
     expect(stats.every((s) => s.received > 0)).toBe(true);

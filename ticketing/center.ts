@@ -17,7 +17,7 @@ import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { EvidenceStore } from './evidence-store.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
-import { Ingest } from './ingest/ingest.js';
+import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { computeKpis } from './kpi.js';
 import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
@@ -43,7 +43,8 @@ export interface RunningCenter {
   /** http://host:port of the API and console, when the api role runs. */
   httpUrl: string | null;
   broker: EmbeddedBroker | null;
-  ingest: Ingest | null;
+  /** Counters of this process's ingest (all its connections), when the ingest role runs. */
+  ingestStats: (() => IngestStats) | null;
   close(): Promise<void>;
 }
 
@@ -122,22 +123,28 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     // Dispatch notices get their own connection: the ingest acknowledges a message only after handling it.
     const mqtt = roles.has('worker') ? await connectMqtt(`streetwatch-center-${instance}-${process.pid}`, false) : null;
 
-    let ingest: Ingest | null = null;
+    const ingests: Ingest[] = [];
     if (roles.has('ingest')) {
-      // A stable id and a persistent session: messages published while the centre restarts wait at the broker.
-      const ingestMqtt = await connectMqtt(`streetwatch-ingest-${instance}`, true);
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
       const ingestRedis = redis.duplicate();
       closers.push(async () => ingestRedis.quit());
-      ingest = new Ingest({
-        mqtt: ingestMqtt, redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
-        knownDevice: knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS),
-        shared: external, shareGroup: config.mqtt.shareGroup, maxEvidenceBytes: config.mqtt.maxMessageBytes, logger,
-      });
-      await ingest.start();
-      const running = ingest;
-      closers.push(() => running.close());
+      const knownDevice = knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS);
+      // A connection handles one message at a time (PUBACK only once its job is stored), so an
+      // external broker gets several connections in the shared group; aedes has no shared groups.
+      const connections = external ? config.mqtt.ingestConnections : 1;
+      for (let i = 0; i < connections; i++) {
+        // A stable id and a persistent session: messages published while the centre restarts wait at the broker.
+        const ingestMqtt = await connectMqtt(`streetwatch-ingest-${instance}${i ? `-${i}` : ''}`, true);
+        const ingest = new Ingest({
+          mqtt: ingestMqtt, redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
+          knownDevice, shared: external, shareGroup: config.mqtt.shareGroup, maxEvidenceBytes: config.mqtt.maxMessageBytes, logger,
+        });
+        await ingest.start();
+        closers.push(() => ingest.close());
+        ingests.push(ingest);
+      }
     }
+    const ingestStats = ingests.length ? () => sumIngestStats(ingests.map((i) => i.stats())) : null;
 
     let dispatcher: Dispatcher | null = null;
     if (roles.has('worker')) {
@@ -177,7 +184,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
           },
         },
         kpis: async () => computeKpis((await store.list({}, { offset: 0, limit: KPI_ORDER_LIMIT })).items),
-        metrics: () => prometheusLines({ broker, ingest, metrics: metrics.stats() }),
+        metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats() }),
         health: async () => {
           const checks: Record<string, boolean> = { redis: redis.status === 'ready' };
           if (mqtt) checks.mqtt = mqtt.connected;
@@ -193,14 +200,14 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     }
 
     logger.info({ mqttUrl, httpUrl, roles: [...roles], external }, 'centre started');
-    return { mqttUrl, httpUrl, broker, ingest, close };
+    return { mqttUrl, httpUrl, broker, ingestStats, close };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
-function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: Ingest | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']> }): string {
+function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: IngestStats | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']> }): string {
   const lines: string[] = [];
   const gauge = (name: string, help: string, value: number, labels = '') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
   if (s.broker) {
@@ -210,7 +217,7 @@ function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: Ingest | nu
     for (const [what, n] of Object.entries(b.denied)) lines.push(`streetwatch_broker_denied_total{what="${what}"} ${n}`);
   }
   if (s.ingest) {
-    const i = s.ingest.stats();
+    const i = s.ingest;
     lines.push('# HELP streetwatch_ingest_messages_total Messages by outcome', '# TYPE streetwatch_ingest_messages_total counter');
     for (const [outcome, n] of Object.entries({ received: i.received, valid: i.valid, ignored: i.ignored, jobs: i.jobs, duplicates: i.duplicates })) {
       lines.push(`streetwatch_ingest_messages_total{outcome="${outcome}"} ${n}`);
@@ -223,4 +230,19 @@ function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: Ingest | nu
   lines.push('# HELP streetwatch_metrics_points_total InfluxDB points by outcome', '# TYPE streetwatch_metrics_points_total counter');
   for (const [outcome, n] of Object.entries(totals)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
   return `${lines.join('\n')}\n`;
+}
+
+function sumIngestStats(all: IngestStats[]): IngestStats {
+  const total: IngestStats = { received: 0, valid: 0, ignored: 0, deadLettered: {}, jobs: 0, duplicates: 0 };
+  for (const s of all) {
+    total.received += s.received;
+    total.valid += s.valid;
+    total.ignored += s.ignored;
+    total.jobs += s.jobs;
+    total.duplicates += s.duplicates;
+    for (const [code, n] of Object.entries(s.deadLettered) as [keyof IngestStats['deadLettered'], number][]) {
+      total.deadLettered[code] = (total.deadLettered[code] ?? 0) + n;
+    }
+  }
+  return total;
 }

@@ -46,6 +46,8 @@ export const centerConfigSchema = z
         password: z.string().optional().transform((v) => v || undefined),
         /** MQTT 5 shared subscription group for several ingest instances. */
         shareGroup: z.string().default('streetwatch'),
+        /** External broker: ingest connections per process in the shared group (each handles one message at a time). */
+        ingestConnections: z.number().int().min(1).max(32).default(4),
         maxMessageBytes: z.number().int().positive().default(4 * 1024 * 1024),
       })
       .prefault({}),
