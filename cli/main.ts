@@ -4,6 +4,7 @@ import { StreetWatchError } from '../common/errors.js';
 import { registerDeviceCommands } from '../broker/cli.js';
 import { registerEdgeCommands } from '../edge/cli.js';
 import { registerModelsCommands } from '../models/cli.js';
+import { registerPlateCommands } from '../detector/plate/cli.js';
 import { registerCenterCommands } from '../ticketing/cli.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ const program = new Command()
 
 registerEdgeCommands(program);
 registerModelsCommands(program);
+registerPlateCommands(program);
 registerDeviceCommands(program);
 registerCenterCommands(program);
 

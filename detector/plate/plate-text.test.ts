@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PLATE_FORMAT, normalisePlateText, plateFormat, plateType } from './plate-text.js';
+
+describe('normalisePlateText', () => {
+  it('drops the separator dot and spaces, makes full-width characters half-width and upper case', () => {
+    expect(normalisePlateText('苏E·D51712')).toBe('苏ED51712');
+    expect(normalisePlateText('津B.6H920')).toBe('津B6H920');
+    expect(normalisePlateText('皖K-D0 1833')).toBe('皖KD01833');
+    expect(normalisePlateText('京Ａ•１２３４５')).toBe('京A12345');
+    expect(normalisePlateText('粤b_x1234:')).toBe('粤BX1234');
+  });
+
+  it('reads look-alikes by position: a digit as office letter, I/O in the serial', () => {
+    expect(normalisePlateText('苏0D51712')).toBe('苏DD51712');
+    expect(normalisePlateText('京8I2O45')).toBe('京B12045');
+    expect(normalisePlateText('沪2·5O1I8')).toBe('沪Z50118');
+    // Position 2 digits that look like no letter stay (and fail validation).
+    expect(normalisePlateText('苏7D5171')).toBe('苏7D5171');
+  });
+});
+
+describe('plate format', () => {
+  const valid = plateFormat();
+  it('accepts standard, new-energy (small and large) and trailer/learner plates', () => {
+    for (const t of ['津B6H920', '苏ED51712', '皖KD01833', '粤B12345D', '京A1234挂', '沪C2345学', '藏DT5022']) expect(valid.test(t), t).toBe(true);
+  });
+
+  it('rejects texts that are not whole plates', () => {
+    for (const t of ['DT5022', '藏DT50', 'X藏DT5022', '苏E051712', '苏ED5171A', '京I12345', '京A1234O', '纽A12345', '京A12345挂学', '']) {
+      expect(valid.test(t), t).toBe(false);
+    }
+  });
+
+  it('takes another format, matched against the whole text', () => {
+    const nl = plateFormat('[A-Z]{2}-?[0-9]{3}-?[A-Z]');
+    expect(nl.test('AB123C')).toBe(true);
+    expect(nl.test('XAB123C')).toBe(false);
+    expect(plateFormat(DEFAULT_PLATE_FORMAT).source).toBe(valid.source);
+  });
+
+  it('names a broken format', () => {
+    expect(() => plateFormat('[A-Z')).toThrow(/plate format "\[A-Z" is not a valid regular expression/);
+  });
+});
+
+describe('plateType', () => {
+  it('is new_energy for 8 characters, double_layer for two-layer plates, else standard', () => {
+    expect(plateType('苏ED51712', 1)).toBe('new_energy');
+    expect(plateType('苏ED51712', 2)).toBe('new_energy');
+    expect(plateType('津B6H920', 2)).toBe('double_layer');
+    expect(plateType('津B6H920', 1)).toBe('standard');
+  });
+});
