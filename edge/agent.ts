@@ -4,11 +4,12 @@
  */
 import { createLogger, type Logger } from '../common/logger.js';
 import { topics, toIso, type CameraState, type StatusMessage, type TelemetryMessage } from '../contract/index.js';
+import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { RemoteConfig } from './remote-config.js';
-import { loadDetector } from './load-detector.js';
+import { loadDetector, loadEdgePlateReader } from './load-detector.js';
 import { MqttLink } from './mqtt-link.js';
 import { EdgePublisher } from './outbox.js';
 import { SensorHub } from './sensor-hub.js';
@@ -31,6 +32,8 @@ export interface RunningAgent {
 export interface AgentOptions {
   /** Share an already loaded detector (tests, several agents); otherwise the config's model is loaded. */
   detector?: Detector;
+  /** Share a loaded plate reader, or null for none; otherwise the config's plate models are loaded. */
+  plateReader?: PlateReader | null;
   logger?: Logger;
   version?: string;
 }
@@ -55,6 +58,8 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const logger = opts.logger ?? createLogger('edge', { deviceId });
   const ownDetector = !opts.detector;
   const detector = opts.detector ?? (await loadDetector(config));
+  const ownPlateReader = opts.plateReader === undefined;
+  const plateReader = opts.plateReader === undefined ? await loadEdgePlateReader(config) : (opts.plateReader ?? undefined);
   const spool = await Spool.open(config.spool.dir, { maxBytes: config.spool.maxMegabytes * 1024 * 1024, logger });
   const cameras = new Map<string, CameraRun>();
   let shuttingDown = false;
@@ -103,7 +108,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
 
   for (const cam of config.cameras) {
-    const pipeline = new CameraPipeline({ config, camera: cam, detector, publisher, sensorState: sensors.state });
+    const pipeline = new CameraPipeline({ config, camera: cam, detector, plateReader, publisher, sensorState: sensors.state });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
       window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),
@@ -215,6 +220,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
       await link.close(5000);
       await spool.flush();
       if (ownDetector) await detector.close();
+      if (ownPlateReader) await plateReader?.close();
       logger.info('agent stopped');
     })());
 

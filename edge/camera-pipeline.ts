@@ -3,8 +3,9 @@
  * lifecycle → evidence photos and detection messages. Time is the frame timestamp (epoch ms).
  */
 import { ulid } from 'ulid';
-import { toIso } from '../contract/index.js';
+import { toIso, type EvidenceRef } from '../contract/index.js';
 import { iou } from '../detector/nms.js';
+import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './detection-message.js';
@@ -12,9 +13,10 @@ import { renderEvidence, sha256Hex } from './evidence.js';
 import { ViolationLifecycle } from './lifecycle.js';
 import { MotionGate } from './motion-gate.js';
 import type { EdgePublisher } from './outbox.js';
-import { zoneCandidates } from './rules/index.js';
-import { Tracker } from './tracker.js';
-import type { EndReason, LifecycleEvent, SensorReadings, Track } from './violation.js';
+import { PlateStage, type KnownPlate } from './plate-stage.js';
+import { vehiclesStandingInZone, zoneCandidates, type RuleContext } from './rules/index.js';
+import { Tracker, VEHICLE_GROUP } from './tracker.js';
+import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './violation.js';
 
 export interface CameraPipelineOptions {
   config: EdgeConfig;
@@ -23,6 +25,8 @@ export interface CameraPipelineOptions {
   publisher: EdgePublisher;
   /** Live state of the box's street sensors; empty in replays. */
   sensorState?: SensorReadings;
+  /** Reads the plates of parked vehicles (shared by the cameras); none: plates are not read. */
+  plateReader?: PlateReader;
 }
 
 export interface CameraStats {
@@ -51,6 +55,7 @@ export class CameraPipeline {
   private frameSize: { width: number; height: number } | null = null;
   /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
   private people: PixelBox[] = [];
+  private readonly plates: PlateStage | undefined;
   readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {} };
 
   constructor(private readonly opts: CameraPipelineOptions) {
@@ -63,6 +68,7 @@ export class CameraPipeline {
     this.tracker = this.newTracker();
     const m = opts.config.motion;
     this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
+    if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates);
   }
 
   /**
@@ -97,10 +103,11 @@ export class CameraPipeline {
     if (this.inflight.length >= this.depth) await this.inflight.shift();
   }
 
-  /** Waits until every pushed frame has been processed. */
+  /** Waits until every pushed frame has been processed (and its plate reads are done). */
   async flush(): Promise<void> {
     const steps = this.inflight.splice(0);
     await Promise.all(steps);
+    await this.plates?.drain();
   }
 
   private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; ms: number }> | null): Promise<void> {
@@ -118,14 +125,17 @@ export class CameraPipeline {
       this.stats.skippedFrames++;
       tracks = this.tracker.holdStill(tsMs);
     }
-    const candidates = zoneCandidates(this.zones, tracks, {
+    const ctx: RuleContext = {
       tsMs,
       frame,
       timeZone: this.config.device.timezone,
       cameraId: this.cameraId,
       sensorBays: this.config.sensors.bays,
       sensorState: this.opts.sensorState,
-    });
+    };
+    // Plates are read on fresh detections only: a frame without motion shows the same plate again.
+    if (this.plates && detection) this.plates.observe(frame, tsMs, this.standingVehicles(tracks, ctx), new Set(tracks.map((t) => t.id)));
+    const candidates = zoneCandidates(this.zones, tracks, ctx);
     const events = this.lifecycle.step(tsMs, candidates, (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
     for (const ev of events) await this.emit(ev, tsMs, frame, tracks);
   }
@@ -144,6 +154,15 @@ export class CameraPipeline {
     return new Tracker({ ...this.config.tracking, vehicleClasses: vehicleClasses.length ? vehicleClasses : undefined, idPrefix: `G${this.generation++}T` });
   }
 
+  /** Vehicles standing still in any no_parking zone, each once. */
+  private standingVehicles(tracks: Track[], ctx: RuleContext): Track[] {
+    const standing = new Map<string, Track>();
+    for (const z of this.zones) {
+      if (z.kind === 'no_parking') for (const t of vehiclesStandingInZone(z, tracks, ctx)) standing.set(t.id, t);
+    }
+    return [...standing.values()];
+  }
+
   private indexZones(): void {
     this.zoneById.clear();
     for (const z of this.zones) this.zoneById.set(z.id, z);
@@ -156,13 +175,22 @@ export class CameraPipeline {
       open = { refs: [], seq: 0 };
       this.open.set(ev.eventId, open);
     }
+    const plate = ev.state === 'ended' ? undefined : await this.plateOf(c);
     if (ev.captureEvidence && frame && c.box) {
-      const blur = this.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : [];
+      const blur = [
+        ...(this.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : []),
+        ...(await this.othersPlates(frame, c, tracks, plate)),
+      ];
       const photos = await renderEvidence({ frame, subject: c.box, label: c.label, blur });
-      for (const [kind, jpeg] of [['full', photos.full], ['crop', photos.crop]] as const) {
-        const evidenceId = ulid(tsMs);
-        this.opts.publisher.evidence(this.cameraId, evidenceId, jpeg);
-        open.refs.push({ evidenceId, sha256: sha256Hex(jpeg), capturedAt: toIso(tsMs), contentType: 'image/jpeg', bytes: jpeg.length, kind });
+      this.attach(open, 'full', photos.full, tsMs);
+      this.attach(open, 'crop', photos.crop, tsMs);
+    }
+    if (plate) {
+      open.plate = plate.read;
+      // The close-up goes with the first message that knows this plate (and again if the vote changes).
+      if (open.plateEvidenceFor !== plate.read.text) {
+        this.attach(open, 'plate', plate.closeUp, Date.parse(plate.read.readAt));
+        open.plateEvidenceFor = plate.read.text;
       }
     }
     const msg = detectionMessage(ev, open, { deviceId: this.opts.publisher.deviceId, cameraId: this.cameraId, frame: this.frameSize, sentAtMs: tsMs });
@@ -170,6 +198,42 @@ export class CameraPipeline {
     else if (ev.state === 'started') this.stats.detectionsStarted[c.type] = (this.stats.detectionsStarted[c.type] ?? 0) + 1;
     this.opts.publisher.detection(msg);
   }
+
+  private attach(open: OpenViolation, kind: EvidenceRef['kind'], jpeg: Buffer, capturedAtMs: number): void {
+    const evidenceId = ulid(capturedAtMs);
+    this.opts.publisher.evidence(this.cameraId, evidenceId, jpeg);
+    open.refs.push({ evidenceId, sha256: sha256Hex(jpeg), capturedAt: toIso(capturedAtMs), contentType: 'image/jpeg', bytes: jpeg.length, kind });
+  }
+
+  /** The voted plate of a parked vehicle, once any read in flight has finished. */
+  private async plateOf(c: ViolationCandidate): Promise<KnownPlate | undefined> {
+    if (!this.plates || c.type !== 'illegal_parking' || c.subjectTrackIds.length !== 1) return undefined;
+    const [trackId] = c.subjectTrackIds;
+    await this.plates.settle(trackId);
+    return this.plates.plate(trackId);
+  }
+
+  /**
+   * Plates in the photo that are not the offender's. Other vehicles' plates are small in a whole
+   * frame, so each other vehicle is searched on its own too. The offender's plate is the one read
+   * (or, unread, the best found on it) and stays sharp: it is the evidence.
+   */
+  private async othersPlates(frame: RgbFrame, c: ViolationCandidate, tracks: Track[], plate: KnownPlate | undefined): Promise<PixelBox[]> {
+    const reader = this.opts.plateReader;
+    if (!reader || !this.config.privacy.blurPlates) return [];
+    const others = tracks.filter((t) => t.classGroup === VEHICLE_GROUP && !c.subjectTrackIds.includes(t.id));
+    const found = (await Promise.all([reader.locate(frame), ...others.map((t) => reader.locate(frame, t.box))])).flat();
+    let own = plate?.box;
+    if (!own && c.type === 'illegal_parking' && c.box) own = bestScoring(await reader.locate(frame, c.box))?.box;
+    return found.filter((p) => !own || iou(p.box, own) < OWN_PLATE_IOU).map((p) => p.box);
+  }
+}
+
+/** A plate found overlapping the offender's this much is the offender's (found again on the whole frame). */
+const OWN_PLATE_IOU = 0.3;
+
+function bestScoring<T extends { score: number }>(items: T[]): T | undefined {
+  return items.reduce<T | undefined>((best, p) => (!best || p.score > best.score ? p : best), undefined);
 }
 
 const DEFAULT_TIMING = { updateSeconds: 30, evidenceRepeatSeconds: 60 };

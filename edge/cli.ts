@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ConfigError, loadEdgeConfig } from './config.js';
-import { loadDetector } from './load-detector.js';
+import { loadDetector, loadEdgePlateReader } from './load-detector.js';
 import { replay } from './replay.js';
 import { runAgent } from './agent.js';
 
@@ -39,9 +39,13 @@ export function registerEdgeCommands(program: Command): void {
       if (startMs !== undefined && Number.isNaN(startMs)) throw new ConfigError(`--start: "${o.start}" is not an ISO 8601 time (e.g. 2026-11-26T08:00:00Z)`);
       const config = loadEdgeConfig(resolve(o.config));
       const detector = await loadDetector(config);
+      const plateReader = await loadEdgePlateReader(config).catch(async (err: unknown) => {
+        await detector.close();
+        throw err;
+      });
       try {
         const s = await replay({
-          config, detector, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
+          config, detector, plateReader, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
           startMs, progress: process.stderr.isTTY,
         });
         const lines = [
@@ -51,7 +55,7 @@ export function registerEdgeCommands(program: Command): void {
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
-        await detector.close();
+        await Promise.all([detector.close(), plateReader?.close()]);
       }
     });
 }

@@ -68,7 +68,7 @@ describe('loadEdgeConfig: the example', () => {
     });
     expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 });
     expect(cfg.motion).toEqual({ enabled: true, recheckSeconds: 1, threshold: 0.002 });
-    expect(cfg.privacy).toEqual({ blurPeople: true });
+    expect(cfg.privacy).toEqual({ blurPeople: true, blurPlates: true });
     expect(cfg.telemetry).toEqual({ intervalSeconds: 30 });
     expect(cfg.sensors).toEqual({ bays: [] });
     // The spool dir is relative to the config file too.

@@ -47,6 +47,12 @@ function segmentsCross(a: number[], b: number[], c: number[], d: number[]): bool
   return o(a, b, c) * o(a, b, d) < 0 && o(c, d, a) * o(c, d, b) < 0;
 }
 
+/** A model by manifest name (found in the path, the cache or ../shared) or by file path. */
+const modelSpecSchema = z.union([
+  z.object({ name: z.string().min(1), path: z.undefined().optional() }),
+  z.object({ path: z.string().min(1), name: z.string().optional() }),
+]);
+
 /** Checked against the loaded model's class names by `checkClassNames`. */
 const className = z.string().min(1);
 
@@ -144,12 +150,7 @@ export const edgeConfigSchema = z
         keepaliveSeconds: z.number().int().positive().default(30),
         caFile: z.string().optional(),
       }),
-    model: z
-      .union([
-        z.object({ name: z.string().min(1), path: z.undefined().optional() }),
-        z.object({ path: z.string().min(1), name: z.string().optional() }),
-      ])
-      .default({ name: 'yolox_nano' }),
+    model: modelSpecSchema.default({ name: 'yolox_nano' }),
     detector: z
       .object({
         /**
@@ -186,7 +187,36 @@ export const edgeConfigSchema = z
         threshold: z.number().min(0).max(1).default(0.002),
       })
       .prefault({}),
-    privacy: z.object({ blurPeople: z.boolean().default(true) }).prefault({}),
+    plates: z
+      .object({
+        /** Read the plate of every vehicle that stands still in a no_parking zone. */
+        enabled: z.boolean().default(true),
+        /** Plate detector: y5fu_640x_sim (default) or y5fu_320x_sim, by name or path. */
+        model: modelSpecSchema.default({ name: 'y5fu_640x_sim' }),
+        /** onnxruntime intra-op threads of the plate sessions. */
+        threads: z.number().int().min(1).max(16).default(1),
+        /** Valid plate texts (after normalisation); default: Chinese plates (see detector/plate/plate-text.ts). */
+        format: z
+          .string()
+          .refine((s) => { try { new RegExp(s, 'u'); return true; } catch { return false; } }, 'format must be a valid regular expression')
+          .optional(),
+        /** A plate read below this is reported as unread, never guessed. */
+        minConfidence: z.number().min(0).max(1).default(0.8),
+        /** While a vehicle dwells its plate is read at most this often… */
+        readIntervalSeconds: z.number().positive().default(2),
+        /** …at most this many times… */
+        maxReads: z.number().int().min(1).default(8),
+        /** …and no more once this many reads agree. */
+        agreeingReads: z.number().int().min(1).default(3),
+      })
+      .prefault({}),
+    privacy: z
+      .object({
+        blurPeople: z.boolean().default(true),
+        /** Blur every plate in the photos but the offender's (runs the plate detector on each photo). */
+        blurPlates: z.boolean().default(true),
+      })
+      .prefault({}),
     spool: z
       .object({ dir: z.string().default('./spool'), maxMegabytes: z.number().positive().default(256) })
       .prefault({}),
@@ -238,6 +268,7 @@ export type NoVendingZone = z.output<typeof noVendingZoneSchema>;
 export type TrackingConfig = EdgeConfig['tracking'];
 export type SensorBay = EdgeConfig['sensors']['bays'][number];
 export type Schedule = z.output<typeof scheduleSchema>;
+export type PlatesConfig = EdgeConfig['plates'];
 
 /** Loads, validates and resolves the paths of an edge config (a missing video file fails when its camera starts). */
 export function loadEdgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
@@ -249,6 +280,7 @@ export function resolveEdgePaths(cfg: EdgeConfig, file: string): EdgeConfig {
   return {
     ...cfg,
     model: cfg.model.path ? { ...cfg.model, path: resolveFromConfig(file, cfg.model.path) } : cfg.model,
+    plates: cfg.plates.model.path ? { ...cfg.plates, model: { ...cfg.plates.model, path: resolveFromConfig(file, cfg.plates.model.path) } } : cfg.plates,
     spool: { ...cfg.spool, dir: resolveFromConfig(file, cfg.spool.dir) },
     mqtt: cfg.mqtt.caFile ? { ...cfg.mqtt, caFile: resolveFromConfig(file, cfg.mqtt.caFile) } : cfg.mqtt,
     cameras: cfg.cameras.map((c) => ({ ...c, source: resolveFromConfig(file, c.source) })),

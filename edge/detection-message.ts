@@ -1,4 +1,4 @@
-import { toIso, type DetectionMessage, type EvidenceRef, type NormBox } from '../contract/index.js';
+import { toIso, type DetectionMessage, type EvidenceRef, type NormBox, type PlateRead } from '../contract/index.js';
 import type { PixelBox } from '../detector/types.js';
 import type { FrameSize, LifecycleEvent } from './violation.js';
 
@@ -6,6 +6,10 @@ import type { FrameSize, LifecycleEvent } from './violation.js';
 export interface OpenViolation {
   refs: EvidenceRef[];
   seq: number;
+  /** The vehicle's voted plate, once read; kept for the messages after its track has gone. */
+  plate?: PlateRead;
+  /** The plate text whose close-up has been sent. */
+  plateEvidenceFor?: string;
 }
 
 /** The wire message for one lifecycle event; every message lists all evidence captured so far. */
@@ -32,6 +36,7 @@ export function detectionMessage(
     sentAt: toIso(ctx.sentAtMs),
     evidence: [...open.refs],
   };
+  if (open.plate) msg.plate = { ...open.plate };
   if (c.sensorBayIds?.length) {
     msg.sensors = c.sensorBayIds.map((sensorId) => ({ sensorId, occupied: true, since: toIso(c.dwellStartMs) }));
   }

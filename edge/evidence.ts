@@ -166,6 +166,25 @@ export async function renderEvidence(input: EvidenceInput): Promise<EvidencePhot
   return { full: fullJpeg, crop: cropJpeg };
 }
 
+/** Margin around a plate close-up, as a share of the plate's width / height. */
+const PLATE_MARGIN_X = 0.2;
+const PLATE_MARGIN_Y = 0.3;
+const MIN_PLATE_WIDTH = 320;
+
+/**
+ * The offender's plate up close, straight from the full-resolution frame (not the rectified image the
+ * recogniser saw): what an officer or a court compares with the text.
+ */
+export async function renderPlateCloseUp(frame: RgbFrame, plate: PixelBox, quality = 90): Promise<Buffer> {
+  const mx = (plate.x2 - plate.x1) * PLATE_MARGIN_X;
+  const my = (plate.y2 - plate.y1) * PLATE_MARGIN_Y;
+  const r = clip({ x1: plate.x1 - mx, y1: plate.y1 - my, x2: plate.x2 + mx, y2: plate.y2 + my }, frame.width, frame.height);
+  if (!r) throw new RangeError(`plate box ${JSON.stringify(plate)} is outside the ${frame.width}x${frame.height} frame`);
+  let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } }).extract({ left: r.x, top: r.y, width: r.w, height: r.h });
+  if (r.w < MIN_PLATE_WIDTH) img = img.resize({ width: MIN_PLATE_WIDTH, kernel: 'lanczos3' });
+  return img.jpeg({ quality, chromaSubsampling: '4:4:4' }).toBuffer();
+}
+
 export function sha256Hex(buf: Buffer | Uint8Array): string {
   return createHash('sha256').update(buf).digest('hex');
 }

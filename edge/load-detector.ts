@@ -1,3 +1,5 @@
+import { loadPlateReader } from '../detector/plate/plate-reader.js';
+import type { PlateReader } from '../detector/plate/types.js';
 import { createOnnxDetector, type DetectTimings, type OnnxDetectorOptions } from '../detector/onnx-detector.js';
 import type { Detector, ObjectBox, RgbFrame } from '../detector/types.js';
 import { createWorkerDetector } from '../detector/worker-detector.js';
@@ -20,4 +22,10 @@ export async function loadDetector(cfg: EdgeConfig): Promise<TimedDetector> {
     nmsMergeClasses: cfg.detector.mergeClasses,
   };
   return cfg.detector.workers > 0 ? createWorkerDetector({ ...options, workers: cfg.detector.workers }) : createOnnxDetector(options);
+}
+
+/** The plate reader, when plates are read or other plates blurred; its models are found like the detector's. */
+export async function loadEdgePlateReader(cfg: EdgeConfig): Promise<PlateReader | undefined> {
+  if (!cfg.plates.enabled && !cfg.privacy.blurPlates) return undefined;
+  return loadPlateReader({ detector: cfg.plates.model.path ?? cfg.plates.model.name, threads: cfg.plates.threads, format: cfg.plates.format });
 }

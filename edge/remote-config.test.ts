@@ -81,7 +81,7 @@ describe('mergeDesired', () => {
 
   it('changes privacy and telemetry', () => {
     const next = mergeDesired(current(), { privacy: { blurPeople: false }, telemetry: { intervalSeconds: 5 } });
-    expect(next.privacy).toEqual({ blurPeople: false });
+    expect(next.privacy).toEqual({ blurPeople: false, blurPlates: true });
     expect(next.telemetry).toEqual({ intervalSeconds: 5 });
     expect(next.cameras).toEqual(current().cameras);
   });

@@ -5,6 +5,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { ViolationType } from '../contract/index.js';
 import { ConfigError } from '../common/config-file.js';
+import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
@@ -14,6 +15,8 @@ import { openVideoSource, probeVideo } from './video-source.js';
 export interface ReplayOptions {
   config: EdgeConfig;
   detector: Detector;
+  /** Reads plates of parked vehicles and blurs the others' (see loadEdgePlateReader); none: no plates. */
+  plateReader?: PlateReader;
   video: string;
   /** Which camera's zones to use; default the first. */
   cameraId?: string;
@@ -47,7 +50,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     opts.config.mqtt.rootTopic,
     opts.config.device.id,
   );
-  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, publisher });
+  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, plateReader: opts.plateReader, publisher });
   const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, reconnect: camera.reconnect });
   const startMs = opts.startMs ?? Date.now();
   const expected = info.durationSeconds ? Math.round(info.durationSeconds * camera.fps) : 0;

@@ -36,6 +36,9 @@ function expectTwoParkedVehicles(lines: ReturnType<typeof readEvents>) {
     expect((times[1] - times[0]) / 1000).toBeGreaterThanOrEqual(29);
     expect((times[1] - times[0]) / 1000).toBeLessThanOrEqual(32);
     expect(msgs.at(-1)).toMatchObject({ state: 'ended', reason: 'source_ended' });
+    // The clip has no legible plate: reported unread (no plate field), never a guess.
+    expect(msgs.every((m) => m.plate === undefined)).toBe(true);
+    expect(msgs.at(-1)!.evidence.some((e) => e.kind === 'plate')).toBe(false);
   }
   // The van (x ≈ 0.85-0.94) and the car at the right edge (x ≈ 0.95-1.0).
   const centres = [...byEvent.values()].map((msgs) => (msgs[0].bbox!.x1 + msgs[0].bbox!.x2) / 2).sort();

@@ -26,5 +26,5 @@ export function violations(messages: unknown[]): Map<string, DetectionMessage[]>
 /** Distinct capture instants (ms) of a violation's evidence: full + crop of one moment count once. */
 export function captureTimes(msgs: DetectionMessage[]): number[] {
   const last = msgs[msgs.length - 1];
-  return [...new Set(last.evidence.map((e) => Date.parse(e.capturedAt)))].sort((a, b) => a - b);
+  return [...new Set(last.evidence.filter((e) => e.kind !== 'plate').map((e) => Date.parse(e.capturedAt)))].sort((a, b) => a - b);
 }

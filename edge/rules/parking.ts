@@ -6,20 +6,36 @@ import { corroborate, occupiedZoneBays } from './sensors.js';
 import { trackHasClass, type RuleContext } from './shared.js';
 
 /**
+ * Vehicles standing still in the zone while its schedule is active, dwell not yet counted: each
+ * becomes a candidate once its dwell is met, and its plate is read from now on.
+ * minConfidence is checked on the camera score before any sensor corroboration.
+ */
+export function vehiclesStandingInZone(zone: NoParkingZone, tracks: readonly Track[], ctx: RuleContext): Track[] {
+  if (!isScheduleActive(zone.schedule, ctx.tsMs, ctx.timeZone)) return [];
+  return tracks.filter(
+    (t) =>
+      t.confirmed &&
+      t.stationary &&
+      t.stationarySinceMs !== null &&
+      trackHasClass(t, zone.vehicleClasses) &&
+      t.score >= zone.minConfidence &&
+      boxInZone(t.box, zone.polygon, ctx.frame),
+  );
+}
+
+/**
  * Dwell counts from the track's stationarySinceMs. That is also when it entered the zone: getting
  * into the zone takes movement, and movement re-anchors the stationary clock. The schedule only
  * gates (a car parked before the window opens is a candidate as soon as it opens).
- * minConfidence is checked on the camera score before any sensor corroboration.
  */
 export function parkingCandidates(zone: NoParkingZone, tracks: readonly Track[], ctx: RuleContext): ViolationCandidate[] {
-  if (!isScheduleActive(zone.schedule, ctx.tsMs, ctx.timeZone)) return [];
+  const standing = vehiclesStandingInZone(zone, tracks, ctx);
+  if (standing.length === 0) return [];
   const bays = occupiedZoneBays(zone, ctx);
   const out: ViolationCandidate[] = [];
-  for (const t of tracks) {
-    if (!t.confirmed || !t.stationary || t.stationarySinceMs === null) continue;
-    if (!trackHasClass(t, zone.vehicleClasses) || t.score < zone.minConfidence) continue;
-    if (!boxInZone(t.box, zone.polygon, ctx.frame)) continue;
-    if (ctx.tsMs - t.stationarySinceMs < zone.dwellSeconds * 1000) continue;
+  for (const t of standing) {
+    const stillSinceMs = t.stationarySinceMs as number;
+    if (ctx.tsMs - stillSinceMs < zone.dwellSeconds * 1000) continue;
     out.push({
       key: `${zone.id}/${t.id}`,
       zoneId: zone.id,
@@ -29,7 +45,7 @@ export function parkingCandidates(zone: NoParkingZone, tracks: readonly Track[],
       box: t.box,
       subjectTrackIds: [t.id],
       ...(bays.length > 0 ? { sensorBayIds: bays } : {}),
-      dwellStartMs: t.stationarySinceMs,
+      dwellStartMs: stillSinceMs,
       firstSeenMs: t.firstSeenMs,
     });
   }
