@@ -1,23 +1,48 @@
 /**
- * One measured run of the full edge pipeline (decode, preprocess, infer, track, rules, evidence)
- * over a video, in its own process so its peak RSS is the pipeline's alone. Prints one JSON line.
- * Usage: node dist/bench/edge-pipeline.js <config> <video> <motion:on|off> [fps]
+ * One measured run of the full edge pipeline (decode, preprocess, infer, track, rules, evidence,
+ * and with `plates` on the plate stage) over a video, in its own process so its peak RSS and CPU
+ * time are the pipeline's alone. Prints one JSON line.
+ * Usage: node dist/bench/edge-pipeline.js <config> <video> <motion:on|off> [plates:on|off] [fps]
  */
+import type { PlateReader } from '../detector/plate/types.js';
 import { loadEdgeConfig } from '../edge/config.js';
-import { loadDetector } from '../edge/load-detector.js';
+import { loadDetector, loadEdgePlateReader } from '../edge/load-detector.js';
 import { replay } from '../edge/replay.js';
 
-const [configFile, video, motion = 'off', fps] = process.argv.slice(2);
+const [configFile, video, motion = 'off', plates = 'off', fps] = process.argv.slice(2);
 const loaded = loadEdgeConfig(configFile);
 const config = {
   ...loaded,
   motion: { ...loaded.motion, enabled: motion === 'on' },
+  plates: { ...loaded.plates, enabled: plates === 'on' },
+  privacy: { ...loaded.privacy, blurPlates: plates === 'on' },
   cameras: loaded.cameras.map((c) => ({ ...c, fps: fps ? Number(fps) : c.fps })),
 };
 const detector = await loadDetector(config);
-const s = await replay({ config, detector, video });
-await detector.close();
+const plateWork = { reads: 0, locates: 0, ms: 0 };
+const reader = await loadEdgePlateReader(config);
+const counted: PlateReader | undefined = reader && {
+  inputSize: reader.inputSize,
+  read: (frame, region) => timed('reads', () => reader.read(frame, region)),
+  locate: (frame, region) => timed('locates', () => reader.locate(frame, region)),
+  close: () => reader.close(),
+};
+const cpu0 = process.cpuUsage();
+const s = await replay({ config, detector, plateReader: counted, video });
+const cpu = process.cpuUsage(cpu0);
+await Promise.all([detector.close(), reader?.close()]);
 process.stdout.write(`${JSON.stringify({
-  frames: s.frames, inferences: s.inferences, seconds: s.wallSeconds, fps: s.fps,
-  detections: s.detections, peakRssMb: process.resourceUsage().maxRSS / 1024,
+  frames: s.frames, inferences: s.inferences, seconds: s.wallSeconds, fps: s.fps, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  detections: s.detections, peakRssMb: process.resourceUsage().maxRSS / 1024, plateWork,
 })}\n`);
+
+/** Counts a plate call and the time it was queued and run (an upper bound of its own cost). */
+async function timed<T>(kind: 'reads' | 'locates', call: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await call();
+  } finally {
+    plateWork[kind]++;
+    plateWork.ms += performance.now() - t0;
+  }
+}

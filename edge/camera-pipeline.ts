@@ -214,23 +214,35 @@ export class CameraPipeline {
   }
 
   /**
-   * Plates in the photo that are not the offender's. Other vehicles' plates are small in a whole
-   * frame, so each other vehicle is searched on its own too. The offender's plate is the one read
-   * (or, unread, the best found on it) and stays sharp: it is the evidence.
+   * Plates in the photo that are not the offender's. In a frame much larger than the plate
+   * detector's input, plates shrink out of sight, so each vehicle is then also searched on its own.
+   * The offender's plate is the one read (or, unread, the best found on it) and stays sharp: it is
+   * the evidence.
    */
   private async othersPlates(frame: RgbFrame, c: ViolationCandidate, tracks: Track[], plate: KnownPlate | undefined): Promise<PixelBox[]> {
     const reader = this.opts.plateReader;
     if (!reader || !this.config.privacy.blurPlates) return [];
-    const others = tracks.filter((t) => t.classGroup === VEHICLE_GROUP && !c.subjectTrackIds.includes(t.id));
+    const searchVehicles = Math.max(frame.width, frame.height) * MIN_SEARCH_SCALE > reader.inputSize;
+    const others = searchVehicles ? tracks.filter((t) => t.classGroup === VEHICLE_GROUP && !c.subjectTrackIds.includes(t.id)) : [];
     const found = (await Promise.all([reader.locate(frame), ...others.map((t) => reader.locate(frame, t.box))])).flat();
     let own = plate?.box;
-    if (!own && c.type === 'illegal_parking' && c.box) own = bestScoring(await reader.locate(frame, c.box))?.box;
+    if (!own && c.type === 'illegal_parking' && c.box) {
+      const subject = c.box;
+      own = bestScoring(searchVehicles ? await reader.locate(frame, subject) : found.filter((p) => centreInside(p.box, subject)))?.box;
+    }
     return found.filter((p) => !own || iou(p.box, own) < OWN_PLATE_IOU).map((p) => p.box);
   }
 }
 
-/** A plate found overlapping the offender's this much is the offender's (found again on the whole frame). */
+/** A whole-frame plate search scaled below this misses small plates; vehicles are then searched one by one. */
+const MIN_SEARCH_SCALE = 0.75;
 const OWN_PLATE_IOU = 0.3;
+
+function centreInside(b: PixelBox, outer: PixelBox): boolean {
+  const cx = (b.x1 + b.x2) / 2;
+  const cy = (b.y1 + b.y2) / 2;
+  return cx >= outer.x1 && cx <= outer.x2 && cy >= outer.y1 && cy <= outer.y2;
+}
 
 function bestScoring<T extends { score: number }>(items: T[]): T | undefined {
   return items.reduce<T | undefined>((best, p) => (!best || p.score > best.score ? p : best), undefined);

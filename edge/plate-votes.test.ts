@@ -39,15 +39,27 @@ describe('PlateVotes', () => {
     expect(v.due('t1', 0)).toBe(true);
     v.begin('t1', 0);
     expect(v.due('t1', 5000)).toBe(false); // still in flight
-    v.record('t1', 0, null);
+    v.record('t1', 0, read('X', 0.3, false));
     expect(v.due('t1', 1999)).toBe(false);
     expect(v.due('t1', 2000)).toBe(true);
-    for (let i = 1; i < 5; i++) attempt(v, 't1', i * 2000, null);
+    for (let i = 1; i < 5; i++) attempt(v, 't1', i * 2000, read('X', 0.3, false));
     expect(v.due('t1', 60_000)).toBe(false); // maxReads
 
     const w = new PlateVotes<string>(opts);
     for (let i = 0; i < 3; i++) attempt(w, 't2', i * 2000, read('皖KD01833', 0.9));
     expect(w.due('t2', 60_000)).toBe(false); // three agree: settled
+  });
+
+  it('looks again less and less often at a vehicle whose plate is not found, and at once when it is', () => {
+    const v = new PlateVotes<string>({ ...opts, maxReads: 10 });
+    attempt(v, 't1', 0, null);
+    expect(v.due('t1', 2000)).toBe(false);
+    expect(v.due('t1', 8000)).toBe(true); // 2 s × 4
+    attempt(v, 't1', 8000, null);
+    expect(v.due('t1', 8000 + 31_999)).toBe(false);
+    expect(v.due('t1', 8000 + 32_000)).toBe(true); // 2 s × 16
+    attempt(v, 't1', 40_000, read('津B6H920', 0.6)); // a plate, if not yet confident: back to every 2 s
+    expect(v.due('t1', 42_000)).toBe(true);
   });
 
   it('says when the decision changed', () => {

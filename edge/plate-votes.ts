@@ -7,7 +7,7 @@
 export interface PlateVoteOptions {
   /** Reads below this confidence (or not matching the plate format) are no vote. */
   minConfidence: number;
-  /** At most one read per vehicle this often. */
+  /** At most one read per vehicle this often; after each read that finds no plate at all, MISS_BACKOFF times longer. */
   intervalMs: number;
   /** No more reads after this many… */
   maxReads: number;
@@ -41,8 +41,17 @@ interface Candidate<T> {
   best: { confidence: number; atMs: number; detail: T };
 }
 
+/**
+ * A vehicle whose plate is not found (side-on, hidden by another car) is probably not readable
+ * from this camera: look again less and less often instead of spending the box's CPU on it.
+ */
+export const MISS_BACKOFF = 4;
+const MAX_BACKOFF = 64;
+
 interface VehicleReads<T> {
   reads: number;
+  /** Reads in a row that found no plate at all. */
+  misses: number;
   lastAttemptMs: number;
   inFlight: boolean;
   texts: Map<string, Candidate<T>>;
@@ -59,12 +68,12 @@ export class PlateVotes<T> {
     if (!v) return true;
     if (v.inFlight || v.reads >= this.opts.maxReads) return false;
     if (this.settled(v)) return false;
-    return tsMs - v.lastAttemptMs >= this.opts.intervalMs;
+    return tsMs - v.lastAttemptMs >= this.opts.intervalMs * Math.min(MAX_BACKOFF, MISS_BACKOFF ** v.misses);
   }
 
   /** A read of the vehicle's plate starts at tsMs (at most one at a time per vehicle). */
   begin(key: string, tsMs: number): void {
-    const v = this.vehicles.get(key) ?? { reads: 0, lastAttemptMs: tsMs, inFlight: false, texts: new Map() };
+    const v = this.vehicles.get(key) ?? { reads: 0, misses: 0, lastAttemptMs: tsMs, inFlight: false, texts: new Map() };
     v.inFlight = true;
     v.lastAttemptMs = tsMs;
     this.vehicles.set(key, v);
@@ -76,6 +85,7 @@ export class PlateVotes<T> {
     if (!v) return false; // forgotten while the read ran: the vehicle has gone
     v.inFlight = false;
     v.reads++;
+    v.misses = attempt ? 0 : v.misses + 1;
     if (!attempt || !attempt.valid || attempt.confidence < this.opts.minConfidence) return false;
     const before = this.decision(key);
     const c = v.texts.get(attempt.text) ?? { votes: 0, confidenceSum: 0, best: { confidence: -1, atMs: tsMs, detail: attempt.detail } };

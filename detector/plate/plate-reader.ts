@@ -81,6 +81,7 @@ export async function createPlateReader(opts: PlateReaderOptions): Promise<Timed
   }
 
   return {
+    inputSize: opts.detectorManifest.input.width,
     readTimed: (frame, region) => queued(() => readTimed(frame, region)),
     read: (frame, region) => queued(async () => (await readTimed(frame, region)).readings),
     locate: (frame, region) => queued(() => detector.locate(frame, region)),

@@ -8,6 +8,8 @@ export async function openSession(modelPath: string, threads = 1): Promise<ort.I
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Plates are read a few times a minute: an arena would keep the largest run's buffers for good.
+    enableCpuMemArena: false,
     // No busy-waiting between runs: the box's two cores are shared with the video pipeline.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
     logSeverityLevel: 3,

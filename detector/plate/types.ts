@@ -30,6 +30,8 @@ export interface PlateReading extends PlateLocation {
 }
 
 export interface PlateReader {
+  /** Side of the plate detector's square input: a larger frame is searched scaled down. */
+  readonly inputSize: number;
   /** Finds the plates in the frame (or only in `region`) and reads each; best first. */
   read(frame: RgbFrame, region?: PixelBox): Promise<PlateReading[]>;
   /** Finds the plates only (for blurring bystanders' plates); no recognition. */
