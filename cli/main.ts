@@ -6,6 +6,7 @@ import { registerEdgeCommands } from '../edge/cli.js';
 import { registerModelsCommands } from '../models/cli.js';
 import { registerPlateCommands } from '../detector/plate/cli.js';
 import { registerCenterCommands } from '../ticketing/cli.js';
+import { registerDemoCommand } from './demo.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/paths.js';
@@ -23,6 +24,7 @@ registerModelsCommands(program);
 registerPlateCommands(program);
 registerDeviceCommands(program);
 registerCenterCommands(program);
+registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Expected failures print their message only; anything else is a bug and keeps its stack.

@@ -1,21 +1,9 @@
 /** Child processes of the real CLI for end-to-end tests, and free ports for them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/paths.js';
 
 export const CLI = join(projectRoot, 'dist', 'cli', 'main.js');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Cli {
   child: ChildProcess;
@@ -40,3 +28,4 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
 }
 
 export { waitFor } from './wait.js';
+export { freePort } from '../../cli/ports.js';
