@@ -38,7 +38,7 @@ describe('streetwatch device', () => {
   });
 
   it('add prints human text with the password and an edge config hint', async () => {
-    const out = await run(['device', 'add', 'pole-2', '--prefix', prefix, '--url', 'mqtts://centre.example:8883']);
+    const out = await run(['device', 'add', 'pole-2', '--prefix', prefix, '--broker-url', 'mqtts://centre.example:8883']);
     const password = /password: (\S+)/.exec(out)?.[1];
     expect(password).toMatch(/^[\w-]{43}$/);
     expect(out).toContain('shown this once');

@@ -3,9 +3,13 @@
  * Talks to Redis directly (REDIS_URL), so it works whether or not the centre is running.
  */
 import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
+import { projectRoot } from '../common/paths.js';
+import { loadCenterConfig } from '../ticketing/config.js';
 import { DeviceRegistry, type DeviceCredentials, type DeviceInfo } from './device-registry.js';
+import { checkBundleTarget, makeBundle, planBundle, writeBundleFile, type BundlePlan } from './edge-bundle.js';
 import { redactUrl } from './redis-persistence.js';
 
 export interface DeviceCliIo {
@@ -62,19 +66,38 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
 
   device
     .command('add <deviceId>')
-    .description('Register a device and print its MQTT credentials (shown once only).')
+    .description('Register a device and print its MQTT credentials (shown once only), or write them into a bundle for `edge init`.')
     .option('--json', 'print {"deviceId","username","password"} as JSON')
     .option('--rotate', 'issue new credentials for an existing device (the old password stops working; a revoked device is reinstated)')
-    .option('--url <mqttUrl>', "the broker URL devices use, for the hint (e.g. mqtts://centre.example:8883)")
+    .option('--broker-url <mqttUrl>', 'the broker URL devices use (e.g. mqtts://centre.example:8883); with --bundle default from the centre config')
+    .option('--bundle <file>', 'write a provisioning bundle for `streetwatch edge init` (JSON, or YAML for .yaml/.yml; mode 0600) instead of printing the password')
+    .option('--broker-host <host>', 'with --bundle: host name boxes reach the centre by (default: the --broker-url host, else this machine\'s name)')
+    .option('--center-url <url>', 'with --bundle: the centre\'s HTTP API as boxes reach it (default http.publicUrl, else http://<host>:<http.port>)')
+    .option('--ca-file <pem>', 'with --bundle: the CA certificate boxes trust (default: from mqtt.tls.certFile)')
+    .option('-c, --config <file>', 'with --bundle: the centre config', join(projectRoot, 'examples', 'center.yaml'))
     .option(...prefixOption)
-    .action(async (deviceId: string, o: { json?: boolean; rotate?: boolean; url?: string; prefix: string }) => {
+    .action(async (deviceId: string, o: AddFlags) => {
+      // Everything that can fail is checked first: the password exists only until this command ends.
+      const bundle = o.bundle === undefined ? undefined : prepareBundle(deviceId, o);
       const creds = await withRegistry(o.prefix, (r) => (o.rotate ? r.rotate(deviceId) : r.add(deviceId)));
-      if (o.json) {
-        out(JSON.stringify({ deviceId: creds.deviceId, username: creds.username, password: creds.password, ...(o.url ? { url: o.url } : {}) }));
+      if (bundle) {
+        writeBundle(bundle.file, bundle.plan, creds, o.rotate === true);
+        out(o.json
+          ? JSON.stringify({ deviceId: creds.deviceId, username: creds.username, url: bundle.plan.mqttUrl, bundle: bundle.file })
+          : describeBundle(creds, bundle.file, bundle.plan, o.rotate === true));
+      } else if (o.json) {
+        out(JSON.stringify({ deviceId: creds.deviceId, username: creds.username, password: creds.password, ...(o.brokerUrl ? { url: o.brokerUrl } : {}) }));
       } else {
-        out(describeCredentials(creds, o.url, o.rotate === true));
+        out(describeCredentials(creds, o.brokerUrl, o.rotate === true));
       }
     });
+
+  function prepareBundle(deviceId: string, o: AddFlags): { file: string; plan: BundlePlan } {
+    const file = resolve(o.bundle!);
+    checkBundleTarget(file);
+    const center = loadCenterConfig(resolve(o.config), env);
+    return { file, plan: planBundle(center, deviceId, o) };
+  }
 
   device
     .command('list')
@@ -94,6 +117,42 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
       const info = await withRegistry(o.prefix, (r) => r.revoke(deviceId));
       out(`device ${info.deviceId} revoked at ${info.revokedAt}; it can no longer connect (a running centre closes its open connections within seconds)`);
     });
+}
+
+interface AddFlags {
+  json?: boolean;
+  rotate?: boolean;
+  brokerUrl?: string;
+  bundle?: string;
+  brokerHost?: string;
+  centerUrl?: string;
+  caFile?: string;
+  config: string;
+  prefix: string;
+}
+
+function writeBundle(file: string, plan: BundlePlan, creds: DeviceCredentials, rotated: boolean): void {
+  try {
+    writeBundleFile(file, makeBundle(plan, creds));
+  } catch (err) {
+    const again = `streetwatch device add ${creds.deviceId} --rotate --bundle ${file}`;
+    throw new StreetWatchError('BUNDLE_WRITE', `device ${creds.deviceId} ${rotated ? 'has new credentials' : 'is registered'} but its bundle was not written (${(err as Error).message}); issue new credentials with \`${again}\``);
+  }
+}
+
+function describeBundle(c: DeviceCredentials, file: string, plan: BundlePlan, rotated: boolean): string {
+  return [
+    `${rotated ? 'New credentials for' : 'Registered'} device ${c.deviceId}; the password is in the bundle only and cannot be read back.`,
+    '',
+    `  bundle: ${file} (mode 0600: it holds the password; delete it once the box is set up)`,
+    `  broker: ${plan.mqttUrl}`,
+    `  centre: ${plan.centerUrl}`,
+    ...plan.notes.map((n) => `  ${n}`),
+    '',
+    'On the box:',
+    `  streetwatch edge init ${file} --config edge.yaml --camera-source <rtsp://… or a video file>`,
+    '  streetwatch edge doctor --config edge.yaml',
+  ].join('\n');
 }
 
 function describeCredentials(c: DeviceCredentials, url: string | undefined, rotated: boolean): string {

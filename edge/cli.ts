@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ConfigError, loadEdgeConfig } from './config.js';
+import { doctorFailed, formatReport, runDoctor } from './doctor.js';
+import { initEdgeConfig } from './init.js';
 import { loadDetector, loadEdgePlateReader } from './load-detector.js';
 import { replay } from './replay.js';
 import { runAgent } from './agent.js';
@@ -23,6 +25,37 @@ export function registerEdgeCommands(program: Command): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       await agent.finished;
       await agent.stop();
+    });
+
+  edge
+    .command('init <bundle>')
+    .description('Write the box\'s edge config from a bundle made by `streetwatch device add --bundle` on the centre.')
+    .option('-c, --config <file>', 'edge config to write (YAML; the broker CA goes beside it)', 'edge.yaml')
+    .option('--camera-source <url|file>', 'the first camera\'s stream URL or video file (default: a placeholder to edit)')
+    .option('--force', 'overwrite an existing config and CA file')
+    .action((bundle: string, o: { config: string; cameraSource?: string; force?: boolean }) => {
+      const r = initEdgeConfig({ bundleFile: bundle, configFile: o.config, cameraSource: o.cameraSource, force: o.force });
+      const lines = [`wrote ${r.configFile} for device ${r.deviceId} (mode 0600: it holds the broker password)`];
+      if (r.caFile) lines.push(`wrote ${r.caFile} (the broker certificate the box trusts)`);
+      if (r.placeholderCamera) lines.push('cameras[0].source is a placeholder: set the camera\'s stream URL or video file');
+      lines.push('add the camera\'s zones, then check the box:', `  streetwatch edge doctor --config ${r.configFile}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  edge
+    .command('doctor')
+    .description('Check the box: config, cameras, models, broker login, clock against the centre, spool disk; exit 1 if any check fails.')
+    .requiredOption('-c, --config <file>', 'edge config (YAML or JSON)')
+    .option('--json', 'print the results as JSON')
+    .option('--seconds <n>', 'how long to watch each camera', '5')
+    .action(async (o: { config: string; json?: boolean; seconds: string }) => {
+      const seconds = Number(o.seconds);
+      if (!(seconds > 0 && seconds <= 120)) throw new ConfigError(`--seconds: "${o.seconds}" is not a number of seconds (0-120]`);
+      const file = resolve(o.config);
+      const results = await runDoctor(file, { seconds });
+      const failed = doctorFailed(results);
+      process.stdout.write(`${o.json ? JSON.stringify({ config: file, ok: !failed, results }) : formatReport(file, results)}\n`);
+      if (failed) process.exitCode = 1;
     });
 
   edge

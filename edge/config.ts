@@ -150,6 +150,8 @@ export const edgeConfigSchema = z
         keepaliveSeconds: z.number().int().positive().default(30),
         caFile: z.string().optional(),
       }),
+    /** The centre's HTTP API; `edge doctor` compares the box's clock with its `/healthz` time. */
+    center: z.object({ url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) }).optional(),
     model: modelSpecSchema.default({ name: 'yolox_nano' }),
     detector: z
       .object({

@@ -7,15 +7,20 @@ describe('health, metrics and read-only side endpoints', () => {
   afterAll(() => close());
 
   it('/healthz is public: 200 when ok, 503 when not or when the check throws', async () => {
+    const before = Date.now();
     const ok = await app.inject({ url: '/healthz' });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ ok: true, checks: { redis: true, mqtt: true } });
+    const body = ok.json() as { time: string };
+    expect(body).toEqual({ ok: true, checks: { redis: true, mqtt: true }, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
+    expect(Date.parse(body.time)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(body.time)).toBeLessThanOrEqual(Date.now());
     const down = testApi({ store, deps: { health: async () => ({ ok: false, checks: { redis: false } }) } }).app;
     expect((await down.inject({ url: '/healthz' })).statusCode).toBe(503);
-    const broken = testApi({ store, deps: { health: async () => Promise.reject(new Error('boom')) } }).app;
+    const at = Date.parse('2026-11-26T08:00:00.123Z');
+    const broken = testApi({ store, deps: { health: async () => Promise.reject(new Error('boom')), now: () => at } }).app;
     const res = await broken.inject({ url: '/healthz' });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ ok: false, checks: {} });
+    expect(res.json()).toEqual({ ok: false, checks: {}, time: '2026-11-26T08:00:00.123Z' });
   });
 
   it('/metrics: the lead\'s lines plus HTTP counters by route and status, in Prometheus text format', async () => {
