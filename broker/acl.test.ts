@@ -15,6 +15,7 @@ describe('canPublish, device', () => {
       topics.evidence(root, 'pole-1', 'cam-a', '01JD0000000000000000000000'),
       topics.sensor(root, 'pole-1', 'bay_3'),
       topics.configReported(root, 'pole-1'),
+      topics.modelReported(root, 'pole-1'),
     ]) {
       expect(canPublish(pole1, topic, root), topic).toBe(true);
     }
@@ -27,6 +28,11 @@ describe('canPublish, device', () => {
   it("refuses the centre's desired config, even its own", () => {
     expect(canPublish(pole1, topics.configDesired(root, 'pole-1'), root)).toBe(false);
     expect(canPublish(pole1, `${root}/pole-1/config/desired/x`, root)).toBe(true); // not the desired topic itself
+  });
+
+  it("refuses the centre's model announcement, even its own (it carries a download link)", () => {
+    expect(canPublish(pole1, topics.modelDesired(root, 'pole-1'), root)).toBe(false);
+    expect(canPublish(pole1, topics.modelDesired(root, 'pole-2'), root)).toBe(false);
   });
 
   it("refuses another device's prefix, including one it is a string prefix of", () => {
@@ -87,6 +93,14 @@ describe('canSubscribe, device', () => {
     expect(canSubscribe(pole1, topics.configDesired(root, 'pole-1'), root)).toBe(true);
     expect(canSubscribe(pole1, `${root}/pole-1/config/#`, root)).toBe(true);
     expect(canSubscribe(pole1, `${root}/pole-1/config/+`, root)).toBe(true);
+  });
+
+  it('allows its own model announcement, and no wider model filter', () => {
+    expect(canSubscribe(pole1, topics.modelDesired(root, 'pole-1'), root)).toBe(true);
+    expect(canSubscribe(pole1, topics.modelDesired(root, 'pole-10'), root)).toBe(false);
+    for (const f of [`${root}/pole-1/model/#`, `${root}/pole-1/model/+`, `${root}/+/model/desired`]) {
+      expect(canSubscribe(pole1, f, root), f).toBe(false);
+    }
   });
 
   it("refuses another device's config, including pole-10 for pole-1", () => {
@@ -152,6 +166,13 @@ describe('canReceive', () => {
     expect(canReceive(pole1, topics.configDesired(root, 'pole-10'), root)).toBe(false);
     expect(canReceive(pole1, topics.status(root, 'pole-1'), root)).toBe(false);
     expect(canReceive(pole1, topics.detections(root, 'pole-2', 'cam'), root)).toBe(false);
+  });
+
+  it('lets a device receive its own model announcement, not another\'s', () => {
+    expect(canReceive(pole1, topics.modelDesired(root, 'pole-1'), root)).toBe(true);
+    expect(canReceive(pole1, topics.modelDesired(root, 'pole-10'), root)).toBe(false);
+    expect(canReceive(pole1, topics.modelReported(root, 'pole-1'), root)).toBe(false);
+    expect(canReceive(pole1, `${root}/pole-1/model/desired/x`, root)).toBe(false);
   });
 
   it('lets the centre receive anything under the root', () => {

@@ -1,10 +1,10 @@
 /**
  * Who may publish and subscribe where: pure functions over topic strings, no broker in sight.
  *
- * A device owns the levels under `<root>/<deviceId>/` except its `config/desired`, which the centre
- * writes; it may read only its own config topics. The centre may use anything under the root,
- * including MQTT 5 shared subscriptions (`$share/<group>/<root>/...`). Everything else, `$SYS`
- * included, is refused. Topics are compared level by level, never by string prefix, so `pole-1`
+ * A device owns the levels under `<root>/<deviceId>/` except its `config/desired` and
+ * `model/desired`, which the centre writes; it may read only its own config topics and its own
+ * `model/desired`. The centre may use anything under the root, including MQTT 5 shared
+ * subscriptions (`$share/<group>/<root>/...`). Everything else, `$SYS` included, is refused. Topics are compared level by level, never by string prefix, so `pole-1`
  * does not own `pole-10`.
  */
 import { ID_PATTERN } from '../contract/index.js';
@@ -38,10 +38,15 @@ function validFilter(levels: readonly string[]): boolean {
   });
 }
 
-const ownConfigFilters = (root: string, deviceId: string): string[] => [
+/** What the centre tells a device: a device writing these could spoof the centre's word. */
+const CENTRE_WRITTEN = new Set(['config/desired', 'model/desired']);
+
+const ownFilters = (root: string, deviceId: string): string[] => [
   `${root}/${deviceId}/config/desired`,
   `${root}/${deviceId}/config/+`,
   `${root}/${deviceId}/config/#`,
+  // A model announcement carries a signed download link: only its own, and only that topic.
+  `${root}/${deviceId}/model/desired`,
 ];
 
 export function canPublish(identity: Identity, topic: string, root: string): boolean {
@@ -52,14 +57,13 @@ export function canPublish(identity: Identity, topic: string, root: string): boo
   const [owner, ...rest] = levels;
   if (owner !== identity.deviceId || !deviceLevel(owner) || rest.length === 0) return false;
   if (!rest.every(deviceLevel)) return false;
-  // The desired config is the centre's word to the device; a device writing it could spoof it.
-  return !(rest.length === 2 && rest[0] === 'config' && rest[1] === 'desired');
+  return !CENTRE_WRITTEN.has(rest.join('/'));
 }
 
 export function canSubscribe(identity: Identity, topicFilter: string, root: string): boolean {
   if (!wellFormed(topicFilter)) return false;
   if (identity.kind === 'device') {
-    return deviceLevel(identity.deviceId) && ownConfigFilters(root, identity.deviceId).includes(topicFilter);
+    return deviceLevel(identity.deviceId) && ownFilters(root, identity.deviceId).includes(topicFilter);
   }
   let filter = topicFilter;
   if (filter.startsWith(SHARE_PREFIX)) {
@@ -81,7 +85,8 @@ export function canSubscribe(identity: Identity, topicFilter: string, root: stri
 export function canReceive(identity: Identity, topic: string, root: string): boolean {
   if (identity.kind === 'centre') return underRoot(topic, root) !== null;
   const levels = underRoot(topic, root);
-  return levels !== null && levels.length >= 3 && levels[0] === identity.deviceId && levels[1] === 'config';
+  if (levels === null || levels.length < 3 || levels[0] !== identity.deviceId) return false;
+  return levels[1] === 'config' || (levels.length === 3 && levels[1] === 'model' && levels[2] === 'desired');
 }
 
 /** `$share/<group>/<filter>` → `<filter>`; any other filter unchanged. */

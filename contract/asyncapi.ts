@@ -77,6 +77,16 @@ const channels: Record<string, ChannelSpec> = {
     payload: schema(m.configReportedMessage), contentType: 'application/json', from: 'edge',
     description: 'Retained. The version the box applied, or why it rejected one.',
   },
+  modelDesired: {
+    address: '{root}/{deviceId}/model/desired', params: ['deviceId'], message: 'ModelDesired', title: 'Desired model',
+    payload: schema(m.modelDesiredMessage), contentType: 'application/json', from: 'centre',
+    description: 'Retained, published by the centre; the box downloads, verifies and self-tests the model before switching to it.',
+  },
+  modelReported: {
+    address: '{root}/{deviceId}/model/reported', params: ['deviceId'], message: 'ModelReported', title: 'Reported model',
+    payload: schema(m.modelReportedMessage), contentType: 'application/json', from: 'edge',
+    description: 'Retained. The model the box runs, and the outcome of the last desired version (sent at start-up too).',
+  },
 };
 
 export function buildAsyncApi(): Record<string, unknown> {

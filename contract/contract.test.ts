@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { renderAsyncApi } from './asyncapi.js';
-import { detectionMessage, parseTopic, topics, type DetectionMessage } from './index.js';
+import { detectionMessage, modelDesiredMessage, modelReportedMessage, parseTopic, topics, type DetectionMessage } from './index.js';
 
 const root = 'streetwatch/v1';
 
@@ -19,6 +19,10 @@ describe('topics', () => {
     expect(parseTopic(root, topics.sensor(root, 'pole-1', 'bay-3'))).toEqual({ kind: 'sensors', deviceId: 'pole-1', sensorId: 'bay-3' });
     expect(parseTopic(root, topics.configDesired(root, 'pole-1'))?.kind).toBe('config_desired');
     expect(parseTopic(root, topics.configReported(root, 'pole-1'))?.kind).toBe('config_reported');
+    expect(parseTopic(root, topics.modelDesired(root, 'pole-1'))).toEqual({ kind: 'model_desired', deviceId: 'pole-1' });
+    expect(parseTopic(root, topics.modelReported(root, 'pole-1'))).toEqual({ kind: 'model_reported', deviceId: 'pole-1' });
+    // A camera called `model` still has its own detections topic.
+    expect(parseTopic(root, topics.detections(root, 'pole-1', 'model'))).toEqual({ kind: 'detections', deviceId: 'pole-1', cameraId: 'model' });
   });
 
   it('rejects topics outside the layout', () => {
@@ -51,6 +55,32 @@ describe('detection schema', () => {
   });
 });
 
+describe('model update schemas', () => {
+  const SHA = 'ab'.repeat(32);
+  const desired = { v: 1, version: 3, issuedAt: '2026-11-26T08:00:00.000Z', model: { name: 'yolox_nano', version: '2026.11', sha256: SHA, size: 3660092, url: 'https://centre.example/models/x.onnx?exp=1&sig=2' } };
+  const reported = { v: 1, deviceId: 'pole-1', version: 3, status: 'rolled_back', model: { name: 'yolox_nano', version: '0.1.1rc0', sha256: SHA }, at: '2026-11-26T08:01:00.000Z', error: 'failed after the switch' };
+
+  it('accepts an announcement and a report', () => {
+    expect(modelDesiredMessage.safeParse(desired).success).toBe(true);
+    expect(modelReportedMessage.safeParse(reported).success).toBe(true);
+    expect(modelReportedMessage.safeParse({ ...reported, version: 0, status: 'applied', error: undefined }).success).toBe(true);
+  });
+
+  it.each([
+    ['a file: URL', { ...desired, model: { ...desired.model, url: 'file:///etc/passwd' } }, 'model.url'],
+    ['an upper-case sha256', { ...desired, model: { ...desired.model, sha256: SHA.toUpperCase() } }, 'model.sha256'],
+    ['a manifest name with a slash', { ...desired, model: { ...desired.model, name: '../yolox' } }, 'model.name'],
+    ['version 0', { ...desired, version: 0 }, 'version'],
+    ['no size', { ...desired, model: { ...desired.model, size: undefined } }, 'model.size'],
+  ])('refuses an announcement with %s', (_what, msg, path) => {
+    expect(modelDesiredMessage.safeParse(msg).error?.issues[0].path.join('.')).toBe(path);
+  });
+
+  it('refuses a report with an unknown status', () => {
+    expect(modelReportedMessage.safeParse({ ...reported, status: 'testing' }).error?.issues[0].path).toEqual(['status']);
+  });
+});
+
 describe('AsyncAPI document', () => {
   it('is the one generated from the schemas (run `npm run contract:asyncapi` after changing them)', () => {
     const committed = readFileSync(join(projectRoot, 'contract', 'asyncapi.yaml'), 'utf8');
@@ -58,7 +88,7 @@ describe('AsyncAPI document', () => {
     const doc = YAML.parse(committed);
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.keys(doc.components.messages)).toEqual(
-      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported']),
+      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported', 'ModelDesired', 'ModelReported']),
     );
     expect(doc.components.schemas.Detection.required).toEqual(expect.arrayContaining(['eventId', 'discoveredAt', 'evidence']));
   });

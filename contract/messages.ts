@@ -164,6 +164,51 @@ export const configReportedMessage = z
   })
   .meta({ id: 'ConfigReported' });
 
+/** A detector model: manifest name (input/output layout, classes), release label and exact file. */
+export const modelRef = z
+  .object({
+    /** Manifest name (models/manifests/<name>.json) describing the model's input, output and classes. */
+    name: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be a model manifest name (a-z 0-9 _ . -)'),
+    /** Free-form release label chosen by whoever trained or exported it, e.g. `2026.11-kerb`. */
+    version: z.string().min(1).max(64),
+    sha256,
+  })
+  .meta({ id: 'ModelRef' });
+
+export const modelDesiredMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    /** Monotonic per device, chosen by the centre; the box answers each version once. */
+    version: z.number().int().min(1),
+    issuedAt: isoTime,
+    model: modelRef.extend({
+      /** Where the box downloads the file (HTTP GET); the centre's own links are signed and expire. */
+      url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+      size: z.number().int().positive(),
+    }),
+  })
+  .meta({ id: 'ModelDesired', description: 'Retained; the detector model the centre wants the box to run.' });
+
+export const modelUpdateStatus = z.enum(['downloading', 'applied', 'rejected', 'rolled_back']);
+
+export const modelReportedMessage = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    deviceId: id,
+    /** The desired version this answers; 0 before the box was ever sent one. */
+    version: z.number().int().min(0),
+    /**
+     * `downloading`: fetching the file; `applied`: switched to it; `rejected`: not switched (download,
+     * checksum, load or self-test failed); `rolled_back`: switched, then failed and the box went back.
+     */
+    status: modelUpdateStatus,
+    /** The model the box runs now (after a rejection or rollback: the previous one). */
+    model: modelRef,
+    at: isoTime,
+    error: z.string().optional(),
+  })
+  .meta({ id: 'ModelReported', description: 'Retained. The model the box runs and how its last update went.' });
+
 export type DetectionMessage = z.output<typeof detectionMessage>;
 export type EvidenceRef = z.output<typeof evidenceRef>;
 export type NormBox = z.output<typeof normBox>;
@@ -176,6 +221,10 @@ export type SensorMessage = z.output<typeof sensorMessage>;
 export type LocalSensorReading = z.output<typeof localSensorReading>;
 export type ConfigDesiredMessage = z.output<typeof configDesiredMessage>;
 export type ConfigReportedMessage = z.output<typeof configReportedMessage>;
+export type ModelRef = z.output<typeof modelRef>;
+export type ModelDesiredMessage = z.output<typeof modelDesiredMessage>;
+export type ModelReportedMessage = z.output<typeof modelReportedMessage>;
+export type ModelUpdateStatus = z.output<typeof modelUpdateStatus>;
 export type CameraState = z.output<typeof cameraState>;
 export type PlateRead = z.output<typeof plateRead>;
 

@@ -8,7 +8,8 @@ export const DEFAULT_ROOT = 'streetwatch/v1';
 /** Not `.` or `..`: ids also name files and must not climb out of a folder. */
 export const ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
 
-export type TopicKind = 'status' | 'telemetry' | 'detections' | 'evidence' | 'sensors' | 'config_desired' | 'config_reported';
+export type TopicKind =
+  | 'status' | 'telemetry' | 'detections' | 'evidence' | 'sensors' | 'config_desired' | 'config_reported' | 'model_desired' | 'model_reported';
 
 export interface ParsedTopic {
   kind: TopicKind;
@@ -27,6 +28,9 @@ export const topics = {
   sensor: (root: string, device: string, sensorId: string) => `${root}/${device}/sensors/${sensorId}`,
   configDesired: (root: string, device: string) => `${root}/${device}/config/desired`,
   configReported: (root: string, device: string) => `${root}/${device}/config/reported`,
+  /** Centre → box: the detector model to run (over-the-air update). */
+  modelDesired: (root: string, device: string) => `${root}/${device}/model/desired`,
+  modelReported: (root: string, device: string) => `${root}/${device}/model/reported`,
   /** Centre → officers' apps: work orders of a team. `teams` is therefore no device id. */
   teamOrders: (root: string, team: string) => `${root}/teams/${team}/orders`,
 };
@@ -42,6 +46,7 @@ export const centreSubscriptions = (root: string) => [
   `${root}/+/+/evidence/+`,
   `${root}/+/sensors/+`,
   `${root}/+/config/reported`,
+  `${root}/+/model/reported`,
 ];
 
 /** Inverse of `topics`: null for a topic outside the layout (the ingest dead-letters those). */
@@ -59,6 +64,8 @@ export function parseTopic(root: string, topic: string): ParsedTopic | null {
       if (a === 'sensors') return { kind: 'sensors', deviceId, sensorId: b };
       if (a === 'config' && b === 'desired') return { kind: 'config_desired', deviceId };
       if (a === 'config' && b === 'reported') return { kind: 'config_reported', deviceId };
+      if (a === 'model' && b === 'desired') return { kind: 'model_desired', deviceId };
+      if (a === 'model' && b === 'reported') return { kind: 'model_reported', deviceId };
       return null;
     case 4:
       if (b === 'evidence') return { kind: 'evidence', deviceId, cameraId: a, evidenceId: c };

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import {
-  configReportedMessage, detectionMessage, sensorMessage, statusMessage, telemetryMessage, topics,
-  type ConfigReportedMessage, type DetectionMessage, type SensorMessage, type StatusMessage, type TelemetryMessage,
+  configReportedMessage, detectionMessage, modelReportedMessage, sensorMessage, statusMessage, telemetryMessage, topics,
+  type ConfigReportedMessage, type DetectionMessage, type ModelReportedMessage, type SensorMessage, type StatusMessage, type TelemetryMessage,
 } from '../contract/index.js';
 import type { z } from 'zod';
 
@@ -49,6 +49,11 @@ export class EdgePublisher {
 
   configReported(msg: ConfigReportedMessage): void {
     this.out.send({ topic: topics.configReported(this.root, this.deviceId), payload: json(configReportedMessage, msg), qos: 1, retain: true, kind: 'config' });
+  }
+
+  /** Spooled as `config`: like a config report, the latest one matters and older ones may go when the spool is full. */
+  modelReported(msg: ModelReportedMessage): void {
+    this.out.send({ topic: topics.modelReported(this.root, this.deviceId), payload: json(modelReportedMessage, msg), qos: 1, retain: true, kind: 'config' });
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * The last word of every device, in Redis hashes, for the API's health pages: last status, last
- * telemetry, last config report, last reading per sensor, and when the device was last heard of.
+ * telemetry, last config report, last model report, last reading per sensor, and when the device
+ * was last heard of.
  * Usable on its own (the API needs no Ingest): `new DeviceStateStore(redis, cfg.redisPrefix)`.
  */
 import type { Redis } from 'ioredis';
-import type { ConfigReportedMessage, SensorMessage, StatusMessage, TelemetryMessage } from '../../contract/index.js';
+import type { ConfigReportedMessage, ModelReportedMessage, SensorMessage, StatusMessage, TelemetryMessage } from '../../contract/index.js';
 
 export interface Received<T> {
   message: T;
@@ -31,7 +32,7 @@ const SEEN_WRITE_INTERVAL_MS = 1000;
 
 export class DeviceStateStore {
   private readonly lastSeenWritten = new Map<string, number>();
-  private readonly k: { status: string; telemetry: string; config: string; seen: string; sensors: (deviceId: string) => string };
+  private readonly k: { status: string; telemetry: string; config: string; model: string; seen: string; sensors: (deviceId: string) => string };
 
   constructor(
     private readonly redis: Redis,
@@ -42,6 +43,7 @@ export class DeviceStateStore {
       status: `${base}:status`,
       telemetry: `${base}:telemetry`,
       config: `${base}:config-reported`,
+      model: `${base}:model-reported`,
       seen: `${base}:seen`,
       sensors: (deviceId) => `${base}:sensors:${deviceId}`,
     };
@@ -63,6 +65,11 @@ export class DeviceStateStore {
 
   async recordConfigReported(msg: ConfigReportedMessage, receivedAt: Date): Promise<void> {
     await this.redis.hset(this.k.config, msg.deviceId, stamp(msg, receivedAt));
+  }
+
+  /** Last arrival wins, as for config reports: the box sends them in order through its spool. */
+  async recordModelReported(msg: ModelReportedMessage, receivedAt: Date): Promise<void> {
+    await this.redis.hset(this.k.model, msg.deviceId, stamp(msg, receivedAt));
   }
 
   async recordSensor(msg: SensorMessage, receivedAt: Date): Promise<void> {
@@ -87,6 +94,10 @@ export class DeviceStateStore {
 
   lastConfigReported(deviceId: string): Promise<Received<ConfigReportedMessage> | null> {
     return this.get(this.k.config, deviceId);
+  }
+
+  lastModelReported(deviceId: string): Promise<Received<ModelReportedMessage> | null> {
+    return this.get(this.k.model, deviceId);
   }
 
   /** Last reading per sensor of the device, by sensorId. */

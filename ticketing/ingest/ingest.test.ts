@@ -193,6 +193,23 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect((await r.ingest.devicesSeen())[0]).toMatchObject({ deviceId: 'pole-1' });
   });
 
+  it('keeps the last model report per device; refuses one naming another device', async () => {
+    const r = await rig();
+    const report = (version: number, status: string, extra = {}) => ({
+      v: 1, deviceId: 'pole-1', version, status, at: new Date().toISOString(),
+      model: { name: 'yolox_nano', version: 'r2', sha256: 'a'.repeat(64) }, ...extra,
+    });
+    await r.publish(topics.modelReported(r.root, 'pole-1'), json(report(2, 'downloading')), { retain: true });
+    await r.publish(topics.modelReported(r.root, 'pole-1'), json(report(2, 'rejected', { error: 'self-test: …' })), { retain: true });
+    await r.publish(topics.modelReported(r.root, 'pole-1'), json({ ...report(3, 'applied'), deviceId: 'pole-2' }), { retain: true });
+    await r.publish(topics.modelReported(r.root, 'pole-1'), '', { retain: true }); // clears the retained report
+    await waitFor(() => r.ingest.stats().received === 4, 'four messages');
+
+    expect(r.ingest.stats()).toMatchObject({ valid: 2, deadLettered: { device_mismatch: 1 } });
+    expect((await r.ingest.devices.lastModelReported('pole-1'))?.message).toMatchObject({ version: 2, status: 'rejected', error: 'self-test: …' });
+    expect(await r.ingest.devices.lastModelReported('pole-2')).toBeNull();
+  });
+
   it('works on a client it is given, and leaves it as it found it', async () => {
     const { root, prefix, id } = testNamespace();
     const client = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: true, clientId: `${id}-centre` });

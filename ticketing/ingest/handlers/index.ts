@@ -1,11 +1,12 @@
 /**
  * The routing table: topic kind → handler and payload kind (which size limit applies). A kind not
- * listed (`config_desired`: the centre's own topic) is not for devices to publish.
+ * listed (`config_desired`, `model_desired`: the centre's own topics) is not for devices to publish.
  */
 import type { TopicKind } from '../../../contract/index.js';
 import { handleConfigReported } from './config-reported.js';
 import { handleDetection } from './detection.js';
 import { handleEvidence } from './evidence.js';
+import { handleModelReported } from './model-reported.js';
 import { handleSensor } from './sensor.js';
 import { handleStatus } from './status.js';
 import { handleTelemetry } from './telemetry.js';
@@ -25,6 +26,7 @@ export const ROUTES: Readonly<Partial<Record<TopicKind, Route>>> = {
   status: { handler: handleStatus, payload: 'json', retained: true },
   sensors: { handler: handleSensor, payload: 'json' },
   config_reported: { handler: handleConfigReported, payload: 'json', retained: true },
+  model_reported: { handler: handleModelReported, payload: 'json', retained: true },
 };
 
 export type { Handler, HandlerContext, IncomingMessage } from './types.js';
