@@ -7,10 +7,19 @@ import { Worker, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { connectRedis } from '../broker/cli.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import { projectRoot } from '../common/paths.js';
+import { DesiredConfigStore } from './api/desired-config-store.js';
+import { deviceConfigService } from './api/device-config-service.js';
+import { modelService } from './api/model-service.js';
+import { watchDevices } from './api/live-devices.js';
+import { LiveHub } from './api/live-events.js';
+import { withOrderEvents } from './api/live-orders.js';
+import { livePublisher, relayToHub } from './api/live-relay.js';
 import { buildApi } from './api/server.js';
 import type { CenterConfig } from './config.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
@@ -18,6 +27,7 @@ import { EvidenceStore } from './evidence-store.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
+import { ModelFiles } from './model-files.js';
 import { computeKpis } from './kpi.js';
 import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
@@ -97,7 +107,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
 
     const queues = createQueues(redis, prefix);
     closers.push(() => queues.close());
-    const store = new RedisWorkOrderStore(redis, prefix);
+    // Every order write, in whichever role, becomes a live event for the consoles (Redis pub/sub).
+    const publishLive = livePublisher(redis, prefix, logger);
+    const store = withOrderEvents(new RedisWorkOrderStore(redis, prefix), publishLive);
     const metrics = createMetricsWriter(config.influx, { logger });
     closers.push(() => metrics.close());
     const evidence = new EvidenceStore(config.dataDir);
@@ -165,6 +177,15 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
 
     let httpUrl: string | null = null;
     if (roles.has('api')) {
+      // The consoles' live stream: order events from any process through Redis; device messages
+      // straight from the broker, on a connection that also publishes zone edits to the boxes.
+      const hub = new LiveHub();
+      closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
+      const apiMqtt = await connectMqtt(`streetwatch-api-${instance}-${process.pid}`, false);
+      await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
+      const deviceConfig = deviceConfigService({
+        desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
+      });
       const app = buildApi({
         store,
         actions: workflow,
@@ -180,11 +201,12 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
               lastSeenAt: lastSeen.get(d.deviceId) ?? d.lastSeenAt ?? null,
               status: (await deviceState.lastStatus(d.deviceId))?.message ?? null,
               telemetry: (await deviceState.lastTelemetry(d.deviceId))?.message ?? null,
+              model: (await deviceState.lastModelReported(d.deviceId))?.message ?? null,
             })));
           },
         },
         kpis: async () => computeKpis((await store.list({}, { offset: 0, limit: KPI_ORDER_LIMIT })).items),
-        metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats() }),
+        metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
         health: async () => {
           const checks: Record<string, boolean> = { redis: redis.status === 'ready' };
           if (mqtt) checks.mqtt = mqtt.connected;
@@ -193,6 +215,11 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         },
         maskPlate,
         logger,
+        live: hub,
+        deviceConfig,
+        // Model announcements go out on the same connection as zone edits.
+        models: modelService({ redis, prefix, files: new ModelFiles(config.dataDir), deviceState, mqtt: apiMqtt, root: config.rootTopic, now: Date.now }),
+        consoleDir: join(projectRoot, 'console', 'dist'),
       }, config);
       const address = await app.listen({ port: config.http.port, host: config.http.host });
       closers.push(() => app.close());
@@ -207,9 +234,10 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   }
 }
 
-function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: IngestStats | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']> }): string {
+function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: IngestStats | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']>; consoleStreams: number }): string {
   const lines: string[] = [];
   const gauge = (name: string, help: string, value: number, labels = '') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
+  gauge('streetwatch_console_streams', 'Open console live streams (/api/events) on this process', s.consoleStreams);
   if (s.broker) {
     const b = s.broker.stats();
     gauge('streetwatch_broker_clients', 'Connected MQTT clients', b.clients);

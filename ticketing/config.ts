@@ -6,6 +6,16 @@ const id = z.string().regex(ID_PATTERN, 'may use letters, digits, _ . - only (1-
 const unit = z.number().min(0).max(1);
 const secret = z.string().min(8, 'a secret needs at least 8 characters');
 
+/** An IANA zone the runtime knows (Intl throws RangeError for anything else). */
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Asia/Shanghai');
+
 export const webhookSchema = z.object({
   url: z.string().url(),
   /** HMAC-SHA256 key for `X-StreetWatch-Signature`. */
@@ -26,6 +36,8 @@ const violationThresholds = z.object({ illegal_parking: unit.optional(), street_
 export const centerConfigSchema = z
   .object({
     rootTopic: z.string().default(DEFAULT_ROOT),
+    /** The centre's time zone: the console shows times and day-by-day KPIs in it. */
+    timezone: timeZone.default('Asia/Shanghai'),
     redisUrl: z.string().default('redis://127.0.0.1:6379'),
     /** Evidence photos (content-addressed); share it between ingest instances. */
     dataDir: z.string().default('./data'),
@@ -93,6 +105,8 @@ export const centerConfigSchema = z
       .array(z.object({
         deviceId: id,
         cameraId: id,
+        /** What operators call the camera (console labels); default `<deviceId>/<cameraId>`. */
+        name: z.string().min(1).max(80).optional(),
         location: z.object({ lat: z.number().min(-90).max(90), long: z.number().min(-180).max(180), address: z.string().optional() }),
         team: id.optional(),
       }))

@@ -3,9 +3,14 @@
  * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ConfigReportedMessage } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { WorkOrderStore } from '../store-types.js';
 import type { OrderState, WorkOrder } from '../work-order.js';
+import type { DesiredConfig } from './desired-config-store.js';
+import type { LiveFeed } from './live-events.js';
+import type { ModelService } from './model-service.js';
+import type { Zone } from './zone-schema.js';
 
 /** The signed-in caller, resolved from the bearer token. */
 export interface ApiUser {
@@ -34,6 +39,8 @@ export interface DeviceView {
   status: unknown | null;
   /** Last telemetry message, as ingested. */
   telemetry: unknown | null;
+  /** Last `model/reported`: the model it runs and how its last update went. */
+  model?: unknown | null;
 }
 
 export interface DeviceSource {
@@ -56,6 +63,19 @@ export interface WorkflowActions {
   transition(orderId: string, to: OrderState, user: ApiUser, note?: string): Promise<WorkOrder>;
 }
 
+export interface DeviceConfigView {
+  /** What the centre last sent the box, null before the first zone edit. */
+  desired: DesiredConfig | null;
+  /** The box's last `config/reported`, as ingested. */
+  reported: { message: ConfigReportedMessage; receivedAt: string } | null;
+}
+
+export interface DeviceConfigService {
+  get(deviceId: string): Promise<DeviceConfigView>;
+  /** Replaces one camera's zones in the device's desired config and publishes it to the box. */
+  setCameraZones(deviceId: string, cameraId: string, zones: Zone[], by: string): Promise<DesiredConfig>;
+}
+
 export interface HealthReport {
   ok: boolean;
   checks: Record<string, boolean>;
@@ -76,4 +96,12 @@ export interface ApiDeps {
   now?: () => number;
   /** Without one the API logs nothing. */
   logger?: FastifyBaseLogger;
+  /** The console's live stream; without it `/api/events` is not served. */
+  live?: LiveFeed;
+  /** Remote zone edits; without it the device config routes are not served. */
+  deviceConfig?: DeviceConfigService;
+  /** Over-the-air model updates; without it the model routes are not served. */
+  models?: ModelService;
+  /** The built console (index.html and assets); without it the console is not served. */
+  consoleDir?: string;
 }

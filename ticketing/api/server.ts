@@ -3,23 +3,30 @@
  * The caller owns listen/close.
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { CenterConfig } from '../config.js';
 import { installAuth } from './auth.js';
-import type { ApiContext } from './context.js';
+import { cameraPhotoRoutes } from './camera-photo.js';
+import { consoleSettingsRoutes } from './console-settings.js';
+import { consoleStaticRoutes } from './console-static.js';
+import type { ApiConfig, ApiContext } from './context.js';
 import { deadLetterRoutes } from './dead-letters.js';
 import type { ApiDeps } from './deps.js';
+import { deviceConfigRoutes } from './device-config.js';
 import { deviceRoutes } from './devices.js';
 import { installErrorHandling } from './errors.js';
 import { evidenceRoutes } from './evidence.js';
+import { eventRoutes } from './events.js';
 import { HttpMetrics } from './http-metrics.js';
+import { kpiSeriesRoutes } from './kpi-series.js';
 import { kpiRoutes } from './kpis.js';
 import { createMediaSigner } from './media-links.js';
+import { modelRoutes } from './models.js';
 import { open311Routes } from './open311.js';
 import { opsRoutes } from './ops.js';
 import { ordersRoutes } from './orders.js';
 import { reviewRoutes } from './review.js';
+import { sessionRoutes } from './session-routes.js';
 
-export type ApiConfig = Pick<CenterConfig, 'http' | 'users' | 'teams'>;
+export type { ApiConfig } from './context.js';
 
 export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   const app = Fastify({
@@ -36,7 +43,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
-  installAuth(app, config);
+  installAuth(app, config, ctx.now);
   httpMetrics.install(app);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
@@ -50,6 +57,15 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   evidenceRoutes(app, ctx);
   open311Routes(app, ctx);
   opsRoutes(app, ctx, httpMetrics);
+  // The console's own routes.
+  sessionRoutes(app, ctx);
+  consoleSettingsRoutes(app, ctx);
+  kpiSeriesRoutes(app, ctx);
+  cameraPhotoRoutes(app, ctx);
+  if (deps.live) eventRoutes(app, deps.live);
+  if (deps.deviceConfig) deviceConfigRoutes(app, ctx, deps.deviceConfig);
+  if (deps.models) modelRoutes(app, ctx, deps.models);
+  if (deps.consoleDir) consoleStaticRoutes(app, deps.consoleDir);
   return app;
 }
 

@@ -1,0 +1,199 @@
+/**
+ * The console shell: sign-in, then the header (screens, live link, centre clock, language, user)
+ * around the screen the URL's hash names. The live stream starts with the shell; each
+ * (re)connection reloads the lists, and a lost one shows a banner until it is back.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, whenSignedOut } from './api';
+import type { Settings, User } from './api-types';
+import { useNow } from './clock';
+import { Ctx, useApp, type AppContext } from './context';
+import { deviceHealth } from './device-health';
+import { makeFormatter } from './format';
+import { initialLang, LANG_STORAGE_KEY, translate, type Key, type Lang } from './i18n';
+import { connectLive, type LinkState } from './live';
+import { BOARD_STATES, ConsoleStore, useStore } from './store';
+import { BoardView } from './views/board';
+import { DevicesView } from './views/devices';
+import { KpisView } from './views/kpis';
+import { LangSwitch } from './views/lang-switch';
+import { ReviewView } from './views/review';
+import { SignIn } from './views/sign-in';
+import { ZonesView } from './views/zones';
+
+type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis';
+const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis'];
+const TOAST_MS = 4000;
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+export function App() {
+  const [lang, setLangState] = useState<Lang>(() => initialLang(localStorage.getItem(LANG_STORAGE_KEY)));
+  const [session, setSession] = useState<{ user: User; settings: Settings } | 'checking' | 'signed-out'>('checking');
+  const t = (key: Key, params?: Record<string, string | number>) => translate(lang, key, params);
+  const setLang = (l: Lang) => {
+    localStorage.setItem(LANG_STORAGE_KEY, l);
+    setLangState(l);
+  };
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = translate(lang, 'app.title');
+  }, [lang]);
+
+  const start = async (user?: User) => {
+    try {
+      // Both at once: with no session both answer 401 and the sign-in form shows.
+      const [me, settings] = await Promise.all([user ?? api<{ user: User }>('/api/session').then((r) => r.user), api<Settings>('/api/console/settings')]);
+      setSession({ user: me, settings });
+    } catch {
+      setSession('signed-out');
+    }
+  };
+  useEffect(() => {
+    whenSignedOut(() => setSession('signed-out'));
+    void start();
+  }, []);
+
+  if (session === 'checking') return <main class="splash">{t('common.loading')}</main>;
+  if (session === 'signed-out') return <SignIn t={t} lang={lang} setLang={setLang} onSignedIn={(u) => void start(u)} />;
+  return <Shell key={session.user.name} user={session.user} settings={session.settings} lang={lang} setLang={setLang} onSignOut={() => setSession('signed-out')} />;
+}
+
+function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; settings: Settings; lang: Lang; setLang: (l: Lang) => void; onSignOut: () => void }) {
+  const store = useMemo(() => new ConsoleStore(), []);
+  const [link, setLink] = useState<LinkState>({ state: 'connecting' });
+  const [toasts, setToasts] = useState<Array<{ id: number; message: string; tone: 'info' | 'error' }>>([]);
+  const hash = useHash();
+  const [, route = user.role === 'officer' ? 'board' : 'review', param = null] = hash.split('/') as [string, Screen?, string?];
+  const screen: Screen = SCREENS.includes(route as Screen) ? (route as Screen) : 'review';
+
+  const ctx = useMemo<AppContext>(() => {
+    const t = (key: Key, params?: Record<string, string | number>) => translate(lang, key, params);
+    const cameras = new Map(settings.cameras.map((c) => [`${c.deviceId}/${c.cameraId}`, c.name]));
+    const officers = new Map(settings.teams.flatMap((tm) => tm.officers.map((o) => [o.id, o.name ?? o.id] as const)));
+    return {
+      user,
+      settings,
+      store,
+      lang,
+      t,
+      fmt: makeFormatter(lang, settings.timezone),
+      cameraName: (d, c) => cameras.get(`${d}/${c}`) ?? `${d}/${c}`,
+      officerName: (id) => (id === null ? t('order.unassigned') : (officers.get(id) ?? id)),
+      toast: (message, tone = 'info') => {
+        const id = Date.now() + Math.random();
+        setToasts((ts) => [...ts, { id, message, tone }]);
+        setTimeout(() => setToasts((ts) => ts.filter((x) => x.id !== id)), TOAST_MS);
+      },
+    };
+  }, [lang, user, settings, store]);
+
+  // The stream outlives renders; it speaks through the latest context (a language switch included).
+  const latest = useRef(ctx);
+  latest.current = ctx;
+  // A layout effect: connect right after the first render, not a frame later.
+  useLayoutEffect(() => {
+    let lost = false;
+    return connectLive({
+      event: (e) => store.apply(e),
+      opened: () => {
+        const { toast, t } = latest.current;
+        store.reload().catch((err: Error) => toast(`${t('error.load')}: ${err.message}`, 'error'));
+        if (lost) toast(t('live.back'));
+        lost = false;
+      },
+      link: (s) => {
+        if (s.state === 'reconnecting') lost = true;
+        setLink(s);
+      },
+    });
+  }, [store]);
+
+  const signOut = async () => {
+    await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
+    onSignOut();
+  };
+
+  return (
+    <Ctx.Provider value={ctx}>
+      <div class="app">
+        <header class="top">
+          <h1>{ctx.t('app.title')}</h1>
+          <Nav screen={screen} />
+          <div class="top-right">
+            <LiveDot link={link} />
+            <CentreClock />
+            <LangSwitch lang={lang} setLang={setLang} />
+            <span class="user" data-testid="user">{user.name} · {ctx.t(`role.${user.role}`)}</span>
+            <button type="button" class="link" data-testid="sign-out" onClick={() => void signOut()}>{ctx.t('signIn.signOut')}</button>
+          </div>
+        </header>
+        {link.state === 'reconnecting' && <ReconnectBanner link={link} />}
+        <main class={`screen screen-${screen}`}>
+          {screen === 'review' && <ReviewView />}
+          {screen === 'board' && <BoardView orderId={param} />}
+          {screen === 'devices' && <DevicesView />}
+          {screen === 'zones' && <ZonesView />}
+          {screen === 'kpis' && <KpisView />}
+        </main>
+        <div class="toasts" role="status" aria-live="polite">
+          {toasts.map((x) => <div key={x.id} class={`toast ${x.tone}`} data-testid="toast">{x.message}</div>)}
+        </div>
+      </div>
+    </Ctx.Provider>
+  );
+}
+
+function Nav({ screen }: { screen: Screen }) {
+  const app = useApp();
+  const store = useStore(app.store);
+  const now = useNow();
+  let review = 0;
+  let board = 0;
+  for (const o of store.orders.values()) {
+    if (o.state === 'pending_review') review++;
+    else if (BOARD_STATES.includes(o.state)) board++;
+  }
+  const offline = [...store.devices.values()].filter((d) => deviceHealth(d, now) === 'offline').length;
+  const badge: Partial<Record<Screen, { n: number; alarm?: boolean }>> = { review: { n: review }, board: { n: board }, devices: { n: offline, alarm: true } };
+  return (
+    <nav>
+      {SCREENS.map((s) => (
+        <a key={s} href={`#/${s}`} class={s === screen ? 'active' : ''} data-testid={`nav-${s}`}>
+          {app.t(`nav.${s}`)}
+          {badge[s] && badge[s].n > 0 && <span class={`count${badge[s].alarm ? ' alarm' : ''}`}>{badge[s].n}</span>}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+function LiveDot({ link }: { link: LinkState }) {
+  const { t } = useApp();
+  return <span class={`live ${link.state}`} data-testid="live" data-state={link.state}><i class="dot" />{t(`live.${link.state}`)}</span>;
+}
+
+function ReconnectBanner({ link }: { link: Extract<LinkState, { state: 'reconnecting' }> }) {
+  const { t } = useApp();
+  const now = useNow();
+  return (
+    <div class="banner" role="alert" data-testid="reconnecting">
+      {t('live.lost', { attempt: link.attempt, seconds: Math.max(0, Math.ceil((link.retryAt - now) / 1000)) })}
+    </div>
+  );
+}
+
+function CentreClock() {
+  const { fmt, settings } = useApp();
+  const now = useNow();
+  return <span class="clock mono" title={settings.timezone}>{fmt.time(now)}</span>;
+}

@@ -1,0 +1,6 @@
+/** Entry point of the console bundle. */
+import './styles.css';
+import { render } from 'preact';
+import { App } from './app';
+
+render(<App />, document.getElementById('app')!);

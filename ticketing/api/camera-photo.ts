@@ -1,0 +1,31 @@
+/**
+ * The latest whole-frame photo of a camera, for drawing zones on: the newest `full` evidence among
+ * the camera's most recent orders. The centre has no other pictures; a camera that never
+ * produced an order has none (404).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ID_PATTERN } from '../../contract/index.js';
+import type { ApiContext } from './context.js';
+import { notFound } from './errors.js';
+import { parse } from './validate.js';
+
+const idText = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ . -');
+const params = z.object({ deviceId: idText, cameraId: idText });
+/** Recent enough to be today's view, few enough to be one cheap read. */
+const ORDERS_LOOKED_AT = 20;
+
+export function cameraPhotoRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/cameras/:deviceId/:cameraId/photo', async (req) => {
+    const { deviceId, cameraId } = parse(params, req.params, 'params');
+    const { items } = await ctx.deps.store.list({ deviceId, cameraId }, { offset: 0, limit: ORDERS_LOOKED_AT });
+    let best: { sha256: string; capturedAt: string; orderId: string } | null = null;
+    for (const o of items) {
+      for (const e of o.evidence) {
+        if (e.kind === 'full' && (!best || e.capturedAt > best.capturedAt)) best = { sha256: e.sha256, capturedAt: e.capturedAt, orderId: o.id };
+      }
+    }
+    if (!best) throw notFound(`no photo of ${deviceId}/${cameraId} yet: it has no work orders with evidence`);
+    return best;
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * What the centre wants each box to run, in Redis: one JSON document per device,
+ * `<prefix>:console:desired:<deviceId>`, holding every camera's zones sent so far (the retained
+ * `config/desired` replaces the box's previous one, so it must carry all cameras, not just the
+ * one edited last). Versions only grow: each write is compare-and-set on the document read.
+ */
+import type { Redis } from 'ioredis';
+import { StreetWatchError } from '../../common/errors.js';
+import type { Zone } from './zone-schema.js';
+
+export interface DesiredConfig {
+  version: number;
+  issuedAt: string;
+  /** User who sent it. */
+  by: string;
+  /** The partial edge config published as `config/desired`'s `config`. */
+  config: { cameras: Array<{ id: string; zones: Zone[] }> };
+}
+
+// Commits only if the document is still what was read ('' = absent).
+const COMPARE_AND_SET_LUA = `
+local cur = redis.call('GET', KEYS[1]) or ''
+if cur ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+const MAX_ATTEMPTS = 20;
+
+export class DesiredConfigStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(deviceId: string): string {
+    return `${this.prefix}:console:desired:${deviceId}`;
+  }
+
+  async get(deviceId: string): Promise<DesiredConfig | null> {
+    const raw = await this.redis.get(this.key(deviceId));
+    return raw ? (JSON.parse(raw) as DesiredConfig) : null;
+  }
+
+  /**
+   * Replaces one camera's zones and bumps the version past both the stored one and `floorVersion`
+   * (the version the box last reported): a box that already applied a higher version, e.g. after
+   * Redis was reset, would otherwise ignore ours as old.
+   */
+  async setCameraZones(deviceId: string, cameraId: string, zones: Zone[], opts: { by: string; nowIso: string; floorVersion: number }): Promise<DesiredConfig> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const raw = (await this.redis.get(this.key(deviceId))) ?? '';
+      const cur = raw ? (JSON.parse(raw) as DesiredConfig) : null;
+      const cameras = (cur?.config.cameras ?? []).filter((c) => c.id !== cameraId);
+      cameras.push({ id: cameraId, zones });
+      cameras.sort((a, b) => a.id.localeCompare(b.id));
+      const next: DesiredConfig = {
+        version: Math.max(cur?.version ?? 0, opts.floorVersion) + 1,
+        issuedAt: opts.nowIso,
+        by: opts.by,
+        config: { cameras },
+      };
+      if ((await this.redis.eval(COMPARE_AND_SET_LUA, 1, this.key(deviceId), raw, JSON.stringify(next))) === 1) return next;
+    }
+    throw new StreetWatchError('DESIRED_CONFIG_CONFLICT', `desired config of ${deviceId} kept changing; try again`);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Carries live events between the centre's processes over Redis pub/sub: the worker changes an
+ * order, the ingest hears a box, and every API process's hub sees it. Pub/sub is fire-and-forget,
+ * which suits events that only prompt a screen to update: a console that was disconnected
+ * reloads its lists when its stream comes back.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../common/logger.js';
+import type { LiveEvent, LiveHub } from './live-events.js';
+
+export const liveChannel = (prefix: string): string => `${prefix}:console:events`;
+
+/** Never awaited by the caller and never throws: a lost event must not fail the write it reports. */
+export function livePublisher(redis: Redis, prefix: string, logger: Logger): (event: LiveEvent) => void {
+  const channel = liveChannel(prefix);
+  return (event) => {
+    redis.publish(channel, JSON.stringify(event)).catch((err: Error) => logger.warn({ err: err.message, kind: event.kind }, 'live event not published'));
+  };
+}
+
+/** Subscribes `subscriber` (a connection of its own: a subscribed ioredis client does nothing else) and feeds the hub. */
+export async function relayToHub(subscriber: Redis, prefix: string, hub: LiveHub, logger: Logger): Promise<() => Promise<void>> {
+  const channel = liveChannel(prefix);
+  subscriber.on('message', (ch: string, raw: string) => {
+    if (ch !== channel) return;
+    try {
+      hub.emit(JSON.parse(raw) as LiveEvent);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'unreadable live event dropped');
+    }
+  });
+  await subscriber.subscribe(channel);
+  return async () => {
+    await subscriber.unsubscribe(channel).catch(() => undefined);
+    subscriber.disconnect();
+  };
+}
