@@ -9,13 +9,15 @@ import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { RemoteConfig } from './remote-config.js';
-import { loadDetector, loadEdgePlateReader } from './load-detector.js';
+import { loadEdgePlateReader } from './load-detector.js';
+import { loadActiveModels, ModelUpdater } from './model-updater.js';
 import { MqttLink } from './mqtt-link.js';
 import { EdgePublisher } from './outbox.js';
 import { SensorHub } from './sensor-hub.js';
 import { SensorOnlyWatcher } from './sensor-only-watcher.js';
 import { Spool } from './spool.js';
 import { SystemSampler } from './system-stats.js';
+import { startHeartbeat } from './systemd-notify.js';
 import { openVideoSource, redactSource, type SourceStatus, type VideoSource } from './video-source.js';
 
 export interface RunningAgent {
@@ -30,7 +32,7 @@ export interface RunningAgent {
 }
 
 export interface AgentOptions {
-  /** Share an already loaded detector (tests, several agents); otherwise the config's model is loaded. */
+  /** Share an already loaded detector (tests, several agents; no model updates); otherwise the config's model is loaded. */
   detector?: Detector;
   /** Share a loaded plate reader, or null for none; otherwise the config's plate models are loaded. */
   plateReader?: PlateReader | null;
@@ -57,7 +59,9 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const root = config.mqtt.rootTopic;
   const logger = opts.logger ?? createLogger('edge', { deviceId });
   const ownDetector = !opts.detector;
-  const detector = opts.detector ?? (await loadDetector(config));
+  // Its own model can be replaced over the air; a shared one belongs to the caller.
+  const models = opts.detector ? undefined : await loadActiveModels(config, { logger });
+  const detector = opts.detector ?? models!.detector;
   const ownPlateReader = opts.plateReader === undefined;
   const plateReader = opts.plateReader === undefined ? await loadEdgePlateReader(config) : (opts.plateReader ?? undefined);
   const spool = await Spool.open(config.spool.dir, { maxBytes: config.spool.maxMegabytes * 1024 * 1024, logger });
@@ -72,6 +76,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const statusPayload = (state: 'online' | 'offline') => Buffer.from(JSON.stringify(status(state)));
 
   let remote: RemoteConfig | undefined;
+  let updater: ModelUpdater | undefined;
   const link = new MqttLink({
     url: config.mqtt.url,
     clientId: `streetwatch-edge-${deviceId}`,
@@ -82,9 +87,10 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     statusTopic: topics.status(root, deviceId),
     online: () => statusPayload('online'),
     offline: () => statusPayload('offline'),
-    subscriptions: [topics.configDesired(root, deviceId)],
+    subscriptions: [topics.configDesired(root, deviceId), ...(models ? [topics.modelDesired(root, deviceId)] : [])],
     onMessage: (topic, payload) => {
       if (topic === topics.configDesired(root, deviceId)) remote?.handle(payload);
+      else if (topic === topics.modelDesired(root, deviceId)) updater?.handle(payload);
     },
     spool,
     logger,
@@ -98,6 +104,8 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     deviceId,
   );
   const publishStatus = () => publisher.status(status('online'));
+  // Created before anything awaits, so no retained announcement arrives before it.
+  updater = models && new ModelUpdater(config, models, { deviceId, report: (msg) => publisher.modelReported(msg), logger });
 
   const sensors = new SensorHub(config.sensors.bays, deviceId, (msg) => publisher.sensor(msg));
   const sensorHttp = config.sensors.httpPort ? await sensors.listen(config.sensors.httpPort) : undefined;
@@ -108,7 +116,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
 
   for (const cam of config.cameras) {
-    const pipeline = new CameraPipeline({ config, camera: cam, detector, plateReader, publisher, sensorState: sensors.state });
+    const pipeline = new CameraPipeline({ config, camera: cam, detector, plateReader, publisher, sensorState: sensors.state, logger: logger.child({ cameraId: cam.id }) });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
       window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),
@@ -134,7 +142,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     run.message = s.state === 'error' ? s.message : s.state === 'reconnecting' ? s.reason : undefined;
     logger.info({ cameraId: run.config.id, ...s }, 'camera status');
     if (lost && run.lastTsMs !== null && run.pipeline.openDetections > 0) {
-      void run.pipeline.end(run.lastTsMs, 'camera_lost').catch((err: Error) => logger.error({ err: err.message }, 'ending detections failed'));
+      void run.pipeline.end(run.lastTsMs, 'camera_lost').catch((err: Error) => logger.error({ cameraId: run.config.id, err: err.message }, 'ending detections failed'));
     }
     // After a reconnect the stream's clock is re-anchored to the wall clock.
     if (lost) run.baseMs = null;
@@ -146,7 +154,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     run.done = (async () => {
       const source = await openVideoSource({
         source: run.config.source, fps: run.config.fps, mode: 'realtime', loop: run.config.loop,
-        watchdogSeconds: run.config.watchdogSeconds, reconnect: run.config.reconnect, logger,
+        watchdogSeconds: run.config.watchdogSeconds, reconnect: run.config.reconnect, logger: logger.child({ cameraId: run.config.id }),
       }, (s) => onSourceStatus(run, s)).catch((err: Error) => {
         onSourceStatus(run, { state: 'error', message: err.message, fatal: true });
         return undefined;
@@ -201,13 +209,22 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   }
   restartTelemetry();
 
+  // systemd watchdog / Docker health file: beats only while every camera makes progress (see systemd-notify.ts).
+  const heartbeat = startHeartbeat({
+    logger,
+    cameras: () => [...cameras.values()].map((c) => ({
+      cameraId: c.config.id, state: c.state, frames: c.pipeline.stats.frames, watchdogSeconds: c.config.watchdogSeconds, reconnectMaxMs: c.config.reconnect.maxMs,
+    })),
+  });
   const finished = Promise.all([...cameras.values()].map((c) => c.done)).then(() => undefined);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       shuttingDown = true;
+      await heartbeat.stop();
       clearInterval(telemetryTimer);
       sensorOnly.stop();
+      await updater?.close();
       await Promise.all([...cameras.values()].map((c) => c.source?.stop()));
       await finished.catch(() => undefined);
       for (const c of cameras.values()) {

@@ -4,6 +4,7 @@
  */
 import { ulid } from 'ulid';
 import { toIso, type EvidenceRef } from '../contract/index.js';
+import type { Logger } from '../common/logger.js';
 import { iou } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
@@ -27,6 +28,8 @@ export interface CameraPipelineOptions {
   sensorState?: SensorReadings;
   /** Reads the plates of parked vehicles (shared by the cameras); none: plates are not read. */
   plateReader?: PlateReader;
+  /** For the plate stage's failures; bound to the camera by the caller. */
+  logger?: Logger;
 }
 
 export interface CameraStats {
@@ -68,7 +71,7 @@ export class CameraPipeline {
     this.tracker = this.newTracker();
     const m = opts.config.motion;
     this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
-    if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates);
+    if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates, opts.logger);
   }
 
   /**
