@@ -80,7 +80,9 @@ describe('two centre instances on one broker and one Redis', () => {
     await pub.endAsync();
     const published = N + 20 + 20;
 
-    await waitFor(() => centres.reduce((n, c) => n + (c.ingestStats?.().received ?? 0), 0) >= published, 'every message received');
+    // `received` counts on arrival; wait until every message has also been handled (job or duplicate).
+    const handled = () => centres.reduce((n, c) => n + (c.ingestStats?.().jobs ?? 0) + (c.ingestStats?.().duplicates ?? 0), 0);
+    await waitFor(() => handled() >= published, 'every message handled');
     const stats = centres.map((c) => c.ingestStats!());
     // Shared subscription: each message went to exactly one instance, and both took a share.
     expect(stats.reduce((n, s) => n + s.received, 0)).toBe(published);
