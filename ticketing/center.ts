@@ -28,6 +28,7 @@ import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { ModelFiles } from './model-files.js';
+import { schedulePruning } from './evidence-retention.js';
 import { computeKpis } from './kpi.js';
 import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
@@ -173,6 +174,10 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => dispatcher!.close());
       const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
       closers.push(() => sla.close());
+      if (config.evidenceRetentionDays !== undefined) {
+        const stopPruning = schedulePruning({ redis, prefix, store, evidence, retentionDays: config.evidenceRetentionDays, logger });
+        closers.push(async () => stopPruning());
+      }
     }
 
     let httpUrl: string | null = null;

@@ -41,6 +41,8 @@ export const centerConfigSchema = z
     redisUrl: z.string().default('redis://127.0.0.1:6379'),
     /** Evidence photos (content-addressed); share it between ingest instances. */
     dataDir: z.string().default('./data'),
+    /** Photos are deleted this many days after their order closed (or arrived, if no order has them); none: kept. */
+    evidenceRetentionDays: z.number().positive().optional(),
     /** Prefix of every Redis key; the braces make one Redis Cluster hash slot. */
     redisPrefix: z.string().regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a hash tag like {sw}').default('{sw}'),
     mqtt: z
