@@ -10,7 +10,7 @@ import type { OrderState, WorkOrder } from '../work-order.js';
 import type { DesiredConfig } from './desired-config-store.js';
 import type { LiveFeed } from './live-events.js';
 import type { ModelService } from './model-service.js';
-import type { Zone } from './zone-schema.js';
+import type { Settings, Zone } from './zone-schema.js';
 
 /** The signed-in caller, resolved from the bearer token. */
 export interface ApiUser {
@@ -74,6 +74,8 @@ export interface DeviceConfigService {
   get(deviceId: string): Promise<DeviceConfigView>;
   /** Replaces one camera's zones in the device's desired config and publishes it to the box. */
   setCameraZones(deviceId: string, cameraId: string, zones: Zone[], by: string): Promise<DesiredConfig>;
+  /** Merges box-wide settings (privacy, telemetry) into the device's desired config and publishes it. */
+  setSettings(deviceId: string, settings: Settings, by: string): Promise<DesiredConfig>;
 }
 
 export interface HealthReport {

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../../common/errors.js';
-import type { Zone } from './zone-schema.js';
+import type { Settings, Zone } from './zone-schema.js';
 
 export interface DesiredConfig {
   version: number;
@@ -14,7 +14,7 @@ export interface DesiredConfig {
   /** User who sent it. */
   by: string;
   /** The partial edge config published as `config/desired`'s `config`. */
-  config: { cameras: Array<{ id: string; zones: Zone[] }> };
+  config: { cameras: Array<{ id: string; zones: Zone[] }> } & Settings;
 }
 
 // Commits only if the document is still what was read ('' = absent).
@@ -26,6 +26,13 @@ return 1
 `;
 
 const MAX_ATTEMPTS = 20;
+
+interface WriteOptions {
+  by: string;
+  nowIso: string;
+  /** The version the box last reported: ours must be above it. */
+  floorVersion: number;
+}
 
 export class DesiredConfigStore {
   constructor(
@@ -47,18 +54,33 @@ export class DesiredConfigStore {
    * (the version the box last reported): a box that already applied a higher version, e.g. after
    * Redis was reset, would otherwise ignore ours as old.
    */
-  async setCameraZones(deviceId: string, cameraId: string, zones: Zone[], opts: { by: string; nowIso: string; floorVersion: number }): Promise<DesiredConfig> {
+  setCameraZones(deviceId: string, cameraId: string, zones: Zone[], opts: WriteOptions): Promise<DesiredConfig> {
+    return this.update(deviceId, opts, (config) => {
+      const cameras = config.cameras.filter((c) => c.id !== cameraId);
+      cameras.push({ id: cameraId, zones });
+      cameras.sort((a, b) => a.id.localeCompare(b.id));
+      return { ...config, cameras };
+    });
+  }
+
+  /** Merges box-wide settings (privacy, telemetry) into the desired config, zones kept. */
+  setSettings(deviceId: string, settings: Settings, opts: WriteOptions): Promise<DesiredConfig> {
+    return this.update(deviceId, opts, (config) => ({
+      ...config,
+      ...(settings.privacy ? { privacy: { ...config.privacy, ...settings.privacy } } : {}),
+      ...(settings.telemetry ? { telemetry: { ...config.telemetry, ...settings.telemetry } } : {}),
+    }));
+  }
+
+  private async update(deviceId: string, opts: WriteOptions, change: (config: DesiredConfig['config']) => DesiredConfig['config']): Promise<DesiredConfig> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const raw = (await this.redis.get(this.key(deviceId))) ?? '';
       const cur = raw ? (JSON.parse(raw) as DesiredConfig) : null;
-      const cameras = (cur?.config.cameras ?? []).filter((c) => c.id !== cameraId);
-      cameras.push({ id: cameraId, zones });
-      cameras.sort((a, b) => a.id.localeCompare(b.id));
       const next: DesiredConfig = {
         version: Math.max(cur?.version ?? 0, opts.floorVersion) + 1,
         issuedAt: opts.nowIso,
         by: opts.by,
-        config: { cameras },
+        config: change(cur?.config ?? { cameras: [] }),
       };
       if ((await this.redis.eval(COMPARE_AND_SET_LUA, 1, this.key(deviceId), raw, JSON.stringify(next))) === 1) return next;
     }

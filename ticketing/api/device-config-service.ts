@@ -7,7 +7,7 @@ import type { MqttClient } from 'mqtt';
 import { topics, type ConfigDesiredMessage } from '../../contract/index.js';
 import type { DeviceStateStore } from '../ingest/device-state.js';
 import type { DeviceConfigService } from './deps.js';
-import type { DesiredConfigStore } from './desired-config-store.js';
+import type { DesiredConfig, DesiredConfigStore } from './desired-config-store.js';
 import { ApiError } from './errors.js';
 import type { LiveEvent } from './live-events.js';
 
@@ -36,21 +36,21 @@ export function deviceConfigService(d: DeviceConfigServiceDeps): DeviceConfigSer
     }
   };
 
+  /** Stores a change (version above what the box reported), publishes it retained, tells the consoles. */
+  const write = async (deviceId: string, by: string, store: (opts: { by: string; nowIso: string; floorVersion: number }) => Promise<DesiredConfig>) => {
+    const reported = await d.deviceState.lastConfigReported(deviceId);
+    const desired = await store({ by, nowIso: new Date(d.now()).toISOString(), floorVersion: reported?.message.version ?? 0 });
+    await publishRetained(deviceId, { v: 1, version: desired.version, issuedAt: desired.issuedAt, config: desired.config });
+    d.publishLive({ kind: 'config_desired', deviceId, desired });
+    return desired;
+  };
+
   return {
     async get(deviceId) {
       const [desired, reported] = await Promise.all([d.desired.get(deviceId), d.deviceState.lastConfigReported(deviceId)]);
       return { desired, reported };
     },
-    async setCameraZones(deviceId, cameraId, zones, by) {
-      const reported = await d.deviceState.lastConfigReported(deviceId);
-      const desired = await d.desired.setCameraZones(deviceId, cameraId, zones, {
-        by,
-        nowIso: new Date(d.now()).toISOString(),
-        floorVersion: reported?.message.version ?? 0,
-      });
-      await publishRetained(deviceId, { v: 1, version: desired.version, issuedAt: desired.issuedAt, config: desired.config });
-      d.publishLive({ kind: 'config_desired', deviceId, desired });
-      return desired;
-    },
+    setCameraZones: (deviceId, cameraId, zones, by) => write(deviceId, by, (opts) => d.desired.setCameraZones(deviceId, cameraId, zones, opts)),
+    setSettings: (deviceId, settings, by) => write(deviceId, by, (opts) => d.desired.setSettings(deviceId, settings, opts)),
   };
 }

@@ -77,7 +77,7 @@ describe('device config API', () => {
     expect((await put('cam-1', [{ ...ZONE, polygon: [[0, 0], [1.5, 0], [1, 1]] }])).json()).toMatchObject({ field: 'zones.0.polygon.1.0' });
     expect((await put('cam-1', [ZONE, ZONE])).json()).toMatchObject({ field: 'zones.1.id', error: expect.stringContaining('twice') });
     expect((await put('cam-1', [{ ...ZONE, kind: 'no_smoking' }])).json()).toMatchObject({ field: 'zones.0.kind' });
-    expect((await put('cam-1', [{ ...ZONE, vehicleClasses: ['car'] }])).statusCode).toBe(400);
+    expect((await put('cam-1', [{ ...ZONE, colour: 'red' }])).statusCode).toBe(400);
     expect((await put('cam-1', [{ ...ZONE, schedule: [{ days: ['mon'], from: '7:00', to: '20:00' }] }])).json()).toMatchObject({ field: 'zones.0.schedule.0.from' });
     expect((await put('bad/cam', [ZONE])).statusCode).toBe(404);
   });
@@ -101,6 +101,30 @@ describe('device config API', () => {
     expect(next.config.cameras).toEqual([{ id: 'cam-1', zones: [] }, expect.objectContaining({ id: 'cam-2' })]);
     const view = (await api.app.inject({ url: '/api/devices/box-1/config', headers: auth('officer') })).json();
     expect(view).toMatchObject({ desired: { version: 42 }, reported: { message: { version: 41, status: 'applied' }, receivedAt: '2026-11-26T08:00:00.000Z' } });
+  });
+
+  it('carries zone thresholds, and box-wide settings (admins only) merged with the zones', async () => {
+    const tuned = { ...ZONE, minConfidence: 0.5, evidenceRepeatSeconds: 45, updateSeconds: 20, leaveGraceSeconds: 8 };
+    expect((await put('cam-1', [{ ...tuned, minConfidence: 1.5 }])).json()).toMatchObject({ field: 'zones.0.minConfidence' });
+    const zones = (await put('cam-1', [tuned])).json();
+    expect(zones.config.cameras[0]).toEqual({ id: 'cam-1', zones: [tuned] });
+
+    const settings = (payload: unknown, who: 'operator' | 'admin' = 'admin') =>
+      api.app.inject({ method: 'PUT', url: '/api/devices/box-1/settings', headers: auth(who), payload: payload as object });
+    expect((await settings({ privacy: { blurPlates: false } }, 'operator')).statusCode).toBe(403);
+    expect((await settings({})).statusCode).toBe(400);
+    expect((await settings({ privacy: { blurFaces: true } })).json()).toMatchObject({ field: 'privacy' });
+    expect((await settings({ telemetry: { intervalSeconds: 0 } })).json()).toMatchObject({ field: 'telemetry.intervalSeconds' });
+    expect((await settings({ model: { name: 'x' } })).statusCode).toBe(400);
+
+    await settings({ privacy: { blurPlates: false } });
+    const both = (await settings({ privacy: { blurPeople: true }, telemetry: { intervalSeconds: 10 } })).json();
+    expect(both.version).toBe(zones.version + 2);
+    expect(both.config).toMatchObject({ privacy: { blurPlates: false, blurPeople: true }, telemetry: { intervalSeconds: 10 } });
+    expect(both.config.cameras[0]).toEqual({ id: 'cam-1', zones: [tuned] });
+    expect((await retained(broker.url)).config).toEqual(both.config);
+    // A later zone edit keeps the settings.
+    expect((await put('cam-1', [ZONE])).json().config.privacy).toEqual({ blurPlates: false, blurPeople: true });
   });
 
   it('never hands out one version twice, however many edits race', async () => {

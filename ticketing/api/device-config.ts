@@ -8,7 +8,7 @@ import type { ApiContext } from './context.js';
 import type { DeviceConfigService } from './deps.js';
 import { notFound } from './errors.js';
 import { parse } from './validate.js';
-import { zonesBody } from './zone-schema.js';
+import { settingsBody, zonesBody } from './zone-schema.js';
 
 /** Zones decide what becomes a work order: the people who review detections may change them. */
 const ZONE_EDITORS: readonly Role[] = ['operator', 'admin'];
@@ -35,5 +35,14 @@ export function deviceConfigRoutes(app: FastifyInstance, ctx: ApiContext, servic
     const { zones } = parse(zonesBody, req.body);
     await assertKnown(deviceId);
     return service.setCameraZones(deviceId, cameraId, zones, user.name);
+  });
+
+  // Privacy settings change what leaves the box: admins only.
+  app.put('/api/devices/:deviceId/settings', async (req) => {
+    const user = userOf(req, ['admin'], 'changing a box\'s settings');
+    const { deviceId } = parse(deviceParam, req.params, 'params');
+    const settings = parse(settingsBody, req.body);
+    await assertKnown(deviceId);
+    return service.setSettings(deviceId, settings, user.name);
   });
 }

@@ -16,6 +16,11 @@ export const zoneSchema = z
     kind: z.enum(['no_parking', 'no_vending']),
     polygon: z.array(z.tuple([unit, unit])).min(3, 'a polygon needs at least 3 points').max(64, 'at most 64 points'),
     dwellSeconds: z.number().positive().max(86_400).optional(),
+    // Thresholds and timing of the zone's rule (the editor keeps them; the API may set them).
+    minConfidence: unit.optional(),
+    evidenceRepeatSeconds: z.number().positive().max(86_400).optional(),
+    updateSeconds: z.number().positive().max(86_400).optional(),
+    leaveGraceSeconds: z.number().min(0).max(3_600).optional(),
     schedule: z
       .array(z.object({ days: z.array(z.enum(DAYS)).min(1).optional(), from: hhmm, to: hhmm }).strict())
       .min(1)
@@ -25,6 +30,17 @@ export const zoneSchema = z
   .strict();
 
 export type Zone = z.output<typeof zoneSchema>;
+
+/** Box-wide settings the centre may change remotely besides zones (the box applies them live). */
+export const settingsBody = z
+  .object({
+    privacy: z.object({ blurPeople: z.boolean().optional(), blurPlates: z.boolean().optional() }).strict().optional(),
+    telemetry: z.object({ intervalSeconds: z.number().positive().max(3_600) }).strict().optional(),
+  })
+  .strict()
+  .refine((b) => b.privacy !== undefined || b.telemetry !== undefined, 'give privacy and/or telemetry');
+
+export type Settings = z.output<typeof settingsBody>;
 
 export const zonesBody = z
   .object({ zones: z.array(zoneSchema).max(32, 'at most 32 zones per camera') })
