@@ -39,6 +39,23 @@ describe('worker detector', () => {
     expect(f.data.equals(before)).toBe(true);
   });
 
+  it('hands waiting frames to whichever worker frees first: many calls at once all finish, in any order', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => frames[i % frames.length]);
+    const expected = await Promise.all(frames.map((f) => inProcess.detect(f)));
+    const got = await Promise.all(many.map((f) => workers.detect({ ...f, data: Buffer.from(f.data) })));
+    expect(got).toEqual(many.map((_, i) => expected[i % frames.length]));
+  });
+
+  it('rejects frames still waiting for a worker when closed', async () => {
+    const { path, manifest } = await resolveModel({ name: 'yolox_nano' });
+    const d = await createWorkerDetector({ modelPath: path, manifest, workers: 1 });
+    const calls = frames.map((f) => d.detect({ ...f, data: Buffer.from(f.data) }).then(() => 'done', (e: Error) => e.message));
+    await d.close();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes[0]).toBe('done'); // already at the worker: finished before it exited
+    expect(outcomes.slice(1)).toEqual(frames.slice(1).map(() => 'detector is closed'));
+  });
+
   it('refuses work after close', async () => {
     const { path, manifest } = await resolveModel({ name: 'yolox_nano' });
     const d = await createWorkerDetector({ modelPath: path, manifest, workers: 1 });

@@ -20,6 +20,7 @@ export interface WorkerDetector extends Detector {
 }
 
 interface Pending {
+  id: number;
   frame: RgbFrame;
   resolve: (r: { objects: ObjectBox[]; timings: DetectTimings }) => void;
   reject: (e: Error) => void;
@@ -29,6 +30,8 @@ interface Slot {
   worker: Worker;
   busy: number;
   pending: Map<number, Pending>;
+  /** Called when a reply leaves the worker free; takes the next waiting frame. */
+  onIdle: () => void;
 }
 
 /** The compiled worker script: tests run from TypeScript sources, workers always from dist/. */
@@ -46,16 +49,29 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
   );
   let nextId = 0;
   let closed = false;
+  // Frames wait here, not at a worker: each goes to whichever worker frees first, so no worker
+  // idles while another has a backlog (a per-worker queue did, whenever inference times varied).
+  const waiting: Pending[] = [];
+  const send = (slot: Slot, p: Pending) => {
+    slot.busy++;
+    slot.pending.set(p.id, p);
+    slot.worker.postMessage(...detectRequest(p.id, p.frame));
+  };
+  for (const slot of slots) {
+    slot.onIdle = () => {
+      const next = waiting.shift();
+      if (next) send(slot, next);
+    };
+  }
 
   const detectTimed = (frame: RgbFrame) => {
     if (closed) return Promise.reject(new StreetWatchError('DETECTOR_CLOSED', 'detector is closed'));
-    const slot = slots.reduce((a, b) => (b.busy < a.busy ? b : a));
-    const id = nextId++;
-    slot.busy++;
     return new Promise<{ objects: ObjectBox[]; timings: DetectTimings }>((resolve, reject) => {
-      slot.pending.set(id, { frame, resolve, reject });
-      slot.worker.postMessage(...detectRequest(id, frame));
-    }).finally(() => slot.busy--);
+      const p: Pending = { id: nextId++, frame, resolve, reject };
+      const idle = slots.find((s) => s.busy === 0);
+      if (idle) send(idle, p);
+      else waiting.push(p);
+    });
   };
 
   return {
@@ -67,6 +83,7 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
     close: async () => {
       if (closed) return;
       closed = true;
+      for (const p of waiting.splice(0)) p.reject(new StreetWatchError('DETECTOR_CLOSED', 'detector is closed'));
       await Promise.all(slots.map(async (s) => {
         s.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
         await new Promise((res) => s.worker.once('exit', res));
@@ -89,7 +106,7 @@ function detectRequest(id: number, frame: RgbFrame): [WorkerRequest, ArrayBuffer
 
 function startWorker(script: string, options: OnnxDetectorOptions): Promise<Slot> {
   const worker = new Worker(script, { workerData: options });
-  const slot: Slot = { worker, busy: 0, pending: new Map() };
+  const slot: Slot = { worker, busy: 0, pending: new Map(), onIdle: () => undefined };
   return new Promise((resolve, reject) => {
     const failAll = (err: Error) => {
       for (const p of slot.pending.values()) p.reject(err);
@@ -100,9 +117,11 @@ function startWorker(script: string, options: OnnxDetectorOptions): Promise<Slot
       const p = slot.pending.get(msg.id);
       if (!p) return;
       slot.pending.delete(msg.id);
+      slot.busy--;
       if (msg.data) p.frame.data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
       if ('error' in msg) p.reject(new StreetWatchError('DETECTOR_FAILED', msg.error));
       else p.resolve(msg);
+      slot.onIdle();
     });
     worker.once('error', (err) => {
       failAll(err);

@@ -65,7 +65,7 @@ export class CameraPipeline {
     this.cameraId = opts.camera.id;
     this.config = opts.config;
     // One frame per inference worker, plus one whose results the main thread applies meanwhile.
-    this.depth = opts.config.detector.workers + 1;
+    this.depth = opts.config.detector.workers + 2;
     this.zones = opts.camera.zones;
     this.indexZones();
     this.tracker = this.newTracker();
