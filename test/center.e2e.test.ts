@@ -4,19 +4,17 @@
  * receiver gets exactly two signed work orders (van and car), each once, with evidence reachable
  * through its media_url; Open311 lists them; an officer accepts and resolves one; the KPIs show it.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { verifySignature } from '../ticketing/webhook.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { makeClip, tempDir } from './fixtures.js';
-import { CLI, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
+import { freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const SECRET = 'e2e-webhook-secret';
 const OPERATOR = 'demo-operator-token-0001';
@@ -66,16 +64,8 @@ describe('edge → centre → enforcement team', () => {
   });
 
   it('turns the two parked vehicles into two signed work orders, handled through the API', async () => {
-    const creds = JSON.parse(execFileSync('node', [CLI, 'device', 'add', 'pole-0001', '--json', '--prefix', prefix], { encoding: 'utf8' })) as { username: string; password: string };
     const clip = makeClip(join(dir, 'vtest-20s.avi'), { seconds: 20 });
-    const edgeConfig = join(dir, 'edge.yaml');
-    writeFileSync(edgeConfig, YAML.stringify({
-      device: { id: 'pole-0001' },
-      mqtt: { url: `mqtt://127.0.0.1:${mqttPort}`, username: creds.username, password: creds.password },
-      detector: { threads: 1 },
-      spool: { dir: join(dir, 'spool') },
-      cameras: [{ id: 'cam-1', source: clip, fps: 5, zones: [{ id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1, 0.04], [1, 0.22], [0.8, 0.22]], dwellSeconds: 5, evidenceRepeatSeconds: 4 }] }],
-    }));
+    const edgeConfig = writeKerbEdgeConfig(dir, { mqttPort, creds: addDevice(prefix), clip, dwellSeconds: 5, evidenceRepeatSeconds: 4 });
     const edge = runCli(['edge', 'run', '--config', edgeConfig]);
     expect(await edge.exited, edge.output()).toBe(0);
 

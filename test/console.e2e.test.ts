@@ -6,7 +6,6 @@
  * camera's photo is sent and the box reports it applied; a lost connection shows "reconnecting"
  * and recovers. Screenshots of each screen go to test-artifacts/screenshots/.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +18,8 @@ import { launchChromium } from '../console/headless.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { makeClip, tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
-import { CLI, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
+import { freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const OPERATOR = 'demo-operator-token-0001';
 const OFFICER = 'demo-officer-token-0001';
@@ -55,16 +55,8 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
     center = startCenter();
     await healthy();
 
-    const creds = JSON.parse(execFileSync('node', [CLI, 'device', 'add', 'pole-0001', '--json', '--prefix', prefix], { encoding: 'utf8' })) as { username: string; password: string };
-    const edgeConfig = join(dir, 'edge.yaml');
-    writeFileSync(edgeConfig, YAML.stringify({
-      device: { id: 'pole-0001' },
-      mqtt: { url: `mqtt://127.0.0.1:${mqttPort}`, username: creds.username, password: creds.password },
-      detector: { threads: 1 },
-      spool: { dir: join(dir, 'spool') },
-      telemetry: { intervalSeconds: 2 },
-      cameras: [{ id: 'cam-1', source: makeClip(join(dir, 'vtest-60s.avi'), { seconds: 60 }), fps: 5, zones: [{ id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1, 0.04], [1, 0.22], [0.8, 0.22]], dwellSeconds: 5, evidenceRepeatSeconds: 30 }] }],
-    }));
+    const clip = makeClip(join(dir, 'vtest-60s.avi'), { seconds: 60 });
+    const edgeConfig = writeKerbEdgeConfig(dir, { mqttPort, creds: addDevice(prefix), clip, dwellSeconds: 5, evidenceRepeatSeconds: 30, telemetrySeconds: 2 });
     edge = runCli(['edge', 'run', '--config', edgeConfig]);
     browser = await launchChromium();
   }, 90_000);

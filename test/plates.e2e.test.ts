@@ -24,7 +24,8 @@ import { replay } from '../edge/replay.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { readEvents, violations } from './events.js';
 import { PLATES_DIR, tempDir } from './fixtures.js';
-import { CLI, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { addDevice } from './helpers/kerb-box.js';
+import { freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const PLATE = '苏ED51712';
 const STREET = join(PLATES_DIR, 'street-1.jpg');
@@ -127,7 +128,7 @@ describe('plates: still street scene → plate on the detection → work order',
     };
 
     it('stores the plate, merges the same plate seen again elsewhere in the frame, and masks it for the public and the logs', async () => {
-      const creds = JSON.parse(execFileSync('node', [CLI, 'device', 'add', 'pole-0001', '--json', '--prefix', prefix], { encoding: 'utf8' })) as { username: string; password: string };
+      const creds = addDevice(prefix);
       const client = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: creds.username, password: creds.password, clientId: 'pole-0001', protocolVersion: 4 });
       try {
         // What the box would have sent: evidence first, then the detection messages, in order.
