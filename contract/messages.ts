@@ -161,8 +161,19 @@ export const configReportedMessage = z
     status: z.enum(['applied', 'rejected']),
     at: isoTime,
     error: z.string().optional(),
+    /**
+     * What the box runs now of the parts the centre may change (from its file, or applied
+     * remotely): the console's zone editor starts from these zones.
+     */
+    running: z
+      .object({
+        cameras: z.array(z.object({ id, zones: z.array(z.record(z.string(), z.unknown())) })),
+        privacy: z.record(z.string(), z.unknown()).optional(),
+        telemetry: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
   })
-  .meta({ id: 'ConfigReported' });
+  .meta({ id: 'ConfigReported', description: 'Retained. Also sent at start-up (the running zones, version 0 until a desired config is applied).' });
 
 /** A detector model: manifest name (input/output layout, classes), release label and exact file. */
 export const modelRef = z

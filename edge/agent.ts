@@ -135,6 +135,8 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     },
     logger,
   });
+  // The centre learns the zones this box runs before anyone edits them.
+  remote.reportRunning();
 
   const onSourceStatus = (run: CameraRun, s: SourceStatus) => {
     const lost = s.state === 'stalled' || s.state === 'reconnecting' || (s.state === 'error' && s.fatal);

@@ -158,9 +158,21 @@ describe('RemoteConfig.handle', () => {
     expect(applied).toHaveLength(1);
     expect(applied[0].telemetry.intervalSeconds).toBe(10);
     expect(remote.appliedVersion).toBe(3);
-    expect(reports).toEqual([{ v: 1, deviceId: 'pole-0001', version: 3, status: 'applied', at: expect.any(String) }]);
+    expect(reports).toEqual([{ v: 1, deviceId: 'pole-0001', version: 3, status: 'applied', at: expect.any(String), running: expect.any(Object) }]);
+    // The report says what now runs: the zones the console's editor starts from, and the new telemetry.
+    expect(reports[0].running).toEqual({
+      cameras: current().cameras.map((c) => ({ id: c.id, zones: c.zones })),
+      privacy: current().privacy,
+      telemetry: { intervalSeconds: 10 },
+    });
     expect(Date.parse(reports[0].at)).toBeGreaterThanOrEqual(before);
     expect(reports[0]).not.toHaveProperty('error');
+  });
+
+  it('reports the running zones at start-up, version 0 until a desired config is applied', () => {
+    const { remote, reports } = setup();
+    remote.reportRunning();
+    expect(reports).toEqual([expect.objectContaining({ version: 0, status: 'applied', running: expect.objectContaining({ cameras: current().cameras.map((c) => ({ id: c.id, zones: c.zones })) }) })]);
   });
 
   it('successive versions build on each other', () => {

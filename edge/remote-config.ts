@@ -60,6 +60,15 @@ export interface RemoteConfigHooks {
   logger: Logger;
 }
 
+/** The parts of the running config the centre may change, as the box reports them. */
+export function runningParts(cfg: EdgeConfig): NonNullable<ConfigReportedMessage['running']> {
+  return {
+    cameras: cfg.cameras.map((c) => ({ id: c.id, zones: c.zones as unknown as Record<string, unknown>[] })),
+    privacy: { ...cfg.privacy },
+    telemetry: { ...cfg.telemetry },
+  };
+}
+
 export class RemoteConfig {
   private version = 0;
 
@@ -72,10 +81,18 @@ export class RemoteConfig {
     return this.version;
   }
 
+  /** Reports what runs now (at start-up, before any desired config arrives). */
+  reportRunning(): void {
+    this.report('applied', this.version);
+  }
+
+  private report(status: 'applied' | 'rejected', version: number, error?: string): void {
+    this.hooks.report({ v: 1, deviceId: this.hooks.deviceId, version, status, at: toIso(Date.now()), ...(error ? { error } : {}), running: runningParts(this.current) });
+  }
+
   /** Never throws: a bad message is reported as rejected and the running config is kept. */
   handle(payload: Buffer): void {
-    const report = (status: 'applied' | 'rejected', version: number, error?: string) =>
-      this.hooks.report({ v: 1, deviceId: this.hooks.deviceId, version, status, at: toIso(Date.now()), ...(error ? { error } : {}) });
+    const report = (status: 'applied' | 'rejected', version: number, error?: string) => this.report(status, version, error);
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));

@@ -174,10 +174,14 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
     await operator.getByTestId('zone-dwell').fill('20');
     await operator.getByTestId('zone-send').click();
     await operator.locator('[data-testid=config-status][data-state=applied]').waitFor({ timeout: 30_000 });
-    const config = await apiGet<{ desired: { version: number; config: { cameras: { id: string; zones: { id: string; dwellSeconds: number; polygon: number[][] }[] }[] } }; reported: { message: { version: number; status: string } } }>('/api/devices/pole-0001/config');
+    const config = await apiGet<{ desired: { version: number; config: { cameras: { id: string; zones: { id: string; dwellSeconds: number; polygon: number[][]; [k: string]: unknown }[] }[] } }; reported: { message: { version: number; status: string } } }>('/api/devices/pole-0001/config');
     expect(config.reported.message).toMatchObject({ version: config.desired.version, status: 'applied' });
-    expect(config.desired.config.cameras[0].zones).toMatchObject([{ id: 'kerb-east', dwellSeconds: 20 }]);
-    expect(config.desired.config.cameras[0].zones[0].polygon[0][0]).toBeCloseTo(0.6, 1);
+    // The editor started from the zone the box reported running (from its file) and sent it back unchanged.
+    const [kept, drawn] = config.desired.config.cameras[0].zones;
+    expect(config.desired.config.cameras[0].zones).toHaveLength(2);
+    expect(kept).toMatchObject({ id: 'kerb', kind: 'no_parking', dwellSeconds: 5, vehicleClasses: ['car', 'truck', 'bus', 'motorcycle'] });
+    expect(drawn).toMatchObject({ id: 'kerb-east', dwellSeconds: 20 });
+    expect(drawn.polygon[0][0]).toBeCloseTo(0.6, 1);
     await screenshot(operator, 'zones');
 
     // English on request, kept across a reload.

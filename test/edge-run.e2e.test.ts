@@ -93,7 +93,7 @@ describe.concurrent('edge run → MQTT', () => {
     expect(capture.statuses).toContainEqual(expect.objectContaining({ state: 'online', deviceId: 'pole-e2e' }));
     expect(capture.statuses.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
     // Clear what the box left retained on the shared Mosquitto.
-    for (const t of ['status', 'model/reported']) await client.publishAsync(`${root}/pole-e2e/${t}`, '', { retain: true, qos: 1 });
+    for (const t of ['status', 'model/reported', 'config/reported']) await client.publishAsync(`${root}/pole-e2e/${t}`, '', { retain: true, qos: 1 });
     await client.endAsync();
   }, 90_000);
 

@@ -114,6 +114,8 @@ export interface ConfigReported {
   status: 'applied' | 'rejected';
   at: string;
   error?: string;
+  /** What the box runs now (its file, or what it applied): the editor starts from these zones. */
+  running?: { cameras: Array<{ id: string; zones: Zone[] }> };
 }
 
 export interface Device {
@@ -130,6 +132,8 @@ export interface Zone {
   polygon: Array<[number, number]>;
   dwellSeconds?: number;
   schedule?: Array<{ days?: string[]; from: string; to: string }>;
+  /** Thresholds and class lists the editor does not show; kept as they are when zones are sent. */
+  [setting: string]: unknown;
 }
 
 export interface DesiredConfig {

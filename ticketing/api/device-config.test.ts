@@ -104,7 +104,9 @@ describe('device config API', () => {
   });
 
   it('carries zone thresholds, and box-wide settings (admins only) merged with the zones', async () => {
-    const tuned = { ...ZONE, minConfidence: 0.5, evidenceRepeatSeconds: 45, updateSeconds: 20, leaveGraceSeconds: 8 };
+    // Everything a box reports for a zone can be sent back: the editor starts from the box's own zones.
+    const tuned = { ...ZONE, minConfidence: 0.5, evidenceRepeatSeconds: 45, updateSeconds: 20, leaveGraceSeconds: 8, vehicleClasses: ['car', 'truck'] };
+    expect((await put('cam-1', [{ ...tuned, vehicleClasses: [] }])).json()).toMatchObject({ field: 'zones.0.vehicleClasses' });
     expect((await put('cam-1', [{ ...tuned, minConfidence: 1.5 }])).json()).toMatchObject({ field: 'zones.0.minConfidence' });
     const zones = (await put('cam-1', [tuned])).json();
     expect(zones.config.cameras[0]).toEqual({ id: 'cam-1', zones: [tuned] });

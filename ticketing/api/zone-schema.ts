@@ -8,6 +8,7 @@ import { ID_PATTERN } from '../../contract/index.js';
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const unit = z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1');
+const classList = z.array(z.string().min(1).max(64)).min(1).max(80);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
 
 export const zoneSchema = z
@@ -21,6 +22,12 @@ export const zoneSchema = z
     evidenceRepeatSeconds: z.number().positive().max(86_400).optional(),
     updateSeconds: z.number().positive().max(86_400).optional(),
     leaveGraceSeconds: z.number().min(0).max(3_600).optional(),
+    // Which classes the rule looks at: kept as the box reported them (it checks them against its model).
+    vehicleClasses: classList.optional(),
+    goodsClasses: classList.optional(),
+    personClasses: classList.optional(),
+    personNearFactor: z.number().positive().max(100).optional(),
+    clusterGapFactor: z.number().positive().max(100).optional(),
     schedule: z
       .array(z.object({ days: z.array(z.enum(DAYS)).min(1).optional(), from: hhmm, to: hhmm }).strict())
       .min(1)

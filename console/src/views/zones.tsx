@@ -55,7 +55,9 @@ export function ZonesView() {
     api<DeviceConfig>(`/api/devices/${deviceId}/config`).then(
       (cfg) => {
         app.store.setConfig(deviceId, cfg);
-        const mine = cfg.desired?.config.cameras.find((c) => c.id === cameraId)?.zones ?? [];
+        // What the centre sent last, else what the box reported running (zones from its own file).
+        const zonesOf = (cameras: Array<{ id: string; zones: Zone[] }> | undefined) => cameras?.find((c) => c.id === cameraId)?.zones;
+        const mine = zonesOf(cfg.desired?.config.cameras) ?? zonesOf(cfg.reported?.message.running?.cameras) ?? [];
         setZones(mine);
         setBaseline(JSON.stringify(mine));
       },
