@@ -16,15 +16,25 @@ export const DEMO_CLIP = {
   size: 8_131_690,
 };
 
-export async function demoClip(video: string | undefined, onProgress?: (received: number, total: number | undefined) => void): Promise<string> {
+export interface ClipLocations {
+  /** Default: ../shared beside the project. */
+  sharedDir?: string;
+  /** Default: the cache root (`STREETWATCH_CACHE`, …). */
+  cacheDir?: string;
+  /** A mirror of the same file (`STREETWATCH_DEMO_CLIP_URL`); its bytes must still match. */
+  url?: string;
+}
+
+export async function demoClip(video: string | undefined, onProgress?: (received: number, total: number | undefined) => void, where: ClipLocations = {}): Promise<string> {
   if (video) {
     const path = resolve(video);
     if (!existsSync(path)) throw new StreetWatchError('DEMO_VIDEO', `--video ${video}: no such file`);
     return path;
   }
-  const shared = join(sharedDir, 'fixtures', 'vtest.avi');
+  const shared = join(where.sharedDir ?? sharedDir, 'fixtures', 'vtest.avi');
   if (existsSync(shared)) return shared;
-  const cached = join(cacheDir(), 'fixtures', 'vtest.avi');
+  const cached = join(where.cacheDir ?? cacheDir(), 'fixtures', 'vtest.avi');
   if (existsSync(cached) && (await digestFile(cached)).sha256 === DEMO_CLIP.sha256) return cached;
-  return downloadVerified({ what: 'vtest.avi', url: DEMO_CLIP.url, dest: cached, files: [DEMO_CLIP], expectedSize: DEMO_CLIP.size, onProgress });
+  const url = where.url ?? (process.env.STREETWATCH_DEMO_CLIP_URL || DEMO_CLIP.url);
+  return downloadVerified({ what: 'vtest.avi', url, dest: cached, files: [DEMO_CLIP], expectedSize: DEMO_CLIP.size, onProgress });
 }
