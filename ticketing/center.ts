@@ -29,6 +29,7 @@ import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { ModelFiles } from './model-files.js';
 import { schedulePruning } from './evidence-retention.js';
+import { scheduleNoticeCheck } from './order-notices.js';
 import { computeKpis } from './kpi.js';
 import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
@@ -174,6 +175,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => dispatcher!.close());
       const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
       closers.push(() => sla.close());
+      const stopNoticeCheck = scheduleNoticeCheck({ redis, prefix, store, queues, logger });
+      closers.push(async () => stopNoticeCheck());
       if (config.evidenceRetentionDays !== undefined) {
         const stopPruning = schedulePruning({ redis, prefix, store, evidence, retentionDays: config.evidenceRetentionDays, logger });
         closers.push(async () => stopPruning());

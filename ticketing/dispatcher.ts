@@ -30,7 +30,7 @@ const BACKOFF_TYPE = 'streetwatch-capped';
 /** Only a safety net: retries end by elapsed time (retryForMinutes), long before this many. */
 const MAX_ATTEMPTS = 1000;
 /** Completed jobs are kept this long so a duplicate enqueue (same jobId) is a no-op, not a resend. */
-const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
+export const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
 
 /** `<orderId>:<kind>:<n>`; supervisor copies get `:supervisor` so a shared endpoint keeps both. */
 export function idempotencyKey(job: DispatchJobData): string {

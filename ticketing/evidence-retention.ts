@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
 import type { EvidenceStore } from './evidence-store.js';
+import { everyIntervalWithLease } from './leased-interval.js';
 import type { WorkOrderStore } from './store-types.js';
 import { isOpen, type WorkOrder } from './work-order.js';
 
@@ -63,10 +64,7 @@ export async function pruneEvidence(opts: { store: WorkOrderStore; evidence: Evi
   return result;
 }
 
-/**
- * Prunes every `intervalMs` in one of the centre's worker processes: a Redis lease makes the
- * others skip that round. Returns a stop function.
- */
+/** Prunes every `intervalMs` (default 6 h) in one of the centre's worker processes. Returns a stop function. */
 export function schedulePruning(opts: {
   redis: Redis;
   prefix: string;
@@ -76,16 +74,12 @@ export function schedulePruning(opts: {
   intervalMs?: number;
   logger: Logger;
 }): () => void {
-  const intervalMs = opts.intervalMs ?? 6 * 60 * 60 * 1000;
-  const round = async () => {
-    const leased = await opts.redis.set(`${opts.prefix}:evidence:prune-lease`, String(process.pid), 'PX', intervalMs - 1000, 'NX');
-    if (leased !== 'OK') return;
-    const r = await pruneEvidence(opts);
-    opts.logger.info({ ...r, retentionDays: opts.retentionDays }, 'evidence pruned');
-  };
-  const run = () => void round().catch((err: Error) => opts.logger.warn({ err: err.message }, 'evidence pruning failed'));
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return everyIntervalWithLease({
+    redis: opts.redis,
+    leaseKey: `${opts.prefix}:evidence:prune-lease`,
+    intervalMs: opts.intervalMs ?? 6 * 60 * 60 * 1000,
+    run: async () => ({ ...(await pruneEvidence(opts)), retentionDays: opts.retentionDays }),
+    what: 'evidence pruned',
+    logger: opts.logger,
+  });
 }
