@@ -14,6 +14,8 @@ describe('Open311 GeoReport v2', () => {
   let open: WorkOrder;
   let closed: WorkOrder;
   let vending: WorkOrder;
+  let unconfirmed: WorkOrder;
+  let falseAlarm: WorkOrder;
   beforeAll(async () => {
     open = await seedOrder(store, {
       discoveredAt: T(0),
@@ -21,7 +23,10 @@ describe('Open311 GeoReport v2', () => {
       evidence: [{ sha256: SHA('a'), kind: 'plate' }, { sha256: SHA('b'), kind: 'full' }],
     });
     closed = await seedOrder(store, { discoveredAt: T(5), state: 'resolved', plate: PLATE, location: null, evidence: [{ sha256: SHA('c'), kind: 'plate' }] });
-    vending = await seedOrder(store, { discoveredAt: T(10), type: 'street_vending', team: 'south', state: 'pending_review' });
+    vending = await seedOrder(store, { discoveredAt: T(10), type: 'street_vending', team: 'south', state: 'accepted' });
+    // Not confirmed (maybe a false alarm) and rejected (one): never public.
+    unconfirmed = await seedOrder(store, { discoveredAt: T(11), state: 'pending_review' });
+    falseAlarm = await seedOrder(store, { discoveredAt: T(12), state: 'rejected' });
     // Outside the default 90-day window.
     await seedOrder(store, { discoveredAt: '2026-01-01T00:00:00.000Z' });
   });
@@ -88,6 +93,8 @@ describe('Open311 GeoReport v2', () => {
     expect(await ids(`?start_date=${T(1)}&end_date=${T(9)}`)).toEqual([closed.id]);
     expect(await ids('?start_date=2025-12-01')).toHaveLength(4);
     expect(await ids(`?service_request_id=${open.id},01NOPE,${vending.id}&status=closed`)).toEqual([open.id, vending.id]);
+    expect(await ids(`?service_request_id=${unconfirmed.id},${falseAlarm.id},${open.id}`)).toEqual([open.id]);
+    for (const o of [unconfirmed, falseAlarm]) expect((await get(`/open311/v2/requests/${o.id}.json`)).status).toBe(404);
   });
 
   it('refuses bad parameters, 404s unknown ids', async () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { violationType, type ViolationType } from '../../contract/index.js';
 import type { OrderFilter } from '../store-types.js';
-import { ORDER_STATES, OPEN_STATES, type WorkOrder } from '../work-order.js';
+import { ORDER_STATES, OPEN_STATES, type OrderState, type WorkOrder } from '../work-order.js';
 import type { ApiContext } from './context.js';
 import { notFound } from './errors.js';
 import { serviceList, toServiceRequest } from './open311-map.js';
@@ -23,11 +23,17 @@ const requestsQuery = z.object({
 });
 const idParam = z.object({ id: z.string().min(1).max(64) });
 
-function stateFilter(status: Array<'open' | 'closed'> | undefined): OrderFilter['state'] {
+/**
+ * The public sees confirmed problems only: a detection waiting for review may be a false alarm, and
+ * a rejected one was one.
+ */
+const NOT_PUBLIC: readonly OrderState[] = ['pending_review', 'rejected'];
+const isPublic = (o: WorkOrder): boolean => !NOT_PUBLIC.includes(o.state);
+
+function stateFilter(status: Array<'open' | 'closed'> | undefined): NonNullable<OrderFilter['state']> {
   const open = status?.includes('open') ?? true;
   const closed = status?.includes('closed') ?? true;
-  if (open && closed) return undefined;
-  return open ? [...OPEN_STATES] : ORDER_STATES.filter((s) => !OPEN_STATES.includes(s));
+  return ORDER_STATES.filter((s) => !NOT_PUBLIC.includes(s) && (OPEN_STATES.includes(s) ? open : closed));
 }
 
 export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
@@ -50,12 +56,12 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
     if (q.service_request_id) {
       const ids = [...new Set(q.service_request_id.split(',').map((s) => s.trim()).filter(Boolean))].slice(0, MAX_IDS);
       const orders = await Promise.all(ids.map((id) => store.get(id)));
-      return orders.filter((o): o is WorkOrder => o !== null).map(toRequest);
+      return orders.filter((o): o is WorkOrder => o !== null && isPublic(o)).map(toRequest);
     }
     const from = q.start_date ?? (q.end_date ? undefined : new Date(ctx.now() - DEFAULT_WINDOW_MS).toISOString());
     const type = q.service_code && new Set(q.service_code).size === 1 ? q.service_code[0] : undefined;
     const state = stateFilter(q.status);
-    const filter: OrderFilter = { ...(type ? { type } : {}), ...(state ? { state } : {}), ...(from ? { from } : {}), ...(q.end_date ? { to: q.end_date } : {}) };
+    const filter: OrderFilter = { ...(type ? { type } : {}), state, ...(from ? { from } : {}), ...(q.end_date ? { to: q.end_date } : {}) };
     const { items } = await store.list(filter, { offset: 0, limit: MAX_REQUESTS });
     return items.map(toRequest);
   });
@@ -64,7 +70,7 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/open311/v2/requests/:id.json', pub, async (req) => {
     const { id } = parse(idParam, req.params, 'params');
     const order = await store.get(id);
-    if (!order) throw notFound(`no service request ${id}`);
+    if (!order || !isPublic(order)) throw notFound(`no service request ${id}`);
     return [present(req)(order)];
   });
 }
