@@ -116,7 +116,10 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const sensorOnly = new SensorOnlyWatcher(config.sensors.bays, sensors.state, publisher, logger);
 
   for (const cam of config.cameras) {
-    const pipeline = new CameraPipeline({ config, camera: cam, detector, plateReader, publisher, sensorState: sensors.state, logger: logger.child({ cameraId: cam.id }) });
+    const pipeline = new CameraPipeline({
+      config, camera: cam, detector, plateReader, publisher, sensorState: sensors.state, logger: logger.child({ cameraId: cam.id }),
+      releaseFrame: (f) => cameras.get(cam.id)?.source?.recycle(f),
+    });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
       window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),

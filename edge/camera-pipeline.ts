@@ -28,6 +28,8 @@ export interface CameraPipelineOptions {
   sensorState?: SensorReadings;
   /** Reads the plates of parked vehicles (shared by the cameras); none: plates are not read. */
   plateReader?: PlateReader;
+  /** Called once the pipeline (and any plate read) is done with a frame: its buffer may be reused. */
+  releaseFrame?: (frame: RgbFrame) => void;
   /** For the plate stage's failures; bound to the camera by the caller. */
   logger?: Logger;
 }
@@ -137,10 +139,15 @@ export class CameraPipeline {
       sensorState: this.opts.sensorState,
     };
     // Plates are read on fresh detections only: a frame without motion shows the same plate again.
-    if (this.plates && detection) this.plates.observe(frame, tsMs, this.standingVehicles(tracks, ctx), new Set(tracks.map((t) => t.id)));
+    const reading = this.plates && detection ? this.plates.observe(frame, tsMs, this.standingVehicles(tracks, ctx), new Set(tracks.map((t) => t.id))) : undefined;
     const candidates = zoneCandidates(this.zones, tracks, ctx);
     const events = this.lifecycle.step(tsMs, candidates, (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
     for (const ev of events) await this.emit(ev, tsMs, frame, tracks);
+    const release = this.opts.releaseFrame;
+    if (release) {
+      if (reading) void reading.finally(() => release(frame));
+      else release(frame);
+    }
   }
 
   /** The scene is no longer seen: every open violation ends, and tracking starts afresh. */

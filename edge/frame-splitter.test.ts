@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameSplitter, parseShowinfo } from './frame-splitter.js';
+import { FramePool, FrameSplitter, parseShowinfo } from './frame-splitter.js';
 
 describe('FrameSplitter', () => {
   it('cuts arbitrary chunking into exact frames with every byte in order', () => {
@@ -20,6 +20,17 @@ describe('FrameSplitter', () => {
     expect(frames).toHaveLength(7);
     frames.forEach((f, i) => expect(f.equals(total.subarray(i * frameSize, (i + 1) * frameSize))).toBe(true));
     expect(splitter.pendingBytes).toBe(123);
+  });
+
+  it('fills frames into buffers handed back through its pool', () => {
+    const pool = new FramePool();
+    const s = new FrameSplitter(4, pool);
+    const [a] = s.push(Buffer.from([1, 2, 3, 4]));
+    pool.give(a);
+    const [b] = s.push(Buffer.from([5, 6, 7, 8]));
+    expect(b.buffer).toBe(a.buffer); // the same memory, now holding the next frame
+    expect([...b]).toEqual([5, 6, 7, 8]);
+    expect(pool.size).toBe(0);
   });
 
   it('hands out independent buffers (later chunks do not overwrite earlier frames)', () => {
@@ -45,5 +56,22 @@ describe('parseShowinfo', () => {
     expect(parseShowinfo('frame=  12 fps=0.0 q=-0.0 size=N/A time=00:00:01.20')).toBeUndefined();
     const nopts = parseShowinfo('[Parsed_showinfo_1 @ 0x1] n:   3 pts:NOPTS pts_time:NOPTS');
     expect(nopts?.kind === 'frame' && Number.isNaN(nopts.pts)).toBe(true);
+  });
+});
+
+describe('FramePool', () => {
+  it('keeps whole buffers once each, up to its size, and gives back only the size asked for', () => {
+    const pool = new FramePool(2);
+    const a = Buffer.allocUnsafeSlow(8);
+    pool.give(a);
+    pool.give(a); // twice: would hand one buffer to two frames
+    pool.give(Buffer.allocUnsafeSlow(16).subarray(0, 8)); // a view into a larger buffer: not ours to reuse
+    expect(pool.size).toBe(1);
+    pool.give(Buffer.allocUnsafeSlow(8));
+    pool.give(Buffer.allocUnsafeSlow(8)); // over the limit: left to the GC
+    expect(pool.size).toBe(2);
+    expect(pool.take(8)?.length).toBe(8);
+    expect(pool.take(4)).toBeUndefined(); // another frame size (the camera changed): dropped
+    expect(pool.size).toBe(0);
   });
 });

@@ -49,16 +49,20 @@ export class PlateStage {
 
   /**
    * After each frame: forgets vehicles that are no longer tracked and starts reads for those standing
-   * in a no_parking zone whose next read is due. The frame must not be changed afterwards.
+   * in a no_parking zone whose next read is due. Returns when the reads of this frame are done (the
+   * frame must stay unchanged until then), or undefined when none started.
    */
-  observe(frame: RgbFrame, tsMs: number, standing: readonly Track[], tracked: ReadonlySet<string>): void {
+  observe(frame: RgbFrame, tsMs: number, standing: readonly Track[], tracked: ReadonlySet<string>): Promise<void> | undefined {
     this.votes.retain(tracked);
+    const started: Promise<void>[] = [];
     for (const t of standing) {
       if (!this.votes.due(t.id, tsMs)) continue;
       this.votes.begin(t.id, tsMs);
       const read = this.readOnce(frame, t, tsMs).finally(() => this.inFlight.delete(t.id));
       this.inFlight.set(t.id, read);
+      started.push(read);
     }
+    return started.length > 0 ? Promise.all(started).then(() => undefined) : undefined;
   }
 
   /** Waits for the read of this vehicle in flight, if any. */

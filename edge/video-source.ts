@@ -11,7 +11,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { StreetWatchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { RgbFrame } from '../detector/types.js';
-import { FrameSplitter, parseShowinfo } from './frame-splitter.js';
+import { FramePool, FrameSplitter, parseShowinfo } from './frame-splitter.js';
 
 export interface VideoSourceOptions {
   /** File path, or rtsp:// / http(s):// URL. */
@@ -177,6 +177,7 @@ export class VideoSource extends EventEmitter<{ status: [SourceStatus] }> implem
   private watchdog?: NodeJS.Timeout;
   private probeAbort?: AbortController;
   private readonly counters: SourceStats = { produced: 0, delivered: 0, dropped: 0, restarts: 0, maxBacklog: 0 };
+  private readonly pool = new FramePool();
 
   constructor(private readonly opts: VideoSourceOptions) {
     super();
@@ -209,6 +210,11 @@ export class VideoSource extends EventEmitter<{ status: [SourceStatus] }> implem
   }
 
   /** Kills ffmpeg (SIGKILL) and resolves once the process has exited; ends the iterator. */
+  /** The consumer is done with this frame: its buffer may carry a later frame. */
+  recycle(frame: RgbFrame): void {
+    this.pool.give(frame.data);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -298,7 +304,7 @@ export class VideoSource extends EventEmitter<{ status: [SourceStatus] }> implem
       stdoutDone: false,
     };
     this.session = s;
-    const splitter = new FrameSplitter(width * height * 3);
+    const splitter = new FrameSplitter(width * height * 3, this.pool);
     const sink = new Writable({
       emitClose: false, // fluent-ffmpeg treats a closing output stream as an error and kills ffmpeg
       write: (chunk: Buffer, _enc, cb) => {
