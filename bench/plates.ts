@@ -111,7 +111,8 @@ interface PipelineRun {
 
 function pipelineRun(plates: 'on' | 'off'): PipelineRun {
   const args = [join(projectRoot, 'dist', 'bench', 'edge-pipeline.js'), join(projectRoot, 'examples', 'edge-vtest.yaml'), VTEST, 'on', plates];
-  const out = execFileSync('node', args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  // As deployed (see bench/edge.ts): two malloc arenas.
+  const out = execFileSync('node', args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } });
   return JSON.parse(out.trim().split('\n').pop()!) as PipelineRun;
 }
 

@@ -44,9 +44,10 @@ function workerScript(): string {
 export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers: number }): Promise<WorkerDetector> {
   const { workers: count, ...detectorOptions } = opts;
   const script = workerScript();
-  const slots = await Promise.all(
-    Array.from({ length: count }, () => startWorker(script, detectorOptions)),
-  );
+  // One after the other: building a session (graph optimisation) briefly takes far more memory
+  // than running it, and N of those peaks at once would set the box's peak RSS.
+  const slots: Slot[] = [];
+  for (let i = 0; i < count; i++) slots.push(await startWorker(script, detectorOptions));
   let nextId = 0;
   let closed = false;
   // Frames wait here, not at a worker: each goes to whichever worker frees first, so no worker

@@ -41,7 +41,10 @@ FROM ${NODE_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*
+# MALLOC_ARENA_MAX: glibc gives every thread (workers, onnxruntime, ffmpeg readers) its own malloc
+# arena; two are plenty and keep the agent ~40 MB smaller (bench:edge).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     STREETWATCH_CACHE=/var/cache/streetwatch \
     STREETWATCH_MODELS="yolox_nano y5fu_640x_sim" \
     STREETWATCH_HEALTH_FILE=/tmp/streetwatch-healthy
