@@ -92,9 +92,10 @@ describe('plates: still street scene → plate on the detection → work order',
     expect(full.width).toBe(original.width);
     const [offender] = await reader.read(full);
     expect(offender).toMatchObject({ text: PLATE, valid: true });
-    // The van's plate is found in the original scene, and no longer in the photo.
-    expect(await reader.locate(original, VAN)).toHaveLength(1);
-    expect(await reader.locate(full, VAN)).toHaveLength(0);
+    // The van's plate can be read (in part) in the original scene, and not at all in the photo.
+    const vanText = async (f: RgbFrame) => (await reader.read(f, VAN)).map((r) => r.raw).join(' ');
+    expect(await vanText(original)).toMatch(/DDS3/);
+    expect(await vanText(full)).not.toMatch(/DS3|DDS/);
   });
 
   describe('at the centre', () => {
