@@ -11,6 +11,8 @@ describe('doctor verdicts', () => {
     expect(classifyFrameRate({ configuredFps: 5, measuredFps: 4 }).status).toBe('warn');
     expect(classifyFrameRate({ configuredFps: 10, measuredFps: 4.9 })).toMatchObject({ status: 'fail', detail: expect.stringContaining('too slowly') });
     expect(classifyFrameRate({ configuredFps: 10, measuredFps: 10, sourceFps: 6 })).toMatchObject({ status: 'warn', detail: expect.stringContaining('frames are repeated') });
+    // Short of fps because the stream itself is slower: that is the cause named.
+    expect(classifyFrameRate({ configuredFps: 10, measuredFps: 8, sourceFps: 2 })).toMatchObject({ status: 'warn', detail: expect.stringContaining('frames are repeated') });
   });
 
   it('clock: ≤ 2 s passes, ≤ 30 s warns, beyond fails; the sign says who is behind', () => {

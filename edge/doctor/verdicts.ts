@@ -27,10 +27,11 @@ export function classifyFrameRate(m: { configuredFps: number; measuredFps: numbe
   const stream = m.sourceFps ? `, stream ${m.sourceFps.toFixed(1)} fps` : '';
   const base = `${m.measuredFps.toFixed(1)} frames/s (configured ${m.configuredFps})${stream}`;
   if (ratio < 0.5) return { status: 'fail', detail: `${base}: frames arrive too slowly (camera, network or CPU)` };
-  if (ratio < 0.9) return { status: 'warn', detail: `${base}: below the configured rate` };
+  // A stream slower than fps explains a short rate too: name that cause, the one to fix.
   if (m.sourceFps && m.sourceFps < m.configuredFps * 0.95) {
     return { status: 'warn', detail: `${base}: the stream is slower than fps, so frames are repeated; lower cameras[].fps` };
   }
+  if (ratio < 0.9) return { status: 'warn', detail: `${base}: below the configured rate` };
   return { status: 'pass', detail: base };
 }
 
