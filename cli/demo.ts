@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
 import { projectRoot } from '../common/paths.js';
 import { DeviceRegistry } from '../broker/device-registry.js';
-import { runAgent, type RunningAgent } from '../edge/agent.js';
+import type { RunningAgent } from '../edge/agent.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { fetchModel } from '../models/fetch.js';
 import { startCenter, type RunningCenter } from '../ticketing/center.js';
@@ -98,6 +98,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
     const creds = await deviceCredentials(centerConfig);
     const edgeConfig = loadEdgeConfig(EDGE_CONFIG, { ...process.env, MQTT_URL: center.mqttUrl, MQTT_PASSWORD: creds.password });
+    // The agent (onnxruntime, sharp) loads with the demo, not with every `streetwatch` start.
+    const { runAgent } = await import('../edge/agent.js');
     const agent = await runAgent({
       ...edgeConfig,
       spool: { ...edgeConfig.spool, dir: join(o.dataDir, 'spool') },

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ConfigError, loadEdgeConfig } from './config.js';
-import { doctorFailed, formatReport, runDoctor } from './doctor.js';
 import { initEdgeConfig } from './init.js';
-import { loadDetector, loadEdgePlateReader } from './load-detector.js';
-import { replay } from './replay.js';
-import { runAgent } from './agent.js';
+
+// The agent, replay and doctor load onnxruntime and sharp: imported when their command runs, so
+// commands that need neither (the centre's, `device`, `models`) start without them.
 
 export function registerEdgeCommands(program: Command): void {
   const edge = program.command('edge').description('The pole agent: cameras in, violations out over MQTT.');
@@ -16,6 +15,7 @@ export function registerEdgeCommands(program: Command): void {
     .requiredOption('-c, --config <file>', 'edge config (YAML or JSON)')
     .action(async (o: { config: string }) => {
       const config = loadEdgeConfig(resolve(o.config));
+      const { runAgent } = await import('./agent.js');
       const agent = await runAgent(config);
       const stop = (signal: string) => {
         agent.logger.info({ signal }, 'stopping');
@@ -52,6 +52,7 @@ export function registerEdgeCommands(program: Command): void {
       const seconds = Number(o.seconds);
       if (!(seconds > 0 && seconds <= 120)) throw new ConfigError(`--seconds: "${o.seconds}" is not a number of seconds (0-120]`);
       const file = resolve(o.config);
+      const { doctorFailed, formatReport, runDoctor } = await import('./doctor.js');
       const results = await runDoctor(file, { seconds });
       const failed = doctorFailed(results);
       process.stdout.write(`${o.json ? JSON.stringify({ config: file, ok: !failed, results }) : formatReport(file, results)}\n`);
@@ -71,6 +72,7 @@ export function registerEdgeCommands(program: Command): void {
       const startMs = o.start === undefined ? undefined : Date.parse(o.start);
       if (startMs !== undefined && Number.isNaN(startMs)) throw new ConfigError(`--start: "${o.start}" is not an ISO 8601 time (e.g. 2026-11-26T08:00:00Z)`);
       const config = loadEdgeConfig(resolve(o.config));
+      const [{ loadDetector, loadEdgePlateReader }, { replay }] = await Promise.all([import('./load-detector.js'), import('./replay.js')]);
       const detector = await loadDetector(config);
       const plateReader = await loadEdgePlateReader(config).catch(async (err: unknown) => {
         await detector.close();

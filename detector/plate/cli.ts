@@ -5,8 +5,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { StreetWatchError } from '../../common/errors.js';
 import { openVideoSource } from '../../edge/video-source.js';
 import type { RgbFrame } from '../types.js';
-import { readImageFile } from './image-file.js';
-import { loadPlateReader } from './plate-reader.js';
 import type { PlateReading } from './types.js';
 
 interface ReadOptions {
@@ -34,6 +32,8 @@ export function registerPlateCommands(program: Command): Command {
     .option('--min-confidence <0..1>', 'lowest recogniser confidence reported as a read', numberIn('--min-confidence', 0, 1, true), 0.8)
     .action(async (args: string[], opts: ReadOptions) => {
       const files = expandInputs(args);
+      // onnxruntime and sharp load with the command, not with every `streetwatch` start.
+      const [{ loadPlateReader }, { readImageFile }] = await Promise.all([import('./plate-reader.js'), import('./image-file.js')]);
       const reader = await loadPlateReader({ detector: opts.model, format: opts.format });
       const print = (where: Where, readings: PlateReading[]) => {
         const lines = opts.json ? jsonLines(where, readings, opts.minConfidence) : textLines(where, readings, opts.minConfidence);
