@@ -8,6 +8,7 @@ import { StreetWatchError } from '../common/errors.js';
 import { cacheDir, sharedDir } from '../common/paths.js';
 import { digestFile } from '../models/hash.js';
 import { downloadVerified } from '../models/fetch.js';
+import type { OnProgress } from '../models/progress.js';
 
 /** OpenCV's sample clip at a fixed release, so its bytes (and sha256) never change. */
 export const DEMO_CLIP = {
@@ -25,7 +26,7 @@ export interface ClipLocations {
   url?: string;
 }
 
-export async function demoClip(video: string | undefined, onProgress?: (received: number, total: number | undefined) => void, where: ClipLocations = {}): Promise<string> {
+export async function demoClip(video: string | undefined, onProgress?: OnProgress, where: ClipLocations = {}): Promise<string> {
   if (video) {
     const path = resolve(video);
     if (!existsSync(path)) throw new StreetWatchError('DEMO_VIDEO', `--video ${video}: no such file`);

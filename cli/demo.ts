@@ -7,7 +7,6 @@
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
 import { projectRoot } from '../common/paths.js';
@@ -15,6 +14,7 @@ import { DeviceRegistry } from '../broker/device-registry.js';
 import type { RunningAgent } from '../edge/agent.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { fetchModel } from '../models/fetch.js';
+import { withDownloadProgress } from '../models/progress.js';
 import { startCenter, type RunningCenter } from '../ticketing/center.js';
 import { loadCenterConfig, type CenterConfig } from '../ticketing/config.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
@@ -85,8 +85,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     stops.push(() => redis.stop());
     say(redis.private ? `Redis: started a private redis-server (${redis.url}, data in ${o.dataDir}/redis)` : `Redis: ${redis.url}`);
 
-    for (const model of ['yolox_nano', 'y5fu_640x_sim']) await withProgress(model, (onProgress) => fetchModel(model, { onProgress }));
-    const video = await withProgress('vtest.avi', (onProgress) => demoClip(o.video, onProgress));
+    for (const model of ['yolox_nano', 'y5fu_640x_sim']) await withDownloadProgress(`downloading ${model}`, (onProgress) => fetchModel(model, { onProgress }));
+    const video = await withDownloadProgress('downloading vtest.avi', (onProgress) => demoClip(o.video, onProgress));
     say(`clip: ${video}`);
 
     const team = await teamReceiver();
@@ -166,21 +166,6 @@ function banner(center: RunningCenter, cfg: CenterConfig): void {
       `yellow-lined kerb: after 30 s each becomes an illegal_parking detection and a work order.\n` +
       `Ctrl-C stops everything.\n\n`,
   );
-}
-
-async function withProgress<T>(what: string, run: (onProgress: (received: number, total: number | undefined) => void) => Promise<T>): Promise<T> {
-  const bar = new SingleBar({ stream: process.stderr, format: `downloading ${what} [{bar}] {percentage}% {value}/{total} bytes`, clearOnComplete: true }, Presets.shades_classic);
-  let started = false;
-  try {
-    return await run((received, total) => {
-      if (!started) bar.start(total ?? 0, 0);
-      started = true;
-      if (total !== undefined) bar.setTotal(total);
-      bar.update(received);
-    });
-  } finally {
-    if (started) bar.stop();
-  }
 }
 
 function portFlag(v: string, flag: string): number {

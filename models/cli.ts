@@ -1,9 +1,9 @@
 /** `streetwatch models list|fetch`: thin commander wrapper over manifest/resolve/fetch. */
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { StreetWatchError } from '../common/errors.js';
 import { fetchModel } from './fetch.js';
 import { listManifestNames, listManifests } from './manifest.js';
+import { withDownloadProgress } from './progress.js';
 import { findModel } from './resolve.js';
 
 interface CommonOptions {
@@ -52,27 +52,10 @@ export function registerModelsCommands(program: Command): Command {
       const out = writer(cmd);
       const failed: string[] = [];
       for (const name of todo) {
-        const bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${name} [{bar}] {percentage}% {value}/{total} bytes`, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
-        );
-        let started = false;
         try {
-          const path = await fetchModel(name, {
-            cacheDir: opts.cacheDir,
-            url: opts.url,
-            force: opts.force,
-            onProgress: (received, total) => {
-              if (!started) bar.start(total ?? 0, 0);
-              started = true;
-              if (total !== undefined) bar.setTotal(total);
-              bar.update(received);
-            },
-          });
-          if (started) bar.stop();
+          const path = await withDownloadProgress(name, (onProgress) => fetchModel(name, { cacheDir: opts.cacheDir, url: opts.url, force: opts.force, onProgress }));
           out(`${name}\t${path}\n`);
         } catch (err) {
-          if (started) bar.stop();
           if (todo.length === 1) fail(cmd, err);
           failed.push(name);
           cmd.configureOutput().writeErr?.(`error: ${(err as Error).message}\n`);

@@ -4,8 +4,7 @@
  * off the JS thread); calls are queued so the shared input buffers are never used twice at once.
  */
 import { StreetWatchError } from '../../common/errors.js';
-import type { ModelManifest } from '../../models/manifest.js';
-import { loadManifest } from '../../models/manifest.js';
+import { loadManifest, type ModelManifest } from '../../models/manifest.js';
 import { findModel, resolveModel, type ModelLocations } from '../../models/resolve.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { PixelBox, RgbFrame } from '../types.js';
