@@ -30,34 +30,56 @@ const detector = await loadDetector(config);
 const frames = Array.from({ length: PURE_FRAMES }, (_, i) => frameAt((i * 79) / PURE_FRAMES));
 for (const f of frames.slice(0, 10)) await detector.detect(f); // warm-up
 
-// As many frames in flight as the detector has workers, like the pipeline keeps.
+// This shared 2-core box drifts by ±8 % between runs: pure model and full pipeline are measured
+// in turns, ROUNDS times each, and compared by their medians.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const parallel = Math.max(1, config.detector.workers);
-let runMs = 0;
-let next = 0;
-const t0 = performance.now();
-await Promise.all(Array.from({ length: parallel }, async () => {
-  while (next < frames.length) runMs += (await detector.detectTimed(frames[next++])).timings.inferMs;
-}));
-const detectFps = frames.length / ((performance.now() - t0) / 1000);
-const runFps = (frames.length / (runMs / 1000)) * parallel;
+const pureRounds: { detectFps: number; runFps: number }[] = [];
+const fullRuns: ReturnType<typeof pipelineRun>[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  pureRounds.push(await pureModel());
+  fullRuns.push(pipelineRun(VTEST, 'off'));
+}
 await detector.close();
-
-const full = pipelineRun(VTEST, 'off');
+const detectFps = median(pureRounds.map((r) => r.detectFps));
+const runFps = median(pureRounds.map((r) => r.runFps));
+const fullFps = median(fullRuns.map((r) => r.fps));
+const fullPeakRssMb = Math.max(...fullRuns.map((r) => r.peakRssMb));
 const gated = pipelineRun(VTEST, 'on');
 const still = makeClip(join(tempDir('sw-bench-'), 'parked.mp4'), { input: join(sharedDir, 'fixtures', 'vtest.avi'), filter: 'trim=start_frame=100:end_frame=101,loop=loop=600:size=1:start=0,setpts=N/10/TB', seconds: 60, codec: 'libx264' });
 const stillOff = pipelineRun(still, 'off');
 const stillOn = pipelineRun(still, 'on');
 
+/** As many frames in flight as the detector has workers, like the pipeline keeps. */
+async function pureModel(): Promise<{ detectFps: number; runFps: number }> {
+  const total = 2 * frames.length; // each frame twice: a round as long as a second of pipeline run
+  let runMs = 0;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < total) {
+      const { timings } = await detector.detectTimed(frames[next++ % frames.length]);
+      runMs += timings.inferMs; // not `runMs += await …`: that reads runMs before the await and loses the other loop's sums
+    }
+  }));
+  return { detectFps: total / ((performance.now() - t0) / 1000), runFps: (total / (runMs / 1000)) * parallel };
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 const pct = (a: number, b: number) => `${Math.round((a / b) * 100)} %`;
 const rows: [string, string][] = [
   [`pure model, session.run only (${parallel} in parallel)`, `${runFps.toFixed(1)} frames/s`],
-  [`pure model, detect() incl. letterbox + decode + NMS (${parallel} in parallel)`, `${detectFps.toFixed(1)} frames/s`],
-  ['full pipeline (vtest, 10 fps, motion gate off)', `${full.fps.toFixed(1)} frames/s = ${pct(full.fps, detectFps)} of detect(), ${pct(full.fps, runFps)} of session.run`],
-  [`full pipeline peak RSS (MALLOC_ARENA_MAX=${ARENAS})`, `${full.peakRssMb.toFixed(0)} MB`],
+  [`pure model, detect() incl. letterbox + decode + NMS (${parallel} in parallel)`, `${detectFps.toFixed(1)} frames/s (median; rounds ${pureRounds.map((r) => r.detectFps.toFixed(1)).join(', ')})`],
+  ['full pipeline (vtest, 10 fps, motion gate off)', `${fullFps.toFixed(1)} frames/s (median; runs ${fullRuns.map((r) => r.fps.toFixed(1)).join(', ')}) = ${pct(fullFps, detectFps)} of detect(), ${pct(fullFps, runFps)} of session.run`],
+  [`full pipeline peak RSS (MALLOC_ARENA_MAX=${ARENAS})`, `${fullPeakRssMb.toFixed(0)} MB`],
   ['full pipeline, motion gate on (vtest, people walking)', `${gated.fps.toFixed(1)} frames/s, ${gated.inferences}/${gated.frames} frames inferred`],
   ['parked scene, motion gate off', `${stillOff.fps.toFixed(1)} frames/s`],
   ['parked scene, motion gate on', `${stillOn.fps.toFixed(1)} frames/s, ${stillOn.inferences}/${stillOn.frames} frames inferred, peak RSS ${stillOn.peakRssMb.toFixed(0)} MB`],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 process.stdout.write(`bench:edge on ${VTEST}\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
-process.stdout.write(`targets: full ≥ 85 % of pure model → ${full.fps >= 0.85 * detectFps ? 'met' : 'NOT met'}; ≥ 60 frames/s → ${full.fps >= 60 ? 'met' : 'NOT met'}; RSS < 300 MB → ${full.peakRssMb < 300 ? 'met' : 'NOT met'}\n`);
+process.stdout.write(`targets: full ≥ 85 % of pure model → ${fullFps >= 0.85 * detectFps ? 'met' : 'NOT met'}; ≥ 60 frames/s → ${fullFps >= 60 ? 'met' : 'NOT met'}; RSS < 300 MB → ${fullPeakRssMb < 300 ? 'met' : 'NOT met'}\n`);

@@ -159,7 +159,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     run.done = (async () => {
       const source = await openVideoSource({
         source: run.config.source, fps: run.config.fps, mode: 'realtime', loop: run.config.loop,
-        watchdogSeconds: run.config.watchdogSeconds, reconnect: run.config.reconnect, logger: logger.child({ cameraId: run.config.id }),
+        watchdogSeconds: run.config.watchdogSeconds, decodeThreads: run.config.decodeThreads, reconnect: run.config.reconnect, logger: logger.child({ cameraId: run.config.id }),
       }, (s) => onSourceStatus(run, s)).catch((err: Error) => {
         onSourceStatus(run, { state: 'error', message: err.message, fatal: true });
         return undefined;

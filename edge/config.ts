@@ -116,6 +116,12 @@ export const cameraSchema = z.object({
   enabled: z.boolean().default(true),
   /** No frame for this long → the stream is reported `stalled` and restarted. */
   watchdogSeconds: z.number().positive().default(10),
+  /**
+   * ffmpeg threads for decoding and scaling; 0 lets ffmpeg use one per core. One keeps decoding
+   * from contending with inference on a small box; raise it for streams one core cannot decode
+   * in real time (4K, H.265).
+   */
+  decodeThreads: z.number().int().min(0).max(16).default(1),
   reconnect: z
     .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(30000) })
     .prefault({}),

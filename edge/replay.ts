@@ -50,7 +50,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     opts.config.mqtt.rootTopic,
     opts.config.device.id,
   );
-  const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, reconnect: camera.reconnect });
+  const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, decodeThreads: camera.decodeThreads, reconnect: camera.reconnect });
   const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, plateReader: opts.plateReader, publisher, releaseFrame: (f) => source.recycle(f) });
   const startMs = opts.startMs ?? Date.now();
   const expected = info.durationSeconds ? Math.round(info.durationSeconds * camera.fps) : 0;

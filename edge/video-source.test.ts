@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { frameAt, makeClip, tempDir, VTEST_SIZE } from '../test/fixtures.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { openVideoSource, probeVideo, redactSource, VideoSource, type SourceFrame, type SourceStatus, type VideoSourceOptions } from './video-source.js';
@@ -196,6 +196,22 @@ describe('VideoSource, files', () => {
     const sized = open({ source: junk, width: 64, height: 48 });
     await expect(take(sized.src)).rejects.toThrow(/ffmpeg failed on .*junk\.avi/);
     expect(sized.statuses.at(-1)).toMatchObject({ state: 'error', fatal: true });
+  });
+
+  it('decodeThreads bounds ffmpeg\'s threads; 0 leaves them to ffmpeg', async () => {
+    const threadsOf = async (decodeThreads: number) => {
+      const { src } = open({ source: clip3, mode: 'realtime', loop: true, decodeThreads });
+      await src.start();
+      const it = src[Symbol.asyncIterator]();
+      await it.next();
+      const n = readdirSync(`/proc/${src.pid}/task`).length;
+      await src.stop();
+      return n;
+    };
+    const one = await threadsOf(1);
+    const auto = await threadsOf(0);
+    expect(one).toBeLessThan(auto);
+    expect(await threadsOf(2)).toBeGreaterThan(one);
   });
 
   it('stop() kills ffmpeg and leaves no process behind', async () => {

@@ -68,7 +68,7 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
     source = await openVideoSource(
       {
         source: cam.source, fps: cam.fps, mode: 'realtime', loop: cam.loop, width: info.width, height: info.height,
-        watchdogSeconds: cam.watchdogSeconds, reconnect: cam.reconnect,
+        watchdogSeconds: cam.watchdogSeconds, decodeThreads: cam.decodeThreads, reconnect: cam.reconnect,
       },
       onStatus,
     );
