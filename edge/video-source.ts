@@ -9,6 +9,7 @@ import { access, constants } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { StreetWatchError } from '../common/errors.js';
+import { youngGenerationCollector } from '../common/young-gc.js';
 import type { Logger } from '../common/logger.js';
 import type { RgbFrame } from '../detector/types.js';
 import { FramePool, FrameSplitter, parseShowinfo } from './frame-splitter.js';
@@ -72,6 +73,9 @@ export interface SourceStats {
 }
 
 export class VideoSourceError extends StreetWatchError {}
+
+/** ffmpeg's stdout arrives in 64 KB chunks, copied into frames and then dead: freed per frame, not per ~64 MB. */
+const collectChunks = youngGenerationCollector();
 
 const NETWORK = /^(rtsps?|https?|rtmps?|srt|udp|tcp):\/\//i;
 
@@ -401,6 +405,7 @@ export class VideoSource extends EventEmitter<{ status: [SourceStatus] }> implem
     this.lastPtsMs = ptsMs;
     s.lastProgressAt = now;
     this.push({ frame: { width: s.width, height: s.height, data }, ptsMs, index: this.counters.produced++ });
+    collectChunks(); // the stdout chunks this frame was cut from
   }
 
   private backlog(): number {

@@ -1,0 +1,41 @@
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { youngGenerationCollector } from './young-gc.js';
+
+/** The kinds of the garbage collections V8 reports while `during` runs. */
+async function collectionsDuring(during: () => void): Promise<number[]> {
+  const kinds: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) kinds.push((e as unknown as { detail: { kind: number } }).detail.kind);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  during();
+  await sleep(50); // entries are delivered asynchronously
+  observer.disconnect();
+  return kinds;
+}
+
+describe('youngGenerationCollector', () => {
+  it('runs a scavenge', async () => {
+    const collect = youngGenerationCollector();
+    expect(await collectionsDuring(collect)).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
+  });
+
+  it('frees dead buffers and keeps live ones', async () => {
+    const collect = youngGenerationCollector();
+    const mb = () => process.memoryUsage().arrayBuffers / 1048576;
+    const kept = Array.from({ length: 5 }, () => new Uint8Array(1 << 20));
+    const before = mb();
+    let dead: Uint8Array[] | undefined = Array.from({ length: 20 }, () => new Uint8Array(1 << 20));
+    expect(mb() - before).toBeGreaterThanOrEqual(19);
+    dead = undefined;
+    await sleep(0);
+    collect();
+    // The backing stores are released by V8's sweeper shortly after the scavenge.
+    for (let i = 0; i < 40 && mb() - before > 1; i++) await sleep(25);
+    expect(mb() - before).toBeLessThan(1);
+    expect(dead).toBeUndefined();
+    expect(kept.every((k) => k.length === 1 << 20)).toBe(true);
+  });
+});
