@@ -1,26 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeadLetterStore } from './dead-letters.js';
-import { deleteKeys, REDIS_URL, testNamespace } from './test-fixtures.js';
+import { redisNamespaces } from './test-fixtures.js';
 
 describe('DeadLetterStore (Redis)', () => {
-  let redis: Redis;
-  const prefixes: string[] = [];
-  const fresh = (opts?: ConstructorParameters<typeof DeadLetterStore>[2]) => {
-    const { prefix } = testNamespace();
-    prefixes.push(prefix);
-    return new DeadLetterStore(redis, prefix, opts);
-  };
-
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  afterEach(async () => {
-    for (const p of prefixes.splice(0)) await deleteKeys(redis, p);
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
+  const ns = redisNamespaces();
+  const fresh = (opts?: ConstructorParameters<typeof DeadLetterStore>[2]) => new DeadLetterStore(ns.redis(), ns.freshPrefix(), opts);
 
   it('adds entries, lists them newest first with offset/limit, counts them per reason code', async () => {
     const store = fresh();

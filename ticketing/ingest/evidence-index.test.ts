@@ -1,30 +1,14 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EvidenceIndex } from './evidence-index.js';
-import { deleteKeys, REDIS_URL, testNamespace } from './test-fixtures.js';
+import { redisNamespaces } from './test-fixtures.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
 
 describe('EvidenceIndex (Redis)', () => {
-  let redis: Redis;
-  const prefixes: string[] = [];
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  afterEach(async () => {
-    for (const p of prefixes.splice(0)) await deleteKeys(redis, p);
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  const index = (clock: { now: number }) => {
-    const { prefix } = testNamespace();
-    prefixes.push(prefix);
-    return new EvidenceIndex(redis, prefix, () => clock.now);
-  };
+  const ns = redisNamespaces();
+  const index = (clock: { now: number }, prefix = ns.freshPrefix()) => new EvidenceIndex(ns.redis(), prefix, () => clock.now);
 
   it('records the first arrival per device and evidenceId; a redelivery is fine, other bytes are a conflict', async () => {
     const idx = index({ now: Date.now() });
@@ -40,15 +24,16 @@ describe('EvidenceIndex (Redis)', () => {
 
   it('keeps entries at least a day (through midnight), in hashes that expire', async () => {
     const clock = { now: Math.floor(Date.now() / DAY) * DAY + DAY - 1000 }; // a second before midnight UTC
-    const idx = index(clock);
+    const prefix = ns.freshPrefix();
+    const idx = index(clock, prefix);
     expect(await idx.record('pole-1', 'E1', SHA_A)).toBeNull();
     clock.now += DAY; // a day later, in the next day's bucket
     expect(await idx.lookup('pole-1', 'E1')).toBe(SHA_A);
     expect(await idx.record('pole-1', 'E1', SHA_B)).toBe(SHA_A); // still first-wins across buckets
     clock.now += DAY;
     expect(await idx.lookup('pole-1', 'E1')).toBeNull();
-    const keys = await redis.keys(`${prefixes[0]}:ingest:evidence:*`);
+    const keys = await ns.redis().keys(`${prefix}:ingest:evidence:*`);
     expect(keys).toHaveLength(1);
-    expect(await redis.ttl(keys[0])).toBeGreaterThan(0);
+    expect(await ns.redis().ttl(keys[0])).toBeGreaterThan(0);
   });
 });

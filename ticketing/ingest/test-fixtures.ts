@@ -1,6 +1,8 @@
 /** Test support for the ingest: unique namespaces on the real Redis/Mosquitto, valid messages, waits. */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { DetectionMessage, EvidenceRef, StatusMessage, TelemetryMessage } from '../../contract/index.js';
 import { sha256Hex } from '../evidence-store.js';
 
@@ -13,8 +15,36 @@ export function testNamespace(): { id: string; root: string; prefix: string } {
   return { id, root: `${id}/v1`, prefix: `{${id}}` };
 }
 
-export { deleteKeys } from '../../test/helpers/redis-keys.js';
+import { deleteKeys } from '../../test/helpers/redis-keys.js';
+
+export { deleteKeys };
 export { waitFor } from '../../test/helpers/wait.js';
+
+/**
+ * For the describe block it is called in: one connection to the real Redis, and fresh key
+ * prefixes whose keys are deleted after each test.
+ */
+export function redisNamespaces(): { redis: () => Redis; freshPrefix: () => string } {
+  let redis: Redis | undefined;
+  const prefixes: string[] = [];
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterEach(async () => {
+    for (const p of prefixes.splice(0)) await deleteKeys(redis!, p);
+  });
+  afterAll(async () => {
+    await redis?.quit();
+  });
+  return {
+    redis: () => redis!,
+    freshPrefix: () => {
+      const { prefix } = testNamespace();
+      prefixes.push(prefix);
+      return prefix;
+    },
+  };
+}
 
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 
