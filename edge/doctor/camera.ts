@@ -7,7 +7,7 @@ import type { RgbFrame } from '../../detector/types.js';
 import type { CameraConfig } from '../config.js';
 import { PLACEHOLDER_CAMERA_SOURCE } from '../init.js';
 import { openVideoSource, probeVideo, redactSource, type SourceStatus, type VideoInfo, type VideoSource } from '../video-source.js';
-import { classifyFrameRate, type CheckResult } from './verdicts.js';
+import { classifyFrameRate, steadyFrameRate, type CheckResult } from './verdicts.js';
 
 export interface CameraCheck {
   result: CheckResult;
@@ -18,6 +18,7 @@ export interface CameraCheck {
 interface Watched {
   frames: number;
   spanMs: number;
+  longestGapMs: number;
   last?: RgbFrame;
   /** Why watching stopped early; undefined when the window passed or a file ended. */
   problem?: string;
@@ -42,7 +43,7 @@ export async function checkCamera(cam: CameraConfig, index: number, seconds: num
   if (seen.frames === 1) {
     return { result: { check, status: 'warn', detail: `one frame (${size}), then ${seen.problem ?? 'the file ended'}: frame rate not measured` }, frame: seen.last };
   }
-  const verdict = classifyFrameRate({ configuredFps: cam.fps, measuredFps: ((seen.frames - 1) * 1000) / seen.spanMs, sourceFps: info.fps || undefined });
+  const verdict = classifyFrameRate({ configuredFps: cam.fps, measuredFps: steadyFrameRate(seen), sourceFps: info.fps || undefined });
   const cut = seen.problem ? `; then ${seen.problem}` : seen.ended ? '; the file ended' : '';
   const status = seen.problem && verdict.status === 'pass' ? 'warn' : verdict.status;
   return { result: { check, status, detail: `${seen.frames} frames in ${(seen.spanMs / 1000).toFixed(1)} s, ${size}: ${verdict.detail}${cut}` }, frame: seen.last };
@@ -50,7 +51,7 @@ export async function checkCamera(cam: CameraConfig, index: number, seconds: num
 
 /** Reads frames until `seconds` after the first one, a file's end, or the first error. */
 async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promise<Watched> {
-  const seen: Watched = { frames: 0, spanMs: 0, ended: false };
+  const seen: Watched = { frames: 0, spanMs: 0, longestGapMs: 0, ended: false };
   let source: VideoSource | undefined;
   let stopping = false;
   const stop = (problem?: string) => {
@@ -86,6 +87,7 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
         clearTimeout(timer);
         timer = setTimeout(() => stop(), seconds * 1000);
       }
+      seen.longestGapMs = Math.max(seen.longestGapMs, now - firstAt - seen.spanMs);
       seen.spanMs = now - firstAt;
       seen.last = frame;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { doctorFailed, formatReport } from '../doctor.js';
 import { describeBrokerError } from './broker.js';
-import { classifyClockOffset, classifyDiskSpace, classifyFrameRate, classifyInference, type CheckResult } from './verdicts.js';
+import { classifyClockOffset, classifyDiskSpace, classifyFrameRate, classifyInference, steadyFrameRate, type CheckResult } from './verdicts.js';
 
 const MB = 1024 * 1024;
 
@@ -13,6 +13,17 @@ describe('doctor verdicts', () => {
     expect(classifyFrameRate({ configuredFps: 10, measuredFps: 10, sourceFps: 6 })).toMatchObject({ status: 'warn', detail: expect.stringContaining('frames are repeated') });
     // Short of fps because the stream itself is slower: that is the cause named.
     expect(classifyFrameRate({ configuredFps: 10, measuredFps: 8, sourceFps: 2 })).toMatchObject({ status: 'warn', detail: expect.stringContaining('frames are repeated') });
+  });
+
+  it('frame rate is measured without the longest gap: one late frame is not a slow camera, a slow camera still is', () => {
+    // 2 fps for 5 s, one frame 0.5 s late: 9 frames over 4.5 s.
+    expect(steadyFrameRate({ frames: 9, spanMs: 4500, longestGapMs: 1000 })).toBeCloseTo(2, 5);
+    // Really 1.5 fps: every gap 667 ms.
+    expect(steadyFrameRate({ frames: 8, spanMs: 7 * 667, longestGapMs: 667 })).toBeCloseTo(1.5, 1);
+    // Every other frame lost: every gap 1 s.
+    expect(steadyFrameRate({ frames: 5, spanMs: 4000, longestGapMs: 1000 })).toBeCloseTo(1, 5);
+    // Two frames: one gap, nothing to leave out.
+    expect(steadyFrameRate({ frames: 2, spanMs: 500, longestGapMs: 500 })).toBeCloseTo(2, 5);
   });
 
   it('clock: ≤ 2 s passes, ≤ 30 s warns, beyond fails; the sign says who is behind', () => {

@@ -18,6 +18,16 @@ const MB = 1024 * 1024;
 const duration = (ms: number) => (Math.abs(ms) < 1000 ? `${Math.round(Math.abs(ms))} ms` : `${(Math.abs(ms) / 1000).toFixed(1)} s`);
 
 /**
+ * Frames per second over a watch, leaving out its longest gap: one late frame on a busy box (a
+ * blocked event loop, a scheduling hiccup) would otherwise read as a slow camera, while a camera
+ * that is really slow or drops frames is short in every gap.
+ */
+export function steadyFrameRate(w: { frames: number; spanMs: number; longestGapMs: number }): number {
+  if (w.frames > 2 && w.spanMs > w.longestGapMs) return ((w.frames - 2) * 1000) / (w.spanMs - w.longestGapMs);
+  return ((w.frames - 1) * 1000) / w.spanMs;
+}
+
+/**
  * Frames that reach the agent vs the configured fps. ffmpeg repeats frames to reach `fps`, so a
  * stream slower than that (`sourceFps`) looks on time but carries repeats: a warning. Below half
  * the configured rate, dwell and motion timing no longer hold: a failure.
