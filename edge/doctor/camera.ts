@@ -6,8 +6,9 @@
 import type { RgbFrame } from '../../detector/types.js';
 import type { CameraConfig } from '../config.js';
 import { PLACEHOLDER_CAMERA_SOURCE } from '../init.js';
+import { processCpuSeconds } from '../process-cpu.js';
 import { openVideoSource, probeVideo, redactSource, type SourceStatus, type VideoInfo, type VideoSource } from '../video-source.js';
-import { classifyFrameRate, steadyFrameRate, type CheckResult } from './verdicts.js';
+import { classifyDecodeLoad, classifyFrameRate, steadyFrameRate, type CheckResult, type CheckStatus } from './verdicts.js';
 
 export interface CameraCheck {
   result: CheckResult;
@@ -19,6 +20,8 @@ interface Watched {
   frames: number;
   spanMs: number;
   longestGapMs: number;
+  /** ffmpeg's CPU over the watch, in cores (Linux). */
+  decodeCores?: number;
   last?: RgbFrame;
   /** Why watching stopped early; undefined when the window passed or a file ended. */
   problem?: string;
@@ -44,9 +47,12 @@ export async function checkCamera(cam: CameraConfig, index: number, seconds: num
     return { result: { check, status: 'warn', detail: `one frame (${size}), then ${seen.problem ?? 'the file ended'}: frame rate not measured` }, frame: seen.last };
   }
   const verdict = classifyFrameRate({ configuredFps: cam.fps, measuredFps: steadyFrameRate(seen), sourceFps: info.fps || undefined });
+  const decode = seen.decodeCores === undefined ? undefined : classifyDecodeLoad(seen.decodeCores, cam.decodeThreads);
   const cut = seen.problem ? `; then ${seen.problem}` : seen.ended ? '; the file ended' : '';
-  const status = seen.problem && verdict.status === 'pass' ? 'warn' : verdict.status;
-  return { result: { check, status, detail: `${seen.frames} frames in ${(seen.spanMs / 1000).toFixed(1)} s, ${size}: ${verdict.detail}${cut}` }, frame: seen.last };
+  const statuses: CheckStatus[] = [verdict.status, decode?.status ?? 'pass', seen.problem ? 'warn' : 'pass'];
+  const status = statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'warn' : 'pass';
+  const detail = `${seen.frames} frames in ${(seen.spanMs / 1000).toFixed(1)} s, ${size}: ${verdict.detail}${decode ? `; ${decode.detail}` : ''}${cut}`;
+  return { result: { check, status, detail }, frame: seen.last };
 }
 
 /** Reads frames until `seconds` after the first one, a file's end, or the first error. */
@@ -54,10 +60,13 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
   const seen: Watched = { frames: 0, spanMs: 0, longestGapMs: 0, ended: false };
   let source: VideoSource | undefined;
   let stopping = false;
+  let cpuStart: { seconds: number; at: number } | undefined;
   const stop = (problem?: string) => {
     if (stopping) return;
     stopping = true;
     seen.problem = problem;
+    const cpu = processCpuSeconds(source?.pid);
+    if (cpuStart && cpu !== undefined) seen.decodeCores = (cpu - cpuStart.seconds) / ((performance.now() - cpuStart.at) / 1000);
     void source?.stop();
   };
   // The agent would retry a failing network camera forever; the doctor reports the first failure.
@@ -84,6 +93,9 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
       const now = performance.now();
       if (seen.frames++ === 0) {
         firstAt = now;
+        // From the first frame on: start-up (probing, opening the stream) is not steady decoding.
+        const cpu = processCpuSeconds(source.pid);
+        if (cpu !== undefined) cpuStart = { seconds: cpu, at: now };
         clearTimeout(timer);
         timer = setTimeout(() => stop(), seconds * 1000);
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { doctorFailed, formatReport } from '../doctor.js';
 import { describeBrokerError } from './broker.js';
-import { classifyClockOffset, classifyDiskSpace, classifyFrameRate, classifyInference, steadyFrameRate, type CheckResult } from './verdicts.js';
+import { classifyClockOffset, classifyDecodeLoad, classifyDiskSpace, classifyFrameRate, classifyInference, steadyFrameRate, type CheckResult } from './verdicts.js';
 
 const MB = 1024 * 1024;
 
@@ -24,6 +24,14 @@ describe('doctor verdicts', () => {
     expect(steadyFrameRate({ frames: 5, spanMs: 4000, longestGapMs: 1000 })).toBeCloseTo(1, 5);
     // Two frames: one gap, nothing to leave out.
     expect(steadyFrameRate({ frames: 2, spanMs: 500, longestGapMs: 500 })).toBeCloseTo(2, 5);
+  });
+
+  it('decoding: named in cores; near all the decodeThreads allow warns; not judged when ffmpeg picks its threads', () => {
+    expect(classifyDecodeLoad(0.124, 1)).toEqual({ status: 'pass', detail: 'decoding 12 % of a core' });
+    expect(classifyDecodeLoad(0.95, 1)).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^decoding 95 % of a core, all that decodeThreads: 1 allows: .*raise cameras\[\]\.decodeThreads$/) });
+    expect(classifyDecodeLoad(1.5, 2).status).toBe('pass');
+    expect(classifyDecodeLoad(1.9, 2).status).toBe('warn');
+    expect(classifyDecodeLoad(1.9, 0).status).toBe('pass');
   });
 
   it('clock: ≤ 2 s passes, ≤ 30 s warns, beyond fails; the sign says who is behind', () => {

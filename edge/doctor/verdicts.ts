@@ -46,6 +46,19 @@ export function classifyFrameRate(m: { configuredFps: number; measuredFps: numbe
 }
 
 /**
+ * ffmpeg's CPU while it decoded the camera in real time, in cores. With `threads` decoding threads
+ * (cameras[].decodeThreads; 0 = one per core, not judged) it cannot use more than that many cores:
+ * close to it, frames fall behind the stream.
+ */
+export function classifyDecodeLoad(cores: number, threads: number): Verdict {
+  const detail = `decoding ${Math.round(cores * 100)} % of a core`;
+  if (threads > 0 && cores >= 0.9 * threads) {
+    return { status: 'warn', detail: `${detail}, all that decodeThreads: ${threads} allows: frames will lag the stream; raise cameras[].decodeThreads` };
+  }
+  return { status: 'pass', detail };
+}
+
+/**
  * Box clock vs the centre's (`offsetMs` = centre − box). The 40-minute SLA counts from the box's
  * `discoveredAt`, so the offset shifts every deadline: a few seconds is noise next to 40 minutes,
  * over 2 s means the box's time sync is off, over 30 s visibly moves deadlines and the order of

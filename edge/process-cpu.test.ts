@@ -1,0 +1,19 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { processCpuSeconds } from './process-cpu.js';
+
+describe('processCpuSeconds', () => {
+  it('follows a busy process and is undefined for one that is gone', async () => {
+    const busy = spawn('node', ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);']);
+    const exited = new Promise((r) => busy.on('exit', r));
+    await new Promise((r) => setTimeout(r, 200));
+    const early = processCpuSeconds(busy.pid)!;
+    await new Promise((r) => setTimeout(r, 800));
+    const later = processCpuSeconds(busy.pid)!;
+    expect(early).toBeGreaterThanOrEqual(0);
+    expect(later - early).toBeGreaterThan(0.3); // mostly on a core for 0.8 s
+    await exited;
+    expect(processCpuSeconds(busy.pid)).toBeUndefined();
+    expect(processCpuSeconds(undefined)).toBeUndefined();
+  });
+});
