@@ -107,6 +107,8 @@ export const telemetryMessage = z
         state: cameraState,
         fps: z.number().min(0),
         inferenceMs: z.number().min(0),
+        /** ffmpeg's CPU for this camera over the window, in % of one core (boxes with Linux's /proc). */
+        decodeCpuPercent: z.number().min(0).optional(),
         /** Frames skipped by the motion gate (no motion: no inference needed). */
         skippedFrames: z.number().int().min(0),
         droppedFrames: z.number().int().min(0),

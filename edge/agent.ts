@@ -15,6 +15,7 @@ import { MqttLink } from './mqtt-link.js';
 import { EdgePublisher } from './outbox.js';
 import { SensorHub } from './sensor-hub.js';
 import { SensorOnlyWatcher } from './sensor-only-watcher.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { Spool } from './spool.js';
 import { SystemSampler } from './system-stats.js';
 import { startHeartbeat } from './systemd-notify.js';
@@ -51,6 +52,8 @@ interface CameraRun {
   baseMs: number | null;
   /** The pipeline's running totals at the last telemetry. */
   window: { frames: number; inferMs: number; inferences: number };
+  /** ffmpeg's CPU seconds at the last telemetry, and which ffmpeg (a reconnect starts another). */
+  decodeCpu?: { pid: number; seconds: number };
   done: Promise<void>;
 }
 
@@ -195,9 +198,11 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
         const { frames, inferences, inferenceMsTotal } = c.pipeline.stats;
         const w = { frames: frames - c.window.frames, inferences: inferences - c.window.inferences, inferMs: inferenceMsTotal - c.window.inferMs };
         c.window = { frames, inferences, inferMs: inferenceMsTotal };
+        const decodeCpuPercent = decodeLoad(c, seconds);
         return {
           cameraId: c.config.id, state: c.state, fps: Math.round((w.frames / seconds) * 10) / 10,
           inferenceMs: w.inferences ? Math.round((w.inferMs / w.inferences) * 10) / 10 : 0,
+          ...(decodeCpuPercent === undefined ? {} : { decodeCpuPercent }),
           skippedFrames: c.pipeline.stats.skippedFrames, droppedFrames: c.source?.stats.dropped ?? 0,
           lastFrameAt: c.lastTsMs === null ? null : toIso(c.lastTsMs), openDetections: c.pipeline.openDetections,
         };
@@ -248,4 +253,20 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
 
   logger.info({ cameras: config.cameras.map((c) => ({ id: c.id, source: redactSource(c.source), fps: c.fps })) }, 'agent started');
   return { logger, publisher, link, pipelines: new Map([...cameras].map(([id, c]) => [id, c.pipeline])), finished, stop };
+}
+
+/**
+ * ffmpeg's CPU for a camera since the last telemetry, in % of one core; undefined without /proc or
+ * ffmpeg. An ffmpeg started since then (first window, reconnect) counts from zero.
+ */
+function decodeLoad(c: CameraRun, windowSeconds: number): number | undefined {
+  const pid = c.source?.pid;
+  const cpu = processCpuSeconds(pid);
+  if (pid === undefined || cpu === undefined) {
+    c.decodeCpu = undefined;
+    return undefined;
+  }
+  const base = c.decodeCpu?.pid === pid ? c.decodeCpu.seconds : 0;
+  c.decodeCpu = { pid, seconds: cpu };
+  return Math.round(((cpu - base) / windowSeconds) * 1000) / 10;
 }

@@ -156,11 +156,12 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
     expect(rejected).toMatchObject({ state: 'rejected', rejection: { reason: 'wrong_class' } });
     expect(rejected.audit.at(-1)).toMatchObject({ by: 'operator', to: 'rejected' });
 
-    // The box and its camera are online, with frame rate and inference time.
+    // The box and its camera are online, with frame rate, inference time and decoding load.
     await operator.getByTestId('nav-devices').click();
     const box = operator.locator('[data-testid=device][data-device-id=pole-0001]');
     await box.locator('[data-testid=fps]').waitFor();
     expect(await box.getAttribute('data-health')).toBe('online');
+    await operator.waitForFunction(() => /^\d+ %$/.test(document.querySelector('[data-testid=device][data-device-id=pole-0001] [data-testid=decode]')?.textContent ?? ''));
     await screenshot(operator, 'devices');
 
     // Draw a zone on the camera's latest photo, send it, and see the box apply it.

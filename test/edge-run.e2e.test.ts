@@ -12,7 +12,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
-import { parseTopic, statusMessage, type DetectionMessage } from '../contract/index.js';
+import { parseTopic, statusMessage, telemetryMessage, type DetectionMessage, type TelemetryMessage } from '../contract/index.js';
 import { startAedes } from './helpers/aedes-broker.js';
 import { captureTimes, violations } from './events.js';
 import { makeClip, tempDir } from './fixtures.js';
@@ -24,10 +24,11 @@ interface Capture {
   detections: DetectionMessage[];
   evidence: Map<string, string>;
   statuses: unknown[];
+  telemetry: TelemetryMessage[];
 }
 
 async function subscribe(url: string, root: string): Promise<{ client: MqttClient; capture: Capture }> {
-  const capture: Capture = { detections: [], evidence: new Map(), statuses: [] };
+  const capture: Capture = { detections: [], evidence: new Map(), statuses: [], telemetry: [] };
   // A persistent session: what is published while this subscriber reconnects is kept for it.
   const client = await connectAsync(url, { clientId: `sub-${randomBytes(4).toString('hex')}`, clean: false, reconnectPeriod: 200 });
   client.on('message', (topic, payload) => {
@@ -36,6 +37,7 @@ async function subscribe(url: string, root: string): Promise<{ client: MqttClien
     if (t?.kind === 'detections') capture.detections.push(JSON.parse(payload.toString()) as DetectionMessage);
     if (t?.kind === 'evidence') capture.evidence.set(t.evidenceId!, createHash('sha256').update(payload).digest('hex'));
     if (t?.kind === 'status') capture.statuses.push(statusMessage.parse(JSON.parse(payload.toString())));
+    if (t?.kind === 'telemetry') capture.telemetry.push(telemetryMessage.parse(JSON.parse(payload.toString())));
   });
   await client.subscribeAsync(`${root}/#`, { qos: 1 });
   return { client, capture };
@@ -92,6 +94,15 @@ describe.concurrent('edge run → MQTT', () => {
     expectBothVehiclesDelivered(capture);
     expect(capture.statuses).toContainEqual(expect.objectContaining({ state: 'online', deviceId: 'pole-e2e' }));
     expect(capture.statuses.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
+    // Every 5 s: the camera at its 5 frames/s, inference and ffmpeg's decoding load measured.
+    const running = capture.telemetry.map((m) => m.cameras[0]).filter((c) => c.state === 'connected');
+    expect(running.length).toBeGreaterThanOrEqual(2);
+    for (const c of running) {
+      expect(c.fps).toBeGreaterThan(1);
+      expect(c.inferenceMs).toBeGreaterThan(0);
+      expect(c.decodeCpuPercent).toBeGreaterThan(0);
+      expect(c.decodeCpuPercent).toBeLessThan(100); // one decoding thread
+    }
     // Clear what the box left retained on the shared Mosquitto.
     for (const t of ['status', 'model/reported', 'config/reported']) await client.publishAsync(`${root}/pole-e2e/${t}`, '', { retain: true, qos: 1 });
     await client.endAsync();

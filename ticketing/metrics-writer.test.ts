@@ -13,7 +13,7 @@ describe('point helpers', () => {
   it('name measurements, tags and fields as dashboards expect', () => {
     const lines = telemetryPoints(telemetry('pole-1')).map((p) => p.toLineProtocol()?.replace(/ \d+$/, ''));
     expect(lines).toEqual([
-      'edge_camera,camera=cam-1,device=pole-1 connected=1i,dropped_frames=2i,fps=12.5,inference_ms=31.5,open_detections=1i,skipped_frames=40i',
+      'edge_camera,camera=cam-1,device=pole-1 connected=1i,decode_cpu_percent=8.5,dropped_frames=2i,fps=12.5,inference_ms=31.5,open_detections=1i,skipped_frames=40i',
       'edge_camera,camera=cam-2,device=pole-1 connected=0i,dropped_frames=7i,fps=0,inference_ms=0,open_detections=0i,skipped_frames=0i',
       'edge_system,device=pole-1 cpu_percent=42.5,disk_free_mb=20000,load_avg1=0.7,mem_free_mb=512,rss_mb=180,spool_bytes=4096i,spool_dropped=0i,spool_messages=3i,uptime_seconds=3600',
     ]);

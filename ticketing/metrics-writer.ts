@@ -297,8 +297,8 @@ class LineRing {
 /** `edge_camera` per camera and `edge_system` per box, at the telemetry's `at`. */
 export function telemetryPoints(msg: TelemetryMessage): Point[] {
   const at = new Date(msg.at);
-  const cameras = msg.cameras.map((c) =>
-    new Point('edge_camera')
+  const cameras = msg.cameras.map((c) => {
+    const point = new Point('edge_camera')
       .tag('device', msg.deviceId)
       .tag('camera', c.cameraId)
       .floatField('fps', c.fps)
@@ -307,8 +307,9 @@ export function telemetryPoints(msg: TelemetryMessage): Point[] {
       .intField('dropped_frames', c.droppedFrames)
       .intField('open_detections', c.openDetections)
       .intField('connected', c.state === 'connected' ? 1 : 0)
-      .timestamp(at),
-  );
+      .timestamp(at);
+    return c.decodeCpuPercent === undefined ? point : point.floatField('decode_cpu_percent', c.decodeCpuPercent);
+  });
   const s = msg.system;
   const system = new Point('edge_system')
     .tag('device', msg.deviceId)

@@ -85,6 +85,8 @@ export interface CameraTelemetry {
   state: CameraState;
   fps: number;
   inferenceMs: number;
+  /** ffmpeg's CPU for this camera, % of one core; absent from boxes without /proc. */
+  decodeCpuPercent?: number;
   skippedFrames: number;
   droppedFrames: number;
   lastFrameAt: string | null;

@@ -1,7 +1,7 @@
 /**
  * Cameras and boxes: every registered box, online or not, when it was last heard of, its system
- * and spool figures, and per camera the stream state, frame rate and inference time from its
- * latest telemetry. Offline boxes come first and stand out.
+ * and spool figures, and per camera the stream state, frame rate, inference time and decoding
+ * load from its latest telemetry. Offline boxes come first and stand out.
  */
 import type { CameraState, Device } from '../api-types';
 import { Ago } from '../components';
@@ -82,6 +82,7 @@ function CameraTable({ device: d }: { device: Device }) {
           <th>{t('devices.stream')}</th>
           <th>{t('devices.fps')}</th>
           <th>{t('devices.inference')}</th>
+          <th>{t('devices.decode')}</th>
           <th>{t('devices.droppedFrames')}</th>
           <th>{t('devices.lastFrame')}</th>
           <th>{t('devices.open')}</th>
@@ -97,6 +98,7 @@ function CameraTable({ device: d }: { device: Device }) {
               <td>{t(`stream.${state}`)}{statusOf.get(id)?.message ? <span class="muted"> · {statusOf.get(id)!.message}</span> : null}</td>
               <td data-testid="fps">{c ? fmt.number(c.fps, 1) : '—'}</td>
               <td data-testid="inference">{c ? `${fmt.number(c.inferenceMs, 0)} ms` : '—'}</td>
+              <td data-testid="decode">{c?.decodeCpuPercent === undefined ? '—' : `${fmt.number(c.decodeCpuPercent, 0)} %`}</td>
               <td>{c?.droppedFrames ?? '—'}</td>
               <td>{c?.lastFrameAt ? fmt.time(c.lastFrameAt) : '—'}</td>
               <td>{c?.openDetections ?? '—'}</td>
