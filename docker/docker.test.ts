@@ -352,13 +352,15 @@ describe('Grafana', () => {
     expect(env.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(`${providers.providers[0].options.path}/streetwatch-kpis.json`);
   });
 
-  it('has the KPI panels, on the provisioned data source and the bucket variable', () => {
+  it('has the KPI and camera-health panels, on the provisioned data source and the bucket variable', () => {
     expect(dashboard.panels.map((p) => p.title)).toEqual([
       'Discovery → handled (minutes): median and p90 vs the 40-minute target',
       'SLA compliance',
       'Detections per camera',
       'Rejection rate per camera',
       'Ingest rates',
+      'Frames per second per camera',
+      'Decoding load per camera (% of one core)',
     ]);
     expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['bucket']);
@@ -378,7 +380,7 @@ describe('Grafana', () => {
     const points: Point[] = [
       ...telemetryPoints({
         v: 1, deviceId: 'pole-0001', at,
-        cameras: [{ cameraId: 'cam-1', state: 'connected', fps: 10, inferenceMs: 11, skippedFrames: 1, droppedFrames: 0, lastFrameAt: at, openDetections: 1 }],
+        cameras: [{ cameraId: 'cam-1', state: 'connected', fps: 10, inferenceMs: 11, decodeCpuPercent: 4, skippedFrames: 1, droppedFrames: 0, lastFrameAt: at, openDetections: 1 }],
         system: { cpuPercent: 50, rssMb: 200, memFreeMb: 1000, diskFreeMb: 5000, loadAvg1: 1, uptimeSeconds: 60 },
         spool: { messages: 0, bytes: 0, dropped: 0 },
       }),
