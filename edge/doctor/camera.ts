@@ -60,12 +60,13 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
   const seen: Watched = { frames: 0, spanMs: 0, longestGapMs: 0, ended: false };
   let source: VideoSource | undefined;
   let stopping = false;
-  let cpuStart: { seconds: number; at: number } | undefined;
+  let cpuStart: { pid: number; seconds: number; at: number } | undefined;
   const stop = (problem?: string) => {
     if (stopping) return;
     stopping = true;
     seen.problem = problem;
-    const cpu = processCpuSeconds(source?.pid);
+    // The same ffmpeg as at the first frame: after a restart the figures would not add up.
+    const cpu = cpuStart && source?.pid === cpuStart.pid ? processCpuSeconds(cpuStart.pid) : undefined;
     if (cpuStart && cpu !== undefined) seen.decodeCores = (cpu - cpuStart.seconds) / ((performance.now() - cpuStart.at) / 1000);
     void source?.stop();
   };
@@ -94,8 +95,9 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
       if (seen.frames++ === 0) {
         firstAt = now;
         // From the first frame on: start-up (probing, opening the stream) is not steady decoding.
-        const cpu = processCpuSeconds(source.pid);
-        if (cpu !== undefined) cpuStart = { seconds: cpu, at: now };
+        const pid = source.pid;
+        const cpu = processCpuSeconds(pid);
+        if (pid !== undefined && cpu !== undefined) cpuStart = { pid, seconds: cpu, at: now };
         clearTimeout(timer);
         timer = setTimeout(() => stop(), seconds * 1000);
       }
