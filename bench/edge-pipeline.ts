@@ -8,6 +8,7 @@ import type { PlateReader } from '../detector/plate/types.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { loadDetector, loadEdgePlateReader } from '../edge/load-detector.js';
 import { replay } from '../edge/replay.js';
+import { peakRssMb } from './peak-rss.js';
 
 const [configFile, video, motion = 'off', plates = 'off', fps] = process.argv.slice(2);
 const loaded = loadEdgeConfig(configFile);
@@ -33,7 +34,7 @@ const cpu = process.cpuUsage(cpu0);
 await Promise.all([detector.close(), reader?.close()]);
 process.stdout.write(`${JSON.stringify({
   frames: s.frames, inferences: s.inferences, seconds: s.wallSeconds, fps: s.fps, cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  detections: s.detections, peakRssMb: process.resourceUsage().maxRSS / 1024, plateWork,
+  detections: s.detections, peakRssMb: peakRssMb(), plateWork,
 })}\n`);
 
 /** Counts a plate call and the time it was queued and run (an upper bound of its own cost). */

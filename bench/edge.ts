@@ -19,17 +19,18 @@ const PURE_FRAMES = 150;
 // As deployed (docker/edge.Dockerfile, the systemd unit): two malloc arenas, not one per thread.
 const ARENAS = process.env.MALLOC_ARENA_MAX ?? '2';
 
-/** The same pipeline fed from frames decoded beforehand (bench/edge-memory.ts). */
-function memoryRun(): { frames: number; fps: number } {
-  const out = execFileSync('node', [join(projectRoot, 'dist', 'bench', 'edge-memory.js'), CONFIG, VTEST, '300'], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, MALLOC_ARENA_MAX: ARENAS } });
-  return JSON.parse(out.trim().split('\n').pop()!) as { frames: number; fps: number };
+/** Runs a bench script in its own process, as deployed, and returns the JSON line it prints last. */
+function runScript<T>(script: string, args: string[]): T {
+  const env = { ...process.env, MALLOC_ARENA_MAX: ARENAS };
+  const out = execFileSync('node', [join(projectRoot, 'dist', 'bench', script), CONFIG, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, env });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
-function pipelineRun(video: string, motion: 'on' | 'off') {
-  const env = { ...process.env, MALLOC_ARENA_MAX: ARENAS };
-  const out = execFileSync('node', [join(projectRoot, 'dist', 'bench', 'edge-pipeline.js'), CONFIG, video, motion], { encoding: 'utf8', maxBuffer: 1 << 20, env });
-  return JSON.parse(out.trim().split('\n').pop()!) as { frames: number; inferences: number; seconds: number; fps: number; peakRssMb: number };
-}
+/** The same pipeline fed from frames decoded beforehand (bench/edge-memory.ts). */
+const memoryRun = () => runScript<{ frames: number; fps: number }>('edge-memory.js', [VTEST, '300']);
+
+const pipelineRun = (video: string, motion: 'on' | 'off') =>
+  runScript<{ frames: number; inferences: number; seconds: number; fps: number; peakRssMb: number }>('edge-pipeline.js', [video, motion]);
 
 if (!existsSync(VTEST)) throw new Error(`bench:edge needs ${VTEST} (../shared beside the project)`);
 const config = loadEdgeConfig(CONFIG);

@@ -15,7 +15,7 @@ import { MqttLink } from './mqtt-link.js';
 import { EdgePublisher } from './outbox.js';
 import { SensorHub } from './sensor-hub.js';
 import { SensorOnlyWatcher } from './sensor-only-watcher.js';
-import { processCpuSeconds } from './process-cpu.js';
+import { ProcessCpuMeter } from './process-cpu.js';
 import { Spool } from './spool.js';
 import { SystemSampler } from './system-stats.js';
 import { startHeartbeat } from './systemd-notify.js';
@@ -52,8 +52,8 @@ interface CameraRun {
   baseMs: number | null;
   /** The pipeline's running totals at the last telemetry. */
   window: { frames: number; inferMs: number; inferences: number };
-  /** ffmpeg's CPU seconds at the last telemetry, and which ffmpeg (a reconnect starts another). */
-  decodeCpu?: { pid: number; seconds: number };
+  /** ffmpeg's CPU between telemetry messages. */
+  decodeCpu: ProcessCpuMeter;
   done: Promise<void>;
 }
 
@@ -125,7 +125,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
-      window: { frames: 0, inferMs: 0, inferences: 0 }, done: Promise.resolve(),
+      window: { frames: 0, inferMs: 0, inferences: 0 }, decodeCpu: new ProcessCpuMeter(), done: Promise.resolve(),
     };
     cameras.set(cam.id, run);
   }
@@ -198,7 +198,8 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
         const { frames, inferences, inferenceMsTotal } = c.pipeline.stats;
         const w = { frames: frames - c.window.frames, inferences: inferences - c.window.inferences, inferMs: inferenceMsTotal - c.window.inferMs };
         c.window = { frames, inferences, inferMs: inferenceMsTotal };
-        const decodeCpuPercent = decodeLoad(c, seconds);
+        const decodeCores = c.decodeCpu.sample(c.source?.pid);
+        const decodeCpuPercent = decodeCores === undefined ? undefined : Math.round(decodeCores * 1000) / 10;
         return {
           cameraId: c.config.id, state: c.state, fps: Math.round((w.frames / seconds) * 10) / 10,
           inferenceMs: w.inferences ? Math.round((w.inferMs / w.inferences) * 10) / 10 : 0,
@@ -255,18 +256,3 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   return { logger, publisher, link, pipelines: new Map([...cameras].map(([id, c]) => [id, c.pipeline])), finished, stop };
 }
 
-/**
- * ffmpeg's CPU for a camera since the last telemetry, in % of one core; undefined without /proc or
- * ffmpeg. An ffmpeg started since then (first window, reconnect) counts from zero.
- */
-function decodeLoad(c: CameraRun, windowSeconds: number): number | undefined {
-  const pid = c.source?.pid;
-  const cpu = processCpuSeconds(pid);
-  if (pid === undefined || cpu === undefined) {
-    c.decodeCpu = undefined;
-    return undefined;
-  }
-  const base = c.decodeCpu?.pid === pid ? c.decodeCpu.seconds : 0;
-  c.decodeCpu = { pid, seconds: cpu };
-  return Math.round(((cpu - base) / windowSeconds) * 1000) / 10;
-}

@@ -19,3 +19,25 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
   const stime = Number(fields[12]);
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / TICKS_PER_SECOND : undefined;
 }
+
+/**
+ * The cores a process (ffmpeg) used between samples. A process that appeared since the previous
+ * sample (first start, restart) counts from zero: all its CPU fell in that interval.
+ */
+export class ProcessCpuMeter {
+  private last: { pid?: number; seconds: number; atMs: number };
+
+  constructor(atMs = performance.now()) {
+    this.last = { seconds: 0, atMs };
+  }
+
+  /** Cores used since the previous sample (or since construction); undefined without /proc or process. */
+  sample(pid: number | undefined, atMs = performance.now()): number | undefined {
+    const seconds = processCpuSeconds(pid);
+    const prev = this.last;
+    this.last = { pid: seconds === undefined ? undefined : pid, seconds: seconds ?? 0, atMs };
+    if (seconds === undefined || atMs <= prev.atMs) return undefined;
+    const base = prev.pid === pid ? prev.seconds : 0;
+    return (seconds - base) / ((atMs - prev.atMs) / 1000);
+  }
+}

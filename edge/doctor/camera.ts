@@ -6,7 +6,7 @@
 import type { RgbFrame } from '../../detector/types.js';
 import type { CameraConfig } from '../config.js';
 import { PLACEHOLDER_CAMERA_SOURCE } from '../init.js';
-import { processCpuSeconds } from '../process-cpu.js';
+import { ProcessCpuMeter } from '../process-cpu.js';
 import { openVideoSource, probeVideo, redactSource, type SourceStatus, type VideoInfo, type VideoSource } from '../video-source.js';
 import { classifyDecodeLoad, classifyFrameRate, steadyFrameRate, type CheckResult, type CheckStatus } from './verdicts.js';
 
@@ -60,14 +60,12 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
   const seen: Watched = { frames: 0, spanMs: 0, longestGapMs: 0, ended: false };
   let source: VideoSource | undefined;
   let stopping = false;
-  let cpuStart: { pid: number; seconds: number; at: number } | undefined;
+  const decodeCpu = new ProcessCpuMeter();
   const stop = (problem?: string) => {
     if (stopping) return;
     stopping = true;
     seen.problem = problem;
-    // The same ffmpeg as at the first frame: after a restart the figures would not add up.
-    const cpu = cpuStart && source?.pid === cpuStart.pid ? processCpuSeconds(cpuStart.pid) : undefined;
-    if (cpuStart && cpu !== undefined) seen.decodeCores = (cpu - cpuStart.seconds) / ((performance.now() - cpuStart.at) / 1000);
+    if (seen.frames > 0) seen.decodeCores = decodeCpu.sample(source?.pid);
     void source?.stop();
   };
   // The agent would retry a failing network camera forever; the doctor reports the first failure.
@@ -94,10 +92,7 @@ async function watch(cam: CameraConfig, info: VideoInfo, seconds: number): Promi
       const now = performance.now();
       if (seen.frames++ === 0) {
         firstAt = now;
-        // From the first frame on: start-up (probing, opening the stream) is not steady decoding.
-        const pid = source.pid;
-        const cpu = processCpuSeconds(pid);
-        if (pid !== undefined && cpu !== undefined) cpuStart = { pid, seconds: cpu, at: now };
+        decodeCpu.sample(source.pid, now); // from here on: start-up (probing, opening) is not steady decoding
         clearTimeout(timer);
         timer = setTimeout(() => stop(), seconds * 1000);
       }
