@@ -27,12 +27,18 @@ const TOLERANCE_MS = 1000;
 // ---------------------------------------------------------------------------------------------
 // Test scaffolding
 
-/** The real store, noting when setSla is called (the moment a timer acted). */
+/**
+ * The real store, noting when setSla is called (the moment a timer acted). The call is listed once
+ * the write is done, so a test that saw it can read the level back (under load it was listed first
+ * and read back before Redis had the new level).
+ */
 class RecordingStore extends RedisWorkOrderStore {
   readonly slaCalls: Array<{ id: string; level: SlaLevel; at: number }> = [];
   override async setSla(id: string, level: SlaLevel): Promise<WorkOrder> {
-    this.slaCalls.push({ id, level, at: Date.now() });
-    return super.setSla(id, level);
+    const at = Date.now();
+    const order = await super.setSla(id, level);
+    this.slaCalls.push({ id, level, at });
+    return order;
   }
 }
 
