@@ -33,6 +33,20 @@ export interface EmbeddedBrokerOptions {
   logger: Logger;
   /** How often connected devices are checked for revocation and kicked off. 0 = never. Default 10 s. */
   revocationCheckMs?: number;
+  /**
+   * Called with every message a device publishes (its Last Will included) once the ACL allowed it,
+   * and awaited BEFORE the broker acknowledges it: the centre journals it there, so that an
+   * acknowledgement means the message is safe (aedes acknowledges QoS 1 before it stores anything).
+   * A rejection refuses the publish: no PUBACK, the connection closes, and the device sends again.
+   */
+  onDevicePublish?: (m: DevicePublish) => Promise<unknown>;
+}
+
+export interface DevicePublish {
+  deviceId: string;
+  topic: string;
+  payload: Buffer;
+  retained: boolean;
 }
 
 export interface BrokerStats {
@@ -107,6 +121,19 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     return device ? { kind: 'device', deviceId: device.deviceId } : null;
   }
 
+  /** Hands a device's message to onDevicePublish, then lets aedes go on (and acknowledge). */
+  const keep = (deviceId: string, packet: { topic: string; payload: Buffer | string; retain?: boolean }, client: Client | null, cb: (err: Error | null) => void) => {
+    if (!opts.onDevicePublish) return cb(null);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    opts.onDevicePublish({ deviceId, topic: packet.topic, payload, retained: Boolean(packet.retain) }).then(
+      () => cb(null),
+      (err: unknown) => {
+        log.error({ ...who(client), deviceId, topic: shortTopic(packet.topic), err: (err as Error).message }, 'device message not kept; refusing it so the device sends it again');
+        cb(new PublishDeniedError('MQTT_PUBLISH_NOT_KEPT', `publish to ${shortTopic(packet.topic)} could not be kept: ${(err as Error).message}`));
+      },
+    );
+  };
+
   const denyPublish = (client: Client, topic: string, reason: string, bytes: number, cb: (err: Error) => void) => {
     denied.publish++;
     log.warn({ ...who(client), topic: shortTopic(topic), bytes, reason }, 'mqtt publish refused; closing the connection');
@@ -148,7 +175,10 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       },
       authorizePublish(client, packet, callback) {
         // No client: a will that a previous broker instance stored, checked when it connected.
-        if (!client) return callback(null);
+        if (!client) {
+          const deviceId = packet.topic.slice(root.length + 1).split('/', 1)[0];
+          return canPublish({ kind: 'device', deviceId }, packet.topic, root) ? keep(deviceId, packet, null, callback) : callback(null);
+        }
         const identity = identities.get(client);
         const bytes = byteLength(packet.payload);
         if (!identity) return denyPublish(client, packet.topic, 'not authenticated', bytes, callback);
@@ -157,8 +187,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
           return denyPublish(client, packet.topic, `payload over ${maxPayload} bytes`, bytes, callback);
         }
         if (!canPublish(identity, packet.topic, root)) return denyPublish(client, packet.topic, 'topic not allowed', bytes, callback);
-        if (identity.kind === 'device' && Date.now() - (lastTouch.get(identity.deviceId) ?? 0) > TOUCH_EVERY_MS) touch(identity.deviceId);
-        callback(null);
+        if (identity.kind === 'centre') return callback(null);
+        if (Date.now() - (lastTouch.get(identity.deviceId) ?? 0) > TOUCH_EVERY_MS) touch(identity.deviceId);
+        keep(identity.deviceId, packet, client, callback);
       },
       authorizeSubscribe(client, sub, callback) {
         const identity = identities.get(client);

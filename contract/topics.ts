@@ -38,16 +38,20 @@ export const topics = {
 /** Ids that would make a device's topics collide with the centre's own. */
 export const RESERVED_DEVICE_IDS = ['teams'];
 
-/** Wildcard subscriptions for the centre: everything every device publishes. */
-export const centreSubscriptions = (root: string) => [
-  `${root}/+/status`,
-  `${root}/+/telemetry`,
-  `${root}/+/+/detections`,
-  `${root}/+/+/evidence/+`,
-  `${root}/+/sensors/+`,
-  `${root}/+/config/reported`,
-  `${root}/+/model/reported`,
-];
+/**
+ * The centre's ingest subscription: everything under the root, so that a device publishing on a
+ * topic outside the layout is heard and dead-lettered, never silently dropped. What the centre
+ * publishes itself comes back on it too: see `publishedByCentre`.
+ */
+export const centreSubscriptions = (root: string) => [`${root}/#`];
+
+/** Topics only the centre writes (desired config and model, team orders): not device messages. */
+export function publishedByCentre(root: string, topic: string): boolean {
+  if (!topic.startsWith(`${root}/`)) return false;
+  if (RESERVED_DEVICE_IDS.includes(topic.slice(root.length + 1).split('/', 1)[0])) return true;
+  const kind = parseTopic(root, topic)?.kind;
+  return kind === 'config_desired' || kind === 'model_desired';
+}
 
 /** Inverse of `topics`: null for a topic outside the layout (the ingest dead-letters those). */
 export function parseTopic(root: string, topic: string): ParsedTopic | null {

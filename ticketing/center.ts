@@ -27,6 +27,8 @@ import { EvidenceStore } from './evidence-store.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
+import { JournalWriter } from './ingest/journal.js';
+import { MqttJournalSource } from './ingest/mqtt-source.js';
 import { ModelFiles } from './model-files.js';
 import { schedulePruning } from './evidence-retention.js';
 import { scheduleNoticeCheck } from './order-notices.js';
@@ -101,7 +103,17 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     const external = config.mqtt.url !== undefined;
     let broker: EmbeddedBroker | null = null;
     if (!external) {
-      broker = await startEmbeddedBroker({ config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { url: config.redisUrl, prefix }, logger });
+      // Device messages go into the ingest journal before the broker acknowledges them. Its own
+      // connection, without an offline queue: while Redis is away publishes are refused at once
+      // (devices send them again) instead of piling up unacknowledged in memory.
+      const journalRedis = redis.duplicate({ lazyConnect: true, enableOfflineQueue: false });
+      journalRedis.on('error', () => undefined); // the main connection reports Redis trouble
+      await journalRedis.connect();
+      closers.push(async () => journalRedis.disconnect());
+      const journal = new JournalWriter(journalRedis, prefix);
+      broker = await startEmbeddedBroker({
+        config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { url: config.redisUrl, prefix }, logger, onDevicePublish: (m) => journal.append(m),
+      });
       closers.push(() => broker!.close());
     }
     const mqttUrl = config.mqtt.url ?? broker!.url;
@@ -137,28 +149,33 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     // Dispatch notices get their own connection: the ingest acknowledges a message only after handling it.
     const mqtt = roles.has('worker') ? await connectMqtt(`streetwatch-center-${instance}-${process.pid}`, false) : null;
 
-    const ingests: Ingest[] = [];
+    let ingest: Ingest | null = null;
     if (roles.has('ingest')) {
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
       const ingestRedis = redis.duplicate();
       closers.push(async () => ingestRedis.quit());
-      const knownDevice = knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS);
-      // A connection handles one message at a time (PUBACK only once its job is stored), so an
-      // external broker gets several connections in the shared group; aedes has no shared groups.
-      const connections = external ? config.mqtt.ingestConnections : 1;
-      for (let i = 0; i < connections; i++) {
-        // A stable id and a persistent session: messages published while the centre restarts wait at the broker.
-        const ingestMqtt = await connectMqtt(`streetwatch-ingest-${instance}${i ? `-${i}` : ''}`, true);
-        const ingest = new Ingest({
-          mqtt: ingestMqtt, redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
-          knownDevice, shared: external, shareGroup: config.mqtt.shareGroup, maxEvidenceBytes: config.mqtt.maxMessageBytes, logger,
-        });
-        await ingest.start();
-        closers.push(() => ingest.close());
-        ingests.push(ingest);
+      ingest = new Ingest({
+        redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
+        knownDevice: knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS), maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, logger,
+      });
+      await ingest.start();
+      closers.push(() => ingest!.close());
+      if (external) {
+        // A stable id and a persistent session: messages published while the centre restarts wait
+        // at the broker. Several connections in the shared group: each acknowledges one message at a time.
+        for (let i = 0; i < config.mqtt.ingestConnections; i++) {
+          const client = await connectMqtt(`streetwatch-ingest-${instance}${i ? `-${i}` : ''}`, true);
+          const source = new MqttJournalSource({ client, journal: ingest.journal, root: config.rootTopic, shared: true, shareGroup: config.mqtt.shareGroup, log: logger });
+          await source.start();
+          closers.push(() => source.close());
+        }
+      } else {
+        // The embedded broker journals device messages itself. An ingest session left subscribed by
+        // an earlier version would have the broker queue every message for it forever: end it.
+        await (await connectMqtt(`streetwatch-ingest-${instance}`, false)).endAsync();
       }
     }
-    const ingestStats = ingests.length ? () => sumIngestStats(ingests.map((i) => i.stats())) : null;
+    const ingestStats = ingest ? () => ingest!.stats() : null;
 
     let dispatcher: Dispatcher | null = null;
     if (roles.has('worker')) {
@@ -266,19 +283,4 @@ function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: IngestStats
   lines.push('# HELP streetwatch_metrics_points_total InfluxDB points by outcome', '# TYPE streetwatch_metrics_points_total counter');
   for (const [outcome, n] of Object.entries(totals)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
   return `${lines.join('\n')}\n`;
-}
-
-function sumIngestStats(all: IngestStats[]): IngestStats {
-  const total: IngestStats = { received: 0, valid: 0, ignored: 0, deadLettered: {}, jobs: 0, duplicates: 0 };
-  for (const s of all) {
-    total.received += s.received;
-    total.valid += s.valid;
-    total.ignored += s.ignored;
-    total.jobs += s.jobs;
-    total.duplicates += s.duplicates;
-    for (const [code, n] of Object.entries(s.deadLettered) as [keyof IngestStats['deadLettered'], number][]) {
-      total.deadLettered[code] = (total.deadLettered[code] ?? 0) + n;
-    }
-  }
-  return total;
 }

@@ -1,7 +1,8 @@
 /**
  * Messages the ingest refused, kept in Redis for an operator to look at: a capped list (newest
  * first) plus all-time counters per reason code. The raw payload is kept as base64, cut to
- * `maxPayloadBytes` (the original size is in `bytes`), so one oversized photo cannot bloat Redis.
+ * `maxPayloadBytes` (the original size is in `bytes`), and the topic and reason are cut too, so
+ * one message cannot bloat Redis whatever it holds.
  */
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
@@ -56,6 +57,8 @@ export interface DeadLetterStoreOptions {
   maxEntries?: number;
   /** Payload bytes kept per entry. Default 64 KiB. */
   maxPayloadBytes?: number;
+  /** Characters of the reason (and of the topic) kept per entry. Default 2000. */
+  maxTextChars?: number;
   now?: () => number;
 }
 
@@ -64,6 +67,7 @@ export class DeadLetterStore {
   private readonly countsKey: string;
   private readonly maxEntries: number;
   private readonly maxPayloadBytes: number;
+  private readonly maxTextChars: number;
   private readonly now: () => number;
 
   /** `prefix` is the centre's `redisPrefix` (e.g. `{sw}`). */
@@ -76,6 +80,7 @@ export class DeadLetterStore {
     this.countsKey = `${prefix}:ingest:dead-letters:counts`;
     this.maxEntries = opts.maxEntries ?? 10_000;
     this.maxPayloadBytes = opts.maxPayloadBytes ?? 64 * 1024;
+    this.maxTextChars = opts.maxTextChars ?? 2000;
     this.now = opts.now ?? Date.now;
   }
 
@@ -85,9 +90,9 @@ export class DeadLetterStore {
     const entry: DeadLetter = {
       id: ulid(now),
       at: new Date(now).toISOString(),
-      topic: input.topic,
+      topic: cut(input.topic, this.maxTextChars),
       code: input.code,
-      reason: input.reason,
+      reason: cut(input.reason, this.maxTextChars),
       ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
       ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
       ...(input.cameraId !== undefined ? { cameraId: input.cameraId } : {}),
@@ -125,6 +130,8 @@ export class DeadLetterStore {
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 }
+
+const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s);
 
 /** MULTI reports per-command errors in its result instead of rejecting. */
 export function failOnError(results: [Error | null, unknown][] | null): void {

@@ -3,8 +3,9 @@
  * actually sent, so a later detection's EvidenceRef can be checked against it. Scoped by device:
  * one box cannot supply (or pre-empt) the photos of another.
  *
- * Kept for at least a day: one Redis hash per UTC day (`…:evidence:<day>`) that expires at the end
- * of the following day, looked up in today's and yesterday's hash (Redis 7.0 has no per-field TTL).
+ * Kept for at least a day after it was last looked up: one Redis hash per UTC day
+ * (`…:evidence:<day>`) that expires at the end of the following day, looked up in today's and
+ * yesterday's hash (Redis 7.0 has no per-field TTL); a look-up carries an entry into today's.
  * First arrival wins, atomically across ingest instances, so a second, different upload under the
  * same id cannot replace the bytes a detection was checked against.
  */
@@ -21,6 +22,24 @@ if prev then return prev end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIREAT', KEYS[1], ARGV[3])
 return false
+`;
+
+// KEYS: today, yesterday. ARGV: expire-at, then the fields. An entry found only in yesterday's hash
+// is copied into today's: a long event keeps listing its photos, and so keeps them known.
+const LOOKUP_LUA = `
+local out = {}
+for i = 2, #ARGV do
+  local sha = redis.call('HGET', KEYS[1], ARGV[i])
+  if not sha then
+    sha = redis.call('HGET', KEYS[2], ARGV[i])
+    if sha then
+      redis.call('HSET', KEYS[1], ARGV[i], sha)
+      redis.call('EXPIREAT', KEYS[1], ARGV[1])
+    end
+  end
+  out[i - 1] = sha or ''
+end
+return out
 `;
 
 export class EvidenceIndex {
@@ -51,9 +70,14 @@ export class EvidenceIndex {
 
   /** The sha256 of the bytes that arrived for `evidenceId`, or null if none did (within the retention). */
   async lookup(deviceId: string, evidenceId: string): Promise<string | null> {
+    return (await this.lookupMany(deviceId, [evidenceId]))[0];
+  }
+
+  /** `lookup` for several ids of one device in one round trip; each found entry is kept another day. */
+  async lookupMany(deviceId: string, evidenceIds: readonly string[]): Promise<(string | null)[]> {
+    if (!evidenceIds.length) return [];
     const k = this.keys();
-    const field = `${deviceId}/${evidenceId}`;
-    const [today, yesterday] = await Promise.all([this.redis.hget(k.today, field), this.redis.hget(k.yesterday, field)]);
-    return today ?? yesterday;
+    const res = (await this.redis.eval(LOOKUP_LUA, 2, k.today, k.yesterday, k.expireAt, ...evidenceIds.map((id) => `${deviceId}/${id}`))) as string[];
+    return res.map((sha) => sha || null);
   }
 }

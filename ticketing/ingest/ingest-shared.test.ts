@@ -98,7 +98,7 @@ describe('Ingest on Mosquitto: shared subscriptions and redelivery', () => {
     await expect(ingest.start()).rejects.toThrow(/MQTT 5/);
   });
 
-  it('acknowledges only after handling: a message interrupted by a lost connection is redelivered, still one job', async () => {
+  it('acknowledges only once the message is journaled: one interrupted by a lost connection is redelivered, still one job', async () => {
     const ns = namespace();
     const clientId = `${ns.id}-ingest`;
     const client = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: false, clientId, reconnectPeriod: 100, properties: { sessionExpiryInterval: 30 } });
@@ -108,17 +108,16 @@ describe('Ingest on Mosquitto: shared subscriptions and redelivery', () => {
       const wipe = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: true, clientId, properties: { sessionExpiryInterval: 0 } });
       await wipe.endAsync();
     });
-    // The registry look-up of the first delivery hangs until the connection is gone.
+    // Journaling the first delivery hangs until the connection is gone.
+    const ingest = new Ingest({ mqtt: client, redis, redisPrefix: ns.prefix, root: ns.root, evidence: ns.evidence, queue: ns.queue, logger: silent });
     let calls = 0;
     let release!: () => void;
     const firstCall = new Promise<void>((r) => (release = r));
-    const ingest = new Ingest({
-      mqtt: client, redis, redisPrefix: ns.prefix, root: ns.root, evidence: ns.evidence, queue: ns.queue, logger: silent,
-      knownDevice: async () => {
-        if (++calls === 1) await firstCall;
-        return true;
-      },
-    });
+    const append = ingest.journal.append.bind(ingest.journal);
+    ingest.journal.append = async (m) => {
+      if (++calls === 1) await firstCall;
+      return append(m);
+    };
     cleanups.push(() => ingest.close());
     await ingest.start();
     const pub = await publisher(ns.id);

@@ -138,6 +138,7 @@ describe('Ingest (Mosquitto + Redis)', () => {
     await r.publish(detTopic, json(ok));
 
     await waitFor(() => r.queue.getJob(detectionJobId(ok.eventId, 0)), 'the valid detection after the bad ones');
+    await waitFor(() => r.queue.getJob(detectionJobId(withBadEvidence.eventId, 0)), 'the detection with bad evidence, after its wait');
     const letters = await r.ingest.deadLetters.list({ limit: 100 });
     const byCode = (code: string) => letters.filter((l) => l.code === code);
     expect(byCode('bad_json')).toHaveLength(1);
@@ -152,8 +153,11 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(byCode('unknown_device')[0]).toMatchObject({ deviceId: 'rogue-7', topic: topics.detections(r.root, 'rogue-7', 'cam-1') });
     expect(byCode('unknown_topic')[0].topic).toBe(`${r.root}/pole-1/cam$1/detections`);
     expect(byCode('evidence_invalid')[0].reason).toMatch(/not a JPEG/);
+    // One dead letter for the detection, listing both of its bad refs.
+    expect(byCode('evidence_sha_mismatch')).toHaveLength(1);
     expect(byCode('evidence_sha_mismatch')[0].reason).toContain(`says sha256 ${badRef.sha256}, bytes that arrived hash to ${sha256Hex(sent)}`);
-    expect(byCode('evidence_missing')[0].reason).toContain(missingRef.evidenceId);
+    expect(byCode('evidence_sha_mismatch')[0].reason).toContain(`${missingRef.evidenceId} (full, sha256 ${missingRef.sha256}): no bytes arrived`);
+    expect(byCode('evidence_missing')).toHaveLength(0);
     expect(byCode('evidence_conflict')[0].reason).toContain(`arrived before as ${goodRef.sha256}`);
     // The raw payload is kept for inspection.
     expect(Buffer.from(byCode('bad_json')[0].payloadBase64, 'base64').toString()).toBe('{"v":1, "eventId": ');
@@ -165,7 +169,7 @@ describe('Ingest (Mosquitto + Redis)', () => {
     const stats = r.ingest.stats();
     expect(stats.deadLettered).toEqual({
       bad_json: 1, schema_invalid: 1, oversized: 2, device_mismatch: 1, topic_mismatch: 1, unknown_device: 1,
-      unknown_topic: 1, evidence_invalid: 1, evidence_sha_mismatch: 1, evidence_missing: 1, evidence_conflict: 1,
+      unknown_topic: 1, evidence_invalid: 1, evidence_sha_mismatch: 1, evidence_conflict: 1,
     });
     expect(await r.ingest.deadLetters.counts()).toEqual(stats.deadLettered);
     expect(stats.jobs).toBe(2);

@@ -1,25 +1,28 @@
 /**
- * The centre's ingest: subscribes to everything devices publish, checks each message and routes it
- * to its handler (handlers/index.ts). Every refused message is dead-lettered with its reason and
- * raw payload, counted and logged — nothing a device sends can crash the process.
+ * The centre's ingest: works off the journal (journal.ts) that every device message is written to
+ * before the device gets its acknowledgement, checks each message and routes it to its handler
+ * (handlers/index.ts). Every refused message is dead-lettered with its reason and raw payload,
+ * counted and logged — nothing a device sends can crash the process.
  *
- * Messages are handled inside mqtt.js's `handleMessage` hook, one at a time per connection, and
- * the QoS 1 PUBACK goes out only after the handler finished: a crash mid-message means the broker
- * redelivers it (persistent session), and a photo published before its detection is stored before
- * that detection is looked at. Detection jobs are idempotent (job id `<eventId>-<seq>`), so
- * redeliveries are harmless. Several instances share the load with MQTT 5 shared subscriptions
- * (`shared: true`): the broker gives each message to one of them.
+ * Who fills the journal: the embedded broker itself (the centre wires it), or, given `mqtt`, a
+ * subscription on any broker (mqtt-source.ts). Messages of one device are handled in order, those
+ * of different devices side by side; a detection whose photos are still on their way steps out of
+ * its device's line and is looked at again shortly, so waiting never holds anybody up. A journal
+ * entry is deleted only once its message was handled: a crash means it is handled again, and
+ * detection jobs are idempotent (job id `<eventId>-<seq>`), photos stored by hash.
  */
 import type { JobsOptions, ConnectionOptions } from 'bullmq';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectAsync, type DoneCallback, type IPublishPacket, type MqttClient } from 'mqtt';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../common/logger.js';
 import {
-  centreSubscriptions, DEFAULT_ROOT, MAX_EVIDENCE_BYTES, parseTopic, RESERVED_DEVICE_IDS,
+  DEFAULT_ROOT, MAX_EVIDENCE_BYTES, parseTopic, RESERVED_DEVICE_IDS,
   type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
 } from '../../contract/index.js';
-import { StreetWatchError } from '../../common/errors.js';
 import type { EvidenceStore } from '../evidence-store.js';
 import { NoopMetricsWriter, type MetricsWriter } from '../metrics-writer.js';
 import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../queues.js';
@@ -27,7 +30,11 @@ import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
 import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';
 import { EvidenceIndex } from './evidence-index.js';
 import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
-import { IngestRejection } from './rejection.js';
+import { JournalReader, JournalWriter, type JournalEntry } from './journal.js';
+import { MqttJournalSource } from './mqtt-source.js';
+import { IngestRejection, TryLater } from './rejection.js';
+
+export { IngestSourceError as IngestError } from './mqtt-source.js';
 
 export interface IngestMqttConnect {
   url: string;
@@ -40,8 +47,12 @@ export interface IngestMqttConnect {
 }
 
 export interface IngestOptions {
-  /** A connected mqtt.js client (the centre's service account), or where to connect (MQTT 5). */
-  mqtt: MqttClient | IngestMqttConnect;
+  /**
+   * Where device messages come from: a connected mqtt.js client (the centre's service account), or
+   * where to connect (MQTT 5). Without it the ingest works off a journal that something else fills
+   * (the embedded broker).
+   */
+  mqtt?: MqttClient | IngestMqttConnect;
   redis: Redis;
   /** The centre's `redisPrefix`, e.g. `{sw}`: state, dead letters and (unless `queue` is given) the queue. */
   redisPrefix: string;
@@ -65,8 +76,15 @@ export interface IngestOptions {
   maxEvidenceBytes?: number;
   /** How long a detection waits for evidence still on its way. Default 2000 ms. */
   evidenceWaitMs?: number;
-  /** A handler taking longer is given up on (dead-lettered `internal_error`). Default 30 s. */
+  /** A handler taking longer is given up on (tried again, then dead-lettered `internal_error`). Default 30 s. */
   handlerTimeoutMs?: number;
+  /**
+   * This ingest's name in the journal's consumer group. Stable across restarts, it takes back at
+   * once what it held when it died; others' entries are taken over after a minute. Default `<host>-<pid>-<random>`.
+   */
+  consumer?: string;
+  /** Journal entries in hand at once, all devices together. Default 1000. */
+  maxInFlight?: number;
   /** Merged over the defaults for detection jobs (see DEFAULT_DETECTION_JOB_OPTIONS). */
   jobOptions?: JobsOptions;
   logger?: Logger;
@@ -98,41 +116,74 @@ export const DEFAULT_DETECTION_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 60 * 60 },
 };
 
-export class IngestError extends StreetWatchError {}
+/** A journal entry being handled, and how its handling has gone so far. */
+interface InHand {
+  entry: JournalEntry;
+  route: ParsedTopic | null;
+  /** Messages of one device are handled in order: its id, or '' for topics naming none. */
+  lane: string;
+  firstTriedAt: number;
+  failures: number;
+  waiting: boolean;
+}
 
-type HandleMessage = MqttClient['handleMessage'];
+type Outcome = 'done' | { retryInMs: number };
+
+const READ_BATCH = 200;
+const READ_BLOCK_MS = 1000;
+/** How often a detection waiting for its photos looks again. */
+const EVIDENCE_POLL_MS = 100;
+/** Detections of one device waiting for photos at once; past that they are handled with what is there. */
+const MAX_WAITING_PER_DEVICE = 50;
+/** A failure of ours (Redis away, a timeout) is tried again this often, with backoff, before a dead letter. */
+const MAX_INTERNAL_ATTEMPTS = 5;
+/** Entries another consumer has held this long are taken over: it died. Handlers time out well before. */
+const CLAIM_IDLE_MS = 60_000;
+const CLAIM_EVERY_MS = 20_000;
 
 export class Ingest {
   readonly root: string;
   readonly deadLetters: DeadLetterStore;
   readonly devices: DeviceStateStore;
+  /** Where device messages go before they are acknowledged; the embedded broker appends here too. */
+  readonly journal: JournalWriter;
   private client: MqttClient | undefined;
   private readonly ownsClient: boolean;
+  private source: MqttJournalSource | undefined;
   private readonly queue: Queue<DetectionJob>;
   private readonly ownsQueue: boolean;
   private readonly metrics: MetricsWriter;
   private readonly ctx: HandlerContext;
   private readonly log: Logger;
-  private readonly filters: string[];
   private readonly counters: Omit<IngestStats, 'deadLettered'> = { received: 0, valid: 0, ignored: 0, jobs: 0, duplicates: 0 };
   private readonly dead: Partial<Record<DeadLetterCode, number>> = {};
-  private previousHandle: HandleMessage | undefined;
-  private hadOwnHandle = false;
-  private current: Promise<void> | undefined;
+  private readonly blocking: Redis;
+  private readonly reader: JournalReader;
+  private readonly inHand = new Map<string, InHand>();
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly waitingByLane = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private toAck: string[] = [];
+  private acking: Promise<void> | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private reading: Promise<void> | undefined;
+  private claimTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
   private started = false;
 
   constructor(private readonly opts: IngestOptions) {
     this.root = opts.root ?? DEFAULT_ROOT;
     this.log = opts.logger ?? createLogger('ingest');
-    this.ownsClient = !isClient(opts.mqtt);
+    this.ownsClient = opts.mqtt !== undefined && !isClient(opts.mqtt);
     this.client = isClient(opts.mqtt) ? opts.mqtt : undefined;
     this.ownsQueue = !opts.queue;
     this.queue = opts.queue ?? new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: opts.redis as unknown as ConnectionOptions, prefix: opts.redisPrefix });
     this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
-    const group = opts.shareGroup ?? 'streetwatch';
-    this.filters = centreSubscriptions(this.root).map((f) => (opts.shared ? `$share/${group}/${f}` : f));
+    this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
+    this.blocking = opts.redis.duplicate();
+    this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.ctx = {
       evidence: opts.evidence,
       evidenceIndex: new EvidenceIndex(opts.redis, opts.redisPrefix),
@@ -140,49 +191,45 @@ export class Ingest {
       metrics: this.metrics,
       enqueueDetection: (m) => this.enqueue(m),
       report: (msg, code, reason) => this.deadLetter(msg.topic, msg.payload, msg.route, code, reason),
-      evidenceWaitMs: opts.evidenceWaitMs ?? 2000,
       log: this.log,
     };
   }
 
-  /** Connects (if given a URL), hooks into the client and subscribes. */
+  /** Starts working off the journal; given `mqtt`, connects (if given a URL) and subscribes. */
   async start(): Promise<void> {
     if (this.started) return;
-    if (!this.client) this.client = await connect(this.opts.mqtt as IngestMqttConnect);
-    const client = this.client;
-    if (this.opts.shared && client.options.protocolVersion !== 5) {
-      throw new IngestError('INGEST_NEEDS_MQTT5', 'shared subscriptions need an MQTT 5 client (protocolVersion: 5)');
+    await this.reader.init();
+    if (this.opts.mqtt) {
+      this.client ??= await connect(this.opts.mqtt as IngestMqttConnect);
+      this.source = new MqttJournalSource({ client: this.client, journal: this.journal, root: this.root, shared: this.opts.shared, shareGroup: this.opts.shareGroup, log: this.log });
+      await this.source.start();
     }
-    this.hadOwnHandle = Object.prototype.hasOwnProperty.call(client, 'handleMessage');
-    const previous = client.handleMessage;
-    this.previousHandle = previous;
-    client.handleMessage = (packet: IPublishPacket, done: DoneCallback) => {
-      const topic = String(packet.topic);
-      if (!topic.startsWith(`${this.root}/`)) return previous.call(client, packet, done);
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      this.current = this.process(topic, payload, Boolean(packet.retain)).finally(() => {
-        this.current = undefined;
-        previous.call(client, packet, done); // → PUBACK: only now is the message ours
-      });
-    };
     this.started = true;
-    const granted = await client.subscribeAsync(this.filters, { qos: 1 });
-    const refused = granted.filter((g) => g.qos > 2);
-    if (refused.length) throw new IngestError('INGEST_SUBSCRIBE_REFUSED', `broker refused ${refused.map((g) => g.topic).join(', ')}`);
-    this.log.info({ root: this.root, shared: Boolean(this.opts.shared), filters: this.filters }, 'ingest: subscribed');
+    this.reading = this.readLoop();
+    this.claimTimer = setInterval(() => void this.claimIdle(), CLAIM_EVERY_MS);
+    this.claimTimer.unref();
   }
 
-  /** Unsubscribes, finishes the message in hand, unhooks; closes what it created. */
+  /**
+   * Stops taking messages, finishes those in hand (a detection waiting for photos at most its
+   * wait), and closes what it created. Whatever is not finished stays in the journal for the next start.
+   */
   async close(): Promise<void> {
-    const client = this.client;
-    if (this.started && client) {
-      if (client.connected) await client.unsubscribeAsync(this.filters).catch(() => undefined);
-      await this.current;
-      if (this.hadOwnHandle && this.previousHandle) client.handleMessage = this.previousHandle;
-      else delete (client as Partial<Pick<MqttClient, 'handleMessage'>>).handleMessage;
+    if (this.started) {
       this.started = false;
+      await this.source?.close();
+      this.stopping = true;
+      clearInterval(this.claimTimer);
+      this.blocking.disconnect(); // ends a blocking read at once
+      await this.reading;
+      const until = Date.now() + (this.opts.evidenceWaitMs ?? 2000) + 5000;
+      while (this.inHand.size && Date.now() < until) await sleep(20);
+      for (const t of this.timers) clearTimeout(t);
+      await this.flushAcks().catch(() => undefined);
+    } else {
+      this.blocking.disconnect();
     }
-    if (this.ownsClient && client) await client.endAsync();
+    if (this.ownsClient && this.client) await this.client.endAsync();
     if (this.ownsQueue) await this.queue.close();
   }
 
@@ -202,10 +249,79 @@ export class Ingest {
     return this.devices.devicesSeen();
   }
 
-  /** One message, start to end; never throws. */
-  private async process(topic: string, payload: Buffer, retained: boolean): Promise<void> {
-    this.counters.received++;
-    const route = parseTopic(this.root, topic);
+  private async readLoop(): Promise<void> {
+    while (!this.stopping) {
+      const room = (this.opts.maxInFlight ?? 1000) - this.inHand.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+        continue;
+      }
+      try {
+        for (const entry of await this.reader.read(Math.min(READ_BATCH, room), READ_BLOCK_MS)) this.take(entry);
+      } catch (err) {
+        if (this.stopping) break;
+        this.log.warn({ err: (err as Error).message }, 'ingest: cannot read the journal; trying again');
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Entries a dead consumer held: ours now. */
+  private async claimIdle(): Promise<void> {
+    try {
+      const claimed = await this.reader.claimIdle(CLAIM_IDLE_MS);
+      if (claimed.length) this.log.warn({ entries: claimed.length }, 'ingest: took over journal entries another ingest held');
+      for (const entry of claimed) this.take(entry);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'ingest: could not claim idle journal entries');
+    }
+  }
+
+  private take(entry: JournalEntry): void {
+    if (this.inHand.has(entry.id)) return;
+    const route = parseTopic(this.root, entry.topic);
+    const h: InHand = { entry, route, lane: route?.deviceId ?? '', firstTriedAt: 0, failures: 0, waiting: false };
+    this.inHand.set(entry.id, h);
+    const next = (this.lanes.get(h.lane) ?? Promise.resolve()).then(() => this.attempt(h));
+    this.lanes.set(h.lane, next);
+    void next.finally(() => {
+      if (this.lanes.get(h.lane) === next) this.lanes.delete(h.lane);
+    });
+  }
+
+  /** Handles the entry, or sets it aside to try again: out of its device's line, which goes on. */
+  private async attempt(h: InHand): Promise<void> {
+    const outcome = await this.process(h);
+    if (outcome === 'done') {
+      this.setWaiting(h, false);
+      this.finish(h);
+      return;
+    }
+    this.setWaiting(h, true);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.attempt(h);
+    }, outcome.retryInMs);
+    this.timers.add(timer);
+  }
+
+  private setWaiting(h: InHand, waiting: boolean): void {
+    if (h.waiting === waiting) return;
+    h.waiting = waiting;
+    const n = (this.waitingByLane.get(h.lane) ?? 0) + (waiting ? 1 : -1);
+    if (n > 0) this.waitingByLane.set(h.lane, n);
+    else this.waitingByLane.delete(h.lane);
+  }
+
+  /** One try at one message; never throws. */
+  private async process(h: InHand): Promise<Outcome> {
+    const { entry, route } = h;
+    const { topic, payload, retained } = entry;
+    const now = Date.now();
+    if (!h.firstTriedAt) {
+      h.firstTriedAt = now;
+      this.counters.received++;
+    }
     try {
       if (!route || RESERVED_DEVICE_IDS.includes(route.deviceId)) throw new IngestRejection('unknown_topic', `not a device topic under ${this.root}`);
       const r = ROUTES[route.kind];
@@ -213,36 +329,78 @@ export class Ingest {
       // Live subscribers get a retained clear with the retain flag off, so the topic decides.
       if (payload.length === 0 && r.retained) {
         this.counters.ignored++;
-        return;
+        return 'done';
       }
       const limit = r.payload === 'jpeg' ? (this.opts.maxEvidenceBytes ?? MAX_EVIDENCE_BYTES) : (this.opts.maxJsonBytes ?? 256 * 1024);
       if (payload.length > limit) throw new IngestRejection('oversized', `${route.kind}: ${payload.length} bytes, limit ${limit}`);
       if (this.opts.knownDevice && !(await this.opts.knownDevice(route.deviceId))) {
         throw new IngestRejection('unknown_device', `device ${route.deviceId} is not registered or was revoked`);
       }
-      const msg: IncomingMessage = { topic, route, payload, retained, receivedAt: new Date() };
+      const lastChance = now - h.firstTriedAt >= (this.opts.evidenceWaitMs ?? 2000) || (this.waitingByLane.get(h.lane) ?? 0) >= MAX_WAITING_PER_DEVICE;
+      const msg: IncomingMessage = { topic, route, payload, retained, receivedAt: new Date(entry.receivedAt), lastChance };
       await withTimeout(r.handler(msg, this.ctx), this.opts.handlerTimeoutMs ?? 30_000);
       await this.devices.markSeen(route.deviceId, msg.receivedAt);
       this.counters.valid++;
+      return 'done';
     } catch (err) {
-      if (err instanceof IngestRejection) {
-        await this.deadLetter(topic, payload, route, err.code, err.message);
-      } else {
-        this.log.error({ err, topic, deviceId: route?.deviceId, cameraId: route?.cameraId }, 'ingest: handler failed');
+      if (err instanceof TryLater) return { retryInMs: EVIDENCE_POLL_MS };
+      const ids = { topic, deviceId: route?.deviceId, cameraId: route?.cameraId };
+      try {
+        if (err instanceof IngestRejection) {
+          await this.deadLetter(topic, payload, route, err.code, err.message);
+          return 'done';
+        }
+        // Ours, not the device's (Redis away, a bug): tried again before it becomes a dead letter.
+        if (++h.failures < MAX_INTERNAL_ATTEMPTS) {
+          this.log.warn({ err: (err as Error).message, ...ids, attempt: h.failures }, 'ingest: handler failed; trying again');
+          return { retryInMs: 500 * 2 ** h.failures };
+        }
+        this.log.error({ err, ...ids }, 'ingest: handler failed');
         await this.deadLetter(topic, payload, route, 'internal_error', (err as Error).message ?? String(err));
+        return 'done';
+      } catch (storeErr) {
+        // Not even the dead letter could be stored: the message stays in the journal and is tried again.
+        this.log.error({ err: (storeErr as Error).message, ...ids }, 'ingest: could not store a dead letter; trying again');
+        return { retryInMs: 1000 };
       }
     }
   }
 
-  private async deadLetter(topic: string, payload: Buffer, route: ParsedTopic | null, code: DeadLetterCode, reason: string): Promise<void> {
-    this.dead[code] = (this.dead[code] ?? 0) + 1;
-    const ids = { deviceId: route?.deviceId, cameraId: route?.cameraId };
-    this.log.warn({ code, reason, topic, ...ids, bytes: payload.length }, 'ingest: dead letter');
+  /** Handled: its journal entry is marked done, with whatever else finished meanwhile (one round trip). */
+  private finish(h: InHand): void {
+    this.toAck.push(h.entry.id);
+    this.acking ??= (async () => {
+      while (this.toAck.length) {
+        try {
+          await this.flushAcks();
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'ingest: could not mark journal entries done; trying again');
+          if (this.stopping) break;
+          await sleep(500);
+        }
+      }
+    })().finally(() => (this.acking = undefined));
+  }
+
+  private async flushAcks(): Promise<void> {
+    const ids = this.toAck;
+    this.toAck = [];
     try {
-      await this.deadLetters.add({ topic, payload, code, reason, ...ids });
+      await this.reader.done(ids);
     } catch (err) {
-      this.log.error({ err, code, topic, ...ids }, 'ingest: could not store dead letter');
+      this.toAck.push(...ids);
+      throw err;
     }
+    for (const id of ids) this.inHand.delete(id);
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /** Throws when Redis would not take it: the caller keeps the message to try again. */
+  private async deadLetter(topic: string, payload: Buffer, route: ParsedTopic | null, code: DeadLetterCode, reason: string): Promise<void> {
+    const ids = { deviceId: route?.deviceId, cameraId: route?.cameraId };
+    this.log.warn({ code, reason: reason.slice(0, 500), topic: topic.slice(0, 200), ...ids, bytes: payload.length }, 'ingest: dead letter');
+    await this.deadLetters.add({ topic, payload, code, reason, ...ids });
+    this.dead[code] = (this.dead[code] ?? 0) + 1;
   }
 
   private async enqueue(m: DetectionMessage): Promise<'added' | 'duplicate'> {
@@ -258,7 +416,7 @@ export class Ingest {
   }
 }
 
-const isClient = (m: IngestOptions['mqtt']): m is MqttClient => typeof (m as MqttClient).subscribeAsync === 'function';
+const isClient = (m: IngestOptions['mqtt']): m is MqttClient => typeof (m as MqttClient | undefined)?.subscribeAsync === 'function';
 
 async function connect(c: IngestMqttConnect): Promise<MqttClient> {
   return connectAsync(c.url, {

@@ -15,6 +15,9 @@ export class IngestRejection extends StreetWatchError {
   }
 }
 
+/** Not an error: the message cannot be handled yet (its photos are still on their way); the ingest tries again shortly. */
+export class TryLater extends Error {}
+
 /** `what: field.path: problem; other.path: problem` — the path as in config errors. */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues

@@ -1,7 +1,7 @@
 import { detectionMessage } from '../../../contract/index.js';
 import { detectionPoint } from '../../metrics-writer.js';
-import { checkEvidence } from '../evidence-check.js';
-import { checkDevice, checkTopicField, parsePayload } from '../rejection.js';
+import { checkEvidence, summariseProblems } from '../evidence-check.js';
+import { checkDevice, checkTopicField, parsePayload, TryLater } from '../rejection.js';
 import type { Handler } from './types.js';
 
 /**
@@ -12,8 +12,12 @@ export const handleDetection: Handler = async (msg, ctx) => {
   const detection = parsePayload(msg.payload, detectionMessage, 'detection');
   checkDevice(msg.route, detection.deviceId);
   checkTopicField('cameraId', msg.route.cameraId, detection.cameraId);
-  const { verified, problems } = await checkEvidence(detection.deviceId, detection.evidence, { index: ctx.evidenceIndex, store: ctx.evidence }, ctx.evidenceWaitMs);
-  for (const p of problems) await ctx.report(msg, p.code, `detection ${detection.eventId}-${detection.seq}: ${p.reason}`);
+  const { verified, problems } = await checkEvidence(detection.deviceId, detection.evidence, ctx.evidenceIndex);
+  if (!msg.lastChance && problems.some((p) => p.code === 'evidence_missing')) throw new TryLater('evidence still on its way');
+  if (problems.length) {
+    const { code, reason } = summariseProblems(problems);
+    await ctx.report(msg, code, `detection ${detection.eventId}-${detection.seq}: ${reason}`);
+  }
   await ctx.enqueueDetection(problems.length ? { ...detection, evidence: verified } : detection);
   ctx.metrics.write(detectionPoint(detection));
 };

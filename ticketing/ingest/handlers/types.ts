@@ -13,6 +13,11 @@ export interface IncomingMessage {
   payload: Buffer;
   retained: boolean;
   receivedAt: Date;
+  /**
+   * Waiting is over: handle it with what is there. Until then a handler may throw TryLater (a
+   * detection whose photos are still on their way) and is called again shortly.
+   */
+  lastChance: boolean;
 }
 
 export interface HandlerContext {
@@ -22,12 +27,13 @@ export interface HandlerContext {
   metrics: MetricsWriter;
   /** Idempotent: a detection already queued (same eventId + seq) is not queued again. */
   enqueueDetection(msg: DetectionMessage): Promise<'added' | 'duplicate'>;
-  /** Dead-letters a problem found in a message that is still processed (e.g. one bad evidence ref). */
+  /**
+   * Dead-letters the problems found in a message that is still processed (e.g. bad evidence refs):
+   * once per message, all its problems in the one reason.
+   */
   report(msg: IncomingMessage, code: DeadLetterCode, reason: string): Promise<void>;
-  /** How long a detection waits for evidence bytes still on their way (another ingest instance). */
-  evidenceWaitMs: number;
   log: Logger;
 }
 
-/** Throws IngestRejection for a message to dead-letter; anything else thrown is an internal error. */
+/** Throws IngestRejection for a message to dead-letter, TryLater to be called again; anything else is an internal error. */
 export type Handler = (msg: IncomingMessage, ctx: HandlerContext) => Promise<void>;

@@ -1,0 +1,150 @@
+/**
+ * The ingest journal: every message a device publishes is appended to one Redis stream BEFORE the
+ * device gets its acknowledgement, and the ingest works the stream off with a consumer group.
+ *
+ * The box deletes what the broker acknowledged, so an acknowledgement must mean the message is
+ * safe. aedes sends the QoS 1 PUBACK before it stores or forwards a message, and an MQTT
+ * subscriber's persisted queue is only as safe as the broker's own store; the journal makes the
+ * acknowledgement wait for Redis instead (with AOF on, a killed Redis keeps every reply it sent).
+ * A consumer that dies leaves its entries pending in the group: they are read again from its
+ * pending list when it comes back under the same name, or claimed by another consumer once idle.
+ * An entry is deleted only after its message was handled, so a backlog of any size survives.
+ */
+import type { Redis } from 'ioredis';
+import { failOnError } from './dead-letters.js';
+
+export interface JournalEntry {
+  /** Stream entry id. */
+  id: string;
+  topic: string;
+  payload: Buffer;
+  retained: boolean;
+  /** When it was appended (epoch ms): the centre's receive time. */
+  receivedAt: number;
+}
+
+export interface JournalMessage {
+  topic: string;
+  payload: Buffer;
+  retained: boolean;
+}
+
+export const JOURNAL_GROUP = 'ingest';
+
+export const journalKey = (prefix: string): string => `${prefix}:ingest:journal`;
+
+/** Appends; used by whatever receives device messages (the embedded broker, or an MQTT subscriber). */
+export class JournalWriter {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.key = journalKey(prefix);
+  }
+
+  /** Resolves once Redis holds the message: only then may it be acknowledged. */
+  async append(m: JournalMessage): Promise<string> {
+    const id = await this.redis.xadd(this.key, '*', 't', m.topic, 'p', m.payload, 'r', m.retained ? '1' : '0', 'at', String(this.now()));
+    return id!;
+  }
+
+  /** Entries not yet handled (appended and not deleted). */
+  length(): Promise<number> {
+    return this.redis.xlen(this.key);
+  }
+}
+
+/**
+ * One consumer of the group. Reads its own pending entries first (what it held when it died), then
+ * new ones; `claimIdle` takes over entries another consumer held too long.
+ */
+export class JournalReader {
+  private readonly key: string;
+  /** Where the read of this consumer's own pending entries has got to; null once it is through. */
+  private pendingCursor: string | null = '0';
+
+  /** `blocking` serves only the blocking reads: a connection of its own; `redis` does the rest. */
+  constructor(
+    private readonly blocking: Redis,
+    private readonly redis: Redis,
+    prefix: string,
+    readonly consumer: string,
+  ) {
+    this.key = journalKey(prefix);
+  }
+
+  /** Creates the group (from the start of the stream, so nothing appended before is skipped). */
+  async init(): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.key, JOURNAL_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  /** Up to `count` entries: this consumer's own pending ones first, then new ones (waiting up to `blockMs`). */
+  async read(count: number, blockMs: number): Promise<JournalEntry[]> {
+    if (this.pendingCursor !== null) {
+      const { entries, lastId } = await this.readGroup(count, null, this.pendingCursor);
+      this.pendingCursor = lastId;
+      if (entries.length || lastId !== null) return entries;
+    }
+    return (await this.readGroup(count, blockMs, '>')).entries;
+  }
+
+  /** Entries pending in other (dead) consumers for longer than `minIdleMs`, now this consumer's. */
+  async claimIdle(minIdleMs: number, count = 100): Promise<JournalEntry[]> {
+    const res = (await this.redis.callBuffer('XAUTOCLAIM', this.key, JOURNAL_GROUP, this.consumer, minIdleMs, '0', 'COUNT', count)) as [Buffer, RawEntry[], ...unknown[]];
+    return parseEntries(res[1]).entries;
+  }
+
+  /** Handled: acknowledged in the group and deleted from the stream. */
+  async done(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.redis.multi().xack(this.key, JOURNAL_GROUP, ...ids).xdel(this.key, ...ids).exec().then(failOnError);
+  }
+
+  /** `lastId`: the last id read, null when there was none. */
+  private async readGroup(count: number, blockMs: number | null, from: string): Promise<{ entries: JournalEntry[]; lastId: string | null }> {
+    const block = blockMs === null ? [] : ['BLOCK', blockMs];
+    const res = await this.blocking.callBuffer('XREADGROUP', 'GROUP', JOURNAL_GROUP, this.consumer, 'COUNT', count, ...block, 'STREAMS', this.key, from);
+    const raw = firstStream(res);
+    const { entries, gone } = parseEntries(raw);
+    // Pending entries deleted meanwhile (handled elsewhere) only need to leave the pending list.
+    if (gone.length) await this.redis.xack(this.key, JOURNAL_GROUP, ...gone);
+    return { entries, lastId: raw.length ? raw[raw.length - 1][0].toString() : null };
+  }
+}
+
+/** [id, [field, value, …]]; the fields are null for an entry deleted while it was pending. */
+type RawEntry = [Buffer, Buffer[] | null];
+
+/** XREADGROUP's one stream: RESP2 gives [[key, entries]], RESP3's map comes as [key, entries]. */
+function firstStream(res: unknown): RawEntry[] {
+  if (!Array.isArray(res) || !res.length) return [];
+  return ((Buffer.isBuffer(res[0]) ? res[1] : (res[0] as unknown[])[1]) as RawEntry[] | undefined) ?? [];
+}
+
+function parseEntries(raw: readonly RawEntry[]): { entries: JournalEntry[]; gone: string[] } {
+  const out: JournalEntry[] = [];
+  const gone: string[] = [];
+  for (const [id, fields] of raw) {
+    if (!fields) {
+      gone.push(id.toString());
+      continue;
+    }
+    const f = new Map<string, Buffer>();
+    for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i].toString(), fields[i + 1]);
+    out.push({
+      id: id.toString(),
+      topic: f.get('t')?.toString() ?? '',
+      payload: f.get('p') ?? Buffer.alloc(0),
+      retained: f.get('r')?.toString() === '1',
+      receivedAt: Number(f.get('at')?.toString() ?? Date.now()),
+    });
+  }
+  return { entries: out, gone };
+}
