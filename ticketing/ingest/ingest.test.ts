@@ -176,6 +176,74 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(await jobsIn(r.queue)).toHaveLength(2);
   });
 
+  it("refuses a reference to another device's photo: dead-lettered, the order gets only the device's own", async () => {
+    const r = await rig({ evidenceWaitMs: 200 });
+    const theirs = fakeJpeg(3000);
+    const theirRef = evidenceRef(theirs);
+    const mine = fakeJpeg(3000);
+    const myRef = evidenceRef(mine);
+    await r.publish(topics.evidence(r.root, 'pole-a', 'cam-1', theirRef.evidenceId), theirs);
+    await r.publish(topics.evidence(r.root, 'pole-b', 'cam-1', myRef.evidenceId), mine);
+    const det = detection('pole-b', 'cam-1', { evidence: [myRef, theirRef] });
+    await r.publish(topics.detections(r.root, 'pole-b', 'cam-1'), json(det));
+
+    const job = await waitFor(() => r.queue.getJob(detectionJobId(det.eventId, 0)), 'the detection job');
+    expect(job.data.evidence).toEqual([myRef]);
+    const letters = await r.ingest.deadLetters.list();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ code: 'evidence_missing', deviceId: 'pole-b' });
+    expect(letters[0].reason).toContain(`${theirRef.evidenceId} (full, sha256 ${theirRef.sha256}): no bytes arrived from pole-b`);
+  });
+
+  it('makes one bounded dead letter of a detection listing a hundred missing photos', async () => {
+    const r = await rig({ evidenceWaitMs: 100 });
+    const refs = Array.from({ length: 100 }, () => evidenceRef(fakeJpeg(100)));
+    const det = detection('pole-1', 'cam-1', { evidence: refs });
+    await r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(det));
+
+    await waitFor(() => r.queue.getJob(detectionJobId(det.eventId, 0)), 'the detection job');
+    const letters = await r.ingest.deadLetters.list();
+    expect(letters).toHaveLength(1);
+    expect(letters[0].reason).toMatch(/^detection \S+: 100 bad evidence ref\(s\): .*; and 90 more$/);
+    expect(letters[0].reason.length).toBeLessThan(2100);
+    expect(JSON.stringify(letters[0]).length).toBeLessThan(2 * json(det).length + 4000); // the payload (base64) and a bounded reason
+    expect(r.ingest.stats().deadLettered).toEqual({ evidence_missing: 1 });
+  });
+
+  it("does not hold other devices up while one device's detection waits for its photos", async () => {
+    const r = await rig({ evidenceWaitMs: 5000 });
+    const waiting = detection('pole-slow', 'cam-1', { evidence: [evidenceRef(fakeJpeg(100))] }); // its photo never comes
+    await r.publish(topics.detections(r.root, 'pole-slow', 'cam-1'), json(waiting));
+    await waitFor(() => r.ingest.stats().received === 1, 'the waiting detection in hand');
+    const others = Array.from({ length: 5 }, (_, i) => detection(`pole-${i}`, 'cam-1'));
+    for (const d of others) await r.publish(topics.detections(r.root, d.deviceId, 'cam-1'), json(d));
+    const mine = detection('pole-slow', 'cam-2');
+    await r.publish(topics.detections(r.root, 'pole-slow', 'cam-2'), json(mine)); // the same device's next message too
+
+    for (const d of [...others, mine]) await waitFor(() => r.queue.getJob(detectionJobId(d.eventId, 0)), `job of ${d.deviceId}`);
+    // All of them became jobs while the first one still waits for its photo.
+    expect(await r.queue.getJob(detectionJobId(waiting.eventId, 0))).toBeUndefined();
+    await waitFor(() => r.queue.getJob(detectionJobId(waiting.eventId, 0)), 'the waiting one, after its wait', 10_000);
+    expect(r.ingest.stats().deadLettered).toEqual({ evidence_missing: 1 });
+  });
+
+  it('dead-letters a message on a topic outside the contract under its own prefix, never drops it silently', async () => {
+    const r = await rig();
+    const bogus = [`${r.root}/pole-1/cam-1/detections/extra/a/b/c`, `${r.root}/pole-1/whatever`, `${r.root}/pole-1/config/other`];
+    for (const t of bogus) await r.publish(t, json(detection('pole-1', 'cam-1')));
+    // The centre's own topics coming back on the subscription are not device messages.
+    await r.publish(topics.configDesired(r.root, 'pole-1'), json({ v: 1 }));
+    await r.publish(topics.teamOrders(r.root, 'team-a'), json({ v: 1 }));
+    const ok = detection('pole-1', 'cam-1');
+    await r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(ok));
+
+    await waitFor(() => r.queue.getJob(detectionJobId(ok.eventId, 0)), 'the valid detection');
+    await waitFor(() => r.ingest.stats().received === 4, 'four device messages');
+    const letters = await r.ingest.deadLetters.list();
+    expect(letters.map((l) => l.topic).sort()).toEqual([...bogus].sort());
+    expect(letters.every((l) => l.code === 'unknown_topic')).toBe(true);
+  });
+
   it('keeps the last status, telemetry and sensor reading per device; ignores retained clears', async () => {
     const r = await rig();
     const newer = telemetry('pole-1', { at: new Date(Date.now()).toISOString() });
