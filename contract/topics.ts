@@ -45,10 +45,17 @@ export const RESERVED_DEVICE_IDS = ['teams'];
  */
 export const centreSubscriptions = (root: string) => [`${root}/#`];
 
+/** The device a topic under the root belongs to (its first level), whether or not the rest is in the layout. */
+export function deviceOf(root: string, topic: string): string | null {
+  if (!topic.startsWith(`${root}/`)) return null;
+  const first = topic.slice(root.length + 1).split('/', 1)[0];
+  return ID_PATTERN.test(first) ? first : null;
+}
+
 /** Topics only the centre writes (desired config and model, team orders): not device messages. */
 export function publishedByCentre(root: string, topic: string): boolean {
-  if (!topic.startsWith(`${root}/`)) return false;
-  if (RESERVED_DEVICE_IDS.includes(topic.slice(root.length + 1).split('/', 1)[0])) return true;
+  const device = deviceOf(root, topic);
+  if (device !== null && RESERVED_DEVICE_IDS.includes(device)) return true;
   const kind = parseTopic(root, topic)?.kind;
   return kind === 'config_desired' || kind === 'model_desired';
 }

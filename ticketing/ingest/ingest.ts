@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../common/logger.js';
 import {
-  DEFAULT_ROOT, MAX_EVIDENCE_BYTES, parseTopic, RESERVED_DEVICE_IDS,
+  DEFAULT_ROOT, deviceOf, MAX_EVIDENCE_BYTES, parseTopic, RESERVED_DEVICE_IDS,
   type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
 } from '../../contract/index.js';
 import type { EvidenceStore } from '../evidence-store.js';
@@ -120,7 +120,7 @@ export const DEFAULT_DETECTION_JOB_OPTIONS: JobsOptions = {
 interface InHand {
   entry: JournalEntry;
   route: ParsedTopic | null;
-  /** Messages of one device are handled in order: its id, or '' for topics naming none. */
+  /** Messages of one device are handled in order: its id (the topic's first level), or '' for topics naming none. */
   lane: string;
   firstTriedAt: number;
   failures: number;
@@ -280,7 +280,7 @@ export class Ingest {
   private take(entry: JournalEntry): void {
     if (this.inHand.has(entry.id)) return;
     const route = parseTopic(this.root, entry.topic);
-    const h: InHand = { entry, route, lane: route?.deviceId ?? '', firstTriedAt: 0, failures: 0, waiting: false };
+    const h: InHand = { entry, route, lane: deviceOf(this.root, entry.topic) ?? '', firstTriedAt: 0, failures: 0, waiting: false };
     this.inHand.set(entry.id, h);
     const next = (this.lanes.get(h.lane) ?? Promise.resolve()).then(() => this.attempt(h));
     this.lanes.set(h.lane, next);
@@ -344,23 +344,23 @@ export class Ingest {
       return 'done';
     } catch (err) {
       if (err instanceof TryLater) return { retryInMs: EVIDENCE_POLL_MS };
-      const ids = { topic, deviceId: route?.deviceId, cameraId: route?.cameraId };
+      const ids = { deviceId: h.lane || undefined, cameraId: route?.cameraId };
       try {
         if (err instanceof IngestRejection) {
-          await this.deadLetter(topic, payload, route, err.code, err.message);
+          await this.deadLetter(topic, payload, ids, err.code, err.message);
           return 'done';
         }
         // Ours, not the device's (Redis away, a bug): tried again before it becomes a dead letter.
         if (++h.failures < MAX_INTERNAL_ATTEMPTS) {
-          this.log.warn({ err: (err as Error).message, ...ids, attempt: h.failures }, 'ingest: handler failed; trying again');
+          this.log.warn({ err: (err as Error).message, topic, ...ids, attempt: h.failures }, 'ingest: handler failed; trying again');
           return { retryInMs: 500 * 2 ** h.failures };
         }
-        this.log.error({ err, ...ids }, 'ingest: handler failed');
-        await this.deadLetter(topic, payload, route, 'internal_error', (err as Error).message ?? String(err));
+        this.log.error({ err, topic, ...ids }, 'ingest: handler failed');
+        await this.deadLetter(topic, payload, ids, 'internal_error', (err as Error).message ?? String(err));
         return 'done';
       } catch (storeErr) {
         // Not even the dead letter could be stored: the message stays in the journal and is tried again.
-        this.log.error({ err: (storeErr as Error).message, ...ids }, 'ingest: could not store a dead letter; trying again');
+        this.log.error({ err: (storeErr as Error).message, topic, ...ids }, 'ingest: could not store a dead letter; trying again');
         return { retryInMs: 1000 };
       }
     }
@@ -396,8 +396,7 @@ export class Ingest {
   }
 
   /** Throws when Redis would not take it: the caller keeps the message to try again. */
-  private async deadLetter(topic: string, payload: Buffer, route: ParsedTopic | null, code: DeadLetterCode, reason: string): Promise<void> {
-    const ids = { deviceId: route?.deviceId, cameraId: route?.cameraId };
+  private async deadLetter(topic: string, payload: Buffer, ids: { deviceId?: string; cameraId?: string }, code: DeadLetterCode, reason: string): Promise<void> {
     this.log.warn({ code, reason: reason.slice(0, 500), topic: topic.slice(0, 200), ...ids, bytes: payload.length }, 'ingest: dead letter');
     await this.deadLetters.add({ topic, payload, code, reason, ...ids });
     this.dead[code] = (this.dead[code] ?? 0) + 1;
