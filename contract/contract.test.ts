@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { renderAsyncApi } from './asyncapi.js';
-import { detectionMessage, modelDesiredMessage, modelReportedMessage, parseTopic, topics, type DetectionMessage } from './index.js';
+import {
+  configDesiredMessage, configReportedMessage, detectionMessage, modelDesiredMessage, modelReportedMessage, parseTopic, topics, type DetectionMessage,
+} from './index.js';
 
 const root = 'streetwatch/v1';
 
@@ -52,6 +54,26 @@ describe('detection schema', () => {
     const ended = detectionMessage.safeParse({ ...base, state: 'ended', seq: 3 });
     expect(ended.error?.issues.map((i) => i.message)).toContain('an ended detection needs endedAt and reason');
     expect(detectionMessage.safeParse({ ...base, bbox: { x1: 1.2, y1: 0, x2: 1, y2: 1 } }).success).toBe(false);
+  });
+});
+
+describe('config schemas', () => {
+  const zone = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]] };
+  const report = (zones: unknown[]) => ({ v: 1, deviceId: 'pole-1', version: 0, status: 'applied', at: '2026-11-26T08:00:00.000Z', running: { cameras: [{ id: 'cam-1', zones }] } });
+
+  it('reports zones of the contract shape only', () => {
+    expect(configReportedMessage.safeParse(report([zone])).success).toBe(true);
+    const nestedZone = { ...zone, polygon: { a: { b: { c: {} } } } };
+    expect(configReportedMessage.safeParse(report([nestedZone])).error?.issues[0].path).toEqual(['running', 'cameras', 0, 'zones', 0, 'polygon']);
+    expect(configReportedMessage.safeParse(report([{ ...zone, colour: 'red' }])).error?.issues[0].message).toMatch(/colour/);
+  });
+
+  it('lets a desired config carry keys the box refuses by name, but checks the ones it applies', () => {
+    const desired = (config: unknown) => configDesiredMessage.safeParse({ v: 1, version: 2, issuedAt: '2026-11-26T08:00:00.000Z', config });
+    expect(desired({ mqtt: { url: 'mqtt://elsewhere' }, cameras: [{ id: 'cam-1', source: 'rtsp://x', zones: [zone] }] }).data?.config).toMatchObject({ mqtt: {}, cameras: [{ source: 'rtsp://x' }] });
+    expect(desired({ cameras: [{ id: 'cam-1', zones: [{ ...zone, dwellSeconds: -1 }] }] }).error?.issues[0].path).toEqual(['config', 'cameras', 0, 'zones', 0, 'dwellSeconds']);
+    expect(desired({ telemetry: { intervalSeconds: 'often' } }).error?.issues[0].path).toEqual(['config', 'telemetry', 'intervalSeconds']);
+    expect(desired({ privacy: { blurPeople: 'no' } }).error?.issues[0].path).toEqual(['config', 'privacy', 'blurPeople']);
   });
 });
 

@@ -1,2 +1,4 @@
 export * from './topics.js';
+export * from './fields.js';
+export * from './zones.js';
 export * from './messages.js';

@@ -3,6 +3,7 @@
  * `<device>/config/desired`; the box validates it against the full schema, applies what can change
  * without a restart, and reports the version applied or why it was rejected.
  */
+import { z } from 'zod';
 import { configDesiredMessage, toIso, type ConfigReportedMessage } from '../contract/index.js';
 import { formatZodIssues } from '../common/config-file.js';
 import { StreetWatchError } from '../common/errors.js';
@@ -12,6 +13,13 @@ import { checkClassNames, edgeConfigSchema, type EdgeConfig } from './config.js'
 /** Parts of the config that apply on the fly; anything else needs a restart and is refused. */
 const LIVE_KEYS = new Set(['cameras', 'privacy', 'telemetry']);
 const LIVE_CAMERA_KEYS = new Set(['id', 'zones']);
+
+/**
+ * `config/desired` around its config. A problem here is reported against the version already
+ * applied (the message's own cannot be trusted); one in the config, like one in the merge, against
+ * the message's version, so the console sees which of its versions was rejected.
+ */
+const desiredEnvelope = configDesiredMessage.extend({ config: z.looseObject({}) });
 
 export class RemoteConfigError extends StreetWatchError {
   constructor(message: string) {
@@ -63,7 +71,7 @@ export interface RemoteConfigHooks {
 /** The parts of the running config the centre may change, as the box reports them. */
 export function runningParts(cfg: EdgeConfig): NonNullable<ConfigReportedMessage['running']> {
   return {
-    cameras: cfg.cameras.map((c) => ({ id: c.id, zones: c.zones as unknown as Record<string, unknown>[] })),
+    cameras: cfg.cameras.map((c) => ({ id: c.id, zones: c.zones })),
     privacy: { ...cfg.privacy },
     telemetry: { ...cfg.telemetry },
   };
@@ -100,7 +108,7 @@ export class RemoteConfig {
       report('rejected', this.version, `config/desired is not JSON: ${(e as Error).message}`);
       return;
     }
-    const msg = configDesiredMessage.safeParse(json);
+    const msg = desiredEnvelope.safeParse(json);
     if (!msg.success) {
       report('rejected', this.version, `config/desired is invalid:\n${formatZodIssues(msg.error.issues)}`);
       return;
@@ -111,7 +119,9 @@ export class RemoteConfig {
       return;
     }
     try {
-      const next = mergeDesired(this.current, config, this.hooks.modelClasses);
+      const parsed = configDesiredMessage.shape.config.safeParse(config);
+      if (!parsed.success) throw new RemoteConfigError(`invalid config:\n${formatZodIssues(parsed.error.issues)}`);
+      const next = mergeDesired(this.current, parsed.data, this.hooks.modelClasses);
       this.hooks.apply(next);
       this.current = next;
       this.version = version;
