@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import YAML from 'yaml';
 import * as m from './messages.js';
+import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from './payload.js';
 import { DEFAULT_ROOT } from './topics.js';
 
 /** Named schemas (those with a meta id) land in components.schemas; payloads refer to them. */
@@ -113,7 +114,9 @@ export function buildAsyncApi(): Record<string, unknown> {
     info: {
       title: 'StreetWatch MQTT contract',
       version: `${m.CONTRACT_VERSION}.0.0`,
-      description: 'Messages between StreetWatch edge boxes and the command centre. Generated from contract/messages.ts by `npm run contract:asyncapi`; do not edit by hand.',
+      description:
+        'Messages between StreetWatch edge boxes and the command centre. Generated from contract/messages.ts by `npm run contract:asyncapi`; do not edit by hand. ' +
+        `Every JSON message is at most ${MAX_JSON_BYTES} bytes and nested at most ${MAX_JSON_DEPTH} levels deep.`,
       license: { name: 'Apache-2.0' },
     },
     defaultContentType: 'application/json',

@@ -5,7 +5,8 @@ import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { renderAsyncApi } from './asyncapi.js';
 import {
-  configDesiredMessage, configReportedMessage, detectionMessage, modelDesiredMessage, modelReportedMessage, parseTopic, topics, type DetectionMessage,
+  configDesiredMessage, configReportedMessage, detectionMessage, MAX_JSON_BYTES, MAX_JSON_DEPTH, modelDesiredMessage, modelReportedMessage,
+  parseJsonPayload, parseTopic, tooDeepAt, topics, type DetectionMessage,
 } from './index.js';
 
 const root = 'streetwatch/v1';
@@ -54,6 +55,33 @@ describe('detection schema', () => {
     const ended = detectionMessage.safeParse({ ...base, state: 'ended', seq: 3 });
     expect(ended.error?.issues.map((i) => i.message)).toContain('an ended detection needs endedAt and reason');
     expect(detectionMessage.safeParse({ ...base, bbox: { x1: 1.2, y1: 0, x2: 1, y2: 1 } }).success).toBe(false);
+  });
+});
+
+describe('JSON payload bounds', () => {
+  const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+
+  it(`reads nesting of ${MAX_JSON_DEPTH} levels and refuses one more before JSON.parse sees it`, () => {
+    expect(parseJsonPayload(Buffer.from(nested(MAX_JSON_DEPTH))).ok).toBe(true);
+    const deeper = nested(MAX_JSON_DEPTH + 1);
+    expect(parseJsonPayload(Buffer.from(deeper))).toEqual({ ok: false, problem: 'too_deep', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels (character ${deeper.lastIndexOf('{')})` });
+  });
+
+  it('refuses a 40,000-level zone (240 KB) without overflowing the stack', () => {
+    const deep = Buffer.from(`{"v":1,"zones":[${'['.repeat(40_000)}${']'.repeat(40_000)}]}`);
+    expect(parseJsonPayload(deep)).toMatchObject({ ok: false, problem: 'too_deep' });
+  });
+
+  it('counts brackets outside strings only, escaped quotes included', () => {
+    expect(tooDeepAt('{"a":"[[[[\\"[[[["}', 2)).toBe(-1);
+    expect(tooDeepAt('{"a\\"":[[1]]}', 2)).toBe(8);
+    expect(parseJsonPayload(Buffer.from(JSON.stringify({ text: '{'.repeat(100) })))).toEqual({ ok: true, value: { text: '{'.repeat(100) } });
+  });
+
+  it('refuses what is too large, not UTF-8 or not JSON, saying which', () => {
+    expect(parseJsonPayload(Buffer.alloc(MAX_JSON_BYTES + 1, 0x20))).toMatchObject({ ok: false, problem: 'too_large', reason: `${MAX_JSON_BYTES + 1} bytes, above the limit of ${MAX_JSON_BYTES}` });
+    expect(parseJsonPayload(Buffer.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false, problem: 'not_json', reason: expect.stringMatching(/^not UTF-8/) });
+    expect(parseJsonPayload(Buffer.from('{"v":1,'))).toMatchObject({ ok: false, problem: 'not_json', reason: expect.stringMatching(/^not JSON \(/) });
   });
 });
 

@@ -15,3 +15,9 @@ export const id = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ . 
 export const ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID').meta({ description: 'ULID: sortable unique id' });
 export const unit = z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1');
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
+
+/** Where in a parsed message something is wrong, and what: the shape of a zod issue. */
+export interface FieldIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}

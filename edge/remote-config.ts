@@ -4,7 +4,7 @@
  * without a restart, and reports the version applied or why it was rejected.
  */
 import { z } from 'zod';
-import { configDesiredMessage, toIso, type ConfigReportedMessage } from '../contract/index.js';
+import { configDesiredMessage, parseJsonPayload, toIso, type ConfigReportedMessage } from '../contract/index.js';
 import { formatZodIssues } from '../common/config-file.js';
 import { StreetWatchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -101,14 +101,12 @@ export class RemoteConfig {
   /** Never throws: a bad message is reported as rejected and the running config is kept. */
   handle(payload: Buffer): void {
     const report = (status: 'applied' | 'rejected', version: number, error?: string) => this.report(status, version, error);
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (e) {
-      report('rejected', this.version, `config/desired is not JSON: ${(e as Error).message}`);
+    const json = parseJsonPayload(payload);
+    if (!json.ok) {
+      report('rejected', this.version, `config/desired refused: ${json.reason}`);
       return;
     }
-    const msg = desiredEnvelope.safeParse(json);
+    const msg = desiredEnvelope.safeParse(json.value);
     if (!msg.success) {
       report('rejected', this.version, `config/desired is invalid:\n${formatZodIssues(msg.error.issues)}`);
       return;

@@ -187,7 +187,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     if (roles.has('api')) {
       // The consoles' live stream: order events from any process through Redis; device messages
       // straight from the broker, on a connection that also publishes zone edits to the boxes.
-      const hub = new LiveHub();
+      const hub = new LiveHub(logger);
       closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
       const apiMqtt = await connectMqtt(`streetwatch-api-${instance}-${process.pid}`, false);
       await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);

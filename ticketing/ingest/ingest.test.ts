@@ -10,6 +10,8 @@ import { MAX_EVIDENCE_BYTES, topics } from '../../contract/index.js';
 import { tempDir } from '../../test/fixtures.js';
 import { EvidenceStore, sha256Hex } from '../evidence-store.js';
 import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../queues.js';
+import { watchDevices } from '../api/live-devices.js';
+import { LiveHub } from '../api/live-events.js';
 import { Ingest, type IngestOptions } from './ingest.js';
 import { deleteKeys, detection, evidenceRef, fakeJpeg, json, MOSQUITTO_URL, REDIS_URL, status, telemetry, testNamespace, waitFor } from './test-fixtures.js';
 
@@ -208,6 +210,37 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(r.ingest.stats()).toMatchObject({ valid: 2, deadLettered: { device_mismatch: 1 } });
     expect((await r.ingest.devices.lastModelReported('pole-1'))?.message).toMatchObject({ version: 2, status: 'rejected', error: 'self-test: …' });
     expect(await r.ingest.devices.lastModelReported('pole-2')).toBeNull();
+  });
+
+  it('dead-letters a retained config report with a zone nested 40,000 deep, naming the depth; the console never relays it and stays up', async () => {
+    const r = await rig();
+    const topic = topics.configReported(r.root, 'pole-1');
+    const report = (zones: string) => `{"v":1,"deviceId":"pole-1","version":0,"status":"applied","at":"${new Date().toISOString()}","running":{"cameras":[{"id":"cam-1","zones":[${zones}]}]}}`;
+    const deep = report(`${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`);
+    expect(deep.length).toBeGreaterThan(240_000);
+    await r.publish(topic, deep, { retain: true });
+    cleanups.push(() => r.pub.publishAsync(topic, '', { qos: 1, retain: true }).then(() => undefined)); // runs before the rig's cleanup
+    await waitFor(() => r.ingest.deadLetters.count(), 'the deep report dead-lettered');
+
+    // An API process starting now gets the retained report first, and streams what it relays as /api/events does.
+    const hub = new LiveHub(silent);
+    const streamed: unknown[] = [];
+    hub.subscribe((event) => streamed.push(JSON.parse(JSON.stringify(event))));
+    const api = await connectAsync(MOSQUITTO_URL, { clean: true, clientId: `${r.prefix}-api` });
+    cleanups.push(() => api.endAsync());
+    await watchDevices(api, r.root, (e) => hub.emit(e), silent);
+    const zone = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]] };
+    const good = report(JSON.stringify(zone));
+    await r.publish(topic, good);
+
+    // The report after it is relayed and stored: both processes carried on.
+    await waitFor(() => streamed.length > 0, 'the valid report relayed');
+    expect(streamed).toEqual([expect.objectContaining({ kind: 'device', deviceId: 'pole-1', configReported: JSON.parse(good) })]);
+    await waitFor(() => r.ingest.stats().valid === 1, 'the valid report handled by the ingest');
+    expect((await r.ingest.devices.lastConfigReported('pole-1'))?.message).toEqual(JSON.parse(good));
+    const letters = await r.ingest.deadLetters.list();
+    expect(letters).toEqual([expect.objectContaining({ code: 'schema_invalid', reason: expect.stringMatching(/^config reported: JSON nested deeper than 32 levels \(character \d+\)$/) })]);
+    expect(r.ingest.stats()).toMatchObject({ valid: 1, deadLettered: { schema_invalid: 1 } });
   });
 
   it('works on a client it is given, and leaves it as it found it', async () => {

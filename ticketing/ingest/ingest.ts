@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { connectAsync, type DoneCallback, type IPublishPacket, type MqttClient } from 'mqtt';
 import { createLogger, type Logger } from '../../common/logger.js';
 import {
-  centreSubscriptions, DEFAULT_ROOT, MAX_EVIDENCE_BYTES, parseTopic, RESERVED_DEVICE_IDS,
+  centreSubscriptions, DEFAULT_ROOT, MAX_EVIDENCE_BYTES, MAX_JSON_BYTES, parseTopic, RESERVED_DEVICE_IDS,
   type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
 } from '../../contract/index.js';
 import { StreetWatchError } from '../../common/errors.js';
@@ -59,7 +59,7 @@ export interface IngestOptions {
   shared?: boolean;
   /** Default `streetwatch` (the config's `mqtt.shareGroup`). */
   shareGroup?: string;
-  /** Limit for JSON messages. Default 256 KiB. */
+  /** Limit for JSON messages: at most, and by default, the contract's MAX_JSON_BYTES (256 KiB). */
   maxJsonBytes?: number;
   /** Limit for evidence photos. Default MAX_EVIDENCE_BYTES (4 MiB). */
   maxEvidenceBytes?: number;
@@ -215,7 +215,7 @@ export class Ingest {
         this.counters.ignored++;
         return;
       }
-      const limit = r.payload === 'jpeg' ? (this.opts.maxEvidenceBytes ?? MAX_EVIDENCE_BYTES) : (this.opts.maxJsonBytes ?? 256 * 1024);
+      const limit = r.payload === 'jpeg' ? (this.opts.maxEvidenceBytes ?? MAX_EVIDENCE_BYTES) : Math.min(this.opts.maxJsonBytes ?? MAX_JSON_BYTES, MAX_JSON_BYTES);
       if (payload.length > limit) throw new IngestRejection('oversized', `${route.kind}: ${payload.length} bytes, limit ${limit}`);
       if (this.opts.knownDevice && !(await this.opts.knownDevice(route.deviceId))) {
         throw new IngestRejection('unknown_device', `device ${route.deviceId} is not registered or was revoked`);
