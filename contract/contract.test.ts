@@ -5,8 +5,9 @@ import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { renderAsyncApi } from './asyncapi.js';
 import {
-  configDesiredMessage, configReportedMessage, detectionMessage, MAX_JSON_BYTES, MAX_JSON_DEPTH, modelDesiredMessage, modelReportedMessage,
-  parseJsonPayload, parseTopic, tooDeepAt, topics, type DetectionMessage,
+  configDesiredMessage, configReportedMessage, detectionMessage, instantsAhead, isoTime, MAX_CLOCK_AHEAD_MS, MAX_JSON_BYTES, MAX_JSON_DEPTH,
+  modelDesiredMessage, modelReportedMessage, parseJsonPayload, parseTopic, readDeviceMessage, telemetryMessage, tooDeepAt, topics,
+  type DetectionMessage,
 } from './index.js';
 
 const root = 'streetwatch/v1';
@@ -55,6 +56,59 @@ describe('detection schema', () => {
     const ended = detectionMessage.safeParse({ ...base, state: 'ended', seq: 3 });
     expect(ended.error?.issues.map((i) => i.message)).toContain('an ended detection needs endedAt and reason');
     expect(detectionMessage.safeParse({ ...base, bbox: { x1: 1.2, y1: 0, x2: 1, y2: 1 } }).success).toBe(false);
+  });
+});
+
+describe('isoTime', () => {
+  const problem = (s: string) => isoTime.safeParse(s).error?.issues.map((i) => i.message);
+
+  it.each(['2026-13-01T00:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-01-01T25:00:00.000Z', '2026-01-01T24:00:00.000Z', '2026-04-31T12:00:00.000Z'])(
+    'refuses %s, which is no real instant',
+    (s) => expect(problem(s)).toEqual([`${s} is no real date and time (a month 13, 30 February, hour 25?)`]),
+  );
+
+  it('refuses instants before 2000 (a box clock that fell back to 1970) but not old ones a spool replays', () => {
+    expect(problem('1970-01-01T00:00:12.000Z')).toEqual(['1970-01-01T00:00:12.000Z is before 2000-01-01T00:00:00.000Z']);
+    expect(problem('1999-12-31T23:59:59.999Z')).toHaveLength(1);
+    expect(isoTime.safeParse('2000-01-01T00:00:00.000Z').success).toBe(true);
+    expect(isoTime.safeParse('2024-02-29T23:59:59.999Z').success).toBe(true);
+  });
+
+  it('gives one reason for a string of another shape', () => {
+    expect(problem('2026-11-26 08:00')).toEqual(['must be ISO 8601 UTC with milliseconds (…T08:41:12.345Z)']);
+    expect(problem('+010000-01-01T00:39:59.999Z')).toHaveLength(1);
+  });
+
+  it('names the field of a detection whose discovery never happened', () => {
+    const r = detectionMessage.safeParse({
+      v: 1, eventId: '01JD0000000000000000000000', seq: 0, deviceId: 'pole-1', cameraId: 'cam-1', zoneId: 'kerb', type: 'illegal_parking', state: 'started',
+      label: 'car', confidence: 0.8, bbox: null, firstSeenAt: '2026-11-26T08:00:00.000Z', discoveredAt: '2026-13-01T00:00:00.000Z', sentAt: '2026-11-26T08:00:30.000Z', evidence: [],
+    });
+    expect(r.error?.issues.map((i) => i.path)).toEqual([['discoveredAt']]);
+  });
+});
+
+describe('instants ahead of the receiving clock', () => {
+  const received = new Date('2026-11-26T08:00:00.000Z');
+
+  it('finds every instant more than MAX_CLOCK_AHEAD_MS ahead, by path', () => {
+    const limit = new Date(received.getTime() + MAX_CLOCK_AHEAD_MS).toISOString();
+    const msg = { at: limit, cameras: [{ lastFrameAt: null }, { lastFrameAt: '2026-11-26T09:00:00.000Z' }], note: 'at 2030-01-01T00:00:00.000Z' };
+    const found = instantsAhead({ ...msg, sentAt: '9999-12-31T23:59:59.999Z' }, received);
+    expect(found.map((i) => i.path)).toEqual([['cameras', 1, 'lastFrameAt'], ['sentAt']]);
+    expect(found[0].message).toBe("2026-11-26T09:00:00.000Z is 60 min ahead of the centre's clock (received 2026-11-26T08:00:00.000Z; at most 5 min allowed): is the box's clock right?");
+    expect(found[1].message).toMatch(/^9999-12-31T23:59:59\.999Z is \d+ days ahead/);
+  });
+
+  it('refuses a telemetry reading from the future, naming `at`, and keeps one from the past', () => {
+    const reading = (at: string) => Buffer.from(JSON.stringify({
+      v: 1, deviceId: 'pole-1', at, cameras: [],
+      system: { cpuPercent: 1, rssMb: 1, memFreeMb: 1, diskFreeMb: 1, loadAvg1: 0, uptimeSeconds: 1 }, spool: { messages: 0, bytes: 0, dropped: 0 },
+    }));
+    expect(readDeviceMessage(reading('2026-11-26T09:00:00.000Z'), telemetryMessage, received)).toEqual({
+      ok: false, problem: 'invalid', reason: expect.stringMatching(/^at: 2026-11-26T09:00:00\.000Z is 60 min ahead/),
+    });
+    expect(readDeviceMessage(reading('2026-11-20T08:00:00.000Z'), telemetryMessage, received)).toMatchObject({ ok: true, value: { at: '2026-11-20T08:00:00.000Z' } });
   });
 });
 

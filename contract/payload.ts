@@ -6,7 +6,7 @@
  * the process down with it.
  */
 import type { z } from 'zod';
-import type { FieldIssue } from './fields.js';
+import { instantsAhead, type FieldIssue } from './fields.js';
 
 /** Largest JSON message; the ingest's default limit. */
 export const MAX_JSON_BYTES = 256 * 1024;
@@ -21,7 +21,7 @@ export const MAX_JSON_DEPTH = 32;
 
 /** `too_large`: above MAX_JSON_BYTES; `not_json`: not UTF-8 JSON; `too_deep`: nested above MAX_JSON_DEPTH. */
 export type JsonProblem = 'too_large' | 'not_json' | 'too_deep';
-/** `invalid`: against the schema. */
+/** `invalid`: against the schema, or an instant ahead of the receiving clock. */
 export type MessageProblem = JsonProblem | 'invalid';
 
 export type Parsed<T, P extends string> = { ok: true; value: T } | { ok: false; problem: P; reason: string };
@@ -77,11 +77,16 @@ export function describeIssues(issues: readonly FieldIssue[]): string {
     .join('; ');
 }
 
-/** A box's message as the centre reads it: bounded JSON, valid against `schema`. Never throws; the reason names the field. */
-export function readDeviceMessage<S extends z.ZodType>(payload: Uint8Array, schema: S): Parsed<z.output<S>, MessageProblem> {
+/**
+ * A box's message as the centre reads it: bounded JSON, valid against `schema`, and no instant
+ * more than MAX_CLOCK_AHEAD_MS ahead of `receivedAt`. Never throws; the reason names the field.
+ */
+export function readDeviceMessage<S extends z.ZodType>(payload: Uint8Array, schema: S, receivedAt: Date): Parsed<z.output<S>, MessageProblem> {
   const json = parseJsonPayload(payload);
   if (!json.ok) return json;
   const res = schema.safeParse(json.value);
   if (!res.success) return { ok: false, problem: 'invalid', reason: describeIssues(res.error.issues) };
+  const ahead = instantsAhead(res.data, receivedAt);
+  if (ahead.length) return { ok: false, problem: 'invalid', reason: describeIssues(ahead) };
   return { ok: true, value: res.data };
 }

@@ -23,7 +23,7 @@ export function deviceEvent(root: string, topic: string, payload: Buffer, receiv
   const route = parseTopic(root, topic);
   const watched = route ? WATCHED[route.kind] : undefined;
   if (!route || !watched || payload.length === 0) return null;
-  const msg = readDeviceMessage(payload, watched.schema);
+  const msg = readDeviceMessage(payload, watched.schema, receivedAt);
   if (!msg.ok || msg.value.deviceId !== route.deviceId) return null;
   return { kind: 'device', deviceId: route.deviceId, receivedAt: receivedAt.toISOString(), [watched.field]: msg.value } as LiveEvent;
 }

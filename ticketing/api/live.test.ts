@@ -79,9 +79,11 @@ describe('device events', () => {
     expect(deviceEvent(ROOT, topics.detections(ROOT, 'box-1', 'cam-1'), msg({}), at)).toBeNull();
   });
 
-  it('passes on nothing the ingest would refuse: nesting beyond the contract', () => {
+  it('passes on nothing the ingest would refuse: nesting beyond the contract, a clock far ahead', () => {
     const deep = `{"v":1,"deviceId":"box-1","version":0,"status":"applied","at":"${AT}","running":{"cameras":[{"id":"cam-1","zones":[${'['.repeat(40_000)}${']'.repeat(40_000)}]}]}}`;
     expect(deviceEvent(ROOT, topics.configReported(ROOT, 'box-1'), Buffer.from(deep), at)).toBeNull();
+    const later = { ...status('box-1', 'online'), at: new Date(at.getTime() + 60 * 60_000).toISOString() };
+    expect(deviceEvent(ROOT, topics.status(ROOT, 'box-1'), msg(later), at)).toBeNull();
   });
 
   it('hears them from the broker, retained ones included', async () => {

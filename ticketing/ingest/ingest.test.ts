@@ -243,6 +243,37 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(r.ingest.stats()).toMatchObject({ valid: 1, deadLettered: { schema_invalid: 1 } });
   });
 
+  it('refuses telemetry from a clock far ahead, so it cannot hide the readings after it', async () => {
+    const r = await rig();
+    const ahead = telemetry('pole-1', { at: new Date(Date.now() + 60 * 60_000).toISOString() });
+    const now = telemetry('pole-1');
+    await r.publish(topics.telemetry(r.root, 'pole-1'), json(ahead));
+    await r.publish(topics.telemetry(r.root, 'pole-1'), json(now));
+    await waitFor(async () => r.ingest.stats().valid === 1 && (await r.ingest.deadLetters.count()) === 1, 'one reading stored, one dead letter');
+
+    expect((await r.ingest.lastTelemetry('pole-1'))?.message).toEqual(now);
+    const [letter] = await r.ingest.deadLetters.list();
+    expect(letter).toMatchObject({ code: 'schema_invalid', reason: expect.stringMatching(new RegExp(`^telemetry: at: ${ahead.at} is 60 min ahead of the centre's clock`)) });
+  });
+
+  it('dead-letters detections discovered at no real time or far in the future, naming discoveredAt; the valid ones between become jobs', async () => {
+    const r = await rig();
+    const detTopic = topics.detections(r.root, 'pole-1', 'cam-1');
+    const valid = [detection('pole-1', 'cam-1'), detection('pole-1', 'cam-1'), detection('pole-1', 'cam-1')];
+    const month13 = detection('pole-1', 'cam-1', { discoveredAt: '2026-13-01T00:00:00.000Z' });
+    const lastDay = detection('pole-1', 'cam-1', { discoveredAt: '9999-12-31T23:59:59.999Z' });
+    for (const m of [valid[0], month13, valid[1], lastDay, valid[2]]) await r.publish(detTopic, json(m));
+    await waitFor(async () => r.ingest.stats().valid === 3 && (await r.ingest.deadLetters.count()) === 2, 'three jobs, two dead letters');
+
+    expect((await jobsIn(r.queue)).map((j) => j.id).sort()).toEqual(valid.map((m) => detectionJobId(m.eventId, 0)).sort());
+    const reasons = (await r.ingest.deadLetters.list()).map((l) => [l.code, l.reason]).reverse();
+    expect(reasons).toEqual([
+      ['schema_invalid', 'detection: discoveredAt: 2026-13-01T00:00:00.000Z is no real date and time (a month 13, 30 February, hour 25?)'],
+      ['schema_invalid', expect.stringMatching(/^detection: discoveredAt: 9999-12-31T23:59:59\.999Z is \d+ days ahead of the centre's clock/)],
+    ]);
+    expect(r.ingest.stats()).toMatchObject({ valid: 3, jobs: 3, deadLettered: { schema_invalid: 2 } });
+  });
+
   it('works on a client it is given, and leaves it as it found it', async () => {
     const { root, prefix, id } = testNamespace();
     const client = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: true, clientId: `${id}-centre` });

@@ -1,6 +1,6 @@
 /**
  * Why a message is refused, as a typed error the handlers throw and the ingest turns into a dead
- * letter; plus the checks every JSON handler shares (bounded parse, schema, topic ↔ payload ids).
+ * letter; plus the checks every JSON handler shares (bounded parse, schema, clock, topic ↔ payload ids).
  */
 import type { z } from 'zod';
 import { StreetWatchError } from '../../common/errors.js';
@@ -24,8 +24,8 @@ const CODE_OF: Record<MessageProblem, DeadLetterCode> = {
 };
 
 /** A box's JSON message checked against the contract (readDeviceMessage); the reason names the field. */
-export function parsePayload<S extends z.ZodType>(payload: Buffer, schema: S, what: string): z.output<S> {
-  const res = readDeviceMessage(payload, schema);
+export function parsePayload<S extends z.ZodType>(payload: Buffer, schema: S, what: string, receivedAt: Date): z.output<S> {
+  const res = readDeviceMessage(payload, schema, receivedAt);
   if (!res.ok) throw new IngestRejection(CODE_OF[res.problem], `${what}: ${res.reason}`);
   return res.value;
 }
