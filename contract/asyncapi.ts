@@ -1,7 +1,9 @@
 /** Builds the AsyncAPI 3 document from the payload schemas, so the published contract cannot drift. */
 import { z } from 'zod';
 import YAML from 'yaml';
+import { MAX_CLOCK_AHEAD_MS } from './fields.js';
 import * as m from './messages.js';
+import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from './payload.js';
 import { DEFAULT_ROOT } from './topics.js';
 
 /** Named schemas (those with a meta id) land in components.schemas; payloads refer to them. */
@@ -113,7 +115,10 @@ export function buildAsyncApi(): Record<string, unknown> {
     info: {
       title: 'StreetWatch MQTT contract',
       version: `${m.CONTRACT_VERSION}.0.0`,
-      description: 'Messages between StreetWatch edge boxes and the command centre. Generated from contract/messages.ts by `npm run contract:asyncapi`; do not edit by hand.',
+      description:
+        'Messages between StreetWatch edge boxes and the command centre. Generated from contract/messages.ts by `npm run contract:asyncapi`; do not edit by hand. ' +
+        `Every JSON message is at most ${MAX_JSON_BYTES} bytes and nested at most ${MAX_JSON_DEPTH} levels deep; ` +
+        `the centre refuses a box's message with an instant more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes ahead of its clock.`,
       license: { name: 'Apache-2.0' },
     },
     defaultContentType: 'application/json',

@@ -4,7 +4,7 @@
  * device's broker password, so it is written with mode 0600 and should be deleted once used.
  */
 import { z } from 'zod';
-import { id, isoTime } from './messages.js';
+import { id, isoTime } from './fields.js';
 
 export const EDGE_BUNDLE_KIND = 'streetwatch-edge-bundle';
 

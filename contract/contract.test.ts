@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { renderAsyncApi } from './asyncapi.js';
-import { detectionMessage, modelDesiredMessage, modelReportedMessage, parseTopic, topics, type DetectionMessage } from './index.js';
+import {
+  configDesiredMessage, configReportedMessage, detectionMessage, instantsAhead, isoTime, MAX_CLOCK_AHEAD_MS, MAX_JSON_BYTES, MAX_JSON_DEPTH,
+  modelDesiredMessage, modelReportedMessage, parseJsonPayload, parseTopic, readDeviceMessage, telemetryMessage, tooDeepAt, topics,
+  type DetectionMessage,
+} from './index.js';
 
 const root = 'streetwatch/v1';
 
@@ -52,6 +56,106 @@ describe('detection schema', () => {
     const ended = detectionMessage.safeParse({ ...base, state: 'ended', seq: 3 });
     expect(ended.error?.issues.map((i) => i.message)).toContain('an ended detection needs endedAt and reason');
     expect(detectionMessage.safeParse({ ...base, bbox: { x1: 1.2, y1: 0, x2: 1, y2: 1 } }).success).toBe(false);
+  });
+});
+
+describe('isoTime', () => {
+  const problem = (s: string) => isoTime.safeParse(s).error?.issues.map((i) => i.message);
+
+  it.each(['2026-13-01T00:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-01-01T25:00:00.000Z', '2026-01-01T24:00:00.000Z', '2026-04-31T12:00:00.000Z'])(
+    'refuses %s, which is no real instant',
+    (s) => expect(problem(s)).toEqual([`${s} is no real date and time (a month 13, 30 February, hour 25?)`]),
+  );
+
+  it('refuses instants before 2000 (a box clock that fell back to 1970) but not old ones a spool replays', () => {
+    expect(problem('1970-01-01T00:00:12.000Z')).toEqual(['1970-01-01T00:00:12.000Z is before 2000-01-01T00:00:00.000Z']);
+    expect(problem('1999-12-31T23:59:59.999Z')).toHaveLength(1);
+    expect(isoTime.safeParse('2000-01-01T00:00:00.000Z').success).toBe(true);
+    expect(isoTime.safeParse('2024-02-29T23:59:59.999Z').success).toBe(true);
+  });
+
+  it('gives one reason for a string of another shape', () => {
+    expect(problem('2026-11-26 08:00')).toEqual(['must be ISO 8601 UTC with milliseconds (…T08:41:12.345Z)']);
+    expect(problem('+010000-01-01T00:39:59.999Z')).toHaveLength(1);
+  });
+
+  it('names the field of a detection whose discovery never happened', () => {
+    const r = detectionMessage.safeParse({
+      v: 1, eventId: '01JD0000000000000000000000', seq: 0, deviceId: 'pole-1', cameraId: 'cam-1', zoneId: 'kerb', type: 'illegal_parking', state: 'started',
+      label: 'car', confidence: 0.8, bbox: null, firstSeenAt: '2026-11-26T08:00:00.000Z', discoveredAt: '2026-13-01T00:00:00.000Z', sentAt: '2026-11-26T08:00:30.000Z', evidence: [],
+    });
+    expect(r.error?.issues.map((i) => i.path)).toEqual([['discoveredAt']]);
+  });
+});
+
+describe('instants ahead of the receiving clock', () => {
+  const received = new Date('2026-11-26T08:00:00.000Z');
+
+  it('finds every instant more than MAX_CLOCK_AHEAD_MS ahead, by path', () => {
+    const limit = new Date(received.getTime() + MAX_CLOCK_AHEAD_MS).toISOString();
+    const msg = { at: limit, cameras: [{ lastFrameAt: null }, { lastFrameAt: '2026-11-26T09:00:00.000Z' }], note: 'at 2030-01-01T00:00:00.000Z' };
+    const found = instantsAhead({ ...msg, sentAt: '9999-12-31T23:59:59.999Z' }, received);
+    expect(found.map((i) => i.path)).toEqual([['cameras', 1, 'lastFrameAt'], ['sentAt']]);
+    expect(found[0].message).toBe("2026-11-26T09:00:00.000Z is 60 min ahead of the centre's clock (received 2026-11-26T08:00:00.000Z; at most 5 min allowed): is the box's clock right?");
+    expect(found[1].message).toMatch(/^9999-12-31T23:59:59\.999Z is \d+ days ahead/);
+  });
+
+  it('refuses a telemetry reading from the future, naming `at`, and keeps one from the past', () => {
+    const reading = (at: string) => Buffer.from(JSON.stringify({
+      v: 1, deviceId: 'pole-1', at, cameras: [],
+      system: { cpuPercent: 1, rssMb: 1, memFreeMb: 1, diskFreeMb: 1, loadAvg1: 0, uptimeSeconds: 1 }, spool: { messages: 0, bytes: 0, dropped: 0 },
+    }));
+    expect(readDeviceMessage(reading('2026-11-26T09:00:00.000Z'), telemetryMessage, received)).toEqual({
+      ok: false, problem: 'invalid', reason: expect.stringMatching(/^at: 2026-11-26T09:00:00\.000Z is 60 min ahead/),
+    });
+    expect(readDeviceMessage(reading('2026-11-20T08:00:00.000Z'), telemetryMessage, received)).toMatchObject({ ok: true, value: { at: '2026-11-20T08:00:00.000Z' } });
+  });
+});
+
+describe('JSON payload bounds', () => {
+  const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+
+  it(`reads nesting of ${MAX_JSON_DEPTH} levels and refuses one more before JSON.parse sees it`, () => {
+    expect(parseJsonPayload(Buffer.from(nested(MAX_JSON_DEPTH))).ok).toBe(true);
+    const deeper = nested(MAX_JSON_DEPTH + 1);
+    expect(parseJsonPayload(Buffer.from(deeper))).toEqual({ ok: false, problem: 'too_deep', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels (character ${deeper.lastIndexOf('{')})` });
+  });
+
+  it('refuses a 40,000-level zone (240 KB) without overflowing the stack', () => {
+    const deep = Buffer.from(`{"v":1,"zones":[${'['.repeat(40_000)}${']'.repeat(40_000)}]}`);
+    expect(parseJsonPayload(deep)).toMatchObject({ ok: false, problem: 'too_deep' });
+  });
+
+  it('counts brackets outside strings only, escaped quotes included', () => {
+    expect(tooDeepAt('{"a":"[[[[\\"[[[["}', 2)).toBe(-1);
+    expect(tooDeepAt('{"a\\"":[[1]]}', 2)).toBe(8);
+    expect(parseJsonPayload(Buffer.from(JSON.stringify({ text: '{'.repeat(100) })))).toEqual({ ok: true, value: { text: '{'.repeat(100) } });
+  });
+
+  it('refuses what is too large, not UTF-8 or not JSON, saying which', () => {
+    expect(parseJsonPayload(Buffer.alloc(MAX_JSON_BYTES + 1, 0x20))).toMatchObject({ ok: false, problem: 'too_large', reason: `${MAX_JSON_BYTES + 1} bytes, above the limit of ${MAX_JSON_BYTES}` });
+    expect(parseJsonPayload(Buffer.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false, problem: 'not_json', reason: expect.stringMatching(/^not UTF-8/) });
+    expect(parseJsonPayload(Buffer.from('{"v":1,'))).toMatchObject({ ok: false, problem: 'not_json', reason: expect.stringMatching(/^not JSON \(/) });
+  });
+});
+
+describe('config schemas', () => {
+  const zone = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]] };
+  const report = (zones: unknown[]) => ({ v: 1, deviceId: 'pole-1', version: 0, status: 'applied', at: '2026-11-26T08:00:00.000Z', running: { cameras: [{ id: 'cam-1', zones }] } });
+
+  it('reports zones of the contract shape only', () => {
+    expect(configReportedMessage.safeParse(report([zone])).success).toBe(true);
+    const nestedZone = { ...zone, polygon: { a: { b: { c: {} } } } };
+    expect(configReportedMessage.safeParse(report([nestedZone])).error?.issues[0].path).toEqual(['running', 'cameras', 0, 'zones', 0, 'polygon']);
+    expect(configReportedMessage.safeParse(report([{ ...zone, colour: 'red' }])).error?.issues[0].message).toMatch(/colour/);
+  });
+
+  it('lets a desired config carry keys the box refuses by name, but checks the ones it applies', () => {
+    const desired = (config: unknown) => configDesiredMessage.safeParse({ v: 1, version: 2, issuedAt: '2026-11-26T08:00:00.000Z', config });
+    expect(desired({ mqtt: { url: 'mqtt://elsewhere' }, cameras: [{ id: 'cam-1', source: 'rtsp://x', zones: [zone] }] }).data?.config).toMatchObject({ mqtt: {}, cameras: [{ source: 'rtsp://x' }] });
+    expect(desired({ cameras: [{ id: 'cam-1', zones: [{ ...zone, dwellSeconds: -1 }] }] }).error?.issues[0].path).toEqual(['config', 'cameras', 0, 'zones', 0, 'dwellSeconds']);
+    expect(desired({ telemetry: { intervalSeconds: 'often' } }).error?.issues[0].path).toEqual(['config', 'telemetry', 'intervalSeconds']);
+    expect(desired({ privacy: { blurPeople: 'no' } }).error?.issues[0].path).toEqual(['config', 'privacy', 'blurPeople']);
   });
 });
 

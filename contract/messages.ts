@@ -3,20 +3,10 @@
  * AsyncAPI document is generated from them (contract/asyncapi.ts), so there is one source of truth.
  */
 import { z } from 'zod';
-import { ID_PATTERN } from './topics.js';
+import { id, isoTime, sha256, ulid, unit } from './fields.js';
+import { cameraZones, privacySettings, telemetrySettings } from './zones.js';
 
 export const CONTRACT_VERSION = 1;
-
-/** ISO 8601 UTC with milliseconds, e.g. 2026-11-26T08:41:12.345Z. */
-export const isoTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be ISO 8601 UTC with milliseconds (…T08:41:12.345Z)')
-  .meta({ description: 'ISO 8601 UTC with milliseconds', examples: ['2026-11-26T08:41:12.345Z'] });
-
-export const id = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ . -');
-export const ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID').meta({ description: 'ULID: sortable unique id' });
-const unit = z.number().min(0).max(1);
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
 
 /** Box in normalised frame coordinates (0..1), top-left origin. */
 export const normBox = z.object({ x1: unit, y1: unit, x2: unit, y2: unit }).meta({ id: 'NormBox' });
@@ -150,8 +140,15 @@ export const configDesiredMessage = z
     /** Monotonic version chosen by the centre; the box reports it back once applied. */
     version: z.number().int().min(1),
     issuedAt: isoTime,
-    /** A partial edge config; live-applicable parts: `cameras[]` (`id` + `zones`), `privacy`, `telemetry`. */
-    config: z.record(z.string(), z.unknown()),
+    /**
+     * A partial edge config: what the centre may change live. Other keys, here or in a camera, pass
+     * the schema so that the box refuses them by name ("mqtt: cannot be changed remotely").
+     */
+    config: z.looseObject({
+      cameras: z.array(cameraZones.loose()).optional(),
+      privacy: privacySettings.optional(),
+      telemetry: telemetrySettings.optional(),
+    }),
   })
   .meta({ id: 'ConfigDesired', description: 'Retained; what the centre wants the box to run.' });
 
@@ -169,9 +166,9 @@ export const configReportedMessage = z
      */
     running: z
       .object({
-        cameras: z.array(z.object({ id, zones: z.array(z.record(z.string(), z.unknown())) })),
-        privacy: z.record(z.string(), z.unknown()).optional(),
-        telemetry: z.record(z.string(), z.unknown()).optional(),
+        cameras: z.array(cameraZones),
+        privacy: privacySettings.optional(),
+        telemetry: telemetrySettings.optional(),
       })
       .optional(),
   })

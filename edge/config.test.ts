@@ -176,7 +176,7 @@ describe('loadEdgeConfig: invalid configs name the field path', () => {
     ['a duplicate zone id', (d) => (d.cameras[0].zones[1].id = 'kerb'),
       /cameras\[0\]\.zones\[1\]\.id: duplicate zone id kerb/],
     ['a bad schedule time', (d) => (d.cameras[0].zones[0].schedule = [{ days: ['mon'], from: '07:00', to: '24:30' }]),
-      /cameras\[0\]\.zones\[0\]\.schedule\[0\]\.to: time must be HH:MM \(24 h\)/],
+      /cameras\[0\]\.zones\[0\]\.schedule\[0\]\.to: must be HH:MM \(24 h\)/],
     ['a bad schedule day', (d) => (d.cameras[0].zones[0].schedule = [{ days: ['monday'], from: '07:00', to: '09:00' }]),
       /cameras\[0\]\.zones\[0\]\.schedule\[0\]\.days\[0\]: /],
     ['a sensor bay on a missing camera', (d) => (d.sensors = { bays: [{ id: 'bay-1', zoneId: 'kerb', cameraId: 'cam-9' }] }),

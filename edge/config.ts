@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from './zones.js';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
 import { ID_PATTERN } from '../contract/topics.js';
+import { DAYS, MAX_SCHEDULE_WINDOWS, MAX_ZONES_PER_CAMERA, scheduleWindow, telemetrySettings, zoneSchema as wireZone } from '../contract/zones.js';
 
 /** Ids become MQTT topic levels and message fields, so they follow the contract's id pattern. */
 const idOf = (what: string) => z.string().regex(ID_PATTERN, `${what} id may use letters, digits, _ . - only (1-64 characters)`);
@@ -9,13 +10,14 @@ const idOf = (what: string) => z.string().regex(ID_PATTERN, `${what} id may use 
 /** Camera id under which bays that no camera covers publish their detections. */
 export const SENSOR_ONLY_CAMERA = 'bays';
 
-const unit = z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1');
-const point = z.tuple([unit, unit]);
+/**
+ * A zone's fields as the contract bounds them (contract/zones.ts), here with the box's defaults:
+ * the box reports the zones it runs in `config/reported`, so it must not run one the contract refuses.
+ */
+const wire = wireZone.shape;
 
-/** Simple polygon: at least 3 distinct points, no self-intersection, non-zero area. */
-export const polygonSchema = z
-  .array(point)
-  .min(3, 'a polygon needs at least 3 points')
+/** Simple polygon: 3 to 64 points, no self-intersection, non-zero area. */
+export const polygonSchema = wire.polygon
   .superRefine((pts, ctx) => {
     const problem = polygonProblem(pts);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -56,19 +58,17 @@ const modelSpecSchema = z.union([
 /** Checked against the loaded model's class names by `checkClassNames`. */
 const className = z.string().min(1);
 
-const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM (24 h)');
-
 /** Active hours: the rule applies only inside one of these windows (device time zone). */
 export const scheduleSchema = z
   .array(
     z.object({
-      days: z.array(z.enum(DAYS)).min(1).default([...DAYS]),
-      from: hhmm,
-      to: hhmm,
+      days: scheduleWindow.shape.days.default([...DAYS]),
+      from: scheduleWindow.shape.from,
+      to: scheduleWindow.shape.to,
     }),
   )
-  .min(1);
+  .min(1)
+  .max(MAX_SCHEDULE_WINDOWS);
 
 export const DEFAULT_VEHICLE_CLASSES = ['car', 'truck', 'bus', 'motorcycle'];
 export const DEFAULT_GOODS_CLASSES = ['umbrella', 'dining table', 'chair', 'bench', 'suitcase', 'bicycle', 'motorcycle'];
@@ -76,32 +76,32 @@ export const DEFAULT_GOODS_CLASSES = ['umbrella', 'dining table', 'chair', 'benc
 const zoneBase = {
   id: idOf('zone'),
   polygon: polygonSchema,
-  dwellSeconds: z.number().positive().default(300),
+  dwellSeconds: wire.dwellSeconds.default(300),
   /** A second photo after this long if the violation is still there. */
-  evidenceRepeatSeconds: z.number().positive().default(60),
+  evidenceRepeatSeconds: wire.evidenceRepeatSeconds.default(60),
   /** `updated` messages at most this often while a violation lasts. */
-  updateSeconds: z.number().positive().default(30),
+  updateSeconds: wire.updateSeconds.default(30),
   /** A violation ends (`left`) only after its object has been gone this long; rides out occlusions. */
-  leaveGraceSeconds: z.number().min(0).default(5),
+  leaveGraceSeconds: wire.leaveGraceSeconds.default(5),
   schedule: scheduleSchema.optional(),
-  minConfidence: z.number().min(0).max(1).default(0.35),
+  minConfidence: wire.minConfidence.default(0.35),
 };
 
 export const noParkingZoneSchema = z.object({
   ...zoneBase,
   kind: z.literal('no_parking'),
-  vehicleClasses: z.array(className).min(1).default(DEFAULT_VEHICLE_CLASSES),
+  vehicleClasses: wire.vehicleClasses.default(DEFAULT_VEHICLE_CLASSES),
 });
 
 export const noVendingZoneSchema = z.object({
   ...zoneBase,
   kind: z.literal('no_vending'),
-  goodsClasses: z.array(className).min(1).default(DEFAULT_GOODS_CLASSES),
-  personClasses: z.array(className).min(1).default(['person']),
+  goodsClasses: wire.goodsClasses.default(DEFAULT_GOODS_CLASSES),
+  personClasses: wire.personClasses.default(['person']),
   /** How far (in goods-box heights) a person may stand from the goods and still tend them. */
-  personNearFactor: z.number().positive().default(1.5),
+  personNearFactor: wire.personNearFactor.default(1.5),
   /** Goods boxes closer than this (in box heights) belong to one stall. */
-  clusterGapFactor: z.number().positive().default(1.0),
+  clusterGapFactor: wire.clusterGapFactor.default(1.0),
 });
 
 export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
@@ -125,7 +125,7 @@ export const cameraSchema = z.object({
   reconnect: z
     .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(30000) })
     .prefault({}),
-  zones: z.array(zoneSchema).default([]),
+  zones: z.array(zoneSchema).max(MAX_ZONES_PER_CAMERA, `at most ${MAX_ZONES_PER_CAMERA} zones per camera`).default([]),
   /** Where the camera is; the centre uses it for the work order. */
   location: z.object({ lat: z.number(), long: z.number(), address: z.string().optional() }).optional(),
 });
@@ -228,7 +228,7 @@ export const edgeConfigSchema = z
     spool: z
       .object({ dir: z.string().default('./spool'), maxMegabytes: z.number().positive().default(256) })
       .prefault({}),
-    telemetry: z.object({ intervalSeconds: z.number().positive().default(30) }).prefault({}),
+    telemetry: z.object({ intervalSeconds: telemetrySettings.shape.intervalSeconds.default(30) }).prefault({}),
     sensors: z
       .object({
         /** Local MQTT topic filter the sensors publish to, e.g. `sensors/+`. */

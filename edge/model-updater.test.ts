@@ -216,6 +216,10 @@ describe('model updates on the box', () => {
     const original = box.models.detector.active;
     await box.feed(frames.slice(0, 3), () => true); // the kept frame shows the parked vehicles and people
 
+    // A hostile broker's announcement nested beyond the contract is refused before it is parsed.
+    box.updater.handle(Buffer.from(`{"v":1,"version":1,"model":${'['.repeat(40_000)}${']'.repeat(40_000)}}`));
+    expect(last(box)).toMatchObject({ version: 0, status: 'rejected', model: { sha256: sha256(BASE) }, error: expect.stringMatching(/^model\/desired refused: JSON nested deeper than 32 levels/) });
+
     const cases: [string, RegExp, { name?: string }?][] = [
       ['/blind.onnx', /self-test: the new model found 0 of the \d+ objects \(.*car.*\) the running model sees/],
       ['/nan-box.onnx', /self-test: object 0 has a non-finite box or score/],

@@ -13,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { formatZodIssues } from '../common/config-file.js';
 import { StreetWatchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { modelDesiredMessage, toIso, type ModelDesiredMessage, type ModelRef, type ModelReportedMessage, type ModelUpdateStatus } from '../contract/index.js';
+import { modelDesiredMessage, parseJsonPayload, toIso, type ModelDesiredMessage, type ModelRef, type ModelReportedMessage, type ModelUpdateStatus } from '../contract/index.js';
 import { SerialQueue } from '../detector/serial-queue.js';
 import type { Detector } from '../detector/types.js';
 import { downloadModel } from '../models/fetch.js';
@@ -153,16 +153,14 @@ export class ModelUpdater {
 
   /** Never throws: a bad announcement is reported as rejected and the running model is kept. */
   handle(payload: Buffer): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (err) {
-      this.send('rejected', this.state.handled, `model/desired is not JSON: ${(err as Error).message}`);
+    const json = parseJsonPayload(payload);
+    if (!json.ok) {
+      this.send('rejected', this.state.handled, `model/desired refused: ${json.reason}`);
       return;
     }
-    const parsed = modelDesiredMessage.safeParse(json);
+    const parsed = modelDesiredMessage.safeParse(json.value);
     if (!parsed.success) {
-      const v = (json as { version?: unknown } | null)?.version;
+      const v = (json.value as { version?: unknown } | null)?.version;
       this.send('rejected', Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : this.state.handled, `model/desired is invalid:\n${formatZodIssues(parsed.error.issues)}`);
       return;
     }

@@ -190,8 +190,16 @@ describe('RemoteConfig.handle', () => {
     remote.handle(Buffer.from('{"v":1,"version":2,'));
     expect(applied).toHaveLength(1);
     expect(reports[1]).toMatchObject({ status: 'rejected', version: 1 });
-    expect(reports[1].error).toMatch(/^config\/desired is not JSON: /);
+    expect(reports[1].error).toMatch(/^config\/desired refused: not JSON \(/);
     expect(remote.appliedVersion).toBe(1);
+  });
+
+  it('a desired config nested beyond the contract (a hostile broker) → rejected naming the depth, without throwing', () => {
+    const { remote, reports, applied } = setup();
+    const zones = `${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`;
+    expect(() => remote.handle(Buffer.from(`{"v":1,"version":1,"issuedAt":"${ISSUED}","config":{"cameras":[{"id":"cam-1","zones":[${zones}]}]}}`))).not.toThrow();
+    expect(applied).toEqual([]);
+    expect(reports).toEqual([expect.objectContaining({ status: 'rejected', version: 0, error: expect.stringMatching(/^config\/desired refused: JSON nested deeper than 32 levels/) })]);
   });
 
   it.each([

@@ -3,7 +3,8 @@
  * `<device>/config/desired`; the box validates it against the full schema, applies what can change
  * without a restart, and reports the version applied or why it was rejected.
  */
-import { configDesiredMessage, toIso, type ConfigReportedMessage } from '../contract/index.js';
+import { z } from 'zod';
+import { configDesiredMessage, parseJsonPayload, toIso, type ConfigReportedMessage } from '../contract/index.js';
 import { formatZodIssues } from '../common/config-file.js';
 import { StreetWatchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -12,6 +13,13 @@ import { checkClassNames, edgeConfigSchema, type EdgeConfig } from './config.js'
 /** Parts of the config that apply on the fly; anything else needs a restart and is refused. */
 const LIVE_KEYS = new Set(['cameras', 'privacy', 'telemetry']);
 const LIVE_CAMERA_KEYS = new Set(['id', 'zones']);
+
+/**
+ * `config/desired` around its config. A problem here is reported against the version already
+ * applied (the message's own cannot be trusted); one in the config, like one in the merge, against
+ * the message's version, so the console sees which of its versions was rejected.
+ */
+const desiredEnvelope = configDesiredMessage.extend({ config: z.looseObject({}) });
 
 export class RemoteConfigError extends StreetWatchError {
   constructor(message: string) {
@@ -63,7 +71,7 @@ export interface RemoteConfigHooks {
 /** The parts of the running config the centre may change, as the box reports them. */
 export function runningParts(cfg: EdgeConfig): NonNullable<ConfigReportedMessage['running']> {
   return {
-    cameras: cfg.cameras.map((c) => ({ id: c.id, zones: c.zones as unknown as Record<string, unknown>[] })),
+    cameras: cfg.cameras.map((c) => ({ id: c.id, zones: c.zones })),
     privacy: { ...cfg.privacy },
     telemetry: { ...cfg.telemetry },
   };
@@ -93,14 +101,12 @@ export class RemoteConfig {
   /** Never throws: a bad message is reported as rejected and the running config is kept. */
   handle(payload: Buffer): void {
     const report = (status: 'applied' | 'rejected', version: number, error?: string) => this.report(status, version, error);
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (e) {
-      report('rejected', this.version, `config/desired is not JSON: ${(e as Error).message}`);
+    const json = parseJsonPayload(payload);
+    if (!json.ok) {
+      report('rejected', this.version, `config/desired refused: ${json.reason}`);
       return;
     }
-    const msg = configDesiredMessage.safeParse(json);
+    const msg = desiredEnvelope.safeParse(json.value);
     if (!msg.success) {
       report('rejected', this.version, `config/desired is invalid:\n${formatZodIssues(msg.error.issues)}`);
       return;
@@ -111,7 +117,9 @@ export class RemoteConfig {
       return;
     }
     try {
-      const next = mergeDesired(this.current, config, this.hooks.modelClasses);
+      const parsed = configDesiredMessage.shape.config.safeParse(config);
+      if (!parsed.success) throw new RemoteConfigError(`invalid config:\n${formatZodIssues(parsed.error.issues)}`);
+      const next = mergeDesired(this.current, parsed.data, this.hooks.modelClasses);
       this.hooks.apply(next);
       this.current = next;
       this.version = version;

@@ -32,7 +32,7 @@ import { MqttJournalSource } from './ingest/mqtt-source.js';
 import { ModelFiles } from './model-files.js';
 import { schedulePruning } from './evidence-retention.js';
 import { scheduleNoticeCheck } from './order-notices.js';
-import { computeKpis } from './kpi.js';
+import { storeKpis } from './kpi.js';
 import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
 import { createQueues, QUEUE_NAMES, type DetectionJob } from './queues.js';
@@ -80,9 +80,6 @@ function knownDeviceCache(registry: DeviceRegistry, ttlMs: number): (deviceId: s
   };
 }
 
-/** Orders the KPI endpoint looks at; a city's year of orders fits in memory as plain objects. */
-const KPI_ORDER_LIMIT = 100_000;
-
 export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   const { config } = opts;
   const roles = new Set(opts.roles ?? ROLES);
@@ -123,7 +120,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     closers.push(() => queues.close());
     // Every order write, in whichever role, becomes a live event for the consoles (Redis pub/sub).
     const publishLive = livePublisher(redis, prefix, logger);
-    const store = withOrderEvents(new RedisWorkOrderStore(redis, prefix), publishLive);
+    const store = withOrderEvents(new RedisWorkOrderStore(redis, prefix, { logger }), publishLive);
     const metrics = createMetricsWriter(config.influx, { logger });
     closers.push(() => metrics.close());
     const evidence = new EvidenceStore(config.dataDir);
@@ -204,7 +201,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     if (roles.has('api')) {
       // The consoles' live stream: order events from any process through Redis; device messages
       // straight from the broker, on a connection that also publishes zone edits to the boxes.
-      const hub = new LiveHub();
+      const hub = new LiveHub(logger);
       closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
       const apiMqtt = await connectMqtt(`streetwatch-api-${instance}-${process.pid}`, false);
       await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
@@ -230,7 +227,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
             })));
           },
         },
-        kpis: async () => computeKpis((await store.list({}, { offset: 0, limit: KPI_ORDER_LIMIT })).items),
+        kpis: () => storeKpis(store),
         metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
         health: async () => {
           const checks: Record<string, boolean> = { redis: redis.status === 'ready' };

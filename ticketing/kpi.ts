@@ -1,5 +1,6 @@
 /**
- * Work-order KPIs — pure, over a list of orders (the caller chooses the period by what it lists).
+ * Work-order KPIs — pure, over a list of orders (the caller chooses the period by what it lists);
+ * `storeKpis` lists them from the store for the API.
  *
  * Percentiles use linear interpolation between closest ranks (the "R-7" / numpy default / Excel
  * PERCENTILE.INC method): for sorted x[0..n-1] and p in [0,1], h = (n-1)·p and the value is
@@ -7,6 +8,7 @@
  * Durations are in seconds and are not clamped: a negative one means the edge clock is off.
  */
 import { HANDLED_STATES, slaMet } from './sla.js';
+import type { WorkOrderStore } from './store-types.js';
 import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
 
 export interface DurationStats {
@@ -125,4 +127,12 @@ export function computeKpis(orders: readonly WorkOrder[]): KpiReport {
     byTeam: groupBy(orders, (o) => o.team),
     byCamera: groupBy(orders, (o) => `${o.deviceId}/${o.cameraId}`),
   };
+}
+
+/** Orders the KPI endpoint looks at; a city's year of orders fits in memory as plain objects. */
+const KPI_ORDER_LIMIT = 100_000;
+
+/** The KPIs of the newest KPI_ORDER_LIMIT orders in the store (those it can read). */
+export async function storeKpis(store: WorkOrderStore): Promise<KpiReport> {
+  return computeKpis((await store.list({}, { offset: 0, limit: KPI_ORDER_LIMIT })).items);
 }

@@ -43,7 +43,7 @@ export interface WorkOrderStore {
   get(id: string): Promise<WorkOrder | null>;
   /** The open order holding this edge eventId, if any. */
   findByEvent(eventId: string): Promise<WorkOrder | null>;
-  /** Newest discovery first; `total` counts all matches. */
+  /** Newest discovery first; `total` counts all matches. An order that cannot be read is left out (and logged), not an error. */
   list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
   /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
   transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] }): Promise<WorkOrder>;

@@ -1,6 +1,7 @@
 /** RedisWorkOrderStore against the real Redis on 127.0.0.1:6379; every key under a random prefix, removed afterwards. */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DetectionMessage, EvidenceRef, NormBox } from '../contract/index.js';
@@ -249,6 +250,24 @@ describe('updates', () => {
     // Late photos still land on a closed order.
     expect((await store.attachEvidence(order.id, [evidence()])).evidence).toHaveLength(3);
     await expect(store.setSla('nope', 'red')).rejects.toBeInstanceOf(OrderNotFoundError);
+  });
+});
+
+describe('unreadable records', () => {
+  it('an open order that cannot be read takes no part in de-dup: an overlapping detection opens a new order, and the lists skip it', async () => {
+    const logged: { orderId?: string }[] = [];
+    store = new RedisWorkOrderStore(redis, prefix, { now: () => clock, logger: pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) }) });
+    const first = det();
+    const broken = (await store.openOrMerge(input(first))).order;
+    await redis.set(`${prefix}:wo:${broken.id}`, '{"id":');
+
+    const overlapping = await store.openOrMerge(input(det()));
+    expect(overlapping.created).toBe(true);
+    const late = await store.openOrMerge(input({ ...first, seq: 1, state: 'updated' }));
+    expect(late).toMatchObject({ created: false, order: { id: overlapping.order.id } });
+    expect((await store.list({}, { offset: 0, limit: 10 })).items.map((o) => o.id)).toEqual([overlapping.order.id]);
+    await expect(store.get(broken.id)).rejects.toThrow(`work order ${broken.id} cannot be read: not JSON (`);
+    expect(logged.map((l) => l.orderId)).toEqual([broken.id]);
   });
 });
 

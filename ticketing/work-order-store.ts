@@ -19,7 +19,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { monotonicFactory, ulid } from 'ulid';
 import { StreetWatchError } from '../common/errors.js';
-import type { EvidenceRef } from '../contract/index.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { describeIssues, type EvidenceRef } from '../contract/index.js';
 import { appendEvidence, bestMatch, dedupeScope, mergeDetection, normalisePlate } from './dedupe.js';
 import { commitScript } from './lua/commit.js';
 import { listScript } from './lua/list.js';
@@ -52,6 +53,19 @@ export class StoreConflictError extends StreetWatchError {
   }
 }
 
+/**
+ * A stored order that does not read back as a work order: not JSON, or a field the schema refuses
+ * (e.g. a deadline in year 10000, written before instants were bounded).
+ */
+export class UnreadableOrderError extends StreetWatchError {
+  constructor(
+    readonly orderId: string,
+    reason: string,
+  ) {
+    super('ORDER_UNREADABLE', `work order ${orderId} cannot be read: ${reason}`);
+  }
+}
+
 export interface RedisWorkOrderStoreOptions {
   /** Clock for transition and update times; defaults to Date.now. */
   now?: () => number;
@@ -60,6 +74,8 @@ export interface RedisWorkOrderStoreOptions {
    * N concurrent writers to one order/scope need at most N attempts.
    */
   maxAttempts?: number;
+  /** Where unreadable orders are reported (once each). Default: the `work-orders` logger. */
+  logger?: Logger;
 }
 
 /** What was read, kept raw: the guard compares the SHA-1 of exactly these bytes. */
@@ -129,6 +145,8 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   private readonly maxAttempts: number;
   private readonly nextId = monotonicFactory();
   private readonly k: Keyspace;
+  private readonly log: Logger;
+  private readonly reportedUnreadable = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -138,6 +156,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     this.now = opts.now ?? Date.now;
     this.maxAttempts = opts.maxAttempts ?? 1000;
     this.k = keyspace(prefix);
+    this.log = opts.logger ?? createLogger('work-orders');
   }
 
   async openOrMerge(input: OpenOrderInput): Promise<{ order: WorkOrder; created: boolean }> {
@@ -165,9 +184,10 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     throw new StoreConflictError(`openOrMerge ${scope}`, this.maxAttempts);
   }
 
+  /** Throws UnreadableOrderError for a record that cannot be read. */
   async get(id: string): Promise<WorkOrder | null> {
     const raw = await this.redis.get(this.k.order(id));
-    return raw === null ? null : parseOrder(raw);
+    return raw === null ? null : parseOrder(id, raw);
   }
 
   async findByEvent(eventId: string): Promise<WorkOrder | null> {
@@ -192,8 +212,14 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     const offset = Math.max(0, Math.floor(page.offset));
     const limit = Math.max(0, Math.floor(page.limit));
     const res = (await runScript(this.redis, listScript, [this.k.tmp(), ...states, ...others], [this.k.orderPrefix, states.length, min, max, offset, limit])) as [number, ...string[]];
-    const [total, ...raws] = res;
-    return { items: raws.map(parseOrder), total: Number(total) };
+    const [total, ...pairs] = res;
+    const items: WorkOrder[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const read = this.readOrSkip(pairs[i], pairs[i + 1]);
+      if (read) items.push(read.order);
+    }
+    // `total` still counts an unreadable order: it is there, and a page may come back one short.
+    return { items, total: Number(total) };
   }
 
   async transition(
@@ -264,7 +290,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
       if (attempt > 1) await backoff(attempt);
       const raw = await this.redis.get(this.k.order(id));
       if (raw === null) throw new OrderNotFoundError(id);
-      const cur = { raw, order: parseOrder(raw) };
+      const cur = { raw, order: parseOrder(id, raw) };
       const next = change(cur.order);
       if (!next) return cur.order;
       if (await this.commit(cur, next)) return next;
@@ -274,13 +300,29 @@ export class RedisWorkOrderStore implements WorkOrderStore {
 
   private async snapshot(scope: string, eventId: string): Promise<{ version: string | null; eventOrder: Read | null; open: Read[] }> {
     const res = (await runScript(this.redis, snapshotScript, [this.k.open(scope), this.k.openVer(scope), this.k.events], [this.k.orderPrefix, eventId])) as (string | null)[];
-    const [version, , eventRaw] = res;
+    const [version, eventOrderId, eventRaw] = res;
     const open: Read[] = [];
     for (let i = 3; i + 1 < res.length; i += 2) {
-      const raw = res[i + 1];
-      if (raw) open.push({ raw, order: parseOrder(raw) });
+      const read = this.readOrSkip(res[i]!, res[i + 1]);
+      if (read) open.push(read);
     }
-    return { version: version ?? null, eventOrder: eventRaw ? { raw: eventRaw, order: parseOrder(eventRaw) } : null, open };
+    // An unreadable order takes no part in de-dup: the detection opens a new one rather than fail forever.
+    return { version: version ?? null, eventOrder: eventOrderId ? this.readOrSkip(eventOrderId, eventRaw) : null, open };
+  }
+
+  /** A stored order, or null (logged once per id) when it cannot be read: one bad record must not fail every list. */
+  private readOrSkip(id: string, raw: string | null): Read | null {
+    if (!raw) return null;
+    try {
+      return { raw, order: parseOrder(id, raw) };
+    } catch (err) {
+      if (!(err instanceof UnreadableOrderError)) throw err;
+      if (!this.reportedUnreadable.has(id)) {
+        this.reportedUnreadable.add(id);
+        this.log.error({ orderId: id, err: err.message }, 'work order skipped: cannot be read');
+      }
+      return null;
+    }
   }
 
   /** Every index zset an order belongs to, given its current fields. */
@@ -339,6 +381,14 @@ function msOf(isoTime: string, field: string): number {
   return ms;
 }
 
-function parseOrder(raw: string): WorkOrder {
-  return workOrderSchema.parse(JSON.parse(raw));
+function parseOrder(id: string, raw: string): WorkOrder {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new UnreadableOrderError(id, `not JSON (${(err as Error).message})`);
+  }
+  const res = workOrderSchema.safeParse(json);
+  if (!res.success) throw new UnreadableOrderError(id, describeIssues(res.error.issues));
+  return res.data;
 }

@@ -13,8 +13,15 @@ export const liveChannel = (prefix: string): string => `${prefix}:console:events
 /** Never awaited by the caller and never throws: a lost event must not fail the write it reports. */
 export function livePublisher(redis: Redis, prefix: string, logger: Logger): (event: LiveEvent) => void {
   const channel = liveChannel(prefix);
+  const lost = (err: Error, kind: LiveEvent['kind']) => logger.warn({ err: err.message, kind }, 'live event not published');
   return (event) => {
-    redis.publish(channel, JSON.stringify(event)).catch((err: Error) => logger.warn({ err: err.message, kind: event.kind }, 'live event not published'));
+    let text: string;
+    try {
+      text = JSON.stringify(event);
+    } catch (err) {
+      return lost(err as Error, event.kind);
+    }
+    redis.publish(channel, text).catch((err: Error) => lost(err, event.kind));
   };
 }
 

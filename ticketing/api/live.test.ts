@@ -44,11 +44,11 @@ describe('Redis relay', () => {
   it('carries events from a publishing process to another process’s hub', async () => {
     const prefix = `{swlive-${randomBytes(4).toString('hex')}}`;
     const pub = new Redis(REDIS_URL);
-    const hub = new LiveHub();
+    const hub = new LiveHub(logger);
     const got: LiveEvent[] = [];
     hub.subscribe((e) => got.push(e));
     const stop = await relayToHub(new Redis(REDIS_URL), prefix, hub, logger);
-    const other = await relayToHub(new Redis(REDIS_URL), `${prefix}x`, new LiveHub(), logger);
+    const other = await relayToHub(new Redis(REDIS_URL), `${prefix}x`, new LiveHub(logger), logger);
     try {
       const event: LiveEvent = { kind: 'device', deviceId: 'box-1', receivedAt: AT, status: status('box-1', 'online') as never };
       livePublisher(pub, prefix, logger)(event);
@@ -79,6 +79,13 @@ describe('device events', () => {
     expect(deviceEvent(ROOT, topics.detections(ROOT, 'box-1', 'cam-1'), msg({}), at)).toBeNull();
   });
 
+  it('passes on nothing the ingest would refuse: nesting beyond the contract, a clock far ahead', () => {
+    const deep = `{"v":1,"deviceId":"box-1","version":0,"status":"applied","at":"${AT}","running":{"cameras":[{"id":"cam-1","zones":[${'['.repeat(40_000)}${']'.repeat(40_000)}]}]}}`;
+    expect(deviceEvent(ROOT, topics.configReported(ROOT, 'box-1'), Buffer.from(deep), at)).toBeNull();
+    const later = { ...status('box-1', 'online'), at: new Date(at.getTime() + 60 * 60_000).toISOString() };
+    expect(deviceEvent(ROOT, topics.status(ROOT, 'box-1'), msg(later), at)).toBeNull();
+  });
+
   it('hears them from the broker, retained ones included', async () => {
     const broker = await startAedes();
     const box = await connectAsync(broker.url);
@@ -99,8 +106,23 @@ describe('device events', () => {
   });
 });
 
+describe('LiveHub', () => {
+  it('a stream that cannot write an event misses it; the other streams and the emitter carry on', () => {
+    const logged: unknown[] = [];
+    const hub = new LiveHub(pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) }));
+    const got: string[] = [];
+    hub.subscribe(() => {
+      throw new RangeError('Maximum call stack size exceeded');
+    });
+    hub.subscribe((e) => got.push(e.kind === 'device' ? e.deviceId : e.kind));
+    expect(() => hub.emit({ kind: 'device', deviceId: 'box-1', receivedAt: AT })).not.toThrow();
+    expect(got).toEqual(['box-1']);
+    expect(logged).toEqual([expect.objectContaining({ kind: 'device', deviceId: 'box-1', msg: 'console: live event dropped for a stream', err: expect.objectContaining({ message: 'Maximum call stack size exceeded' }) })]);
+  });
+});
+
 describe('GET /api/events', () => {
-  const hub = new LiveHub();
+  const hub = new LiveHub(logger);
   const { app, close } = testApi({ deps: { live: hub } });
   afterAll(() => close());
 

@@ -11,7 +11,7 @@ import { ulid } from 'ulid';
 export const DEAD_LETTER_CODES = [
   'unknown_topic', // outside the topic layout, or a topic devices must not publish
   'bad_json', // not UTF-8 JSON
-  'schema_invalid', // JSON that breaks the contract; the reason names the field path
+  'schema_invalid', // JSON that breaks the contract (nested too deep, an instant ahead of the centre's clock, …); the reason names the field path
   'oversized', // payload above the limit for its kind
   'unknown_device', // not in the broker's registry, or revoked
   'device_mismatch', // deviceId in the payload ≠ deviceId in the topic

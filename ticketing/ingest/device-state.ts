@@ -20,7 +20,8 @@ export interface DeviceSeen {
 
 // Telemetry can arrive out of order (a box replays its spool after a reconnect; two ingest
 // instances race), so only a newer `at` replaces what is stored. ISO strings of one fixed
-// format compare like the times they denote.
+// format compare like the times they denote. The ingest refuses an `at` far ahead of its clock
+// (readDeviceMessage), which would otherwise outrank every real reading after it.
 const NEWER_WINS_LUA = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and cjson.decode(cur)['message']['at'] > ARGV[3] then return 0 end

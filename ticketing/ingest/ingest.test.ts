@@ -10,6 +10,8 @@ import { MAX_EVIDENCE_BYTES, topics } from '../../contract/index.js';
 import { tempDir } from '../../test/fixtures.js';
 import { EvidenceStore, sha256Hex } from '../evidence-store.js';
 import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../queues.js';
+import { watchDevices } from '../api/live-devices.js';
+import { LiveHub } from '../api/live-events.js';
 import { Ingest, type IngestOptions } from './ingest.js';
 import { deleteKeys, detection, evidenceRef, fakeJpeg, json, MOSQUITTO_URL, REDIS_URL, status, telemetry, testNamespace, waitFor } from './test-fixtures.js';
 
@@ -280,6 +282,68 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(r.ingest.stats()).toMatchObject({ valid: 2, deadLettered: { device_mismatch: 1 } });
     expect((await r.ingest.devices.lastModelReported('pole-1'))?.message).toMatchObject({ version: 2, status: 'rejected', error: 'self-test: …' });
     expect(await r.ingest.devices.lastModelReported('pole-2')).toBeNull();
+  });
+
+  it('dead-letters a retained config report with a zone nested 40,000 deep, naming the depth; the console never relays it and stays up', async () => {
+    const r = await rig();
+    const topic = topics.configReported(r.root, 'pole-1');
+    const report = (zones: string) => `{"v":1,"deviceId":"pole-1","version":0,"status":"applied","at":"${new Date().toISOString()}","running":{"cameras":[{"id":"cam-1","zones":[${zones}]}]}}`;
+    const deep = report(`${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`);
+    expect(deep.length).toBeGreaterThan(240_000);
+    await r.publish(topic, deep, { retain: true });
+    cleanups.push(() => r.pub.publishAsync(topic, '', { qos: 1, retain: true }).then(() => undefined)); // runs before the rig's cleanup
+    await waitFor(() => r.ingest.deadLetters.count(), 'the deep report dead-lettered');
+
+    // An API process starting now gets the retained report first, and streams what it relays as /api/events does.
+    const hub = new LiveHub(silent);
+    const streamed: unknown[] = [];
+    hub.subscribe((event) => streamed.push(JSON.parse(JSON.stringify(event))));
+    const api = await connectAsync(MOSQUITTO_URL, { clean: true, clientId: `${r.prefix}-api` });
+    cleanups.push(() => api.endAsync());
+    await watchDevices(api, r.root, (e) => hub.emit(e), silent);
+    const zone = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]] };
+    const good = report(JSON.stringify(zone));
+    await r.publish(topic, good);
+
+    // The report after it is relayed and stored: both processes carried on.
+    await waitFor(() => streamed.length > 0, 'the valid report relayed');
+    expect(streamed).toEqual([expect.objectContaining({ kind: 'device', deviceId: 'pole-1', configReported: JSON.parse(good) })]);
+    await waitFor(() => r.ingest.stats().valid === 1, 'the valid report handled by the ingest');
+    expect((await r.ingest.devices.lastConfigReported('pole-1'))?.message).toEqual(JSON.parse(good));
+    const letters = await r.ingest.deadLetters.list();
+    expect(letters).toEqual([expect.objectContaining({ code: 'schema_invalid', reason: expect.stringMatching(/^config reported: JSON nested deeper than 32 levels \(character \d+\)$/) })]);
+    expect(r.ingest.stats()).toMatchObject({ valid: 1, deadLettered: { schema_invalid: 1 } });
+  });
+
+  it('refuses telemetry from a clock far ahead, so it cannot hide the readings after it', async () => {
+    const r = await rig();
+    const ahead = telemetry('pole-1', { at: new Date(Date.now() + 60 * 60_000).toISOString() });
+    const now = telemetry('pole-1');
+    await r.publish(topics.telemetry(r.root, 'pole-1'), json(ahead));
+    await r.publish(topics.telemetry(r.root, 'pole-1'), json(now));
+    await waitFor(async () => r.ingest.stats().valid === 1 && (await r.ingest.deadLetters.count()) === 1, 'one reading stored, one dead letter');
+
+    expect((await r.ingest.lastTelemetry('pole-1'))?.message).toEqual(now);
+    const [letter] = await r.ingest.deadLetters.list();
+    expect(letter).toMatchObject({ code: 'schema_invalid', reason: expect.stringMatching(new RegExp(`^telemetry: at: ${ahead.at} is 60 min ahead of the centre's clock`)) });
+  });
+
+  it('dead-letters detections discovered at no real time or far in the future, naming discoveredAt; the valid ones between become jobs', async () => {
+    const r = await rig();
+    const detTopic = topics.detections(r.root, 'pole-1', 'cam-1');
+    const valid = [detection('pole-1', 'cam-1'), detection('pole-1', 'cam-1'), detection('pole-1', 'cam-1')];
+    const month13 = detection('pole-1', 'cam-1', { discoveredAt: '2026-13-01T00:00:00.000Z' });
+    const lastDay = detection('pole-1', 'cam-1', { discoveredAt: '9999-12-31T23:59:59.999Z' });
+    for (const m of [valid[0], month13, valid[1], lastDay, valid[2]]) await r.publish(detTopic, json(m));
+    await waitFor(async () => r.ingest.stats().valid === 3 && (await r.ingest.deadLetters.count()) === 2, 'three jobs, two dead letters');
+
+    expect((await jobsIn(r.queue)).map((j) => j.id).sort()).toEqual(valid.map((m) => detectionJobId(m.eventId, 0)).sort());
+    const reasons = (await r.ingest.deadLetters.list()).map((l) => [l.code, l.reason]).reverse();
+    expect(reasons).toEqual([
+      ['schema_invalid', 'detection: discoveredAt: 2026-13-01T00:00:00.000Z is no real date and time (a month 13, 30 February, hour 25?)'],
+      ['schema_invalid', expect.stringMatching(/^detection: discoveredAt: 9999-12-31T23:59:59\.999Z is \d+ days ahead of the centre's clock/)],
+    ]);
+    expect(r.ingest.stats()).toMatchObject({ valid: 3, jobs: 3, deadLettered: { schema_invalid: 2 } });
   });
 
   it('works on a client it is given, and leaves it as it found it', async () => {

@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../common/logger.js';
 import {
-  DEFAULT_ROOT, deviceOf, MAX_EVIDENCE_BYTES, parseTopic, RESERVED_DEVICE_IDS,
+  DEFAULT_ROOT, deviceOf, MAX_EVIDENCE_BYTES, MAX_JSON_BYTES, parseTopic, RESERVED_DEVICE_IDS,
   type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
 } from '../../contract/index.js';
 import type { EvidenceStore } from '../evidence-store.js';
@@ -70,7 +70,7 @@ export interface IngestOptions {
   shared?: boolean;
   /** Default `streetwatch` (the config's `mqtt.shareGroup`). */
   shareGroup?: string;
-  /** Limit for JSON messages. Default 256 KiB. */
+  /** Limit for JSON messages: at most, and by default, the contract's MAX_JSON_BYTES (256 KiB). */
   maxJsonBytes?: number;
   /** Limit for evidence photos. Default MAX_EVIDENCE_BYTES (4 MiB). */
   maxEvidenceBytes?: number;
@@ -331,7 +331,7 @@ export class Ingest {
         this.counters.ignored++;
         return 'done';
       }
-      const limit = r.payload === 'jpeg' ? (this.opts.maxEvidenceBytes ?? MAX_EVIDENCE_BYTES) : (this.opts.maxJsonBytes ?? 256 * 1024);
+      const limit = r.payload === 'jpeg' ? (this.opts.maxEvidenceBytes ?? MAX_EVIDENCE_BYTES) : Math.min(this.opts.maxJsonBytes ?? MAX_JSON_BYTES, MAX_JSON_BYTES);
       if (payload.length > limit) throw new IngestRejection('oversized', `${route.kind}: ${payload.length} bytes, limit ${limit}`);
       if (this.opts.knownDevice && !(await this.opts.knownDevice(route.deviceId))) {
         throw new IngestRejection('unknown_device', `device ${route.deviceId} is not registered or was revoked`);

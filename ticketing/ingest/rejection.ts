@@ -1,10 +1,10 @@
 /**
  * Why a message is refused, as a typed error the handlers throw and the ingest turns into a dead
- * letter; plus the checks every JSON handler shares (parse, schema, topic ↔ payload ids).
+ * letter; plus the checks every JSON handler shares (bounded parse, schema, clock, topic ↔ payload ids).
  */
 import type { z } from 'zod';
 import { StreetWatchError } from '../../common/errors.js';
-import type { ParsedTopic } from '../../contract/index.js';
+import { readDeviceMessage, type MessageProblem, type ParsedTopic } from '../../contract/index.js';
 import type { DeadLetterCode } from './dead-letters.js';
 
 export class IngestRejection extends StreetWatchError {
@@ -18,28 +18,19 @@ export class IngestRejection extends StreetWatchError {
 /** Not an error: the message cannot be handled yet (its photos are still on their way); the ingest tries again shortly. */
 export class TryLater extends Error {}
 
-/** `what: field.path: problem; other.path: problem` — the path as in config errors. */
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => {
-      const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-      return `${path || '(root)'}: ${i.message}`;
-    })
-    .join('; ');
-}
+/** How each reading problem is dead-lettered; too deep is valid JSON that breaks the contract's bound. */
+const CODE_OF: Record<MessageProblem, DeadLetterCode> = {
+  too_large: 'oversized',
+  not_json: 'bad_json',
+  too_deep: 'schema_invalid',
+  invalid: 'schema_invalid',
+};
 
-/** UTF-8 JSON validated against a contract schema; `bad_json` or `schema_invalid` otherwise. */
-export function parsePayload<S extends z.ZodType>(payload: Buffer, schema: S, what: string): z.output<S> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch (err) {
-    throw new IngestRejection('bad_json', `${what}: not UTF-8 JSON (${(err as Error).message})`);
-  }
-  const res = schema.safeParse(doc);
-  if (!res.success) throw new IngestRejection('schema_invalid', `${what}: ${describeIssues(res.error.issues)}`);
-  return res.data;
+/** A box's JSON message checked against the contract (readDeviceMessage); the reason names the field. */
+export function parsePayload<S extends z.ZodType>(payload: Buffer, schema: S, what: string, receivedAt: Date): z.output<S> {
+  const res = readDeviceMessage(payload, schema, receivedAt);
+  if (!res.ok) throw new IngestRejection(CODE_OF[res.problem], `${what}: ${res.reason}`);
+  return res.value;
 }
 
 /** The topic names the device that published (the broker's ACL enforces it); the payload must agree. */

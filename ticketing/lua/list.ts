@@ -5,7 +5,7 @@
  *
  * KEYS: a scratch key (deleted before returning), nStates state indexes, then the other indexes.
  * ARGV: order key prefix, nStates, min score, max score, offset, limit.
- * Returns: [total, json1, json2, …].
+ * Returns: [total, id1, json1, id2, json2, …] (the ids name a record the store cannot read).
  */
 import { luaScript } from './script.js';
 
@@ -38,7 +38,10 @@ redis.call('DEL', tmp)
 local out = { total }
 for _, id in ipairs(ids) do
   local json = redis.call('GET', ARGV[1] .. id)
-  if json then out[#out + 1] = json end
+  if json then
+    out[#out + 1] = id
+    out[#out + 1] = json
+  end
 end
 return out
 `);

@@ -9,7 +9,7 @@ import type { Handler } from './types.js';
  * duplicates make none). Evidence refs are checked first; see evidence-check.ts for the policy.
  */
 export const handleDetection: Handler = async (msg, ctx) => {
-  const detection = parsePayload(msg.payload, detectionMessage, 'detection');
+  const detection = parsePayload(msg.payload, detectionMessage, 'detection', msg.receivedAt);
   checkDevice(msg.route, detection.deviceId);
   checkTopicField('cameraId', msg.route.cameraId, detection.cameraId);
   const { verified, problems } = await checkEvidence(detection.deviceId, detection.evidence, ctx.evidenceIndex);
