@@ -24,7 +24,7 @@ import { seededRandom } from './helpers/seeded-random.js';
 
 const ROOT = 'streetwatch/v1';
 const SEED = 1104;
-const ROUNDS = 40;
+const ROUNDS = 100;
 const HOSTILE = 'pole-hostile';
 const HONEST = 'pole-honest';
 
@@ -45,6 +45,7 @@ describe('a hostile device against a real centre (seeded fuzz)', () => {
   let api: string;
   let hostile: MqttClient;
   let honest: MqttClient;
+  let connect: (id: string, over?: { clientId?: string; reconnectPeriod?: number }) => Promise<MqttClient>;
 
   beforeAll(async () => {
     const mqttPort = await freePort();
@@ -55,7 +56,8 @@ describe('a hostile device against a real centre (seeded fuzz)', () => {
     });
     api = `http://127.0.0.1:${httpPort}`;
     await waitFor(async () => (await fetch(`${api}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
-    const connect = (id: string) => connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, clientId: `${id}-box`, username: creds.get(id)!.username, password: creds.get(id)!.password, reconnectPeriod: 200 });
+    connect = (id, over = {}) =>
+      connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, clientId: `${id}-box`, username: creds.get(id)!.username, password: creds.get(id)!.password, reconnectPeriod: 200, ...over });
     hostile = await connect(HOSTILE);
     honest = await connect(HONEST);
   }, 60_000);
@@ -141,4 +143,13 @@ describe('a hostile device against a real centre (seeded fuzz)', () => {
     // Its status was not overwritten by the impostor.
     expect((await new DeviceStateStore(redis, prefix).lastStatus(HONEST))?.message.state).toBe('online');
   }, 120_000);
+
+  it('refuses a topic deeper than the broker takes before acknowledging it: the connection closes, nothing is lost unsaid', async () => {
+    const client = await connect(HOSTILE, { clientId: `${HOSTILE}-deep`, reconnectPeriod: 0 });
+    const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
+    const acked = new Promise<'acked'>((resolve) => client.publish(`${ROOT}/${HOSTILE}/${'x/'.repeat(900)}z`, 'deep', { qos: 1 }, (err) => !err && resolve('acked')));
+    expect(await Promise.race([closed, acked])).toBe('closed');
+    client.end(true);
+    expect(center.child.exitCode).toBeNull();
+  });
 });
