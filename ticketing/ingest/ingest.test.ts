@@ -229,6 +229,20 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(r.ingest.stats().deadLettered).toEqual({ evidence_missing: 1 });
   });
 
+  it('works a backlog off within a tight in-hand budget (entries and bytes)', async () => {
+    const r = await rig({ maxInFlight: 3, maxInFlightBytes: 12_000 });
+    const photos = Array.from({ length: 20 }, () => fakeJpeg(5000));
+    const refs = photos.map((p) => evidenceRef(p));
+    for (const [i, p] of photos.entries()) await r.publish(topics.evidence(r.root, `pole-${i % 4}`, 'cam-1', refs[i].evidenceId), p);
+    const dets = refs.map((ref, i) => detection(`pole-${i % 4}`, 'cam-1', { evidence: [ref] }));
+    for (const d of dets) await r.publish(topics.detections(r.root, d.deviceId, 'cam-1'), json(d));
+
+    await waitFor(() => r.ingest.stats().valid === 40, 'every photo and detection handled');
+    for (const d of dets) expect((await r.queue.getJob(detectionJobId(d.eventId, 0)))?.data.evidence).toEqual(d.evidence);
+    expect(r.ingest.stats().deadLettered).toEqual({});
+    expect(await r.ingest.journal.length()).toBe(0);
+  });
+
   it('dead-letters a message on a topic outside the contract under its own prefix, never drops it silently', async () => {
     const r = await rig();
     const bogus = [`${r.root}/pole-1/cam-1/detections/extra/a/b/c`, `${r.root}/pole-1/whatever`, `${r.root}/pole-1/config/other`];

@@ -85,6 +85,8 @@ export interface IngestOptions {
   consumer?: string;
   /** Journal entries in hand at once, all devices together. Default 1000. */
   maxInFlight?: number;
+  /** … and their payload bytes (photos are up to 4 MiB each): no more is read past this. Default 64 MiB. */
+  maxInFlightBytes?: number;
   /** Merged over the defaults for detection jobs (see DEFAULT_DETECTION_JOB_OPTIONS). */
   jobOptions?: JobsOptions;
   logger?: Logger;
@@ -129,7 +131,8 @@ interface InHand {
 
 type Outcome = 'done' | { retryInMs: number };
 
-const READ_BATCH = 200;
+/** Entries read at once: also what the byte budget may be overshot by (× the largest payload). */
+const READ_BATCH = 50;
 const READ_BLOCK_MS = 1000;
 /** How often a detection waiting for its photos looks again. */
 const EVIDENCE_POLL_MS = 100;
@@ -160,6 +163,7 @@ export class Ingest {
   private readonly blocking: Redis;
   private readonly reader: JournalReader;
   private readonly inHand = new Map<string, InHand>();
+  private inHandBytes = 0;
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly waitingByLane = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -221,6 +225,7 @@ export class Ingest {
       this.stopping = true;
       clearInterval(this.claimTimer);
       this.blocking.disconnect(); // ends a blocking read at once
+      for (const wake of this.roomWaiters.splice(0)) wake();
       await this.reading;
       const until = Date.now() + (this.opts.evidenceWaitMs ?? 2000) + 5000;
       while (this.inHand.size && Date.now() < until) await sleep(20);
@@ -252,7 +257,7 @@ export class Ingest {
   private async readLoop(): Promise<void> {
     while (!this.stopping) {
       const room = (this.opts.maxInFlight ?? 1000) - this.inHand.size;
-      if (room <= 0) {
+      if (room <= 0 || this.inHandBytes >= (this.opts.maxInFlightBytes ?? 64 * 1024 * 1024)) {
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
         continue;
       }
@@ -282,6 +287,7 @@ export class Ingest {
     const route = parseTopic(this.root, entry.topic);
     const h: InHand = { entry, route, lane: deviceOf(this.root, entry.topic) ?? '', firstTriedAt: 0, failures: 0, waiting: false };
     this.inHand.set(entry.id, h);
+    this.inHandBytes += entry.payload.length;
     const next = (this.lanes.get(h.lane) ?? Promise.resolve()).then(() => this.attempt(h));
     this.lanes.set(h.lane, next);
     void next.finally(() => {
@@ -391,7 +397,10 @@ export class Ingest {
       this.toAck.push(...ids);
       throw err;
     }
-    for (const id of ids) this.inHand.delete(id);
+    for (const id of ids) {
+      this.inHandBytes -= this.inHand.get(id)?.entry.payload.length ?? 0;
+      this.inHand.delete(id);
+    }
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
