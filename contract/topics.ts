@@ -38,6 +38,15 @@ export const topics = {
 /** Ids that would make a device's topics collide with the centre's own. */
 export const RESERVED_DEVICE_IDS = ['teams'];
 
+/** The centre's own MQTT account unless its config names another (`mqtt.username`). */
+export const DEFAULT_CENTRE_USERNAME = 'streetwatch-center';
+
+/**
+ * How the client ids of the centre's own MQTT connections begin (ticketing/center.ts: worker,
+ * ingest, api). A device named like one could pass for the centre's connection or take its session.
+ */
+export const CENTRE_CLIENT_ID_PREFIXES = ['streetwatch-center-', 'streetwatch-ingest-', 'streetwatch-api-'];
+
 /** Wildcard subscriptions for the centre: everything every device publishes. */
 export const centreSubscriptions = (root: string) => [
   `${root}/+/status`,
