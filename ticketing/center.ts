@@ -98,6 +98,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
 
   try {
     const registry = new DeviceRegistry(redis, prefix);
+    await registry.reserveName(config.mqtt.username); // `device add`, from any process, then refuses it
     const external = config.mqtt.url !== undefined;
     let broker: EmbeddedBroker | null = null;
     if (!external) {
