@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceRegistry, DeviceRegistryError } from './device-registry.js';
-import { dropPrefix, REDIS_URL, testPrefix } from './test-support.js';
+import { dropPrefix, REDIS_URL, testPrefix, waitFor } from './test-support.js';
 
 const prefix = testPrefix();
 let redis: Redis;
@@ -152,5 +152,29 @@ describe('DeviceRegistry', () => {
     const warm = (performance.now() - t) / 5;
     expect(warm).toBeLessThan(cold);
     await registry.revoke('pole-8');
+  });
+
+  it('announces each revoke to its watchers, whichever instance made it, until they stop', async () => {
+    const otherPrefix = `${prefix.slice(0, -1)}-other}`; // another centre on the same Redis
+    await new DeviceRegistry(redis, otherPrefix).add('pole-x');
+    for (const id of ['pole-9', 'pole-10']) await registry.add(id);
+    const heard: string[] = [];
+    const witnessed: string[] = [];
+    const fail = (err: Error) => expect.unreachable(err.message);
+    const stop = await registry.watchRevocations((deviceId) => heard.push(deviceId), fail);
+    const stopWitness = await registry.watchRevocations((deviceId) => witnessed.push(deviceId), fail);
+    try {
+      await new DeviceRegistry(redis, otherPrefix).revoke('pole-x');
+      await new DeviceRegistry(redis, prefix).revoke('pole-9');
+      await waitFor(() => heard.length > 0, 1000);
+      expect(heard).toEqual(['pole-9']);
+      await stop();
+      await registry.revoke('pole-10');
+      await waitFor(() => witnessed.includes('pole-10'), 1000);
+      expect(heard).toEqual(['pole-9']);
+    } finally {
+      await stopWitness();
+      await dropPrefix(redis, otherPrefix);
+    }
   });
 });

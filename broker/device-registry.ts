@@ -159,11 +159,15 @@ export class DeviceRegistry {
     });
   }
 
-  /** Revokes a device: it can no longer connect. Revoking twice keeps the first time. */
+  /**
+   * Revokes a device: it can no longer connect, and every centre process watching revocations
+   * (watchRevocations) hears of it at once. Revoking twice keeps the first time.
+   */
   async revoke(deviceId: string): Promise<DeviceInfo> {
     const done = ID_PATTERN.test(deviceId) ? await this.redis.eval(REVOKE, 1, this.key(deviceId), this.iso()) : 0;
     if (done !== 1) throw notFound(deviceId);
     this.cache.delete(deviceId);
+    await this.redis.publish(this.revocationChannel(), deviceId);
     const info = await this.get(deviceId);
     if (!info) throw notFound(deviceId);
     return info;
@@ -192,6 +196,30 @@ export class DeviceRegistry {
     await this.redis.sadd(this.reservedKey(), name);
   }
 
+  /**
+   * Calls `onRevoked` with each device revoked from now on, by this process or another, over Redis
+   * pub/sub on a connection of its own. Resolves once subscribed, with the function that stops it.
+   * A revoke announced while that connection is down is not heard: keep a periodic check
+   * (revokedAmong) as a backstop.
+   */
+  async watchRevocations(onRevoked: (deviceId: string) => void, onError: (err: Error) => void): Promise<() => Promise<void>> {
+    const channel = this.revocationChannel();
+    const subscriber = this.redis.duplicate();
+    subscriber.on('error', onError);
+    subscriber.on('message', (from: string, deviceId: string) => {
+      if (from === channel) onRevoked(deviceId);
+    });
+    try {
+      await subscriber.subscribe(channel);
+    } catch (err) {
+      subscriber.disconnect();
+      throw err;
+    }
+    return async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    };
+  }
+
   /** Records that the device was just seen (connected, published, disconnected). */
   async touch(deviceId: string): Promise<void> {
     if (ID_PATTERN.test(deviceId)) await this.redis.eval(TOUCH, 1, this.key(deviceId), this.iso());
@@ -209,6 +237,10 @@ export class DeviceRegistry {
 
   private setKey(): string {
     return `${this.prefix}:devices`;
+  }
+
+  private revocationChannel(): string {
+    return `${this.prefix}:device-revoked`;
   }
 
   private reservedKey(): string {

@@ -27,6 +27,7 @@ import { EvidenceStore } from './evidence-store.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
+import { watchKnownDevices } from './ingest/known-devices.js';
 import { ModelFiles } from './model-files.js';
 import { schedulePruning } from './evidence-retention.js';
 import { scheduleNoticeCheck } from './order-notices.js';
@@ -58,24 +59,6 @@ export interface RunningCenter {
   /** Counters of this process's ingest (all its connections), when the ingest role runs. */
   ingestStats: (() => IngestStats) | null;
   close(): Promise<void>;
-}
-
-/**
- * How long the ingest trusts a device lookup. The broker already refuses revoked devices at CONNECT
- * and disconnects them within seconds, so this only bounds extra Redis reads per message.
- */
-const KNOWN_DEVICE_TTL_MS = 5000;
-
-function knownDeviceCache(registry: DeviceRegistry, ttlMs: number): (deviceId: string) => Promise<boolean> {
-  const cache = new Map<string, { known: boolean; until: number }>();
-  return async (deviceId) => {
-    const hit = cache.get(deviceId);
-    if (hit && hit.until > Date.now()) return hit.known;
-    const d = await registry.get(deviceId);
-    const known = !!d && !d.revokedAt;
-    cache.set(deviceId, { known, until: Date.now() + ttlMs });
-    return known;
-  };
 }
 
 /** Orders the KPI endpoint looks at; a city's year of orders fits in memory as plain objects. */
@@ -143,7 +126,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
       const ingestRedis = redis.duplicate();
       closers.push(async () => ingestRedis.quit());
-      const knownDevice = knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS);
+      const { known: knownDevice, close: stopKnownDevices } = await watchKnownDevices(registry, logger);
+      closers.push(stopKnownDevices);
       // A connection handles one message at a time (PUBACK only once its job is stored), so an
       // external broker gets several connections in the shared group; aedes has no shared groups.
       const connections = external ? config.mqtt.ingestConnections : 1;
