@@ -36,6 +36,7 @@ import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
 import { createQueues, QUEUE_NAMES, type DetectionJob } from './queues.js';
 import { startSlaWorker } from './sla-timers.js';
+import { redisAnswers } from './redis-ping.js';
 import { RedisWorkOrderStore } from './work-order-store.js';
 import { Workflow } from './workflow.js';
 
@@ -201,7 +202,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         kpis: async () => computeKpis((await store.list({}, { offset: 0, limit: KPI_ORDER_LIMIT })).items),
         metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
         health: async () => {
-          const checks: Record<string, boolean> = { redis: redis.status === 'ready' };
+          const checks: Record<string, boolean> = { redis: await redisAnswers(redis) };
           if (mqtt) checks.mqtt = mqtt.connected;
           if (broker) checks.broker = true;
           return { ok: Object.values(checks).every(Boolean), checks };
