@@ -1,7 +1,8 @@
 /**
  * Edge devices allowed on the broker, in Redis: `<prefix>:device:<id>` (a hash) and the set
  * `<prefix>:devices`. Only a salted scrypt hash of each device's secret is stored; the secret
- * itself is returned once, by `add` or `rotate`.
+ * itself is returned once, by `add` or `rotate`. Names the centre uses for itself are in the set
+ * `<prefix>:reserved-names`; revokes are announced on the pub/sub channel `<prefix>:device-revoked`.
  */
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Redis } from 'ioredis';
