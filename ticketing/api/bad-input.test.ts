@@ -154,12 +154,12 @@ describe('bad input, every route, over a real socket', () => {
   });
 
   /** Sends each request (as admin), checks each answer; the failures, named by request. */
-  async function sweep(cases: Array<{ req: RawRequest; status?: number }>): Promise<string[]> {
+  async function sweep(cases: Array<{ req: RawRequest; status?: number; what?: string }>): Promise<string[]> {
     const failures: string[] = [];
-    for (const { req, status } of cases) {
+    for (const { req, status, what } of cases) {
       const outcome = await sendThenRead(port, { ...req, headers: { ...auth('admin'), ...req.headers } }).catch((err: Error) => err);
       const problem = problemWith(outcome, status);
-      if (problem) failures.push(`${req.method} ${req.path.slice(0, 120)}: ${problem}`);
+      if (problem) failures.push(`${req.method} ${req.path.slice(0, 120)}${what ? ` with ${what}` : ''}: ${problem}`);
     }
     return failures;
   }
@@ -174,7 +174,11 @@ describe('bad input, every route, over a real socket', () => {
   it('answers an oversized, malformed or mistyped body with 413, 400 or 415, having read it; other bad bodies with a 4xx, or a 2xx where the route ignores its body', async () => {
     const bodyRoutes = routes.filter((r) => BODY_METHODS.has(r.method));
     expect(bodyRoutes.length).toBeGreaterThanOrEqual(8);
-    const cases = bodyRoutes.flatMap((r) => BAD_BODIES.map((b) => ({ req: { method: r.method, path: withParams(r.url), headers: { 'content-type': b.type }, body: b.body }, status: b.status })));
+    const cases = bodyRoutes.flatMap((r) => BAD_BODIES.map((b) => ({
+      req: { method: r.method, path: withParams(r.url), headers: { 'content-type': b.type }, body: b.body },
+      status: b.status,
+      what: b.what,
+    })));
     expect(await sweep(cases)).toEqual([]);
   });
 
