@@ -57,6 +57,17 @@ describe('streetwatch device', () => {
     await expect(run(['device', 'add', 'teams', '--prefix', prefix])).rejects.toMatchObject({ code: 'DEVICE_RESERVED_ID' });
   });
 
+  it("add refuses the centre's own account name and client-id prefixes, naming the name", async () => {
+    await expect(run(['device', 'add', 'streetwatch-center', '--prefix', prefix])).rejects.toMatchObject({
+      code: 'DEVICE_RESERVED_ID',
+      message: `"streetwatch-center" is reserved: it is the centre's default MQTT account name; choose another device id`,
+    });
+    await expect(run(['device', 'add', 'streetwatch-ingest-box', '--prefix', prefix])).rejects.toMatchObject({
+      code: 'DEVICE_RESERVED_ID', message: expect.stringContaining('"streetwatch-ingest-box" is reserved: it starts with streetwatch-ingest-'),
+    });
+    expect(await new DeviceRegistry(redis, prefix).get('streetwatch-center')).toBeNull();
+  });
+
   it('revoke, then list shows the state (text and JSON)', async () => {
     expect(await run(['device', 'revoke', 'pole-2', '--prefix', prefix])).toMatch(/^device pole-2 revoked at \d{4}-/);
     await expect(run(['device', 'revoke', 'nobody', '--prefix', prefix])).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });

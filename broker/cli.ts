@@ -111,11 +111,11 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
 
   device
     .command('revoke <deviceId>')
-    .description('Revoke a device: refused at its next connect, and its open connections are closed.')
+    .description('Revoke a device: its open connections are closed at once and it is refused at its next connect.')
     .option(...prefixOption)
     .action(async (deviceId: string, o: { prefix: string }) => {
       const info = await withRegistry(o.prefix, (r) => r.revoke(deviceId));
-      out(`device ${info.deviceId} revoked at ${info.revokedAt}; it can no longer connect (a running centre closes its open connections within seconds)`);
+      out(`device ${info.deviceId} revoked at ${info.revokedAt}; it can no longer connect (a running centre closes its open connections at once)`);
     });
 }
 

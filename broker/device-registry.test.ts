@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceRegistry, DeviceRegistryError } from './device-registry.js';
-import { dropPrefix, REDIS_URL, testPrefix } from './test-support.js';
+import { dropPrefix, REDIS_URL, testPrefix, waitFor } from './test-support.js';
 
 const prefix = testPrefix();
 let redis: Redis;
@@ -64,6 +64,33 @@ describe('DeviceRegistry', () => {
     expect(await codeOf(registry.add('teams'))).toBe('DEVICE_RESERVED_ID');
   });
 
+  it("refuses the centre's names as device ids, saying which name and why, on add and rotate", async () => {
+    const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+    const cases: Array<[string, RegExp]> = [
+      ['teams', /^"teams" is reserved: its topics would collide with the centre's/],
+      ['streetwatch-center', /^"streetwatch-center" is reserved: it is the centre's default MQTT account name/],
+      ['streetwatch-center-host-8080-41', /^"streetwatch-center-host-8080-41" is reserved: it starts with streetwatch-center-, as the client ids of the centre's own MQTT connections do/],
+      ['streetwatch-ingest-host-8080', /^"streetwatch-ingest-host-8080" is reserved: it starts with streetwatch-ingest-/],
+      ['streetwatch-api-host-8080-41', /^"streetwatch-api-host-8080-41" is reserved: it starts with streetwatch-api-/],
+    ];
+    for (const [id, message] of cases) {
+      expect(await refusal(registry.add(id)), id).toMatchObject({ code: 'DEVICE_RESERVED_ID', message: expect.stringMatching(message) });
+      expect(await refusal(registry.rotate(id)), id).toMatchObject({ code: 'DEVICE_RESERVED_ID' });
+      expect(await registry.get(id)).toBeNull();
+    }
+    // Near misses are ordinary ids.
+    for (const id of ['streetwatch-centre', 'streetwatch-edge-1', 'my-streetwatch-api-1']) expect((await registry.add(id)).deviceId).toBe(id);
+  });
+
+  it('refuses a name the centre reserved (its configured MQTT account), from another registry instance too', async () => {
+    await new DeviceRegistry(redis, prefix).reserveName('city-centre');
+    expect(await registry.add('city-centre').catch((e: unknown) => e)).toMatchObject({
+      code: 'DEVICE_RESERVED_ID',
+      message: `"city-centre" is reserved: it is the centre's MQTT account name; choose another device id`,
+    });
+    expect(await registry.get('city-centre')).toBeNull();
+  });
+
   it('revoke takes effect at once, even with the password cached', async () => {
     const creds = await registry.add('pole-4');
     expect(await registry.verify('pole-4', creds.password)).not.toBeNull(); // now cached
@@ -110,7 +137,7 @@ describe('DeviceRegistry', () => {
 
   it('lists every device sorted, with state', async () => {
     const list = await registry.list();
-    expect(list.map((d) => d.deviceId)).toEqual(['pole-1', 'pole-1b', 'pole-2', 'pole-3', 'pole-4', 'pole-5', 'pole-6', 'pole-7']);
+    expect(list.map((d) => d.deviceId)).toEqual(['my-streetwatch-api-1', 'pole-1', 'pole-1b', 'pole-2', 'pole-3', 'pole-4', 'pole-5', 'pole-6', 'pole-7', 'streetwatch-centre', 'streetwatch-edge-1']);
     expect(list.find((d) => d.deviceId === 'pole-4')?.revokedAt).not.toBeNull();
     expect(list.find((d) => d.deviceId === 'pole-1')).toEqual({ deviceId: 'pole-1', createdAt: expect.stringMatching(/Z$/), revokedAt: null });
   });
@@ -125,5 +152,29 @@ describe('DeviceRegistry', () => {
     const warm = (performance.now() - t) / 5;
     expect(warm).toBeLessThan(cold);
     await registry.revoke('pole-8');
+  });
+
+  it('announces each revoke to its watchers, whichever instance made it, until they stop', async () => {
+    const otherPrefix = `${prefix.slice(0, -1)}-other}`; // another centre on the same Redis
+    await new DeviceRegistry(redis, otherPrefix).add('pole-x');
+    for (const id of ['pole-9', 'pole-10']) await registry.add(id);
+    const heard: string[] = [];
+    const witnessed: string[] = [];
+    const fail = (err: Error) => expect.unreachable(err.message);
+    const stop = await registry.watchRevocations((deviceId) => heard.push(deviceId), fail);
+    const stopWitness = await registry.watchRevocations((deviceId) => witnessed.push(deviceId), fail);
+    try {
+      await new DeviceRegistry(redis, otherPrefix).revoke('pole-x');
+      await new DeviceRegistry(redis, prefix).revoke('pole-9');
+      await waitFor(() => heard.length > 0, 1000);
+      expect(heard).toEqual(['pole-9']);
+      await stop();
+      await registry.revoke('pole-10');
+      await waitFor(() => witnessed.includes('pole-10'), 1000);
+      expect(heard).toEqual(['pole-9']);
+    } finally {
+      await stopWitness();
+      await dropPrefix(redis, otherPrefix);
+    }
   });
 });

@@ -1,12 +1,13 @@
 /**
  * Edge devices allowed on the broker, in Redis: `<prefix>:device:<id>` (a hash) and the set
  * `<prefix>:devices`. Only a salted scrypt hash of each device's secret is stored; the secret
- * itself is returned once, by `add` or `rotate`.
+ * itself is returned once, by `add` or `rotate`. Names the centre uses for itself are in the set
+ * `<prefix>:reserved-names`; revokes are announced on the pub/sub channel `<prefix>:device-revoked`.
  */
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
-import { ID_PATTERN, RESERVED_DEVICE_IDS } from '../contract/index.js';
+import { CENTRE_CLIENT_ID_PREFIXES, DEFAULT_CENTRE_USERNAME, ID_PATTERN, RESERVED_DEVICE_IDS } from '../contract/index.js';
 
 export class DeviceRegistryError extends StreetWatchError {}
 
@@ -101,7 +102,7 @@ export class DeviceRegistry {
 
   /** Registers a device and returns its credentials; they cannot be read back later. */
   async add(deviceId: string): Promise<DeviceCredentials> {
-    checkId(deviceId);
+    await this.checkId(deviceId);
     const password = randomBytes(32).toString('base64url');
     const created = await this.redis.eval(ADD, 2, this.key(deviceId), this.setKey(), deviceId, await hashSecret(password), this.iso());
     if (created !== 1) {
@@ -114,7 +115,7 @@ export class DeviceRegistry {
 
   /** New credentials for an existing device; the old password stops working, a revoked device is reinstated. */
   async rotate(deviceId: string): Promise<DeviceCredentials> {
-    checkId(deviceId);
+    await this.checkId(deviceId);
     const password = randomBytes(32).toString('base64url');
     const done = await this.redis.eval(ROTATE, 1, this.key(deviceId), await hashSecret(password), this.iso());
     if (done !== 1) throw notFound(deviceId);
@@ -159,11 +160,15 @@ export class DeviceRegistry {
     });
   }
 
-  /** Revokes a device: it can no longer connect. Revoking twice keeps the first time. */
+  /**
+   * Revokes a device: it can no longer connect, and every centre process watching revocations
+   * (watchRevocations) hears of it at once. Revoking twice keeps the first time.
+   */
   async revoke(deviceId: string): Promise<DeviceInfo> {
     const done = ID_PATTERN.test(deviceId) ? await this.redis.eval(REVOKE, 1, this.key(deviceId), this.iso()) : 0;
     if (done !== 1) throw notFound(deviceId);
     this.cache.delete(deviceId);
+    await this.redis.publish(this.revocationChannel(), deviceId);
     const info = await this.get(deviceId);
     if (!info) throw notFound(deviceId);
     return info;
@@ -182,6 +187,38 @@ export class DeviceRegistry {
       if (!exists || revokedAt) out.add(deviceIds[i]);
     });
     return out;
+  }
+
+  /**
+   * Keeps `name` from ever being a device id: the centre records its MQTT account name here at
+   * start, so that `device add`, in whatever process, refuses a device that would share it.
+   */
+  async reserveName(name: string): Promise<void> {
+    await this.redis.sadd(this.reservedKey(), name);
+  }
+
+  /**
+   * Calls `onRevoked` with each device revoked from now on, by this process or another, over Redis
+   * pub/sub on a connection of its own. Resolves once subscribed, with the function that stops it.
+   * A revoke announced while that connection is down is not heard: keep a periodic check
+   * (revokedAmong) as a backstop.
+   */
+  async watchRevocations(onRevoked: (deviceId: string) => void, onError: (err: Error) => void): Promise<() => Promise<void>> {
+    const channel = this.revocationChannel();
+    const subscriber = this.redis.duplicate();
+    subscriber.on('error', onError);
+    subscriber.on('message', (from: string, deviceId: string) => {
+      if (from === channel) onRevoked(deviceId);
+    });
+    try {
+      await subscriber.subscribe(channel);
+    } catch (err) {
+      subscriber.disconnect();
+      throw err;
+    }
+    return async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    };
   }
 
   /** Records that the device was just seen (connected, published, disconnected). */
@@ -203,19 +240,40 @@ export class DeviceRegistry {
     return `${this.prefix}:devices`;
   }
 
+  private revocationChannel(): string {
+    return `${this.prefix}:device-revoked`;
+  }
+
+  private reservedKey(): string {
+    return `${this.prefix}:reserved-names`;
+  }
+
+  /** A well-formed id that no name of the centre's takes. */
+  private async checkId(deviceId: string): Promise<void> {
+    checkIdFormat(deviceId);
+    const why = reservedBecause(deviceId)
+      ?? ((await this.redis.sismember(this.reservedKey(), deviceId)) ? "it is the centre's MQTT account name" : null);
+    if (why) throw new DeviceRegistryError('DEVICE_RESERVED_ID', `"${deviceId}" is reserved: ${why}; choose another device id`);
+  }
+
   private iso(): string {
     return new Date(this.now()).toISOString();
   }
 }
 
-function checkId(deviceId: string): void {
+function checkIdFormat(deviceId: string): void {
   // `.` and `..` pass ID_PATTERN but would turn topic levels into path segments downstream.
   if (!ID_PATTERN.test(deviceId) || deviceId === '.' || deviceId === '..') {
     throw new DeviceRegistryError('DEVICE_INVALID_ID', `"${deviceId}" is not a valid device id: letters, digits, _ . - only (1-64 characters)`);
   }
-  if (RESERVED_DEVICE_IDS.includes(deviceId)) {
-    throw new DeviceRegistryError('DEVICE_RESERVED_ID', `"${deviceId}" is reserved (its topics would collide with the centre's)`);
-  }
+}
+
+/** Why a name the centre always uses is no device id, or null. Its configured account name is in Redis (reserveName). */
+function reservedBecause(deviceId: string): string | null {
+  if (RESERVED_DEVICE_IDS.includes(deviceId)) return "its topics would collide with the centre's";
+  if (deviceId === DEFAULT_CENTRE_USERNAME) return "it is the centre's default MQTT account name";
+  const prefix = CENTRE_CLIENT_ID_PREFIXES.find((p) => deviceId.startsWith(p));
+  return prefix ? `it starts with ${prefix}, as the client ids of the centre's own MQTT connections do` : null;
 }
 
 const notFound = (deviceId: string) => new DeviceRegistryError('DEVICE_NOT_FOUND', `no device ${deviceId}`);

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -222,10 +223,11 @@ describe('embedded broker', () => {
     expect(text).not.toContain(broker.centre.password);
   });
 
-  it('closes the open connections of a device revoked while connected', async () => {
+  it('closes the connections of a device whose revoke it did not hear announced, at its periodic check', async () => {
     const pole = await device('pole-kick');
     const gone = closed(pole);
-    await registry.revoke('pole-kick');
+    // Revoked in Redis without the announcement (as if the broker's watch had been down).
+    await redis.hset(`${prefix}:device:pole-kick`, 'revokedAt', new Date().toISOString());
     await gone;
     expect(lines.some((l) => l.msg === 'device revoked; closing its connection' && l.deviceId === 'pole-kick')).toBe(true);
   });
@@ -259,6 +261,29 @@ describe('embedded broker', () => {
     expect((await got)?.payload.toString()).toBe('tls');
     // without the CA the handshake fails
     await refusal(connectClient(broker.tlsUrl!, { username: 'pole-10', password: creds['pole-10'].password }));
+  });
+});
+
+describe('revocations', () => {
+  it('closes every connection of a device revoked by another process at once, without a periodic check', async () => {
+    const { logger, lines } = captureLogger();
+    const broker = await startEmbeddedBroker({ config: config(), registry, redis: { url: REDIS_URL, prefix }, logger, revocationCheckMs: 0 });
+    const cli = new Redis(REDIS_URL); // `streetwatch device revoke` runs elsewhere, on its own connection
+    try {
+      const { password } = await registry.add('pole-now');
+      const poles = await Promise.all(['a', 'b'].map((c) => connectClient(broker.url, { username: 'pole-now', password, clientId: `pole-now-${c}` }).then(track)));
+      const bystander = await connectClient(broker.url, { username: 'pole-1', password: creds['pole-1'].password }).then(track);
+      const closedAt = Promise.race([Promise.all(poles.map(closed)).then(() => Date.now()), sleep(2000).then(() => null)]);
+      const revokedAt = Date.now();
+      await new DeviceRegistry(cli, prefix).revoke('pole-now');
+      expect(await closedAt, 'still connected 2 s after the revoke').not.toBeNull();
+      expect((await closedAt)! - revokedAt).toBeLessThan(1000);
+      expect(lines.filter((l) => l.msg === 'device revoked; closing its connection').map((l) => l.clientId).sort()).toEqual(['pole-now-a', 'pole-now-b']);
+      expect(bystander.connected).toBe(true);
+    } finally {
+      cli.disconnect();
+      await broker.close();
+    }
   });
 });
 

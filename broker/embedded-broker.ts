@@ -31,7 +31,10 @@ export interface EmbeddedBrokerOptions {
   /** Redis for the broker's persistence; keys go under `<prefix>:mqtt:`. */
   redis: { url: string; prefix: string };
   logger: Logger;
-  /** How often connected devices are checked for revocation and kicked off. 0 = never. Default 10 s. */
+  /**
+   * How often connected devices are checked for revocation and kicked off, a backstop for a revoke
+   * the broker did not hear announced (see DeviceRegistry.watchRevocations). 0 = never. Default 10 s.
+   */
   revocationCheckMs?: number;
   /**
    * Called with every message a device publishes (its Last Will included) once the ACL allowed it,
@@ -245,10 +248,12 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   const listeners: Listener[] = [];
   let sweep: NodeJS.Timeout | undefined;
+  let stopWatching: (() => Promise<void>) | undefined;
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     closing ??= (async () => {
       clearInterval(sweep);
+      await stopWatching?.();
       const stopped = Promise.all(listeners.map((l) => l.close()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       for (const conn of conns) conn.destroy(); // anything aedes had not finished closing
@@ -259,6 +264,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   }
 
   try {
+    // A revoke made anywhere (`streetwatch device revoke`, another centre process) closes the device's connections at once.
+    stopWatching = await registry.watchRevocations(kick, (err) => log.warn({ err: err.message }, 'revocation watch: redis error'));
     listeners.push(await listenTcp(config.port, config.host, accept, log));
     if (config.tls) listeners.push(await listenTls(config.tls, config.host, accept, log));
     if (config.wsPort !== undefined) listeners.push(await listenWs(config.wsPort, config.host, maxPayload + FRAME_SLACK, accept, log));
@@ -280,19 +287,27 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     sweep.unref();
   }
 
-  /** A revoke is checked at every CONNECT; this also ends the connections that were already open. */
-  async function kickRevoked() {
-    const byDevice = new Map<string, Client[]>();
+  /** Closes every open connection of a revoked device. */
+  function kick(deviceId: string) {
     for (const client of live.values()) {
       const identity = identities.get(client);
-      if (identity?.kind === 'device') byDevice.set(identity.deviceId, [...(byDevice.get(identity.deviceId) ?? []), client]);
+      if (identity?.kind !== 'device' || identity.deviceId !== deviceId) continue;
+      log.warn({ clientId: client.id, deviceId }, 'device revoked; closing its connection');
+      client.close();
     }
-    for (const deviceId of await registry.revokedAmong([...byDevice.keys()])) {
-      for (const client of byDevice.get(deviceId) ?? []) {
-        log.warn({ clientId: client.id, deviceId }, 'device revoked; closing its connection');
-        client.close();
-      }
+  }
+
+  /**
+   * A revoke is checked at every CONNECT and heard at once through watchRevocations; this sweep
+   * catches one announced while that watch was down.
+   */
+  async function kickRevoked() {
+    const connected = new Set<string>();
+    for (const client of live.values()) {
+      const identity = identities.get(client);
+      if (identity?.kind === 'device') connected.add(identity.deviceId);
     }
+    for (const deviceId of await registry.revokedAmong([...connected])) kick(deviceId);
   }
 
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

@@ -38,6 +38,16 @@ export const topics = {
 /** Ids that would make a device's topics collide with the centre's own. */
 export const RESERVED_DEVICE_IDS = ['teams'];
 
+/** The centre's own MQTT account unless its config names another (`mqtt.username`). */
+export const DEFAULT_CENTRE_USERNAME = 'streetwatch-center';
+
+/**
+ * How the client ids of the centre's own MQTT connections begin (ticketing/center.ts: worker,
+ * ingest, api). A device named like one could pass for the centre's connection or take its session.
+ */
+export const CENTRE_CLIENT_IDS = { worker: 'streetwatch-center-', ingest: 'streetwatch-ingest-', api: 'streetwatch-api-' } as const;
+export const CENTRE_CLIENT_ID_PREFIXES: readonly string[] = Object.values(CENTRE_CLIENT_IDS);
+
 /**
  * The centre's ingest subscription: everything under the root, so that a device publishing on a
  * topic outside the layout is heard and dead-lettered, never silently dropped. What the centre

@@ -13,6 +13,7 @@ import { connectRedis } from '../broker/cli.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
+import { CENTRE_CLIENT_IDS } from '../contract/index.js';
 import { DesiredConfigStore } from './api/desired-config-store.js';
 import { deviceConfigService } from './api/device-config-service.js';
 import { modelService } from './api/model-service.js';
@@ -29,6 +30,7 @@ import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { JournalWriter } from './ingest/journal.js';
 import { MqttJournalSource } from './ingest/mqtt-source.js';
+import { watchKnownDevices } from './ingest/known-devices.js';
 import { ModelFiles } from './model-files.js';
 import { schedulePruning } from './evidence-retention.js';
 import { scheduleNoticeCheck } from './order-notices.js';
@@ -37,6 +39,7 @@ import { createMetricsWriter } from './metrics-writer.js';
 import { maskPlate } from './plate-mask.js';
 import { createQueues, QUEUE_NAMES, type DetectionJob } from './queues.js';
 import { startSlaWorker } from './sla-timers.js';
+import { redisAnswers } from './redis-ping.js';
 import { RedisWorkOrderStore } from './work-order-store.js';
 import { Workflow } from './workflow.js';
 
@@ -62,23 +65,6 @@ export interface RunningCenter {
   close(): Promise<void>;
 }
 
-/**
- * How long the ingest trusts a device lookup. The broker already refuses revoked devices at CONNECT
- * and disconnects them within seconds, so this only bounds extra Redis reads per message.
- */
-const KNOWN_DEVICE_TTL_MS = 5000;
-
-function knownDeviceCache(registry: DeviceRegistry, ttlMs: number): (deviceId: string) => Promise<boolean> {
-  const cache = new Map<string, { known: boolean; until: number }>();
-  return async (deviceId) => {
-    const hit = cache.get(deviceId);
-    if (hit && hit.until > Date.now()) return hit.known;
-    const d = await registry.get(deviceId);
-    const known = !!d && !d.revokedAt;
-    cache.set(deviceId, { known, until: Date.now() + ttlMs });
-    return known;
-  };
-}
 
 export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   const { config } = opts;
@@ -97,6 +83,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
 
   try {
     const registry = new DeviceRegistry(redis, prefix);
+    await registry.reserveName(config.mqtt.username); // `device add`, from any process, then refuses it
     const external = config.mqtt.url !== undefined;
     let broker: EmbeddedBroker | null = null;
     if (!external) {
@@ -143,17 +130,19 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       return client;
     };
     const instance = opts.instanceId ?? `${hostname()}-${config.http.port}`;
-    // Dispatch notices get their own connection: the ingest acknowledges a message only after handling it.
-    const mqtt = roles.has('worker') ? await connectMqtt(`streetwatch-center-${instance}-${process.pid}`, false) : null;
+    // Dispatch notices get their own connection.
+    const mqtt = roles.has('worker') ? await connectMqtt(`${CENTRE_CLIENT_IDS.worker}${instance}-${process.pid}`, false) : null;
 
     let ingest: Ingest | null = null;
     if (roles.has('ingest')) {
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
       const ingestRedis = redis.duplicate();
       closers.push(async () => ingestRedis.quit());
+      const { known: knownDevice, close: stopKnownDevices } = await watchKnownDevices(registry, logger);
+      closers.push(stopKnownDevices);
       ingest = new Ingest({
         redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
-        knownDevice: knownDeviceCache(registry, KNOWN_DEVICE_TTL_MS), maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, logger,
+        knownDevice, maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, logger,
       });
       await ingest.start();
       closers.push(() => ingest!.close());
@@ -161,7 +150,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         // A stable id and a persistent session: messages published while the centre restarts wait
         // at the broker. Several connections in the shared group: each acknowledges one message at a time.
         for (let i = 0; i < config.mqtt.ingestConnections; i++) {
-          const client = await connectMqtt(`streetwatch-ingest-${instance}${i ? `-${i}` : ''}`, true);
+          const client = await connectMqtt(`${CENTRE_CLIENT_IDS.ingest}${instance}${i ? `-${i}` : ''}`, true);
           const source = new MqttJournalSource({ client, journal: ingest.journal, root: config.rootTopic, shared: true, shareGroup: config.mqtt.shareGroup, log: logger });
           await source.start();
           closers.push(() => source.close());
@@ -169,7 +158,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       } else {
         // The embedded broker journals device messages itself. An ingest session left subscribed by
         // an earlier version would have the broker queue every message for it forever: end it.
-        await (await connectMqtt(`streetwatch-ingest-${instance}`, false)).endAsync();
+        await (await connectMqtt(`${CENTRE_CLIENT_IDS.ingest}${instance}`, false)).endAsync();
       }
     }
     const ingestStats = ingest ? () => ingest!.stats() : null;
@@ -203,7 +192,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // straight from the broker, on a connection that also publishes zone edits to the boxes.
       const hub = new LiveHub(logger);
       closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
-      const apiMqtt = await connectMqtt(`streetwatch-api-${instance}-${process.pid}`, false);
+      const apiMqtt = await connectMqtt(`${CENTRE_CLIENT_IDS.api}${instance}-${process.pid}`, false);
       await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
       const deviceConfig = deviceConfigService({
         desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
@@ -230,7 +219,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         kpis: () => storeKpis(store),
         metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
         health: async () => {
-          const checks: Record<string, boolean> = { redis: redis.status === 'ready' };
+          const checks: Record<string, boolean> = { redis: await redisAnswers(redis) };
           if (mqtt) checks.mqtt = mqtt.connected;
           if (broker) checks.broker = true;
           return { ok: Object.values(checks).every(Boolean), checks };

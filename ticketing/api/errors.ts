@@ -2,9 +2,10 @@
  * One error shape for every API response, `{ error, code }` (plus `field` for validation), and the
  * mapping from domain errors to HTTP statuses. Stack traces never leave the process.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StreetWatchError } from '../../common/errors.js';
 import { IllegalTransitionError } from '../work-order.js';
+import { drainRequest } from './drain-request.js';
 
 export class ApiError extends StreetWatchError {
   constructor(
@@ -53,12 +54,25 @@ function toResponse(err: unknown): { status: number; body: ErrorBody } | null {
   return null;
 }
 
+/** Answers `err` in the one shape; anything not known to be the client's fault is a logged 500. */
+async function answerError(err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // Fastify closes the connection after a body it refused: read the rest first (see drain-request.ts).
+  if (reply.getHeader('connection') === 'close') await drainRequest(request.raw);
+  const mapped = toResponse(err);
+  if (mapped) return reply.code(mapped.status).send(mapped.body);
+  request.log.error({ err, route: request.routeOptions.url }, 'unhandled API error');
+  return reply.code(500).send({ error: 'internal error', code: 'INTERNAL' });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: a URL the router cannot take (bad percent-encoding, a
+ * path parameter over its length limit) answered in the same shape as every other error.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void answerError(err, request, reply);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
-    const mapped = toResponse(err);
-    if (mapped) return reply.code(mapped.status).send(mapped.body);
-    request.log.error({ err, route: request.routeOptions.url }, 'unhandled API error');
-    return reply.code(500).send({ error: 'internal error', code: 'INTERNAL' });
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' }));
 }

@@ -103,6 +103,17 @@ describe('Open311 GeoReport v2', () => {
     expect(await get('/open311/v2/requests/01NOPE.json')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   });
 
+  it('refuses an id list that is empty, too long or holds an absurd id, and a day the calendar lacks', async () => {
+    const refused = (q: string, error: string) => expect(get(`/open311/v2/requests.json?${q}`)).resolves.toMatchObject({ status: 400, body: { error, field: q.split('=')[0] } });
+    await refused('service_request_id=,,,,', 'service_request_id: is empty; give a comma list of ids');
+    await refused('service_request_id=', 'service_request_id: is empty; give a comma list of ids');
+    await refused(`service_request_id=${Array.from({ length: 101 }, (_, i) => `id${i}`).join(',')}`, 'service_request_id: has 101 ids; at most 100 at a time');
+    await refused(`service_request_id=${open.id},${'x'.repeat(65)}`, `service_request_id: has an id over 64 characters: "${'x'.repeat(64)}"…`);
+    await refused('end_date=2026-02-30', 'end_date: must be a valid date');
+    // The same ids again count once.
+    expect((await get(`/open311/v2/requests.json?service_request_id=${Array(101).fill(open.id).join(',')}`)).body).toHaveLength(1);
+  });
+
   it('never shows the full plate', async () => {
     const outputs = [
       await get('/open311/v2/requests.json?start_date=2025-01-01'),

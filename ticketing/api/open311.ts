@@ -7,7 +7,7 @@ import { ORDER_STATES, OPEN_STATES, type OrderState, type WorkOrder } from '../w
 import type { ApiContext } from './context.js';
 import { notFound } from './errors.js';
 import { serviceList, toServiceRequest } from './open311-map.js';
-import { commaList, isoDate, parse } from './validate.js';
+import { commaList, idList, isoDate, parse } from './validate.js';
 
 /** The spec's defaults: at most 1000 requests, from the past 90 days unless dates are given. */
 const MAX_REQUESTS = 1000;
@@ -15,7 +15,7 @@ const DEFAULT_WINDOW_MS = 90 * 24 * 3600 * 1000;
 const MAX_IDS = 100;
 
 const requestsQuery = z.object({
-  service_request_id: z.string().optional(),
+  service_request_id: idList(MAX_IDS).optional(),
   status: commaList(['open', 'closed'] as const).optional(),
   service_code: commaList(violationType.options as [ViolationType, ...ViolationType[]]).optional(),
   start_date: isoDate.optional(),
@@ -54,8 +54,7 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
     const toRequest = present(req);
     // Per the spec, explicit ids override every other argument.
     if (q.service_request_id) {
-      const ids = [...new Set(q.service_request_id.split(',').map((s) => s.trim()).filter(Boolean))].slice(0, MAX_IDS);
-      const orders = await Promise.all(ids.map((id) => store.get(id)));
+      const orders = await Promise.all(q.service_request_id.map((id) => store.get(id)));
       return orders.filter((o): o is WorkOrder => o !== null && isPublic(o)).map(toRequest);
     }
     const from = q.start_date ?? (q.end_date ? undefined : new Date(ctx.now() - DEFAULT_WINDOW_MS).toISOString());

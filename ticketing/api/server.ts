@@ -12,7 +12,7 @@ import { deadLetterRoutes } from './dead-letters.js';
 import type { ApiDeps } from './deps.js';
 import { deviceConfigRoutes } from './device-config.js';
 import { deviceRoutes } from './devices.js';
-import { installErrorHandling } from './errors.js';
+import { answerFrameworkError, installErrorHandling } from './errors.js';
 import { evidenceRoutes } from './evidence.js';
 import { eventRoutes } from './events.js';
 import { HttpMetrics } from './http-metrics.js';
@@ -34,6 +34,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     // Fastify's request lines carry the raw URL (plates in /by-plate, link signatures); ours below do not.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    frameworkErrors: answerFrameworkError,
   });
   const ctx: ApiContext = { deps, config, signer: createMediaSigner(config.http), now: deps.now ?? Date.now };
   const httpMetrics = new HttpMetrics();
