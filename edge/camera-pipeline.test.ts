@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { loadDetector, loadEdgePlateReader, type TimedDetector } from './load-detector.js';
 import { EdgePublisher } from './outbox.js';
 
+/** Wall-clock time of the first frame: the contract takes no instant before 2000. */
+const T0 = Date.UTC(2026, 0, 5, 9);
+
 describe('CameraPipeline frame release', () => {
   const config = edgeConfigSchema.parse({
     device: { id: 'pole-1' },
@@ -31,7 +34,7 @@ describe('CameraPipeline frame release', () => {
     const pipeline = new CameraPipeline({ config, camera: config.cameras[0], detector, publisher, releaseFrame: (f) => released.push(f) });
     const frames = Array.from({ length: 30 }, (_, i) => frameAt(20 + i * 0.2));
     for (const [i, f] of frames.entries()) {
-      await pipeline.push(f, 1_000_000 + i * 200);
+      await pipeline.push(f, T0 + i * 200);
       // Never more released than processed, and never one still in flight.
       expect(released.length).toBeLessThanOrEqual(pipeline.stats.frames);
     }
@@ -67,7 +70,7 @@ describe('CameraPipeline frame release', () => {
       };
       const pipeline = new CameraPipeline({ config: street, camera: street.cameras[0], detector, plateReader: watching, publisher: new EdgePublisher({ send: () => undefined }, 'r', 'pole-1'), releaseFrame: (f) => released.push(f) });
       const frames = Array.from({ length: 16 }, () => ({ ...image, data: Buffer.from(image.data) }));
-      for (const [i, f] of frames.entries()) await pipeline.push(f, 1_000_000 + i * 500);
+      for (const [i, f] of frames.entries()) await pipeline.push(f, T0 + i * 500);
       await pipeline.flush(); // frames and plate reads
       expect(new Set(released).size).toBe(frames.length);
       expect(releasedDuringRead.length).toBeGreaterThan(0); // the white car's plate was read…
