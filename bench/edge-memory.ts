@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { CameraPipeline } from '../edge/camera-pipeline.js';
 import { loadEdgeConfig } from '../edge/config.js';
-import { loadDetector } from '../edge/load-detector.js';
-import { EdgePublisher } from '../edge/outbox.js';
-import { probeVideo } from '../edge/video-source.js';
+import { loadDetector } from '../edge/model-updates/load-detector.js';
+import { EdgePublisher } from '../edge/adapters/outbox.js';
+import { probeVideo } from '../edge/adapters/video-source.js';
 
 const [configFile, video, count = '300'] = process.argv.slice(2);
 const config = loadEdgeConfig(configFile);

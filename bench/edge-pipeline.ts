@@ -6,7 +6,7 @@
  */
 import type { PlateReader } from '../detector/plate/types.js';
 import { loadEdgeConfig } from '../edge/config.js';
-import { loadDetector, loadEdgePlateReader } from '../edge/load-detector.js';
+import { loadDetector, loadEdgePlateReader } from '../edge/model-updates/load-detector.js';
 import { replay } from '../edge/replay.js';
 import { peakRssMb } from './peak-rss.js';
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot, sharedDir } from '../common/paths.js';
 import { loadEdgeConfig } from '../edge/config.js';
-import { loadDetector } from '../edge/load-detector.js';
+import { loadDetector } from '../edge/model-updates/load-detector.js';
 import { frameAt, makeClip, tempDir, VTEST } from '../test/fixtures.js';
 
 const CONFIG = join(projectRoot, 'examples', 'edge-vtest.yaml');

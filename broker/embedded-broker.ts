@@ -11,7 +11,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type AuthErrorCode, type Client } from 'aedes';
-import type { CenterConfig } from '../ticketing/config.js';
+import type { CenterConfig } from '../center/config.js';
 import type { Logger } from '../common/logger.js';
 import { StreetWatchError } from '../common/errors.js';
 import { canPublish, canReceive, canSubscribe, unshare, type Identity } from './acl.js';

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { StreetWatchError } from '../common/errors.js';
-import { registerDeviceCommands } from '../broker/cli.js';
+import { registerDeviceCommands } from '../center/devices/cli.js';
 import { registerEdgeCommands } from '../edge/cli.js';
 import { registerModelsCommands } from '../models/cli.js';
-import { registerPlateCommands } from '../detector/plate/cli.js';
-import { registerCenterCommands } from '../ticketing/cli.js';
+import { registerPlateCommands } from './plate.js';
+import { registerCenterCommands } from '../center/cli.js';
 import { registerDemoCommand } from './demo.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

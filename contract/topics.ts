@@ -42,7 +42,7 @@ export const RESERVED_DEVICE_IDS = ['teams'];
 export const DEFAULT_CENTRE_USERNAME = 'streetwatch-center';
 
 /**
- * How the client ids of the centre's own MQTT connections begin (ticketing/center.ts: worker,
+ * How the client ids of the centre's own MQTT connections begin (center/start.ts: worker,
  * ingest, api). A device named like one could pass for the centre's connection or take its session.
  */
 export const CENTRE_CLIENT_IDS = { worker: 'streetwatch-center-', ingest: 'streetwatch-ingest-', api: 'streetwatch-api-' } as const;

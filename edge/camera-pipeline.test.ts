@@ -7,8 +7,8 @@ import { edgeConfigSchema } from './config.js';
 import { readImageFile } from '../detector/plate/image-file.js';
 import { PLATES_DIR } from '../test/fixtures.js';
 import { join } from 'node:path';
-import { loadDetector, loadEdgePlateReader, type TimedDetector } from './load-detector.js';
-import { EdgePublisher } from './outbox.js';
+import { loadDetector, loadEdgePlateReader, type TimedDetector } from './model-updates/load-detector.js';
+import { EdgePublisher } from './adapters/outbox.js';
 
 /** Wall-clock time of the first frame: the contract takes no instant before 2000. */
 const T0 = Date.UTC(2026, 0, 5, 9);

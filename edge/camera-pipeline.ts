@@ -9,15 +9,15 @@ import { iou } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
-import { detectionMessage, type OpenViolation } from './detection-message.js';
-import { renderEvidence, sha256Hex } from './evidence.js';
-import { ViolationLifecycle } from './lifecycle.js';
-import { MotionGate } from './motion-gate.js';
-import type { EdgePublisher } from './outbox.js';
+import { detectionMessage, type OpenViolation } from './logic/detection-message.js';
+import { renderEvidence, sha256Hex } from './adapters/evidence.js';
+import { ViolationLifecycle } from './logic/lifecycle.js';
+import { MotionGate } from './logic/motion-gate.js';
+import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
-import { vehiclesStandingInZone, zoneCandidates, type RuleContext } from './rules/index.js';
-import { Tracker, VEHICLE_GROUP } from './tracker.js';
-import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './violation.js';
+import { vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
+import { Tracker, VEHICLE_GROUP } from './logic/tracker.js';
+import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './logic/violation.js';
 
 export interface CameraPipelineOptions {
   config: EdgeConfig;

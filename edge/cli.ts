@@ -72,7 +72,7 @@ export function registerEdgeCommands(program: Command): void {
       const startMs = o.start === undefined ? undefined : Date.parse(o.start);
       if (startMs !== undefined && Number.isNaN(startMs)) throw new ConfigError(`--start: "${o.start}" is not an ISO 8601 time (e.g. 2026-11-26T08:00:00Z)`);
       const config = loadEdgeConfig(resolve(o.config));
-      const [{ loadDetector, loadEdgePlateReader }, { replay }] = await Promise.all([import('./load-detector.js'), import('./replay.js')]);
+      const [{ loadDetector, loadEdgePlateReader }, { replay }] = await Promise.all([import('./model-updates/load-detector.js'), import('./replay.js')]);
       const detector = await loadDetector(config);
       const plateReader = await loadEdgePlateReader(config).catch(async (err: unknown) => {
         await detector.close();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidTimeZone } from './zones.js';
+import { isValidTimeZone } from './logic/zones.js';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
 import { ID_PATTERN } from '../contract/topics.js';
 import { DAYS, MAX_SCHEDULE_WINDOWS, MAX_ZONES_PER_CAMERA, scheduleWindow, telemetrySettings, zoneSchema as wireZone } from '../contract/zones.js';

@@ -11,7 +11,7 @@ import { StreetWatchError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/write-file-atomic.js';
 import { edgeBundleSchema, type EdgeBundle } from '../contract/bundle.js';
 import { edgeConfigSchema } from './config.js';
-import { isNetworkSource } from './video-source.js';
+import { isNetworkSource } from './adapters/video-source.js';
 
 /**
  * The camera source written when none is given: `.invalid` never resolves (RFC 2606), so the box

@@ -9,9 +9,9 @@ import { toIso, type PlateRead } from '../contract/index.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { PixelBox, RgbFrame } from '../detector/types.js';
 import type { PlatesConfig } from './config.js';
-import { renderPlateCloseUp } from './evidence.js';
-import { PlateVotes, type PlateAttempt } from './plate-votes.js';
-import type { Track } from './violation.js';
+import { renderPlateCloseUp } from './adapters/evidence.js';
+import { PlateVotes, type PlateAttempt } from './logic/plate-votes.js';
+import type { Track } from './logic/violation.js';
 
 export interface KnownPlate {
   read: PlateRead;

@@ -9,8 +9,8 @@ import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
-import { EdgePublisher, JsonlOutbox } from './outbox.js';
-import { openVideoSource, probeVideo } from './video-source.js';
+import { EdgePublisher, JsonlOutbox } from './adapters/outbox.js';
+import { openVideoSource, probeVideo } from './adapters/video-source.js';
 
 export interface ReplayOptions {
   config: EdgeConfig;

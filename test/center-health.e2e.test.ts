@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../broker/cli.js';
+import { connectRedis } from '../center/devices/cli.js';
 import { captureLogger, testPrefix } from '../broker/test-support.js';
-import { startCenter, type RunningCenter } from '../ticketing/center.js';
-import { centerConfigSchema } from '../ticketing/config.js';
+import { startCenter, type RunningCenter } from '../center/start.js';
+import { centerConfigSchema } from '../center/config.js';
 import { tempDir } from './fixtures.js';
 import { freePort, waitFor } from './helpers/processes.js';
 

@@ -19,7 +19,7 @@ import { topics, type DetectionMessage } from '../contract/index.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { PixelBox, RgbFrame } from '../detector/types.js';
 import { edgeConfigSchema } from '../edge/config.js';
-import { loadDetector, loadEdgePlateReader, type TimedDetector } from '../edge/load-detector.js';
+import { loadDetector, loadEdgePlateReader, type TimedDetector } from '../edge/model-updates/load-detector.js';
 import { replay } from '../edge/replay.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { readEvents, violations } from './events.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { autoConfirmThreshold, isAutoConfirmed, locationFor, pickOfficer, teamFor } from './assignment.js';
-import { centerConfigSchema, type TeamConfig } from './config.js';
+import { centerConfigSchema, type TeamConfig } from '../center/config.js';
 
 const config = centerConfigSchema.parse({
   teams: [{ id: 'north', officers: [{ id: 'a' }, { id: 'b' }, { id: 'c', onDuty: false }] }, { id: 'south' }, { id: 'central' }],

@@ -1,6 +1,6 @@
 /** Who handles a detection, where it is and whether it needs an operator first — pure, over config. */
 import type { ViolationType } from '../contract/index.js';
-import type { CenterConfig, TeamConfig } from './config.js';
+import type { CenterConfig, TeamConfig } from '../center/config.js';
 import type { WorkOrder } from './work-order.js';
 
 const cameraKey = (deviceId: string, cameraId: string): string => `${deviceId}/${cameraId}`;

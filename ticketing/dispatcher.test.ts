@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CenterConfig } from './config.js';
+import type { CenterConfig } from '../center/config.js';
 import { DEFAULT_BACKOFF, dispatchFailures, enqueueDispatch, retryDelay, startDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
 import { createQueues, type Queues } from './queues.js';
 import { RedisWorkOrderStore } from './work-order-store.js';

@@ -12,7 +12,7 @@ import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
 import { topics } from '../contract/index.js';
-import type { CenterConfig, WebhookConfig } from './config.js';
+import type { CenterConfig, WebhookConfig } from '../center/config.js';
 import { maskOrderForAudience } from './plate-mask.js';
 import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
 import type { WorkOrderStore } from './store-types.js';

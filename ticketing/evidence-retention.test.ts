@@ -1,7 +1,7 @@
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/fixtures.js';
-import { redisStore, seedOrder } from './api/test-store.js';
+import { redisStore, seedOrder } from '../center/http/test-store.js';
 import { EvidenceStore } from './evidence-store.js';
 import { photosToKeep, pruneEvidence, schedulePruning } from './evidence-retention.js';
 import { Redis } from 'ioredis';

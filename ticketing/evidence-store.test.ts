@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/fixtures.js';
 import { EvidenceNotFoundError, EvidenceStore, InvalidShaError, sha256Hex } from './evidence-store.js';
-import { fakeJpeg } from './ingest/test-fixtures.js';
+import { fakeJpeg } from '../center/ingest/test-fixtures.js';
 
 describe('EvidenceStore', () => {
   const dirs: string[] = [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../test/helpers/redis-keys.js';
-import { seedOrder } from './api/test-store.js';
+import { seedOrder } from '../center/http/test-store.js';
 import { dispatchJobId } from './dispatcher.js';
 import { requeueOrderNotices } from './order-notices.js';
 import { createQueues } from './queues.js';

@@ -1,5 +1,5 @@
 /** SLA arithmetic: the 40-minute target counts from the edge's discovery — pure, times in epoch ms. */
-import type { CenterConfig } from './config.js';
+import type { CenterConfig } from '../center/config.js';
 import { isOpen, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
 
 export type SlaConfig = CenterConfig['sla'];

@@ -6,8 +6,8 @@
 import type { RgbFrame } from '../../detector/types.js';
 import type { CameraConfig } from '../config.js';
 import { PLACEHOLDER_CAMERA_SOURCE } from '../init.js';
-import { ProcessCpuMeter } from '../process-cpu.js';
-import { openVideoSource, probeVideo, redactSource, type SourceStatus, type VideoInfo, type VideoSource } from '../video-source.js';
+import { ProcessCpuMeter } from '../adapters/process-cpu.js';
+import { openVideoSource, probeVideo, redactSource, type SourceStatus, type VideoInfo, type VideoSource } from '../adapters/video-source.js';
 import { classifyDecodeLoad, classifyFrameRate, steadyFrameRate, type CheckResult, type CheckStatus } from './verdicts.js';
 
 export interface CameraCheck {

@@ -5,7 +5,7 @@
 import type { RgbFrame } from '../../detector/types.js';
 import { resolveModel, verifyModelFile, type ResolvedModel } from '../../models/resolve.js';
 import type { EdgeConfig } from '../config.js';
-import { loadDetector, loadEdgePlateReader } from '../load-detector.js';
+import { loadDetector, loadEdgePlateReader } from '../model-updates/load-detector.js';
 import { classifyInference, type CheckResult } from './verdicts.js';
 
 /** A frame to run the models on, and where it came from (for the report). */

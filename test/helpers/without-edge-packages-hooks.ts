@@ -1,5 +1,5 @@
 /** Module resolution hooks for without-edge-packages.ts (they run on Node's loader thread). */
-import { isEdgeOnly } from '../../docker/centre-image.js';
+import { isEdgeOnly } from '../../docker/center-image.js';
 
 interface ResolveContext {
   parentURL?: string;
@@ -8,7 +8,7 @@ type NextResolve = (specifier: string, context: ResolveContext) => Promise<unkno
 
 export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<unknown> {
   if (isEdgeOnly(specifier)) {
-    throw new Error(`${specifier} is not in the centre image (docker/centre-image.ts), but ${context.parentURL ?? 'the entry point'} imports it`);
+    throw new Error(`${specifier} is not in the centre image (docker/center-image.ts), but ${context.parentURL ?? 'the entry point'} imports it`);
   }
   return next(specifier, context);
 }

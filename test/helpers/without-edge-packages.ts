@@ -1,6 +1,6 @@
 /**
  * `node --import <this file>`: the process runs as in the centre image, where the edge-only
- * packages (docker/centre-image.ts) are missing; importing one fails naming the importer.
+ * packages (docker/center-image.ts) are missing; importing one fails naming the importer.
  */
 import { register } from 'node:module';
 

@@ -1,0 +1,181 @@
+/**
+ * `streetwatch device add|list|revoke`: manage the devices allowed on the centre's broker.
+ * Talks to Redis directly (REDIS_URL), so it works whether or not the centre is running.
+ */
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { StreetWatchError } from '../../common/errors.js';
+import { projectRoot } from '../../common/paths.js';
+import { loadCenterConfig } from '../config.js';
+import { DeviceRegistry, type DeviceCredentials, type DeviceInfo } from '../../broker/device-registry.js';
+import { checkBundleTarget, makeBundle, planBundle, writeBundleFile, type BundlePlan } from './edge-bundle.js';
+import { redactUrl } from '../../broker/redis-persistence.js';
+
+export interface DeviceCliIo {
+  /** Where command output goes (default process.stdout). */
+  stdout?: { write(chunk: string): unknown };
+  /** Where REDIS_URL is read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_PREFIX = '{sw}';
+const PREFIX_PATTERN = /^\{[A-Za-z0-9_-]+\}$/;
+
+/** A ready Redis client, or a StreetWatchError within ~2 s saying how to get one. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null, // a CLI should fail, not wait for Redis to come back
+  });
+  let lastError: Error | undefined;
+  redis.on('error', (err: Error) => (lastError = err));
+  try {
+    await redis.connect();
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    const why = (lastError ?? (err as Error)).message;
+    throw new StreetWatchError(
+      'REDIS_UNAVAILABLE',
+      `cannot reach Redis at ${redactUrl(url)} (${why}). Start one with \`redis-server --daemonize yes\`, or point REDIS_URL at yours.`,
+    );
+  }
+}
+
+export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): void {
+  const out = (text: string) => (io.stdout ?? process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
+  const env = io.env ?? process.env;
+
+  async function withRegistry<T>(prefix: string, fn: (registry: DeviceRegistry) => Promise<T>): Promise<T> {
+    if (!PREFIX_PATTERN.test(prefix)) throw new StreetWatchError('CLI_USAGE', `--prefix must be a hash tag like {sw}, got "${prefix}"`);
+    const redis = await connectRedis(env.REDIS_URL || DEFAULT_REDIS_URL);
+    try {
+      return await fn(new DeviceRegistry(redis, prefix));
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  const device = program.command('device').description("Devices allowed on the centre's MQTT broker (credentials in Redis).");
+  const prefixOption = ['--prefix <prefix>', 'Redis key prefix (the centre config redisPrefix; env STREETWATCH_REDIS_PREFIX)', env.STREETWATCH_REDIS_PREFIX || DEFAULT_PREFIX] as const;
+
+  device
+    .command('add <deviceId>')
+    .description('Register a device and print its MQTT credentials (shown once only), or write them into a bundle for `edge init`.')
+    .option('--json', 'print {"deviceId","username","password"} as JSON')
+    .option('--rotate', 'issue new credentials for an existing device (the old password stops working; a revoked device is reinstated)')
+    .option('--broker-url <mqttUrl>', 'the broker URL devices use (e.g. mqtts://centre.example:8883); with --bundle default from the centre config')
+    .option('--bundle <file>', 'write a provisioning bundle for `streetwatch edge init` (JSON, or YAML for .yaml/.yml; mode 0600) instead of printing the password')
+    .option('--broker-host <host>', 'with --bundle: host name boxes reach the centre by (default: the --broker-url host, else this machine\'s name)')
+    .option('--center-url <url>', 'with --bundle: the centre\'s HTTP API as boxes reach it (default http.publicUrl, else http://<host>:<http.port>)')
+    .option('--ca-file <pem>', 'with --bundle: the CA certificate boxes trust (default: from mqtt.tls.certFile)')
+    .option('-c, --config <file>', 'with --bundle: the centre config', join(projectRoot, 'examples', 'center.yaml'))
+    .option(...prefixOption)
+    .action(async (deviceId: string, o: AddFlags) => {
+      // Everything that can fail is checked first: the password exists only until this command ends.
+      const bundle = o.bundle === undefined ? undefined : prepareBundle(deviceId, o);
+      const creds = await withRegistry(o.prefix, (r) => (o.rotate ? r.rotate(deviceId) : r.add(deviceId)));
+      if (bundle) {
+        writeBundle(bundle.file, bundle.plan, creds, o.rotate === true);
+        out(o.json
+          ? JSON.stringify({ deviceId: creds.deviceId, username: creds.username, url: bundle.plan.mqttUrl, bundle: bundle.file })
+          : describeBundle(creds, bundle.file, bundle.plan, o.rotate === true));
+      } else if (o.json) {
+        out(JSON.stringify({ deviceId: creds.deviceId, username: creds.username, password: creds.password, ...(o.brokerUrl ? { url: o.brokerUrl } : {}) }));
+      } else {
+        out(describeCredentials(creds, o.brokerUrl, o.rotate === true));
+      }
+    });
+
+  function prepareBundle(deviceId: string, o: AddFlags): { file: string; plan: BundlePlan } {
+    const file = resolve(o.bundle!);
+    checkBundleTarget(file);
+    const center = loadCenterConfig(resolve(o.config), env);
+    return { file, plan: planBundle(center, deviceId, o) };
+  }
+
+  device
+    .command('list')
+    .description('List the registered devices.')
+    .option('--json', 'print a JSON array')
+    .option(...prefixOption)
+    .action(async (o: { json?: boolean; prefix: string }) => {
+      const devices = await withRegistry(o.prefix, (r) => r.list());
+      out(o.json ? JSON.stringify(devices) : formatTable(devices));
+    });
+
+  device
+    .command('revoke <deviceId>')
+    .description('Revoke a device: its open connections are closed at once and it is refused at its next connect.')
+    .option(...prefixOption)
+    .action(async (deviceId: string, o: { prefix: string }) => {
+      const info = await withRegistry(o.prefix, (r) => r.revoke(deviceId));
+      out(`device ${info.deviceId} revoked at ${info.revokedAt}; it can no longer connect (a running centre closes its open connections at once)`);
+    });
+}
+
+interface AddFlags {
+  json?: boolean;
+  rotate?: boolean;
+  brokerUrl?: string;
+  bundle?: string;
+  brokerHost?: string;
+  centerUrl?: string;
+  caFile?: string;
+  config: string;
+  prefix: string;
+}
+
+function writeBundle(file: string, plan: BundlePlan, creds: DeviceCredentials, rotated: boolean): void {
+  try {
+    writeBundleFile(file, makeBundle(plan, creds));
+  } catch (err) {
+    const again = `streetwatch device add ${creds.deviceId} --rotate --bundle ${file}`;
+    throw new StreetWatchError('BUNDLE_WRITE', `device ${creds.deviceId} ${rotated ? 'has new credentials' : 'is registered'} but its bundle was not written (${(err as Error).message}); issue new credentials with \`${again}\``);
+  }
+}
+
+function describeBundle(c: DeviceCredentials, file: string, plan: BundlePlan, rotated: boolean): string {
+  return [
+    `${rotated ? 'New credentials for' : 'Registered'} device ${c.deviceId}; the password is in the bundle only and cannot be read back.`,
+    '',
+    `  bundle: ${file} (mode 0600: it holds the password; delete it once the box is set up)`,
+    `  broker: ${plan.mqttUrl}`,
+    `  centre: ${plan.centerUrl}`,
+    ...plan.notes.map((n) => `  ${n}`),
+    '',
+    'On the box:',
+    `  streetwatch edge init ${file} --config edge.yaml --camera-source <rtsp://… or a video file>`,
+    '  streetwatch edge doctor --config edge.yaml',
+  ].join('\n');
+}
+
+function describeCredentials(c: DeviceCredentials, url: string | undefined, rotated: boolean): string {
+  return [
+    `${rotated ? 'New credentials for' : 'Registered'} device ${c.deviceId}. The password is shown this once; it cannot be read back.`,
+    '',
+    `  username: ${c.username}`,
+    `  password: ${c.password}`,
+    '',
+    "Put them in the device's edge config:",
+    '  mqtt:',
+    `    url: ${url ?? 'mqtt://<centre-host>:1884   # the centre\'s mqtt.port; mqtts://<centre-host>:<mqtt.tls.port> with TLS'}`,
+    `    username: ${c.username}`,
+    `    password: ${c.password}`,
+  ].join('\n');
+}
+
+function formatTable(devices: DeviceInfo[]): string {
+  if (devices.length === 0) return 'no devices registered (add one with `streetwatch device add <deviceId>`)';
+  const rows = [
+    ['DEVICE', 'STATE', 'CREATED', 'LAST SEEN'],
+    ...devices.map((d) => [d.deviceId, d.revokedAt ? `revoked ${d.revokedAt}` : 'active', d.createdAt, d.lastSeenAt ?? '-']),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}

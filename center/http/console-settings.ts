@@ -1,0 +1,20 @@
+/**
+ * What the console needs from the centre config to draw its screens: the time zone times are
+ * shown in, the SLA thresholds its lights count down to, cameras with their positions for the
+ * plan, teams and their officers for filters and names. No secrets: tokens and webhooks stay out.
+ */
+import type { FastifyInstance } from 'fastify';
+import { REJECT_REASONS } from '../../ticketing/work-order.js';
+import type { ApiContext } from './context.js';
+
+export function consoleSettingsRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { timezone, sla, cameras, teams } = ctx.config;
+  const settings = {
+    timezone,
+    sla: { targetMinutes: sla.targetMinutes, yellowAt: sla.yellowAt, redAt: sla.redAt },
+    cameras: cameras.map((c) => ({ deviceId: c.deviceId, cameraId: c.cameraId, name: c.name ?? null, location: c.location, team: c.team ?? null })),
+    teams: teams.map((t) => ({ id: t.id, name: t.name ?? null, officers: t.officers.map((o) => ({ id: o.id, name: o.name ?? null, onDuty: o.onDuty })) })),
+    rejectReasons: REJECT_REASONS,
+  };
+  app.get('/api/console/settings', async () => settings);
+}

@@ -1,0 +1,109 @@
+/**
+ * What the HTTP API needs from the rest of the centre, as narrow injected interfaces: the API
+ * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { ConfigReportedMessage } from '../../contract/index.js';
+import type { Role } from '../config.js';
+import type { WorkOrderStore } from '../../ticketing/store-types.js';
+import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
+import type { DesiredConfig } from '../devices/desired-config-store.js';
+import type { LiveFeed } from '../live/live-events.js';
+import type { ModelService } from '../devices/model-service.js';
+import type { Settings, Zone } from './zone-schema.js';
+
+/** The signed-in caller, resolved from the bearer token. */
+export interface ApiUser {
+  name: string;
+  role: Role;
+  officerId?: string;
+  /** Teams whose roster lists this user's officerId. */
+  teams: readonly string[];
+}
+
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+export interface DeadLetterSource {
+  list(page: Page): Promise<{ items: unknown[]; total: number }>;
+  count(): Promise<number>;
+}
+
+export interface DeviceView {
+  deviceId: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+  /** Last retained status message, as ingested. */
+  status: unknown | null;
+  /** Last telemetry message, as ingested. */
+  telemetry: unknown | null;
+  /** Last `model/reported`: the model it runs and how its last update went. */
+  model?: unknown | null;
+}
+
+export interface DeviceSource {
+  list(): Promise<DeviceView[]>;
+}
+
+export interface EvidenceSource {
+  /** File path of a stored JPEG, or null when it is not (or no longer) held. */
+  path(sha256: string): string | null;
+}
+
+/**
+ * The workflow layer: every write goes through it (not the store) because it also schedules
+ * dispatch and SLA timers. Errors it throws: IllegalTransitionError, or a StreetWatchError whose
+ * code names a stale state / missing order (see errors.ts for the mapping).
+ */
+export interface WorkflowActions {
+  confirm(orderId: string, user: ApiUser): Promise<WorkOrder>;
+  reject(orderId: string, user: ApiUser, reason: NonNullable<WorkOrder['rejection']>['reason'], note?: string): Promise<WorkOrder>;
+  transition(orderId: string, to: OrderState, user: ApiUser, note?: string): Promise<WorkOrder>;
+}
+
+export interface DeviceConfigView {
+  /** What the centre last sent the box, null before the first zone edit. */
+  desired: DesiredConfig | null;
+  /** The box's last `config/reported`, as ingested. */
+  reported: { message: ConfigReportedMessage; receivedAt: string } | null;
+}
+
+export interface DeviceConfigService {
+  get(deviceId: string): Promise<DeviceConfigView>;
+  /** Replaces one camera's zones in the device's desired config and publishes it to the box. */
+  setCameraZones(deviceId: string, cameraId: string, zones: Zone[], by: string): Promise<DesiredConfig>;
+  /** Merges box-wide settings (privacy, telemetry) into the device's desired config and publishes it. */
+  setSettings(deviceId: string, settings: Settings, by: string): Promise<DesiredConfig>;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  checks: Record<string, boolean>;
+}
+
+export interface ApiDeps {
+  store: WorkOrderStore;
+  deadLetters: DeadLetterSource;
+  devices: DeviceSource;
+  evidence: EvidenceSource;
+  kpis: () => Promise<unknown>;
+  actions: WorkflowActions;
+  /** Prometheus text lines gathered elsewhere; the API appends its own HTTP counters. */
+  metrics: () => string;
+  health: () => Promise<HealthReport>;
+  maskPlate: (text: string) => string;
+  /** Defaults to Date.now; injected for link expiry and Open311 default windows in tests. */
+  now?: () => number;
+  /** Without one the API logs nothing. */
+  logger?: FastifyBaseLogger;
+  /** The console's live stream; without it `/api/events` is not served. */
+  live?: LiveFeed;
+  /** Remote zone edits; without it the device config routes are not served. */
+  deviceConfig?: DeviceConfigService;
+  /** Over-the-air model updates; without it the model routes are not served. */
+  models?: ModelService;
+  /** The built console (index.html and assets); without it the console is not served. */
+  consoleDir?: string;
+}

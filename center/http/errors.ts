@@ -1,0 +1,78 @@
+/**
+ * One error shape for every API response, `{ error, code }` (plus `field` for validation), and the
+ * mapping from domain errors to HTTP statuses. Stack traces never leave the process.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StreetWatchError } from '../../common/errors.js';
+import { IllegalTransitionError } from '../../ticketing/work-order.js';
+import { drainRequest } from './drain-request.js';
+
+export class ApiError extends StreetWatchError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export const badRequest = (message: string, field?: string): ApiError => new ApiError(400, 'VALIDATION', message, field);
+export const notFound = (message: string): ApiError => new ApiError(404, 'NOT_FOUND', message);
+export const forbidden = (message: string): ApiError => new ApiError(403, 'FORBIDDEN', message);
+export const unauthorized = (message: string): ApiError => new ApiError(401, 'UNAUTHORIZED', message);
+
+/**
+ * Statuses for errors from the workflow layer, by code, since the store and actions are written
+ * elsewhere: a refused or raced transition is a conflict, a missing order is a 404.
+ */
+export function statusOfDomainError(err: StreetWatchError): number | null {
+  if (err instanceof IllegalTransitionError) return 409;
+  if (/ILLEGAL_TRANSITION|STALE|CONFLICT/.test(err.code)) return 409;
+  if (/NOT_FOUND|UNKNOWN_ORDER/.test(err.code)) return 404;
+  return null;
+}
+
+interface ErrorBody {
+  error: string;
+  code: string;
+  field?: string;
+}
+
+function toResponse(err: unknown): { status: number; body: ErrorBody } | null {
+  if (err instanceof ApiError) return { status: err.status, body: { error: err.message, code: err.code, ...(err.field ? { field: err.field } : {}) } };
+  if (err instanceof StreetWatchError) {
+    const status = statusOfDomainError(err);
+    return status ? { status, body: { error: err.message, code: err.code } } : null;
+  }
+  // Fastify's own 4xx (bad JSON, body too large, unsupported media type): its message is safe.
+  const fe = err as Partial<FastifyError>;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { error: fe.message ?? 'bad request', code: fe.code ?? 'BAD_REQUEST' } };
+  }
+  return null;
+}
+
+/** Answers `err` in the one shape; anything not known to be the client's fault is a logged 500. */
+async function answerError(err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // Fastify closes the connection after a body it refused: read the rest first (see drain-request.ts).
+  if (reply.getHeader('connection') === 'close') await drainRequest(request.raw);
+  const mapped = toResponse(err);
+  if (mapped) return reply.code(mapped.status).send(mapped.body);
+  request.log.error({ err, route: request.routeOptions.url }, 'unhandled API error');
+  return reply.code(500).send({ error: 'internal error', code: 'INTERNAL' });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: a URL the router cannot take (bad percent-encoding, a
+ * path parameter over its length limit) answered in the same shape as every other error.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void answerError(err, request, reply);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' }));
+}

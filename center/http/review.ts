@@ -1,0 +1,53 @@
+/** The operator's review queue: detections below the auto-confirm threshold, oldest first. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Role } from '../config.js';
+import { REJECT_REASONS } from '../../ticketing/work-order.js';
+import { userOf } from './auth.js';
+import type { ApiContext } from './context.js';
+import { getOrder } from './orders.js';
+import { paging, parse } from './validate.js';
+
+const REVIEWERS: readonly Role[] = ['operator', 'admin'];
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const rejectBody = z
+  .object({
+    reason: z.enum(REJECT_REASONS, { error: `must be one of ${REJECT_REASONS.join(', ')}` }),
+    note: z.string().trim().max(1000, 'must be at most 1000 characters').optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.reason === 'other' && !b.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'is required when reason is other' });
+  });
+
+export function reviewRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { store, actions } = ctx.deps;
+
+  // The store lists newest first; read the mirrored page from the far end and reverse it.
+  app.get('/api/review', async (req) => {
+    const { offset, limit } = parse(z.object(paging), req.query, 'query');
+    const filter = { state: ['pending_review' as const] };
+    const { total } = await store.list(filter, { offset: 0, limit: 1 });
+    const from = Math.max(0, total - offset - limit);
+    const count = Math.min(limit, total - offset);
+    if (count <= 0) return { items: [], total, offset, limit };
+    const res = await store.list(filter, { offset: from, limit: count });
+    const items = [...res.items].sort((a, b) => a.discoveredAt.localeCompare(b.discoveredAt) || a.id.localeCompare(b.id));
+    return { items, total: res.total, offset, limit };
+  });
+
+  app.post('/api/review/:id/confirm', async (req) => {
+    const user = userOf(req, REVIEWERS, 'confirming a detection');
+    const { id } = parse(idParam, req.params, 'params');
+    await getOrder(ctx, id); // a clean 404 whatever the workflow layer throws for unknown ids
+    return actions.confirm(id, user);
+  });
+
+  app.post('/api/review/:id/reject', async (req) => {
+    const user = userOf(req, REVIEWERS, 'rejecting a detection');
+    const { id } = parse(idParam, req.params, 'params');
+    const { reason, note } = parse(rejectBody, req.body);
+    await getOrder(ctx, id);
+    return actions.reject(id, user, reason, note || undefined);
+  });
+}

@@ -1,0 +1,63 @@
+/** Tests only: a config with one user per role, fake side deps, and buildApi around the Redis store. */
+import { centerConfigSchema, type CenterConfig } from '../config.js';
+import { maskPlate } from '../../ticketing/plate-mask.js';
+import type { WorkOrderStore } from '../../ticketing/store-types.js';
+import type { ApiDeps, DeviceView } from './deps.js';
+import { buildApi } from './server.js';
+import { redisStore, storeActions } from './test-store.js';
+
+export const TOKENS = {
+  operator: 'op-token-0123456789abcdef',
+  officer: 'officer-token-0123456789',
+  southOfficer: 'south-officer-token-0123',
+  admin: 'admin-token-0123456789abc',
+} as const;
+
+export const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[who]}` });
+
+export function testConfig(http: Partial<CenterConfig['http']> = {}): CenterConfig {
+  return centerConfigSchema.parse({
+    teams: [
+      { id: 'north', officers: [{ id: 'o-north' }, { id: 'o-north-2' }] },
+      { id: 'south', officers: [{ id: 'o-south' }] },
+    ],
+    defaultTeam: 'north',
+    users: [
+      { name: 'olga', role: 'operator', token: TOKENS.operator },
+      { name: 'nick', role: 'officer', token: TOKENS.officer, officerId: 'o-north' },
+      { name: 'sam', role: 'officer', token: TOKENS.southOfficer, officerId: 'o-south' },
+      { name: 'ada', role: 'admin', token: TOKENS.admin },
+    ],
+    http: { linkSecret: 'test-link-secret-123', linkTtlMinutes: 60, ...http },
+  });
+}
+
+export const DEVICES: DeviceView[] = [{ deviceId: 'box-1', revokedAt: null, lastSeenAt: '2026-11-26T08:00:00.000Z', status: { state: 'online' }, telemetry: null }];
+
+/** `close` closes the app and, unless a store was passed in, drops the store's keys. */
+export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>; http?: Partial<CenterConfig['http']> } = {}) {
+  const own = opts.store ? null : redisStore();
+  const store = opts.store ?? own!.store;
+  const deps: ApiDeps = {
+    store,
+    actions: storeActions(store),
+    deadLetters: { list: async (p) => ({ items: [{ topic: 'bad/topic', error: 'no such topic' }].slice(p.offset, p.offset + p.limit), total: 1 }), count: async () => 1 },
+    devices: { list: async () => DEVICES },
+    evidence: { path: () => null },
+    kpis: async () => ({ withinSla: 0.9 }),
+    metrics: () => '# TYPE streetwatch_orders_open gauge\nstreetwatch_orders_open 3\n',
+    health: async () => ({ ok: true, checks: { redis: true, mqtt: true } }),
+    maskPlate,
+    ...opts.deps,
+  };
+  const app = buildApi(deps, testConfig(opts.http));
+  return {
+    app,
+    store,
+    deps,
+    async close() {
+      await app.close();
+      await own?.close();
+    },
+  };
+}

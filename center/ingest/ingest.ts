@@ -1,0 +1,447 @@
+/**
+ * The centre's ingest: works off the journal (journal.ts) that every device message is written to
+ * before the device gets its acknowledgement, checks each message and routes it to its handler
+ * (handlers/index.ts). Every refused message is dead-lettered with its reason and raw payload,
+ * counted and logged — nothing a device sends can crash the process.
+ *
+ * Who fills the journal: the embedded broker itself (the centre wires it), or, given `mqtt`, a
+ * subscription on any broker (mqtt-source.ts). Messages of one device are handled in order, those
+ * of different devices side by side; a detection whose photos are still on their way steps out of
+ * its device's line and is looked at again shortly, so waiting never holds anybody up. A journal
+ * entry is deleted only once its message was handled: a crash means it is handled again, and
+ * detection jobs are idempotent (job id `<eventId>-<seq>`), photos stored by hash.
+ */
+import type { JobsOptions, ConnectionOptions } from 'bullmq';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, type Logger } from '../../common/logger.js';
+import {
+  DEFAULT_ROOT, deviceOf, MAX_EVIDENCE_BYTES, MAX_JSON_BYTES, parseTopic, RESERVED_DEVICE_IDS,
+  type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
+} from '../../contract/index.js';
+import type { EvidenceStore } from '../../ticketing/evidence-store.js';
+import { NoopMetricsWriter, type MetricsWriter } from '../metrics/influx-writer.js';
+import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../../ticketing/queues.js';
+import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
+import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';
+import { EvidenceIndex } from './evidence-index.js';
+import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
+import { JournalReader, JournalWriter, type JournalEntry } from './journal.js';
+import { MqttJournalSource } from './mqtt-source.js';
+import { IngestRejection, TryLater } from './rejection.js';
+
+export { IngestSourceError as IngestError } from './mqtt-source.js';
+
+export interface IngestMqttConnect {
+  url: string;
+  username?: string;
+  password?: string;
+  /** A stable id makes a persistent session (messages wait at the broker while the ingest restarts). */
+  clientId?: string;
+  /** With a clientId: how long the broker keeps the session. Default 1 day. */
+  sessionExpirySeconds?: number;
+}
+
+export interface IngestOptions {
+  /**
+   * Where device messages come from: a connected mqtt.js client (the centre's service account), or
+   * where to connect (MQTT 5). Without it the ingest works off a journal that something else fills
+   * (the embedded broker).
+   */
+  mqtt?: MqttClient | IngestMqttConnect;
+  redis: Redis;
+  /** The centre's `redisPrefix`, e.g. `{sw}`: state, dead letters and (unless `queue` is given) the queue. */
+  redisPrefix: string;
+  evidence: EvidenceStore;
+  /** Default `streetwatch/v1`. */
+  root?: string;
+  /** The `detections` queue; default: one made here on `redis` with `redisPrefix`. */
+  queue?: Queue<DetectionJob>;
+  deadLetters?: DeadLetterStore;
+  /** Default: a no-op writer. Not closed by the ingest (its owner closes it). */
+  metrics?: MetricsWriter;
+  /** The broker's device registry: false for unknown or revoked devices. Default: all accepted. */
+  knownDevice?: (deviceId: string) => boolean | Promise<boolean>;
+  /** Subscribe as `$share/<shareGroup>/<filter>` (needs MQTT 5) so several instances split the messages. */
+  shared?: boolean;
+  /** Default `streetwatch` (the config's `mqtt.shareGroup`). */
+  shareGroup?: string;
+  /** Limit for JSON messages: at most, and by default, the contract's MAX_JSON_BYTES (256 KiB). */
+  maxJsonBytes?: number;
+  /** Limit for evidence photos. Default MAX_EVIDENCE_BYTES (4 MiB). */
+  maxEvidenceBytes?: number;
+  /** How long a detection waits for evidence still on its way. Default 2000 ms. */
+  evidenceWaitMs?: number;
+  /** A handler taking longer is given up on (tried again, then dead-lettered `internal_error`). Default 30 s. */
+  handlerTimeoutMs?: number;
+  /**
+   * This ingest's name in the journal's consumer group. Stable across restarts, it takes back at
+   * once what it held when it died; others' entries are taken over after a minute. Default `<host>-<pid>-<random>`.
+   */
+  consumer?: string;
+  /** Journal entries in hand at once, all devices together. Default 1000. */
+  maxInFlight?: number;
+  /** … and their payload bytes (photos are up to 4 MiB each): no more is read past this. Default 64 MiB. */
+  maxInFlightBytes?: number;
+  /** Merged over the defaults for detection jobs (see DEFAULT_DETECTION_JOB_OPTIONS). */
+  jobOptions?: JobsOptions;
+  logger?: Logger;
+}
+
+export interface IngestStats {
+  /** Messages seen on device topics. */
+  received: number;
+  /** Handled successfully. */
+  valid: number;
+  /** Empty payloads on retained topics (status, config reported: a retained message cleared). */
+  ignored: number;
+  /** Dead letters by reason code (a valid detection with a bad evidence ref adds one here too). */
+  deadLettered: Partial<Record<DeadLetterCode, number>>;
+  /** Detection jobs added. */
+  jobs: number;
+  /** Detections whose job already existed (redeliveries, duplicates). */
+  duplicates: number;
+}
+
+/**
+ * Kept a day after completion so late duplicates still find the job (the work-order store also
+ * de-duplicates by eventId, so one that slips through later is harmless).
+ */
+export const DEFAULT_DETECTION_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 60 * 60 },
+  removeOnFail: { age: 7 * 24 * 60 * 60 },
+};
+
+/** A journal entry being handled, and how its handling has gone so far. */
+interface InHand {
+  entry: JournalEntry;
+  route: ParsedTopic | null;
+  /** Messages of one device are handled in order: its id (the topic's first level), or '' for topics naming none. */
+  lane: string;
+  firstTriedAt: number;
+  failures: number;
+  waiting: boolean;
+}
+
+type Outcome = 'done' | { retryInMs: number };
+
+/** Entries read at once: also what the byte budget may be overshot by (× the largest payload). */
+const READ_BATCH = 50;
+const READ_BLOCK_MS = 1000;
+/** How often a detection waiting for its photos looks again. */
+const EVIDENCE_POLL_MS = 100;
+/** Detections of one device waiting for photos at once; past that they are handled with what is there. */
+const MAX_WAITING_PER_DEVICE = 50;
+/** A failure of ours (Redis away, a timeout) is tried again this often, with backoff, before a dead letter. */
+const MAX_INTERNAL_ATTEMPTS = 5;
+/** Entries another consumer has held this long are taken over: it died. Handlers time out well before. */
+const CLAIM_IDLE_MS = 60_000;
+const CLAIM_EVERY_MS = 20_000;
+
+export class Ingest {
+  readonly root: string;
+  readonly deadLetters: DeadLetterStore;
+  readonly devices: DeviceStateStore;
+  /** Where device messages go before they are acknowledged; the embedded broker appends here too. */
+  readonly journal: JournalWriter;
+  private client: MqttClient | undefined;
+  private readonly ownsClient: boolean;
+  private source: MqttJournalSource | undefined;
+  private readonly queue: Queue<DetectionJob>;
+  private readonly ownsQueue: boolean;
+  private readonly metrics: MetricsWriter;
+  private readonly ctx: HandlerContext;
+  private readonly log: Logger;
+  private readonly counters: Omit<IngestStats, 'deadLettered'> = { received: 0, valid: 0, ignored: 0, jobs: 0, duplicates: 0 };
+  private readonly dead: Partial<Record<DeadLetterCode, number>> = {};
+  private readonly blocking: Redis;
+  private readonly reader: JournalReader;
+  private readonly inHand = new Map<string, InHand>();
+  private inHandBytes = 0;
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly waitingByLane = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private toAck: string[] = [];
+  private acking: Promise<void> | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private reading: Promise<void> | undefined;
+  private claimTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private started = false;
+
+  constructor(private readonly opts: IngestOptions) {
+    this.root = opts.root ?? DEFAULT_ROOT;
+    this.log = opts.logger ?? createLogger('ingest');
+    this.ownsClient = opts.mqtt !== undefined && !isClient(opts.mqtt);
+    this.client = isClient(opts.mqtt) ? opts.mqtt : undefined;
+    this.ownsQueue = !opts.queue;
+    this.queue = opts.queue ?? new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: opts.redis as unknown as ConnectionOptions, prefix: opts.redisPrefix });
+    this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
+    this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
+    this.metrics = opts.metrics ?? new NoopMetricsWriter();
+    this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
+    this.blocking = opts.redis.duplicate();
+    this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    this.ctx = {
+      evidence: opts.evidence,
+      evidenceIndex: new EvidenceIndex(opts.redis, opts.redisPrefix),
+      devices: this.devices,
+      metrics: this.metrics,
+      enqueueDetection: (m) => this.enqueue(m),
+      report: (msg, code, reason) => this.deadLetter(msg.topic, msg.payload, msg.route, code, reason),
+      log: this.log,
+    };
+  }
+
+  /** Starts working off the journal; given `mqtt`, connects (if given a URL) and subscribes. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.reader.init();
+    if (this.opts.mqtt) {
+      this.client ??= await connect(this.opts.mqtt as IngestMqttConnect);
+      this.source = new MqttJournalSource({ client: this.client, journal: this.journal, root: this.root, shared: this.opts.shared, shareGroup: this.opts.shareGroup, log: this.log });
+      await this.source.start();
+    }
+    this.started = true;
+    this.reading = this.readLoop();
+    this.claimTimer = setInterval(() => void this.claimIdle(), CLAIM_EVERY_MS);
+    this.claimTimer.unref();
+  }
+
+  /**
+   * Stops taking messages, finishes those in hand (a detection waiting for photos at most its
+   * wait), and closes what it created. Whatever is not finished stays in the journal for the next start.
+   */
+  async close(): Promise<void> {
+    if (this.started) {
+      this.started = false;
+      await this.source?.close();
+      this.stopping = true;
+      clearInterval(this.claimTimer);
+      this.blocking.disconnect(); // ends a blocking read at once
+      for (const wake of this.roomWaiters.splice(0)) wake();
+      await this.reading;
+      const until = Date.now() + (this.opts.evidenceWaitMs ?? 2000) + 5000;
+      while (this.inHand.size && Date.now() < until) await sleep(20);
+      for (const t of this.timers) clearTimeout(t);
+      await this.flushAcks().catch(() => undefined);
+    } else {
+      this.blocking.disconnect();
+    }
+    if (this.ownsClient && this.client) await this.client.endAsync();
+    if (this.ownsQueue) await this.queue.close();
+  }
+
+  stats(): IngestStats {
+    return { ...this.counters, deadLettered: { ...this.dead } };
+  }
+
+  lastStatus(deviceId: string): Promise<Received<StatusMessage> | null> {
+    return this.devices.lastStatus(deviceId);
+  }
+
+  lastTelemetry(deviceId: string): Promise<Received<TelemetryMessage> | null> {
+    return this.devices.lastTelemetry(deviceId);
+  }
+
+  devicesSeen(): Promise<DeviceSeen[]> {
+    return this.devices.devicesSeen();
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.stopping) {
+      const room = (this.opts.maxInFlight ?? 1000) - this.inHand.size;
+      if (room <= 0 || this.inHandBytes >= (this.opts.maxInFlightBytes ?? 64 * 1024 * 1024)) {
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+        continue;
+      }
+      try {
+        for (const entry of await this.reader.read(Math.min(READ_BATCH, room), READ_BLOCK_MS)) this.take(entry);
+      } catch (err) {
+        if (this.stopping) break;
+        this.log.warn({ err: (err as Error).message }, 'ingest: cannot read the journal; trying again');
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Entries a dead consumer held: ours now. */
+  private async claimIdle(): Promise<void> {
+    try {
+      const claimed = await this.reader.claimIdle(CLAIM_IDLE_MS);
+      if (claimed.length) this.log.warn({ entries: claimed.length }, 'ingest: took over journal entries another ingest held');
+      for (const entry of claimed) this.take(entry);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'ingest: could not claim idle journal entries');
+    }
+  }
+
+  private take(entry: JournalEntry): void {
+    if (this.inHand.has(entry.id)) return;
+    const route = parseTopic(this.root, entry.topic);
+    const h: InHand = { entry, route, lane: deviceOf(this.root, entry.topic) ?? '', firstTriedAt: 0, failures: 0, waiting: false };
+    this.inHand.set(entry.id, h);
+    this.inHandBytes += entry.payload.length;
+    const next = (this.lanes.get(h.lane) ?? Promise.resolve()).then(() => this.attempt(h));
+    this.lanes.set(h.lane, next);
+    void next.finally(() => {
+      if (this.lanes.get(h.lane) === next) this.lanes.delete(h.lane);
+    });
+  }
+
+  /** Handles the entry, or sets it aside to try again: out of its device's line, which goes on. */
+  private async attempt(h: InHand): Promise<void> {
+    const outcome = await this.process(h);
+    if (outcome === 'done') {
+      this.setWaiting(h, false);
+      this.finish(h);
+      return;
+    }
+    this.setWaiting(h, true);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.attempt(h);
+    }, outcome.retryInMs);
+    this.timers.add(timer);
+  }
+
+  private setWaiting(h: InHand, waiting: boolean): void {
+    if (h.waiting === waiting) return;
+    h.waiting = waiting;
+    const n = (this.waitingByLane.get(h.lane) ?? 0) + (waiting ? 1 : -1);
+    if (n > 0) this.waitingByLane.set(h.lane, n);
+    else this.waitingByLane.delete(h.lane);
+  }
+
+  /** One try at one message; never throws. */
+  private async process(h: InHand): Promise<Outcome> {
+    const { entry, route } = h;
+    const { topic, payload, retained } = entry;
+    const now = Date.now();
+    if (!h.firstTriedAt) {
+      h.firstTriedAt = now;
+      this.counters.received++;
+    }
+    try {
+      if (!route || RESERVED_DEVICE_IDS.includes(route.deviceId)) throw new IngestRejection('unknown_topic', `not a device topic under ${this.root}`);
+      const r = ROUTES[route.kind];
+      if (!r) throw new IngestRejection('unknown_topic', `devices do not publish ${route.kind}`);
+      // Live subscribers get a retained clear with the retain flag off, so the topic decides.
+      if (payload.length === 0 && r.retained) {
+        this.counters.ignored++;
+        return 'done';
+      }
+      const limit = r.payload === 'jpeg' ? (this.opts.maxEvidenceBytes ?? MAX_EVIDENCE_BYTES) : Math.min(this.opts.maxJsonBytes ?? MAX_JSON_BYTES, MAX_JSON_BYTES);
+      if (payload.length > limit) throw new IngestRejection('oversized', `${route.kind}: ${payload.length} bytes, limit ${limit}`);
+      if (this.opts.knownDevice && !(await this.opts.knownDevice(route.deviceId))) {
+        throw new IngestRejection('unknown_device', `device ${route.deviceId} is not registered or was revoked`);
+      }
+      const lastChance = now - h.firstTriedAt >= (this.opts.evidenceWaitMs ?? 2000) || (this.waitingByLane.get(h.lane) ?? 0) >= MAX_WAITING_PER_DEVICE;
+      const msg: IncomingMessage = { topic, route, payload, retained, receivedAt: new Date(entry.receivedAt), lastChance };
+      await withTimeout(r.handler(msg, this.ctx), this.opts.handlerTimeoutMs ?? 30_000);
+      await this.devices.markSeen(route.deviceId, msg.receivedAt);
+      this.counters.valid++;
+      return 'done';
+    } catch (err) {
+      if (err instanceof TryLater) return { retryInMs: EVIDENCE_POLL_MS };
+      const ids = { deviceId: h.lane || undefined, cameraId: route?.cameraId };
+      try {
+        if (err instanceof IngestRejection) {
+          await this.deadLetter(topic, payload, ids, err.code, err.message);
+          return 'done';
+        }
+        // Ours, not the device's (Redis away, a bug): tried again before it becomes a dead letter.
+        if (++h.failures < MAX_INTERNAL_ATTEMPTS) {
+          this.log.warn({ err: (err as Error).message, topic, ...ids, attempt: h.failures }, 'ingest: handler failed; trying again');
+          return { retryInMs: 500 * 2 ** h.failures };
+        }
+        this.log.error({ err, topic, ...ids }, 'ingest: handler failed');
+        await this.deadLetter(topic, payload, ids, 'internal_error', (err as Error).message ?? String(err));
+        return 'done';
+      } catch (storeErr) {
+        // Not even the dead letter could be stored: the message stays in the journal and is tried again.
+        this.log.error({ err: (storeErr as Error).message, topic, ...ids }, 'ingest: could not store a dead letter; trying again');
+        return { retryInMs: 1000 };
+      }
+    }
+  }
+
+  /** Handled: its journal entry is marked done, with whatever else finished meanwhile (one round trip). */
+  private finish(h: InHand): void {
+    this.toAck.push(h.entry.id);
+    this.acking ??= (async () => {
+      while (this.toAck.length) {
+        try {
+          await this.flushAcks();
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'ingest: could not mark journal entries done; trying again');
+          if (this.stopping) break;
+          await sleep(500);
+        }
+      }
+    })().finally(() => (this.acking = undefined));
+  }
+
+  private async flushAcks(): Promise<void> {
+    const ids = this.toAck;
+    this.toAck = [];
+    try {
+      await this.reader.done(ids);
+    } catch (err) {
+      this.toAck.push(...ids);
+      throw err;
+    }
+    for (const id of ids) {
+      this.inHandBytes -= this.inHand.get(id)?.entry.payload.length ?? 0;
+      this.inHand.delete(id);
+    }
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /** Throws when Redis would not take it: the caller keeps the message to try again. */
+  private async deadLetter(topic: string, payload: Buffer, ids: { deviceId?: string; cameraId?: string }, code: DeadLetterCode, reason: string): Promise<void> {
+    this.log.warn({ code, reason: reason.slice(0, 500), topic: topic.slice(0, 200), ...ids, bytes: payload.length }, 'ingest: dead letter');
+    await this.deadLetters.add({ topic, payload, code, reason, ...ids });
+    this.dead[code] = (this.dead[code] ?? 0) + 1;
+  }
+
+  private async enqueue(m: DetectionMessage): Promise<'added' | 'duplicate'> {
+    const jobId = detectionJobId(m.eventId, m.seq);
+    // BullMQ ignores an add with an existing job id anyway; the look-up only tells the two apart for stats.
+    if (await this.queue.getJob(jobId)) {
+      this.counters.duplicates++;
+      return 'duplicate';
+    }
+    await this.queue.add(QUEUE_NAMES.detections, m, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...this.opts.jobOptions, jobId });
+    this.counters.jobs++;
+    return 'added';
+  }
+}
+
+const isClient = (m: IngestOptions['mqtt']): m is MqttClient => typeof (m as MqttClient | undefined)?.subscribeAsync === 'function';
+
+async function connect(c: IngestMqttConnect): Promise<MqttClient> {
+  return connectAsync(c.url, {
+    protocolVersion: 5,
+    username: c.username,
+    password: c.password,
+    ...(c.clientId
+      ? { clientId: c.clientId, clean: false, properties: { sessionExpiryInterval: c.sessionExpirySeconds ?? 24 * 60 * 60 } }
+      : { clean: true }),
+    reconnectPeriod: 1000,
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`handler timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

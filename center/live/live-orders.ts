@@ -1,0 +1,31 @@
+/**
+ * A WorkOrderStore that reports every write as a live `order` event. Wrapping the store (rather
+ * than the workflow, dispatcher and SLA timers one by one) catches every path that changes an
+ * order, in whichever process it runs.
+ */
+import type { WorkOrderStore } from '../../ticketing/store-types.js';
+import type { WorkOrder } from '../../ticketing/work-order.js';
+import type { LiveEvent } from './live-events.js';
+
+export function withOrderEvents(store: WorkOrderStore, publish: (event: LiveEvent) => void): WorkOrderStore {
+  const told = (order: WorkOrder): WorkOrder => {
+    publish({ kind: 'order', order });
+    return order;
+  };
+  return {
+    openOrMerge: async (input) => {
+      const res = await store.openOrMerge(input);
+      told(res.order);
+      return res;
+    },
+    transition: async (id, to, by, opts) => told(await store.transition(id, to, by, opts)),
+    attachEvidence: async (id, refs) => told(await store.attachEvidence(id, refs)),
+    setSla: async (id, level) => told(await store.setSla(id, level)),
+    setEdgeEnded: async (id, ended) => told(await store.setEdgeEnded(id, ended)),
+    get: (id) => store.get(id),
+    findByEvent: (eventId) => store.findByEvent(eventId),
+    list: (filter, page) => store.list(filter, page),
+    openCountByAssignee: (team) => store.openCountByAssignee(team),
+    countByPlate: (plate) => store.countByPlate(plate),
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * `streetwatch center`: the command centre in one process, or one role of it. Roles share state
+ * only through Redis and the broker, so several processes (`--role ingest,worker` on one box,
+ * `--role api` on another) can serve one city.
+ */
+import { Worker, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { DeviceRegistry } from '../broker/device-registry.js';
+import { connectRedis } from './devices/cli.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { projectRoot } from '../common/paths.js';
+import { CENTRE_CLIENT_IDS } from '../contract/index.js';
+import { DesiredConfigStore } from './devices/desired-config-store.js';
+import { deviceConfigService } from './devices/device-config-service.js';
+import { modelService } from './devices/model-service.js';
+import { watchDevices } from './live/live-devices.js';
+import { LiveHub } from './live/live-events.js';
+import { withOrderEvents } from './live/live-orders.js';
+import { livePublisher, relayToHub } from './live/live-relay.js';
+import { buildApi } from './http/server.js';
+import type { CenterConfig } from './config.js';
+import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
+import { EvidenceStore } from '../ticketing/evidence-store.js';
+import { DeadLetterStore } from './ingest/dead-letters.js';
+import { DeviceStateStore } from './ingest/device-state.js';
+import { Ingest, type IngestStats } from './ingest/ingest.js';
+import { JournalWriter } from './ingest/journal.js';
+import { MqttJournalSource } from './ingest/mqtt-source.js';
+import { watchKnownDevices } from './ingest/known-devices.js';
+import { ModelFiles } from './devices/model-files.js';
+import { schedulePruning } from '../ticketing/evidence-retention.js';
+import { scheduleNoticeCheck } from '../ticketing/order-notices.js';
+import { storeKpis } from '../ticketing/kpi.js';
+import { createMetricsWriter } from './metrics/influx-writer.js';
+import { maskPlate } from '../ticketing/plate-mask.js';
+import { createQueues, QUEUE_NAMES, type DetectionJob } from '../ticketing/queues.js';
+import { startSlaWorker } from '../ticketing/sla-timers.js';
+import { redisAnswers } from '../common/redis.js';
+import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
+import { Workflow } from '../ticketing/workflow.js';
+
+export const ROLES = ['ingest', 'worker', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface CenterOptions {
+  config: CenterConfig;
+  roles?: readonly Role[];
+  /** Names this process's persistent MQTT session; unique per instance. Default `<host>-<http port>`. */
+  instanceId?: string;
+  logger?: Logger;
+}
+
+export interface RunningCenter {
+  /** mqtt:// URL devices connect to (the embedded broker, or the external one). */
+  mqttUrl: string;
+  /** http://host:port of the API and console, when the api role runs. */
+  httpUrl: string | null;
+  broker: EmbeddedBroker | null;
+  /** Counters of this process's ingest (all its connections), when the ingest role runs. */
+  ingestStats: (() => IngestStats) | null;
+  close(): Promise<void>;
+}
+
+
+export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
+  const { config } = opts;
+  const roles = new Set(opts.roles ?? ROLES);
+  const logger = opts.logger ?? createLogger('center', { roles: [...roles] });
+  const prefix = config.redisPrefix;
+
+  // Fail at once, with how to fix it, when Redis is not there.
+  (await connectRedis(config.redisUrl)).disconnect();
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
+  const closers: (() => Promise<unknown>)[] = [async () => redis.quit()];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: Error) => logger.warn({ err: err.message }, 'close failed'));
+  };
+
+  try {
+    const registry = new DeviceRegistry(redis, prefix);
+    await registry.reserveName(config.mqtt.username); // `device add`, from any process, then refuses it
+    const external = config.mqtt.url !== undefined;
+    let broker: EmbeddedBroker | null = null;
+    if (!external) {
+      // Device messages go into the ingest journal before the broker acknowledges them. Its own
+      // connection, without an offline queue: while Redis is away publishes are refused at once
+      // (devices send them again) instead of piling up unacknowledged in memory.
+      const journalRedis = redis.duplicate({ lazyConnect: true, enableOfflineQueue: false });
+      journalRedis.on('error', () => undefined); // the main connection reports Redis trouble
+      await journalRedis.connect();
+      closers.push(async () => journalRedis.disconnect());
+      const journal = new JournalWriter(journalRedis, prefix);
+      broker = await startEmbeddedBroker({
+        config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { url: config.redisUrl, prefix }, logger, onDevicePublish: (m) => journal.append(m),
+      });
+      closers.push(() => broker!.close());
+    }
+    const mqttUrl = config.mqtt.url ?? broker!.url;
+    const account = broker ? broker.centre : { username: config.mqtt.username, password: config.mqtt.password ?? '' };
+
+    const queues = createQueues(redis, prefix);
+    closers.push(() => queues.close());
+    // Every order write, in whichever role, becomes a live event for the consoles (Redis pub/sub).
+    const publishLive = livePublisher(redis, prefix, logger);
+    const store = withOrderEvents(new RedisWorkOrderStore(redis, prefix, { logger }), publishLive);
+    const metrics = createMetricsWriter(config.influx, { logger });
+    closers.push(() => metrics.close());
+    const evidence = new EvidenceStore(config.dataDir);
+    const deadLetters = new DeadLetterStore(redis, prefix);
+    const deviceState = new DeviceStateStore(redis, prefix);
+    const workflow = new Workflow({ config, store, queues, metrics, logger });
+
+    // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
+    const connectMqtt = async (clientId: string, persistent: boolean): Promise<MqttClient> => {
+      const client = await connectAsync(mqttUrl, {
+        username: account.username,
+        password: account.password,
+        protocolVersion: external ? 5 : 4,
+        clientId,
+        clean: !persistent,
+        ...(persistent && external ? { properties: { sessionExpiryInterval: 24 * 3600 } } : {}),
+        reconnectPeriod: 1000,
+      });
+      closers.push(() => client.endAsync());
+      return client;
+    };
+    const instance = opts.instanceId ?? `${hostname()}-${config.http.port}`;
+    // Dispatch notices get their own connection.
+    const mqtt = roles.has('worker') ? await connectMqtt(`${CENTRE_CLIENT_IDS.worker}${instance}-${process.pid}`, false) : null;
+
+    let ingest: Ingest | null = null;
+    if (roles.has('ingest')) {
+      // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
+      const ingestRedis = redis.duplicate();
+      closers.push(async () => ingestRedis.quit());
+      const { known: knownDevice, close: stopKnownDevices } = await watchKnownDevices(registry, logger);
+      closers.push(stopKnownDevices);
+      ingest = new Ingest({
+        redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
+        knownDevice, maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, logger,
+      });
+      await ingest.start();
+      closers.push(() => ingest!.close());
+      if (external) {
+        // A stable id and a persistent session: messages published while the centre restarts wait
+        // at the broker. Several connections in the shared group: each acknowledges one message at a time.
+        for (let i = 0; i < config.mqtt.ingestConnections; i++) {
+          const client = await connectMqtt(`${CENTRE_CLIENT_IDS.ingest}${instance}${i ? `-${i}` : ''}`, true);
+          const source = new MqttJournalSource({ client, journal: ingest.journal, root: config.rootTopic, shared: true, shareGroup: config.mqtt.shareGroup, log: logger });
+          await source.start();
+          closers.push(() => source.close());
+        }
+      } else {
+        // The embedded broker journals device messages itself. An ingest session left subscribed by
+        // an earlier version would have the broker queue every message for it forever: end it.
+        await (await connectMqtt(`${CENTRE_CLIENT_IDS.ingest}${instance}`, false)).endAsync();
+      }
+    }
+    const ingestStats = ingest ? () => ingest!.stats() : null;
+
+    let dispatcher: Dispatcher | null = null;
+    if (roles.has('worker')) {
+      const workerConnection = redis.duplicate();
+      const detections = new Worker<DetectionJob>(QUEUE_NAMES.detections, async (job) => (await workflow.onDetection(job.data))?.id ?? null, {
+        connection: workerConnection as unknown as ConnectionOptions, prefix, concurrency: 8,
+      });
+      detections.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'detection job failed'));
+      closers.push(async () => {
+        await detections.close();
+        workerConnection.disconnect();
+      });
+      dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: mqtt!, logger });
+      closers.push(() => dispatcher!.close());
+      const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
+      closers.push(() => sla.close());
+      const stopNoticeCheck = scheduleNoticeCheck({ redis, prefix, store, queues, logger });
+      closers.push(async () => stopNoticeCheck());
+      if (config.evidenceRetentionDays !== undefined) {
+        const stopPruning = schedulePruning({ redis, prefix, store, evidence, retentionDays: config.evidenceRetentionDays, logger });
+        closers.push(async () => stopPruning());
+      }
+    }
+
+    let httpUrl: string | null = null;
+    if (roles.has('api')) {
+      // The consoles' live stream: order events from any process through Redis; device messages
+      // straight from the broker, on a connection that also publishes zone edits to the boxes.
+      const hub = new LiveHub(logger);
+      closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
+      const apiMqtt = await connectMqtt(`${CENTRE_CLIENT_IDS.api}${instance}-${process.pid}`, false);
+      await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
+      const deviceConfig = deviceConfigService({
+        desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
+      });
+      const app = buildApi({
+        store,
+        actions: workflow,
+        evidence,
+        deadLetters: { list: async (p) => ({ items: await deadLetters.list(p), total: await deadLetters.count() }), count: () => deadLetters.count() },
+        devices: {
+          list: async () => {
+            const [known, seen] = await Promise.all([registry.list(), deviceState.devicesSeen()]);
+            const lastSeen = new Map(seen.map((s) => [s.deviceId, s.lastSeenAt]));
+            return Promise.all(known.map(async (d) => ({
+              deviceId: d.deviceId,
+              revokedAt: d.revokedAt,
+              lastSeenAt: lastSeen.get(d.deviceId) ?? d.lastSeenAt ?? null,
+              status: (await deviceState.lastStatus(d.deviceId))?.message ?? null,
+              telemetry: (await deviceState.lastTelemetry(d.deviceId))?.message ?? null,
+              model: (await deviceState.lastModelReported(d.deviceId))?.message ?? null,
+            })));
+          },
+        },
+        kpis: () => storeKpis(store),
+        metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
+        health: async () => {
+          const checks: Record<string, boolean> = { redis: await redisAnswers(redis) };
+          if (mqtt) checks.mqtt = mqtt.connected;
+          if (broker) checks.broker = true;
+          return { ok: Object.values(checks).every(Boolean), checks };
+        },
+        maskPlate,
+        logger,
+        live: hub,
+        deviceConfig,
+        // Model announcements go out on the same connection as zone edits.
+        models: modelService({ redis, prefix, files: new ModelFiles(config.dataDir), deviceState, mqtt: apiMqtt, root: config.rootTopic, now: Date.now }),
+        consoleDir: join(projectRoot, 'console', 'dist'),
+      }, config);
+      const address = await app.listen({ port: config.http.port, host: config.http.host });
+      closers.push(() => app.close());
+      httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+    }
+
+    logger.info({ mqttUrl, httpUrl, roles: [...roles], external }, 'centre started');
+    return { mqttUrl, httpUrl, broker, ingestStats, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: IngestStats | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']>; consoleStreams: number }): string {
+  const lines: string[] = [];
+  const gauge = (name: string, help: string, value: number, labels = '') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
+  gauge('streetwatch_console_streams', 'Open console live streams (/api/events) on this process', s.consoleStreams);
+  if (s.broker) {
+    const b = s.broker.stats();
+    gauge('streetwatch_broker_clients', 'Connected MQTT clients', b.clients);
+    lines.push('# HELP streetwatch_broker_denied_total Refused CONNECT, PUBLISH and SUBSCRIBE', '# TYPE streetwatch_broker_denied_total counter');
+    for (const [what, n] of Object.entries(b.denied)) lines.push(`streetwatch_broker_denied_total{what="${what}"} ${n}`);
+  }
+  if (s.ingest) {
+    const i = s.ingest;
+    lines.push('# HELP streetwatch_ingest_messages_total Messages by outcome', '# TYPE streetwatch_ingest_messages_total counter');
+    for (const [outcome, n] of Object.entries({ received: i.received, valid: i.valid, ignored: i.ignored, jobs: i.jobs, duplicates: i.duplicates })) {
+      lines.push(`streetwatch_ingest_messages_total{outcome="${outcome}"} ${n}`);
+    }
+    lines.push('# HELP streetwatch_dead_letters_total Dead-lettered messages by reason', '# TYPE streetwatch_dead_letters_total counter');
+    for (const [code, n] of Object.entries(i.deadLettered)) lines.push(`streetwatch_dead_letters_total{code="${code}"} ${n}`);
+  }
+  const { buffered, ...totals } = s.metrics;
+  gauge('streetwatch_metrics_points_buffered', 'InfluxDB points waiting to be written', buffered);
+  lines.push('# HELP streetwatch_metrics_points_total InfluxDB points by outcome', '# TYPE streetwatch_metrics_points_total counter');
+  for (const [outcome, n] of Object.entries(totals)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
+  return `${lines.join('\n')}\n`;
+}
