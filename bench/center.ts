@@ -301,9 +301,9 @@ const embedded: Section = {
   short: 'one process',
   async start({ prefix, config }) {
     const dataDir = mkdtempSync(join(tmpdir(), 'sw-bench-center-'));
-    let centre: RunningCenter | null = null;
+    let center: RunningCenter | null = null;
     try {
-      centre = await startCenter({
+      center = await startCenter({
         config: centerConfigSchema.parse({ ...config, dataDir, mqtt: { port: 0, host: '127.0.0.1' } }),
         instanceId: `bench-${prefix.slice(9, -1)}`, logger,
       });
@@ -311,7 +311,7 @@ const embedded: Section = {
       rmSync(dataDir, { recursive: true, force: true });
       throw err;
     }
-    const running = centre;
+    const running = center;
     const ingestStats = running.ingestStats!;
     return {
       prefix, mqttUrl: running.mqttUrl, inProcess: true,
@@ -516,7 +516,7 @@ async function runSection(section: Section, deadline: number): Promise<Outcome> 
     const best = [...steps].reverse().find((s) => s.lossless);
     const sum = (m: Map<string, number>, names: string[]) => names.reduce((n, k) => n + (m.get(k) ?? 0), 0);
     const ingestNames = dep.processes.map(([n]) => n).filter((n) => n.startsWith('ingest'));
-    const centreNames = dep.inProcess ? ['centre+bench (this process)'] : [...ingestNames, 'worker'];
+    const centerNames = dep.inProcess ? ['centre+bench (this process)'] : [...ingestNames, 'worker'];
     const rampWall = lastAt - rampStart;
     const ingestWall = (caughtUp ?? Date.now()) - rampStart;
     const rows: [string, string][] = [];
@@ -543,14 +543,14 @@ async function runSection(section: Section, deadline: number): Promise<Outcome> 
     if (dep.inProcess) rows.push(['  centre event loop busy', `${(latencyElu * 100).toFixed(0)} %`]);
     rows.push(['  CPU, % of one core', cpuRow(latencyCpu, latencyWall)]);
     if (dep.inProcess) {
-      const perDet = sum(rampCpu, centreNames) / Math.max(1, ordersMade);
-      rows.push(['centre CPU per detection (ingest → order → webhook)', `${(sum(latencyCpu, centreNames) / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s, ${perDet.toFixed(2)} ms in the ramp → ≈ ${(1000 / perDet).toFixed(0)} detections/s per fully busy core`]);
+      const perDet = sum(rampCpu, centerNames) / Math.max(1, ordersMade);
+      rows.push(['centre CPU per detection (ingest → order → webhook)', `${(sum(latencyCpu, centerNames) / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s, ${perDet.toFixed(2)} ms in the ramp → ≈ ${(1000 / perDet).toFixed(0)} detections/s per fully busy core`]);
     } else {
       const ingestMs = (m: Map<string, number>) => (ingestNames.some((n) => m.has(n)) ? sum(m, ingestNames) : NaN);
       const ingestPer = ingestMs(ingestCpu) / Math.max(1, rampJobsStored);
       const workerPer = (rampCpu.get('worker') ?? NaN) / Math.max(1, ordersMade);
       rows.push(
-        ['centre CPU per detection (ingest + worker process)', `${(sum(latencyCpu, centreNames) / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s (ingest ${(ingestMs(latencyCpu) / lat.sent).toFixed(2)}, worker ${((latencyCpu.get('worker') ?? NaN) / lat.sent).toFixed(2)})`],
+        ['centre CPU per detection (ingest + worker process)', `${(sum(latencyCpu, centerNames) / lat.sent).toFixed(2)} ms at ${LATENCY_RATE}/s (ingest ${(ingestMs(latencyCpu) / lat.sent).toFixed(2)}, worker ${((latencyCpu.get('worker') ?? NaN) / lat.sent).toFixed(2)})`],
         ['  in the ramp', `ingest ${ingestPer.toFixed(2)} ms per job (busy ${((ingestMs(ingestCpu) / Math.max(1, ingestWall)) * 100).toFixed(0)} % of a core) → ≈ ${(1000 / ingestPer).toFixed(0)} jobs/s per fully busy core; ` +
           `worker ${workerPer.toFixed(2)} ms per order → ≈ ${(1000 / workerPer).toFixed(0)} orders/s per fully busy core`],
       );

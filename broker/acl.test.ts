@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { canPublish, canReceive, canSubscribe, unshare, type Identity } from './acl.js';
-import { centreSubscriptions, topics } from '../contract/index.js';
+import { centerSubscriptions, topics } from '../contract/index.js';
 
 const root = 'streetwatch/v1';
 const pole1: Identity = { kind: 'device', deviceId: 'pole-1' };
-const centre: Identity = { kind: 'centre' };
+const center: Identity = { kind: 'center' };
 
 describe('canPublish, device', () => {
   it('allows every topic of its own in the contract layout', () => {
@@ -78,13 +78,13 @@ describe('canPublish, device', () => {
 
 describe('canPublish, centre', () => {
   it('allows anything under the root, nothing elsewhere, no wildcards', () => {
-    expect(canPublish(centre, topics.configDesired(root, 'pole-1'), root)).toBe(true);
-    expect(canPublish(centre, topics.teamOrders(root, 'north'), root)).toBe(true);
-    expect(canPublish(centre, `${root}/pole-1/+`, root)).toBe(false);
-    expect(canPublish(centre, `${root}/#`, root)).toBe(false);
-    expect(canPublish(centre, `other/pole-1/status`, root)).toBe(false);
-    expect(canPublish(centre, `$SYS/x`, root)).toBe(false);
-    expect(canPublish(centre, root, root)).toBe(false);
+    expect(canPublish(center, topics.configDesired(root, 'pole-1'), root)).toBe(true);
+    expect(canPublish(center, topics.teamOrders(root, 'north'), root)).toBe(true);
+    expect(canPublish(center, `${root}/pole-1/+`, root)).toBe(false);
+    expect(canPublish(center, `${root}/#`, root)).toBe(false);
+    expect(canPublish(center, `other/pole-1/status`, root)).toBe(false);
+    expect(canPublish(center, `$SYS/x`, root)).toBe(false);
+    expect(canPublish(center, root, root)).toBe(false);
   });
 });
 
@@ -133,11 +133,11 @@ describe('canSubscribe, device', () => {
 
 describe('canSubscribe, centre', () => {
   it("allows the centre's subscriptions, plain and shared", () => {
-    for (const f of centreSubscriptions(root)) {
-      expect(canSubscribe(centre, f, root), f).toBe(true);
-      expect(canSubscribe(centre, `$share/ingest/${f}`, root), f).toBe(true);
+    for (const f of centerSubscriptions(root)) {
+      expect(canSubscribe(center, f, root), f).toBe(true);
+      expect(canSubscribe(center, `$share/ingest/${f}`, root), f).toBe(true);
     }
-    expect(canSubscribe(centre, `${root}/#`, root)).toBe(true);
+    expect(canSubscribe(center, `${root}/#`, root)).toBe(true);
   });
 
   it('refuses filters outside the root and malformed filters', () => {
@@ -155,7 +155,7 @@ describe('canSubscribe, centre', () => {
       `$share/g`,
       `$share/g/#`,
     ]) {
-      expect(canSubscribe(centre, f, root), f).toBe(false);
+      expect(canSubscribe(center, f, root), f).toBe(false);
     }
   });
 });
@@ -176,8 +176,8 @@ describe('canReceive', () => {
   });
 
   it('lets the centre receive anything under the root', () => {
-    expect(canReceive(centre, topics.detections(root, 'pole-2', 'cam'), root)).toBe(true);
-    expect(canReceive(centre, '$SYS/x/heartbeat', root)).toBe(false);
+    expect(canReceive(center, topics.detections(root, 'pole-2', 'cam'), root)).toBe(true);
+    expect(canReceive(center, '$SYS/x/heartbeat', root)).toBe(false);
   });
 });
 

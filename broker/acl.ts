@@ -9,7 +9,7 @@
  */
 import { ID_PATTERN } from '../contract/index.js';
 
-export type Identity = { kind: 'device'; deviceId: string } | { kind: 'centre' };
+export type Identity = { kind: 'device'; deviceId: string } | { kind: 'center' };
 
 const SHARE_PREFIX = '$share/';
 
@@ -39,7 +39,7 @@ function validFilter(levels: readonly string[]): boolean {
 }
 
 /** What the centre tells a device: a device writing these could spoof the centre's word. */
-const CENTRE_WRITTEN = new Set(['config/desired', 'model/desired']);
+const CENTER_WRITTEN = new Set(['config/desired', 'model/desired']);
 
 const ownFilters = (root: string, deviceId: string): string[] => [
   `${root}/${deviceId}/config/desired`,
@@ -53,11 +53,11 @@ export function canPublish(identity: Identity, topic: string, root: string): boo
   if (!wellFormed(topic) || topic.includes('+') || topic.includes('#')) return false;
   const levels = underRoot(topic, root);
   if (!levels || levels.some((l) => l === '')) return false;
-  if (identity.kind === 'centre') return true;
+  if (identity.kind === 'center') return true;
   const [owner, ...rest] = levels;
   if (owner !== identity.deviceId || !deviceLevel(owner) || rest.length === 0) return false;
   if (!rest.every(deviceLevel)) return false;
-  return !CENTRE_WRITTEN.has(rest.join('/'));
+  return !CENTER_WRITTEN.has(rest.join('/'));
 }
 
 export function canSubscribe(identity: Identity, topicFilter: string, root: string): boolean {
@@ -83,7 +83,7 @@ export function canSubscribe(identity: Identity, topicFilter: string, root: stri
  * session, retained messages).
  */
 export function canReceive(identity: Identity, topic: string, root: string): boolean {
-  if (identity.kind === 'centre') return underRoot(topic, root) !== null;
+  if (identity.kind === 'center') return underRoot(topic, root) !== null;
   const levels = underRoot(topic, root);
   if (levels === null || levels.length < 3 || levels[0] !== identity.deviceId) return false;
   return levels[1] === 'config' || (levels.length === 3 && levels[1] === 'model' && levels[2] === 'desired');

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
-import { CENTRE_CLIENT_ID_PREFIXES, DEFAULT_CENTRE_USERNAME, ID_PATTERN, RESERVED_DEVICE_IDS } from '../contract/index.js';
+import { CENTER_CLIENT_ID_PREFIXES, DEFAULT_CENTER_USERNAME, ID_PATTERN, RESERVED_DEVICE_IDS } from '../contract/index.js';
 
 export class DeviceRegistryError extends StreetWatchError {}
 
@@ -271,8 +271,8 @@ function checkIdFormat(deviceId: string): void {
 /** Why a name the centre always uses is no device id, or null. Its configured account name is in Redis (reserveName). */
 function reservedBecause(deviceId: string): string | null {
   if (RESERVED_DEVICE_IDS.includes(deviceId)) return "its topics would collide with the centre's";
-  if (deviceId === DEFAULT_CENTRE_USERNAME) return "it is the centre's default MQTT account name";
-  const prefix = CENTRE_CLIENT_ID_PREFIXES.find((p) => deviceId.startsWith(p));
+  if (deviceId === DEFAULT_CENTER_USERNAME) return "it is the centre's default MQTT account name";
+  const prefix = CENTER_CLIENT_ID_PREFIXES.find((p) => deviceId.startsWith(p));
   return prefix ? `it starts with ${prefix}, as the client ids of the centre's own MQTT connections do` : null;
 }
 

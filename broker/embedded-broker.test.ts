@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { centreSubscriptions, topics } from '../contract/index.js';
+import { centerSubscriptions, topics } from '../contract/index.js';
 import { DeviceRegistry, type DeviceCredentials } from './device-registry.js';
 import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerConfig } from './embedded-broker.js';
 import { captureLogger, connectClient, dropPrefix, grantedQos, nextMessage, REDIS_URL, testPrefix, waitFor } from './test-support.js';
@@ -63,7 +63,7 @@ const closed = (c: MqttClient) => new Promise<void>((r) => (c.connected ? c.once
 
 describe('embedded broker', () => {
   let broker: EmbeddedBroker;
-  let centre: MqttClient;
+  let center: MqttClient;
   const { logger, lines } = captureLogger();
   const device = (id: string, opts = {}) => connectClient(broker.url, { username: id, password: creds[id].password, ...opts }).then(track);
 
@@ -75,8 +75,8 @@ describe('embedded broker', () => {
       logger,
       revocationCheckMs: 200,
     });
-    centre = track(await connectClient(broker.url, { username: broker.centre.username, password: broker.centre.password, clientId: `centre-${prefix}` }));
-    await centre.subscribeAsync(centreSubscriptions(root), { qos: 1 });
+    center = track(await connectClient(broker.url, { username: broker.center.username, password: broker.center.password, clientId: `centre-${prefix}` }));
+    await center.subscribeAsync(centerSubscriptions(root), { qos: 1 });
   });
 
   afterAll(async () => {
@@ -84,19 +84,19 @@ describe('embedded broker', () => {
   });
 
   it('generates the centre password when the config has none, and refuses a wrong one', async () => {
-    expect(broker.centre.password.length).toBeGreaterThanOrEqual(32);
+    expect(broker.center.password.length).toBeGreaterThanOrEqual(32);
     const err = await refusal(connectClient(broker.url, { username: 'streetwatch-center', password: 'guess' }));
     expect(err.code).toBe(4);
   });
 
   it('speaks MQTT 3.1.1 only: an MQTT 5 client is refused (aedes 1.x), so centre clients use protocolVersion 4', async () => {
-    const err = await refusal(connectClient(broker.url, { protocolVersion: 5, username: broker.centre.username, password: broker.centre.password }));
+    const err = await refusal(connectClient(broker.url, { protocolVersion: 5, username: broker.center.username, password: broker.center.password }));
     expect(err.code).toBe(1); // unacceptable protocol version
   });
 
   it('lets a device with the right password publish under its prefix; the centre receives it', async () => {
     const pole = await device('pole-1');
-    const got = nextMessage(centre, topics.status(root, 'pole-1'));
+    const got = nextMessage(center, topics.status(root, 'pole-1'));
     await pole.publishAsync(topics.status(root, 'pole-1'), '{"online":true}', { qos: 1 });
     expect((await got)?.payload.toString()).toBe('{"online":true}');
     expect(broker.stats().clients).toBeGreaterThanOrEqual(2);
@@ -126,7 +126,7 @@ describe('embedded broker', () => {
     for (const target of ['pole-2', 'pole-10']) {
       const pole = await device('pole-1', { clientId: `pole-1-bad-${target}` });
       const before = broker.stats().denied.publish;
-      const got = nextMessage(centre, topics.status(root, target), 700);
+      const got = nextMessage(center, topics.status(root, target), 700);
       const gone = closed(pole);
       pole.publish(topics.status(root, target), 'spoofed', { qos: 1 });
       await gone;
@@ -157,7 +157,7 @@ describe('embedded broker', () => {
     expect(other.connected).toBe(true); // a refused subscription does not cost the connection
     // the centre's config reaches pole-1 only
     const mine = nextMessage(pole, topics.configDesired(root, 'pole-1'));
-    await centre.publishAsync(topics.configDesired(root, 'pole-1'), '{"v":2}', { qos: 1 });
+    await center.publishAsync(topics.configDesired(root, 'pole-1'), '{"v":2}', { qos: 1 });
     expect((await mine)?.payload.toString()).toBe('{"v":2}');
   });
 
@@ -166,7 +166,7 @@ describe('embedded broker', () => {
     for (const size of [MAX + 1, MAX * 4]) {
       const pole = await device('pole-1', { clientId: `pole-1-big-${size}` });
       const before = broker.stats().denied;
-      const got = nextMessage(centre, topic, 700);
+      const got = nextMessage(center, topic, 700);
       const gone = closed(pole);
       pole.publish(topic, Buffer.alloc(size, 7), { qos: 1 });
       await gone;
@@ -180,7 +180,7 @@ describe('embedded broker', () => {
     }
     // exactly at the limit is fine
     const pole = await device('pole-1');
-    const got = nextMessage(centre, topic);
+    const got = nextMessage(center, topic);
     await pole.publishAsync(topic, Buffer.alloc(MAX, 7), { qos: 1 });
     expect((await got)?.payload.length).toBe(MAX);
   });
@@ -191,18 +191,18 @@ describe('embedded broker', () => {
     const willOpts = { will: { topic: topics.status(root, 'pole-1'), payload: Buffer.from('offline'), qos: 1 as const, retain: false } };
     // a clean DISCONNECT discards the will
     const polite = await device('pole-1', willOpts);
-    const none = nextMessage(centre, topics.status(root, 'pole-1'), 500);
+    const none = nextMessage(center, topics.status(root, 'pole-1'), 500);
     await polite.endAsync();
     expect(await none).toBeNull();
     const ok = await device('pole-1', willOpts);
-    const will = nextMessage(centre, topics.status(root, 'pole-1'));
+    const will = nextMessage(center, topics.status(root, 'pole-1'));
     ok.stream.destroy(); // ungraceful: the broker publishes the will
     expect((await will)?.payload.toString()).toBe('offline');
   });
 
   it("refuses a device that takes another identity's client id; the owner stays connected", async () => {
     const persistent = track(await connectClient(broker.url, {
-      username: broker.centre.username, password: broker.centre.password, clientId: `ingest-${prefix}`, clean: false,
+      username: broker.center.username, password: broker.center.password, clientId: `ingest-${prefix}`, clean: false,
     }));
     const err = await refusal(device('pole-2', { clientId: `ingest-${prefix}`, clean: false }));
     expect(err.code).toBe(2);
@@ -220,7 +220,7 @@ describe('embedded broker', () => {
   it('never logs a password', () => {
     const text = JSON.stringify(lines);
     for (const c of Object.values(creds)) expect(text).not.toContain(c.password);
-    expect(text).not.toContain(broker.centre.password);
+    expect(text).not.toContain(broker.center.password);
   });
 
   it('closes the connections of a device whose revoke it did not hear announced, at its periodic check', async () => {
@@ -233,7 +233,7 @@ describe('embedded broker', () => {
   });
 
   it('maps a centre $share subscription to a plain one (aedes has none)', async () => {
-    const sub = track(await connectClient(broker.url, { username: broker.centre.username, password: broker.centre.password }));
+    const sub = track(await connectClient(broker.url, { username: broker.center.username, password: broker.center.password }));
     const [g] = await sub.subscribeAsync(`$share/ingest/${root}/+/telemetry`, { qos: 1 });
     expect(g.qos).toBe(1);
     const pole = await device('pole-2');
@@ -245,7 +245,7 @@ describe('embedded broker', () => {
   it('serves MQTT over WebSocket', async () => {
     expect(broker.wsUrl).toBeDefined();
     const pole = track(await connectClient(broker.wsUrl!, { username: 'pole-2', password: creds['pole-2'].password }));
-    const got = nextMessage(centre, topics.telemetry(root, 'pole-2'));
+    const got = nextMessage(center, topics.telemetry(root, 'pole-2'));
     await pole.publishAsync(topics.telemetry(root, 'pole-2'), '{"ws":true}', { qos: 1 });
     expect((await got)?.payload.toString()).toBe('{"ws":true}');
     const err = await refusal(connectClient(broker.wsUrl!, { username: 'pole-2', password: 'wrong' }));
@@ -256,7 +256,7 @@ describe('embedded broker', () => {
     expect(broker.tlsUrl).toBe(`mqtts://127.0.0.1:${broker.tlsPort}`);
     const ca = readFileSync(join(certDir, 'cert.pem'));
     const pole = track(await connectClient(broker.tlsUrl!, { username: 'pole-10', password: creds['pole-10'].password, ca }));
-    const got = nextMessage(centre, topics.status(root, 'pole-10'));
+    const got = nextMessage(center, topics.status(root, 'pole-10'));
     await pole.publishAsync(topics.status(root, 'pole-10'), 'tls', { qos: 1 });
     expect((await got)?.payload.toString()).toBe('tls');
     // without the CA the handshake fails
@@ -292,11 +292,11 @@ describe('persistence in Redis', () => {
     const { logger } = captureLogger();
     const start = () =>
       startEmbeddedBroker({ config: config({ password: 'centre-secret-123' }), registry, redis: { url: REDIS_URL, prefix }, logger, revocationCheckMs: 0 });
-    const centreOpts = { username: 'streetwatch-center', password: 'centre-secret-123' };
+    const centerOpts = { username: 'streetwatch-center', password: 'centre-secret-123' };
     const ingestId = `ingest-persist-${prefix}`;
 
     const first = await start();
-    const ingest = await connectClient(first.url, { ...centreOpts, clientId: ingestId, clean: false });
+    const ingest = await connectClient(first.url, { ...centerOpts, clientId: ingestId, clean: false });
     await ingest.subscribeAsync(`${root}/+/+/detections`, { qos: 1 });
     await ingest.endAsync();
 
@@ -310,13 +310,13 @@ describe('persistence in Redis', () => {
     try {
       expect(second.port).not.toBe(first.port);
       // listen before CONNACK: the queued message follows it at once
-      const back = track(mqtt.connect(second.url, { ...centreOpts, clientId: ingestId, clean: false, protocolVersion: 4, reconnectPeriod: 0 }));
+      const back = track(mqtt.connect(second.url, { ...centerOpts, clientId: ingestId, clean: false, protocolVersion: 4, reconnectPeriod: 0 }));
       const queued = nextMessage(back, topics.detections(root, 'pole-p', 'cam-a'));
       const connack = await new Promise<{ sessionPresent: boolean }>((r) => back.once('connect', r));
       expect(connack.sessionPresent).toBe(true);
       expect((await queued)?.payload.toString()).toBe('queued-1');
 
-      const watcher = track(await connectClient(second.url, centreOpts));
+      const watcher = track(await connectClient(second.url, centerOpts));
       const retained = nextMessage(watcher, topics.status(root, 'pole-p'));
       await watcher.subscribeAsync(`${root}/+/status`, { qos: 1 });
       const got = await retained;
@@ -354,8 +354,8 @@ describe('start and close', () => {
 
   it('close() ends every connection and frees the ports', async () => {
     const b = await startEmbeddedBroker({ config: config({ wsPort: 0 }), registry, redis: { url: REDIS_URL, prefix }, logger: captureLogger().logger });
-    const c = await connectClient(b.url, { username: b.centre.username, password: b.centre.password });
-    const w = await connectClient(b.wsUrl!, { username: b.centre.username, password: b.centre.password });
+    const c = await connectClient(b.url, { username: b.center.username, password: b.center.password });
+    const w = await connectClient(b.wsUrl!, { username: b.center.username, password: b.center.password });
     const gone = Promise.all([closed(c), closed(w)]);
     await b.close();
     await gone;

@@ -67,7 +67,7 @@ export interface EmbeddedBroker {
   readonly wsUrl?: string;
   readonly tlsUrl?: string;
   /** The centre's service account; the password is generated when the config has none. */
-  readonly centre: { username: string; password: string };
+  readonly center: { username: string; password: string };
   stats(): BrokerStats;
   close(): Promise<void>;
 }
@@ -85,8 +85,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const { config, registry } = opts;
   const root = config.rootTopic;
   const log = opts.logger.child({ component: 'mqtt-broker' });
-  const centre = { username: config.username, password: config.password ?? randomBytes(24).toString('base64url') };
-  const centreDigest = digest(centre.password);
+  const center = { username: config.username, password: config.password ?? randomBytes(24).toString('base64url') };
+  const centerDigest = digest(center.password);
   const maxPayload = config.maxMessageBytes;
   const denied = { connect: 0, publish: 0, subscribe: 0, oversized: 0 };
 
@@ -117,8 +117,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   };
 
   async function identify(username: string | undefined, password: Buffer | undefined): Promise<Identity | null> {
-    if (username === centre.username) {
-      return password && timingSafeEqual(digest(password), centreDigest) ? { kind: 'centre' } : null;
+    if (username === center.username) {
+      return password && timingSafeEqual(digest(password), centerDigest) ? { kind: 'center' } : null;
     }
     const device = await registry.verify(username, password);
     return device ? { kind: 'device', deviceId: device.deviceId } : null;
@@ -190,7 +190,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
           return denyPublish(client, packet.topic, `payload over ${maxPayload} bytes`, bytes, callback);
         }
         if (!canPublish(identity, packet.topic, root)) return denyPublish(client, packet.topic, 'topic not allowed', bytes, callback);
-        if (identity.kind === 'centre') return callback(null);
+        if (identity.kind === 'center') return callback(null);
         if (Date.now() - (lastTouch.get(identity.deviceId) ?? 0) > TOUCH_EVERY_MS) touch(identity.deviceId);
         keep(identity.deviceId, packet, client, callback);
       },
@@ -323,7 +323,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     url: `mqtt://${host}:${port}`,
     tlsUrl: tlsPort === undefined ? undefined : `mqtts://${host}:${tlsPort}`,
     wsUrl: wsPort === undefined ? undefined : `ws://${host}:${wsPort}`,
-    centre,
+    center,
     stats: () => ({ denied: { ...denied }, clients: aedes.connectedClients }),
     close,
   };

@@ -16,7 +16,8 @@ if cur then return cur end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return ARGV[2]`;
 
-export const ownerOf = (identity: Identity): string => (identity.kind === 'centre' ? 'centre' : `device:${identity.deviceId}`);
+/** Stored in Redis: the centre's value keeps the spelling earlier versions recorded, so their claims still match. */
+export const ownerOf = (identity: Identity): string => (identity.kind === 'center' ? 'centre' : `device:${identity.deviceId}`);
 
 export class SessionOwners {
   /** `key` is relative to the connection's key prefix. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadConfigFile, resolveFromConfig } from '../common/config-file.js';
-import { DEFAULT_CENTRE_USERNAME, DEFAULT_ROOT, ID_PATTERN } from '../contract/index.js';
+import { DEFAULT_CENTER_USERNAME, DEFAULT_ROOT, ID_PATTERN } from '../contract/index.js';
 
 const id = z.string().regex(ID_PATTERN, 'may use letters, digits, _ . - only (1-64 characters)');
 const unit = z.number().min(0).max(1);
@@ -55,7 +55,7 @@ export const centerConfigSchema = z
         /** External broker (Mosquitto, EMQX): the centre connects instead of embedding aedes. */
         url: z.string().optional(),
         /** The centre's own account on the broker (separate from devices). */
-        username: z.string().default(DEFAULT_CENTRE_USERNAME),
+        username: z.string().default(DEFAULT_CENTER_USERNAME),
         /** Empty counts as unset (`${CENTER_MQTT_PASSWORD:-}`): the embedded broker then makes a random one. */
         password: z.string().optional().transform((v) => v || undefined),
         /** MQTT 5 shared subscription group for several ingest instances. */

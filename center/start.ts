@@ -13,7 +13,7 @@ import { connectRedis } from './devices/cli.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
-import { CENTRE_CLIENT_IDS } from '../contract/index.js';
+import { CENTER_CLIENT_IDS } from '../contract/index.js';
 import { DesiredConfigStore } from './devices/desired-config-store.js';
 import { deviceConfigService } from './devices/device-config-service.js';
 import { modelService } from './devices/model-service.js';
@@ -101,7 +101,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => broker!.close());
     }
     const mqttUrl = config.mqtt.url ?? broker!.url;
-    const account = broker ? broker.centre : { username: config.mqtt.username, password: config.mqtt.password ?? '' };
+    const account = broker ? broker.center : { username: config.mqtt.username, password: config.mqtt.password ?? '' };
 
     const queues = createQueues(redis, prefix);
     closers.push(() => queues.close());
@@ -131,7 +131,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     };
     const instance = opts.instanceId ?? `${hostname()}-${config.http.port}`;
     // Dispatch notices get their own connection.
-    const mqtt = roles.has('worker') ? await connectMqtt(`${CENTRE_CLIENT_IDS.worker}${instance}-${process.pid}`, false) : null;
+    const mqtt = roles.has('worker') ? await connectMqtt(`${CENTER_CLIENT_IDS.worker}${instance}-${process.pid}`, false) : null;
 
     let ingest: Ingest | null = null;
     if (roles.has('ingest')) {
@@ -150,7 +150,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         // A stable id and a persistent session: messages published while the centre restarts wait
         // at the broker. Several connections in the shared group: each acknowledges one message at a time.
         for (let i = 0; i < config.mqtt.ingestConnections; i++) {
-          const client = await connectMqtt(`${CENTRE_CLIENT_IDS.ingest}${instance}${i ? `-${i}` : ''}`, true);
+          const client = await connectMqtt(`${CENTER_CLIENT_IDS.ingest}${instance}${i ? `-${i}` : ''}`, true);
           const source = new MqttJournalSource({ client, journal: ingest.journal, root: config.rootTopic, shared: true, shareGroup: config.mqtt.shareGroup, log: logger });
           await source.start();
           closers.push(() => source.close());
@@ -158,7 +158,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       } else {
         // The embedded broker journals device messages itself. An ingest session left subscribed by
         // an earlier version would have the broker queue every message for it forever: end it.
-        await (await connectMqtt(`${CENTRE_CLIENT_IDS.ingest}${instance}`, false)).endAsync();
+        await (await connectMqtt(`${CENTER_CLIENT_IDS.ingest}${instance}`, false)).endAsync();
       }
     }
     const ingestStats = ingest ? () => ingest!.stats() : null;
@@ -192,7 +192,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // straight from the broker, on a connection that also publishes zone edits to the boxes.
       const hub = new LiveHub(logger);
       closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
-      const apiMqtt = await connectMqtt(`${CENTRE_CLIENT_IDS.api}${instance}-${process.pid}`, false);
+      const apiMqtt = await connectMqtt(`${CENTER_CLIENT_IDS.api}${instance}-${process.pid}`, false);
       await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
       const deviceConfig = deviceConfigService({
         desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,

@@ -25,7 +25,7 @@ interface ChannelSpec {
   payload: unknown;
   contentType: string;
   /** Who publishes on it: the box (send) or the centre. */
-  from: 'edge' | 'centre';
+  from: 'edge' | 'center';
   description: string;
 }
 
@@ -60,7 +60,7 @@ const channels: Record<string, ChannelSpec> = {
   },
   configDesired: {
     address: '{root}/{deviceId}/config/desired', params: ['deviceId'], message: 'ConfigDesired', title: 'Desired config',
-    payload: schema(m.configDesiredMessage), contentType: 'application/json', from: 'centre',
+    payload: schema(m.configDesiredMessage), contentType: 'application/json', from: 'center',
     description: 'Retained, published by the centre; the box subscribes.',
   },
   teamOrders: {
@@ -71,7 +71,7 @@ const channels: Record<string, ChannelSpec> = {
       note: { type: 'string' },
       idempotencyKey: { type: 'string', description: '<orderId>:<kind>:<n>; the same notice may arrive twice (QoS 1).' },
     } },
-    contentType: 'application/json', from: 'centre',
+    contentType: 'application/json', from: 'center',
     description: 'QoS 1, published by the centre for officers\' apps; the same notices go to the team webhook.',
   },
   configReported: {
@@ -81,7 +81,7 @@ const channels: Record<string, ChannelSpec> = {
   },
   modelDesired: {
     address: '{root}/{deviceId}/model/desired', params: ['deviceId'], message: 'ModelDesired', title: 'Desired model',
-    payload: schema(m.modelDesiredMessage), contentType: 'application/json', from: 'centre',
+    payload: schema(m.modelDesiredMessage), contentType: 'application/json', from: 'center',
     description: 'Retained, published by the centre; the box downloads, verifies and self-tests the model before switching to it.',
   },
   modelReported: {
@@ -104,7 +104,7 @@ export function buildAsyncApi(): Record<string, unknown> {
       messages: { [c.message]: { $ref: `#/components/messages/${c.message}` } },
     };
     messages[c.message] = { name: c.message, title: c.title, contentType: c.contentType, payload: c.payload };
-    ops[`${c.from === 'edge' ? 'publish' : 'publishCentre'}_${name}`] = {
+    ops[`${c.from === 'edge' ? 'publish' : 'publishCenter'}_${name}`] = {
       action: 'send',
       channel: { $ref: `#/channels/${name}` },
       summary: `${c.from === 'edge' ? 'The edge box' : 'The centre'} publishes ${c.title.toLowerCase()}.`,

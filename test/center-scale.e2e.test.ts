@@ -45,10 +45,10 @@ describe('two centre instances on one broker and one Redis', () => {
       res.writeHead(200).end();
     });
   });
-  const centres: RunningCenter[] = [];
+  const centers: RunningCenter[] = [];
 
   afterAll(async () => {
-    for (const c of centres) await c.close();
+    for (const c of centers) await c.close();
     receiver.close();
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
@@ -68,7 +68,7 @@ describe('two centre instances on one broker and one Redis', () => {
     await new DeviceRegistry(redis, prefix).add('pole-m1');
     const logger = createLogger('scale-test');
     logger.level = 'warn';
-    for (const instanceId of [`a-${id}`, `b-${id}`]) centres.push(await startCenter({ config, roles: ['ingest', 'worker'], instanceId, logger }));
+    for (const instanceId of [`a-${id}`, `b-${id}`]) centers.push(await startCenter({ config, roles: ['ingest', 'worker'], instanceId, logger }));
 
     const pub = await connectAsync('mqtt://127.0.0.1:1883', { clientId: `pub-${id}` });
     const topic = topics.detections(root, 'pole-m1', 'cam-1');
@@ -81,9 +81,9 @@ describe('two centre instances on one broker and one Redis', () => {
     const published = N + 20 + 20;
 
     // `received` counts on arrival; wait until every message has also been handled (job or duplicate).
-    const handled = () => centres.reduce((n, c) => n + (c.ingestStats?.().jobs ?? 0) + (c.ingestStats?.().duplicates ?? 0), 0);
+    const handled = () => centers.reduce((n, c) => n + (c.ingestStats?.().jobs ?? 0) + (c.ingestStats?.().duplicates ?? 0), 0);
     await waitFor(() => handled() >= published, 'every message handled');
-    const stats = centres.map((c) => c.ingestStats!());
+    const stats = centers.map((c) => c.ingestStats!());
     // Shared subscription: each message went to exactly one instance, and both took a share.
     expect(stats.reduce((n, s) => n + s.received, 0)).toBe(published);
     expect(stats.every((s) => s.received > 0)).toBe(true);

@@ -158,7 +158,7 @@ describe('detection worker killed in the middle of a job', () => {
   });
 
   /** The second worker: exactly what the centre runs on the detections queue. */
-  function centreWorker() {
+  function centerWorker() {
     const connection = redis.duplicate();
     const completed: Array<{ jobId: string; result: unknown }> = [];
     const failed: Array<{ jobId: string | undefined; err: string }> = [];
@@ -214,7 +214,7 @@ describe('detection worker killed in the middle of a job', () => {
       expect(await first.exited).toBe('SIGKILL');
       expect(await queues.detections.getJobState(jobId)).toBe('active');
 
-      const second = centreWorker();
+      const second = centerWorker();
       await waitFor(() => second.completed.find((c) => c.jobId === jobId), 'the job to complete on the second worker', 15_000);
       const job = (await queues.detections.getJob(jobId))!;
       expect(await job.getState()).toBe('completed');

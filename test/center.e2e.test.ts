@@ -14,7 +14,7 @@ import { verifySignature } from '../ticketing/webhook.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { makeClip, tempDir } from './fixtures.js';
 import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
-import { AS_IN_CENTRE_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const SECRET = 'e2e-webhook-secret';
 const OPERATOR = 'demo-operator-token-0001';
@@ -49,7 +49,7 @@ describe('edge → centre → enforcement team', () => {
     const httpPort = await freePort();
     center = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
       STREETWATCH_REDIS_PREFIX: prefix, TEAM_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/orders`, TEAM_WEBHOOK_SECRET: SECRET,
-      ...AS_IN_CENTRE_IMAGE,
+      ...AS_IN_CENTER_IMAGE,
     });
     api = `http://127.0.0.1:${httpPort}`;
     await waitFor(async () => (await fetch(`${api}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`);

@@ -19,7 +19,7 @@ import type { WorkOrder } from '../ticketing/work-order.js';
 import { makeClip, tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
-import { AS_IN_CENTRE_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const OPERATOR = 'demo-operator-token-0001';
 const OFFICER = 'demo-officer-token-0001';
@@ -34,7 +34,7 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
   let browser: Browser;
   let base: string;
 
-  const startCenter = () => runCli(centerArgs, { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTRE_IMAGE });
+  const startCenter = () => runCli(centerArgs, { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
   const healthy = async () => waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
   const apiGet = async <T>(path: string): Promise<T> => (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json() as Promise<T>;
   let shot = 0;

@@ -26,14 +26,14 @@ describe('edge doctor reports every broken part', () => {
   const redis = new Redis(REDIS_URL);
   const truncated = join(dir, 'truncated.onnx');
   // A centre whose clock runs a minute ahead under /ahead/, and on time under /.
-  const centre = createServer((req, res) => {
+  const center = createServer((req, res) => {
     const skewMs = req.url === '/ahead/healthz' ? 60_000 : 0;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, checks: {}, time: new Date(Date.now() + skewMs).toISOString() }));
   });
   let broker: EmbeddedBroker;
   let creds: DeviceCredentials;
   let closedPort: number;
-  let centreUrl: string;
+  let centerUrl: string;
 
   const writeConfig = (name: string, cfg: Record<string, unknown>): string => {
     const file = join(dir, name);
@@ -50,8 +50,8 @@ describe('edge doctor reports every broken part', () => {
       logger: captureLogger().logger,
       revocationCheckMs: 0,
     });
-    await new Promise<void>((r) => centre.listen(0, '127.0.0.1', r));
-    centreUrl = `http://127.0.0.1:${(centre.address() as { port: number }).port}`;
+    await new Promise<void>((r) => center.listen(0, '127.0.0.1', r));
+    centerUrl = `http://127.0.0.1:${(center.address() as { port: number }).port}`;
     closedPort = await freePort();
     // The real model, cut short as by an interrupted copy.
     copyFileSync(YOLOX_NANO, truncated);
@@ -62,14 +62,14 @@ describe('edge doctor reports every broken part', () => {
 
   afterAll(async () => {
     await broker?.close();
-    centre.close();
+    center.close();
     await dropPrefix(redis, prefix);
     redis.disconnect();
   });
 
   it('missing video, refused RTSP, corrupted model, wrong password, clock a minute off, budget beyond the disk', async () => {
     const file = writeConfig('broken-a.yaml', {
-      center: { url: `${centreUrl}/ahead/` },
+      center: { url: `${centerUrl}/ahead/` },
       mqtt: { url: broker.url, username: creds.username, password: 'not-the-password' },
       model: { path: truncated },
       spool: { dir: 'spool', maxMegabytes: 1e9 },
@@ -110,7 +110,7 @@ describe('edge doctor reports every broken part', () => {
 
   it('a corrupted model trusted by name fails to load; the right password over the same broker passes', async () => {
     const file = writeConfig('named.yaml', {
-      center: { url: centreUrl },
+      center: { url: centerUrl },
       mqtt: { url: broker.url, username: creds.username, password: creds.password },
       model: { path: truncated, name: 'yolox_nano' },
       cameras: [{ id: 'gone', source: 'nowhere.avi' }],

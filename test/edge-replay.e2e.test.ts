@@ -41,10 +41,10 @@ function expectTwoParkedVehicles(lines: ReturnType<typeof readEvents>) {
     expect(msgs.at(-1)!.evidence.some((e) => e.kind === 'plate')).toBe(false);
   }
   // The van (x ≈ 0.85-0.94) and the car at the right edge (x ≈ 0.95-1.0).
-  const centres = [...byEvent.values()].map((msgs) => (msgs[0].bbox!.x1 + msgs[0].bbox!.x2) / 2).sort();
-  expect(centres[0]).toBeGreaterThan(0.84);
-  expect(centres[0]).toBeLessThan(0.95);
-  expect(centres[1]).toBeGreaterThan(0.94);
+  const centers = [...byEvent.values()].map((msgs) => (msgs[0].bbox!.x1 + msgs[0].bbox!.x2) / 2).sort();
+  expect(centers[0]).toBeGreaterThan(0.84);
+  expect(centers[0]).toBeLessThan(0.95);
+  expect(centers[1]).toBeGreaterThan(0.94);
   return byEvent;
 }
 

@@ -21,7 +21,7 @@ import { detection, json } from '../center/ingest/test-fixtures.js';
 import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../ticketing/queues.js';
 import { tempDir } from './fixtures.js';
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js';
-import { AS_IN_CENTRE_IMAGE, CLI, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { AS_IN_CENTER_IMAGE, CLI, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const PREFIX = '{swdur}';
 const ROOT = 'streetwatch/v1';
@@ -39,15 +39,15 @@ describe('acknowledged detections survive crashes', () => {
   let queue: Queue<DetectionJob>;
   let mqttPort: number;
   let passwords: Map<string, string>;
-  const centres: Cli[] = [];
+  const centers: Cli[] = [];
   const devices: Device[] = [];
 
-  const startCentre = async (): Promise<Cli> => {
+  const startCenter = async (): Promise<Cli> => {
     const c = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--role', 'ingest', '--instance', 'durability',
       '--mqtt-port', String(mqttPort), '--http-port', String(await freePort()), '--data-dir', join(dir, 'data')], {
-      REDIS_URL: redisServer.url, STREETWATCH_REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...AS_IN_CENTRE_IMAGE,
+      REDIS_URL: redisServer.url, STREETWATCH_REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...AS_IN_CENTER_IMAGE,
     });
-    centres.push(c);
+    centers.push(c);
     await waitFor(() => c.output().includes('centre running') || c.child.exitCode !== null, 'centre start', 30_000);
     expect(c.child.exitCode, c.output()).toBeNull();
     return c;
@@ -105,14 +105,14 @@ describe('acknowledged detections survive crashes', () => {
 
   afterEach(async () => {
     for (const d of devices.splice(0)) d.client.end(true);
-    for (const c of centres.splice(0)) await kill(c);
+    for (const c of centers.splice(0)) await kill(c);
     await queue.close();
     redis.disconnect();
     await redisServer.stop();
   });
 
   it('a centre SIGKILLed with thousands waiting, then restarted twice: every acknowledged detection becomes exactly one job', async () => {
-    const first = await startCentre();
+    const first = await startCenter();
     await connectDevices();
     const acked = new Set<string>();
     const sent = burst(1000, acked);
@@ -125,10 +125,10 @@ describe('acknowledged detections survive crashes', () => {
     expect(jobsBefore).toBeLessThan(sent.length);
 
     // A restart that is stopped cleanly while it works the backlog off, then another one.
-    const second = await startCentre();
+    const second = await startCenter();
     await waitFor(async () => (await jobCount()) > jobsBefore, 'progress after the restart', 30_000);
     expect(await second.stop()).toBe(0);
-    await startCentre();
+    await startCenter();
     await waitFor(async () => (await jobCount()) >= sent.length, 'every detection a job', 60_000);
 
     expect(await missingJobs(acked)).toEqual([]);
@@ -138,7 +138,7 @@ describe('acknowledged detections survive crashes', () => {
   }, 180_000);
 
   it('Redis and the centre SIGKILLed mid-burst, both restarted: every acknowledged detection becomes a job, once', async () => {
-    const first = await startCentre();
+    const first = await startCenter();
     await connectDevices();
     const acked = new Set<string>();
     // mqtt.js resends what was not acknowledged slowly (~100/s): the burst is sized for that.
@@ -148,7 +148,7 @@ describe('acknowledged detections survive crashes', () => {
     await kill(first);
     const ackedWhenKilled = acked.size;
     await redisServer.restart();
-    await startCentre();
+    await startCenter();
     // Devices resend what was not acknowledged once they are back in.
     await waitFor(() => acked.size === sent.length, `all acknowledged after the restarts (${acked.size} of ${sent.length})`, 60_000);
     expect(ackedWhenKilled).toBeLessThan(sent.length);

@@ -10,7 +10,7 @@
  */
 import type { DoneCallback, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../../common/logger.js';
-import { centreSubscriptions, publishedByCentre } from '../../contract/index.js';
+import { centerSubscriptions, publishedByCenter } from '../../contract/index.js';
 import { StreetWatchError } from '../../common/errors.js';
 import type { JournalWriter } from './journal.js';
 
@@ -38,7 +38,7 @@ export class MqttJournalSource {
 
   constructor(private readonly o: MqttSourceOptions) {
     const group = o.shareGroup ?? 'streetwatch';
-    this.filters = centreSubscriptions(o.root).map((f) => (o.shared ? `$share/${group}/${f}` : f));
+    this.filters = centerSubscriptions(o.root).map((f) => (o.shared ? `$share/${group}/${f}` : f));
   }
 
   async start(): Promise<void> {
@@ -51,7 +51,7 @@ export class MqttJournalSource {
     this.previous = previous;
     client.handleMessage = (packet: IPublishPacket, done: DoneCallback) => {
       const topic = String(packet.topic);
-      if (!topic.startsWith(`${root}/`) || publishedByCentre(root, topic)) return previous.call(client, packet, done);
+      if (!topic.startsWith(`${root}/`) || publishedByCenter(root, topic)) return previous.call(client, packet, done);
       // Closed on a persistent session: no PUBACK, so the broker keeps the message for the next start.
       if (this.closed) return;
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);

@@ -89,18 +89,18 @@ describe('device events', () => {
   it('hears them from the broker, retained ones included', async () => {
     const broker = await startAedes();
     const box = await connectAsync(broker.url);
-    const centre = await connectAsync(broker.url);
+    const center = await connectAsync(broker.url);
     try {
       await box.publishAsync(topics.status(ROOT, 'box-1'), JSON.stringify(status('box-1', 'online')), { qos: 1, retain: true });
       const got: LiveEvent[] = [];
-      await watchDevices(centre, ROOT, (e) => got.push(e), logger);
+      await watchDevices(center, ROOT, (e) => got.push(e), logger);
       await waitFor(() => got.length === 1, 'retained status');
       await box.publishAsync(topics.status(ROOT, 'box-1'), JSON.stringify(status('box-1', 'offline')), { qos: 1 });
       await waitFor(() => got.length === 2, 'live status');
       expect(got.map((e) => e.kind === 'device' && e.status?.state)).toEqual(['online', 'offline']);
     } finally {
       await box.endAsync();
-      await centre.endAsync();
+      await center.endAsync();
       await broker.stop();
     }
   });

@@ -131,7 +131,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
           <Nav screen={screen} />
           <div class="top-right">
             <LiveDot link={link} />
-            <CentreClock />
+            <CenterClock />
             <LangSwitch lang={lang} setLang={setLang} />
             <span class="user" data-testid="user">{user.name} · {ctx.t(`role.${user.role}`)}</span>
             <button type="button" class="link" data-testid="sign-out" onClick={() => void signOut()}>{ctx.t('signIn.signOut')}</button>
@@ -192,7 +192,7 @@ function ReconnectBanner({ link }: { link: Extract<LinkState, { state: 'reconnec
   );
 }
 
-function CentreClock() {
+function CenterClock() {
   const { fmt, settings } = useApp();
   const now = useNow();
   return <span class="clock mono" title={settings.timezone}>{fmt.time(now)}</span>;

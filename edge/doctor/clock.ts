@@ -18,8 +18,8 @@ export async function checkClock(centerUrl: string | undefined, timeoutMs = 5000
     return { check, status: 'warn', detail: `not checked: no answer from ${url} (${cause ?? (err as Error).message})` };
   }
   const t1 = Date.now();
-  const centreMs = typeof body.time === 'string' ? Date.parse(body.time) : NaN;
-  if (Number.isNaN(centreMs)) return { check, status: 'warn', detail: `not checked: ${url} reports no time (a centre older than this box?)` };
-  const verdict = classifyClockOffset(centreMs - (t0 + t1) / 2, (t1 - t0) / 2);
+  const centerMs = typeof body.time === 'string' ? Date.parse(body.time) : NaN;
+  if (Number.isNaN(centerMs)) return { check, status: 'warn', detail: `not checked: ${url} reports no time (a centre older than this box?)` };
+  const verdict = classifyClockOffset(centerMs - (t0 + t1) / 2, (t1 - t0) / 2);
   return { check, ...verdict };
 }

@@ -23,7 +23,7 @@ function noise(seed: number): () => number {
   return () => next() * 2 - 1;
 }
 
-const centre = (b: PixelBox) => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
+const center = (b: PixelBox) => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
 
 describe('Tracker basics', () => {
   it('reports a track only once it has two hits, and one-off detections vanish', () => {
@@ -135,14 +135,14 @@ describe('Tracker crossing pedestrians', () => {
       if (!hidden(i)) dets.push(det('person', boxB(i)));
       const out = tr.update(T0 + i * 100, dets, FRAME);
       if (i === 3) {
-        idA = out.find((t) => centre(t.box).x < 300)!.id;
-        idB = out.find((t) => centre(t.box).x > 300)!.id;
+        idA = out.find((t) => center(t.box).x < 300)!.id;
+        idB = out.find((t) => center(t.box).x > 300)!.id;
       }
     }
     const final = tr.allTracks();
     const nearest = (b: PixelBox) =>
       final.reduce((best, t) =>
-        Math.abs(centre(t.box).x - centre(b).x) < Math.abs(centre(best.box).x - centre(b).x) ? t : best,
+        Math.abs(center(t.box).x - center(b).x) < Math.abs(center(best.box).x - center(b).x) ? t : best,
       );
     return { idA, idB, final, a: nearest(boxA(59)), b: nearest(boxB(59)) };
   }

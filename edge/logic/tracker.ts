@@ -31,7 +31,7 @@ const MAX_COAST_MS = 1000;
 /** Unconfirmed tracks are forgotten quickly: one-off false detections must not linger. */
 const TENTATIVE_GAP_MS = 1000;
 /** Centre-distance fallback: how far (in box sizes) a box may jump between frames. */
-const CENTRE_GATE = 2;
+const CENTER_GATE = 2;
 
 interface TrackState {
   id: string;
@@ -174,16 +174,16 @@ export class Tracker {
       const b = dets[di].obj.box;
       const areaRatio = area(b) / Math.max(area(p), 1e-9);
       if (areaRatio < 0.5 || areaRatio > 2) return null;
-      const dist = Math.hypot(centreX(b) - centreX(p), centreY(b) - centreY(p));
-      return dist <= CENTRE_GATE * Math.max(t.w, t.h) ? -dist : null;
+      const dist = Math.hypot(centerX(b) - centerX(p), centerY(b) - centerY(p));
+      return dist <= CENTER_GATE * Math.max(t.w, t.h) ? -dist : null;
     });
     return pairs;
   }
 
   private create(d: Detection, tsMs: number): TrackState {
     const b = d.obj.box;
-    const cx = centreX(b);
-    const cy = centreY(b);
+    const cx = centerX(b);
+    const cy = centerY(b);
     return {
       id: `${this.idPrefix}${++this.seq}`,
       classGroup: d.group,
@@ -209,8 +209,8 @@ export class Tracker {
   /** Alpha-beta update of position/velocity/size from a matched detection. */
   private correct(t: TrackState, obj: ObjectBox, tsMs: number): void {
     const b = obj.box;
-    const zx = centreX(b);
-    const zy = centreY(b);
+    const zx = centerX(b);
+    const zy = centerY(b);
     const dt = tsMs - t.lastSeenMs;
     if (dt <= 0) {
       t.cx += ALPHA * (zx - t.cx);
@@ -276,8 +276,8 @@ export class Tracker {
       let drop = gap > maxGapMs || (tentative && gap > Math.min(maxGapMs, TENTATIVE_GAP_MS));
       if (!drop && !t.matched && !t.stationary) {
         const p = predictBox(t, tsMs);
-        const x = centreX(p);
-        const y = centreY(p);
+        const x = centerX(p);
+        const y = centerY(p);
         drop = x < 0 || y < 0 || x > frame.width || y > frame.height;
       }
       if (drop) this.tracks.splice(i, 1);
@@ -339,10 +339,10 @@ function area(b: PixelBox): number {
   return Math.max(0, b.x2 - b.x1) * Math.max(0, b.y2 - b.y1);
 }
 
-function centreX(b: PixelBox): number {
+function centerX(b: PixelBox): number {
   return (b.x1 + b.x2) / 2;
 }
 
-function centreY(b: PixelBox): number {
+function centerY(b: PixelBox): number {
   return (b.y1 + b.y2) / 2;
 }

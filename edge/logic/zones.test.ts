@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scheduleSchema } from '../config.js';
-import { bottomCentre, boxInZone, isScheduleActive, isValidTimeZone, localDayTime, pointInPolygon, type NormPoint } from './zones.js';
+import { bottomCenter, boxInZone, isScheduleActive, isValidTimeZone, localDayTime, pointInPolygon, type NormPoint } from './zones.js';
 
 const FRAME = { width: 1000, height: 500 };
 /** Lower half of the frame, right of x = 0.4. */
@@ -22,7 +22,7 @@ const ELL: NormPoint[] = [
 
 describe('zone geometry', () => {
   it('uses the bottom-centre of the box', () => {
-    expect(bottomCentre({ x1: 100, y1: 50, x2: 300, y2: 250 })).toEqual({ x: 200, y: 250 });
+    expect(bottomCenter({ x1: 100, y1: 50, x2: 300, y2: 250 })).toEqual({ x: 200, y: 250 });
   });
 
   it('counts a box in when its bottom-centre is inside, even if most of the box is outside', () => {

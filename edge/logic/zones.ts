@@ -6,7 +6,7 @@ import type { FrameSize } from './violation.js';
 export type NormPoint = readonly [number, number];
 
 /** Where an object touches the ground: the middle of the box's bottom edge (pixels). */
-export function bottomCentre(box: PixelBox): { x: number; y: number } {
+export function bottomCenter(box: PixelBox): { x: number; y: number } {
   return { x: (box.x1 + box.x2) / 2, y: box.y2 };
 }
 
@@ -31,7 +31,7 @@ function onSegment(x: number, y: number, x1: number, y1: number, x2: number, y2:
 
 /** An object is in a zone when its bottom-centre (converted to 0..1 by the frame size) is inside the polygon. */
 export function boxInZone(box: PixelBox, polygon: readonly NormPoint[], frame: FrameSize): boolean {
-  const p = bottomCentre(box);
+  const p = bottomCenter(box);
   return pointInPolygon(p.x / frame.width, p.y / frame.height, polygon);
 }
 

@@ -7,7 +7,7 @@ import { projectRoot } from '../../common/paths.js';
 export const CLI = join(projectRoot, 'dist', 'cli', 'main.js');
 
 /** Env for a centre process run as in the centre image: without onnxruntime, sharp and the OCR models. */
-export const AS_IN_CENTRE_IMAGE = {
+export const AS_IN_CENTER_IMAGE = {
   NODE_OPTIONS: `--import=${pathToFileURL(join(projectRoot, 'dist', 'test', 'helpers', 'without-edge-packages.js')).href}`,
 };
 
