@@ -22,7 +22,6 @@ const config = (over: Partial<EmbeddedBrokerConfig> = {}): EmbeddedBrokerConfig 
   port: 0,
   host: '127.0.0.1',
   username: 'streetwatch-center',
-  shareGroup: 'streetwatch',
   maxMessageBytes: MAX,
   rootTopic: root,
   ...over,

@@ -11,7 +11,6 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type AuthErrorCode, type Client } from 'aedes';
-import type { CenterConfig } from '../center/config.js';
 import type { Logger } from '../common/logger.js';
 import { StreetWatchError } from '../common/errors.js';
 import { canPublish, canReceive, canSubscribe, unshare, type Identity } from './acl.js';
@@ -23,7 +22,19 @@ import { SessionOwners, ownerOf } from './session-owners.js';
 
 export class PublishDeniedError extends StreetWatchError {}
 
-export type EmbeddedBrokerConfig = Omit<CenterConfig['mqtt'], 'password' | 'ingestConnections'> & { password?: string; rootTopic: string };
+/** What the broker reads of its owner's config (the centre's `mqtt` section and root topic). */
+export interface EmbeddedBrokerConfig {
+  port: number;
+  host: string;
+  wsPort?: number;
+  tls?: { port: number; keyFile: string; certFile: string };
+  /** The centre's own account; a password is generated when none is given. */
+  username: string;
+  password?: string;
+  /** Largest payload a device may publish. */
+  maxMessageBytes: number;
+  rootTopic: string;
+}
 
 export interface EmbeddedBrokerOptions {
   config: EmbeddedBrokerConfig;

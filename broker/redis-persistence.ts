@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type { Logger } from '../common/logger.js';
 import { StreetWatchError } from '../common/errors.js';
+import { redactUrl } from '../common/redis.js';
 
 export class BrokerRedisError extends StreetWatchError {}
 
@@ -52,7 +53,6 @@ const entry = require.resolve('aedes-persistence-redis');
 const redisPersistence = require(entry) as (opts: { conn: PersistenceRedis; maxSessionDelivery?: number }) => AedesPersistence;
 const IORedis5 = createRequire(entry)('ioredis') as new (url: string, opts: Record<string, unknown>) => PersistenceRedis;
 
-export const redactUrl = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
 
 export async function openRedisPersistence(opts: RedisPersistenceOptions): Promise<RedisPersistence> {
   const redis = new IORedis5(opts.url, { keyPrefix: `${opts.prefix}:mqtt:`, lazyConnect: true, connectTimeout: opts.connectTimeoutMs ?? 2000 });

@@ -9,7 +9,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../broker/device-registry.js';
-import { connectRedis } from './devices/cli.js';
+import { connectRedis, redisAnswers } from '../common/redis.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
@@ -39,7 +39,6 @@ import { createMetricsWriter } from './metrics/influx-writer.js';
 import { maskPlate } from '../ticketing/plate-mask.js';
 import { createQueues, QUEUE_NAMES, type DetectionJob } from '../ticketing/queues.js';
 import { startSlaWorker } from '../ticketing/sla-timers.js';
-import { redisAnswers } from '../common/redis.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { Workflow } from '../ticketing/workflow.js';
 

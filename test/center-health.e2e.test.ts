@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../center/devices/cli.js';
+import { connectRedis } from '../common/redis.js';
 import { captureLogger, testPrefix } from '../broker/test-support.js';
 import { startCenter, type RunningCenter } from '../center/start.js';
 import { centerConfigSchema } from '../center/config.js';

@@ -44,7 +44,7 @@ describe('edge doctor reports every broken part', () => {
   beforeAll(async () => {
     creds = await new DeviceRegistry(redis, prefix).add('pole-doc');
     broker = await startEmbeddedBroker({
-      config: { port: 0, host: '127.0.0.1', username: 'streetwatch-center', shareGroup: 'streetwatch', maxMessageBytes: 4 << 20, rootTopic: 'streetwatch/v1' },
+      config: { port: 0, host: '127.0.0.1', username: 'streetwatch-center', maxMessageBytes: 4 << 20, rootTopic: 'streetwatch/v1' },
       registry: new DeviceRegistry(redis, prefix),
       redis: { url: REDIS_URL, prefix },
       logger: captureLogger().logger,

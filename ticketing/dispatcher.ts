@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
+import { withTimeout } from '../common/timeout.js';
 import { topics } from '../contract/index.js';
 import type { CenterConfig, WebhookConfig } from '../center/config.js';
 import { maskOrderForAudience } from './plate-mask.js';
@@ -189,18 +190,6 @@ async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: 
 
 function message(data: DispatchJobData, order: WorkOrder): DispatchMessage {
   return { kind: data.kind, order, ...(data.note ? { note: data.note } : {}) };
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export interface DispatchFailure {

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreetWatchError } from '../../common/errors.js';
-import { connectRedis, registerDeviceCommands } from './cli.js';
+import { connectRedis } from '../../common/redis.js';
+import { registerDeviceCommands } from './cli.js';
 import { DeviceRegistry } from '../../broker/device-registry.js';
 import { dropPrefix, REDIS_URL, testPrefix } from '../../broker/test-support.js';
 

@@ -4,13 +4,12 @@
  */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { StreetWatchError } from '../../common/errors.js';
 import { projectRoot } from '../../common/paths.js';
+import { connectRedis } from '../../common/redis.js';
 import { loadCenterConfig } from '../config.js';
 import { DeviceRegistry, type DeviceCredentials, type DeviceInfo } from '../../broker/device-registry.js';
 import { checkBundleTarget, makeBundle, planBundle, writeBundleFile, type BundlePlan } from './edge-bundle.js';
-import { redactUrl } from '../../broker/redis-persistence.js';
 
 export interface DeviceCliIo {
   /** Where command output goes (default process.stdout). */
@@ -22,30 +21,6 @@ export interface DeviceCliIo {
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_PREFIX = '{sw}';
 const PREFIX_PATTERN = /^\{[A-Za-z0-9_-]+\}$/;
-
-/** A ready Redis client, or a StreetWatchError within ~2 s saying how to get one. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    retryStrategy: () => null, // a CLI should fail, not wait for Redis to come back
-  });
-  let lastError: Error | undefined;
-  redis.on('error', (err: Error) => (lastError = err));
-  try {
-    await redis.connect();
-    return redis;
-  } catch (err) {
-    redis.disconnect();
-    const why = (lastError ?? (err as Error)).message;
-    throw new StreetWatchError(
-      'REDIS_UNAVAILABLE',
-      `cannot reach Redis at ${redactUrl(url)} (${why}). Start one with \`redis-server --daemonize yes\`, or point REDIS_URL at yours.`,
-    );
-  }
-}
 
 export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): void {
   const out = (text: string) => (io.stdout ?? process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../common/logger.js';
+import { withTimeout } from '../../common/timeout.js';
 import {
   DEFAULT_ROOT, deviceOf, MAX_EVIDENCE_BYTES, MAX_JSON_BYTES, parseTopic, RESERVED_DEVICE_IDS,
   type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
@@ -344,7 +345,7 @@ export class Ingest {
       }
       const lastChance = now - h.firstTriedAt >= (this.opts.evidenceWaitMs ?? 2000) || (this.waitingByLane.get(h.lane) ?? 0) >= MAX_WAITING_PER_DEVICE;
       const msg: IncomingMessage = { topic, route, payload, retained, receivedAt: new Date(entry.receivedAt), lastChance };
-      await withTimeout(r.handler(msg, this.ctx), this.opts.handlerTimeoutMs ?? 30_000);
+      await withTimeout(r.handler(msg, this.ctx), this.opts.handlerTimeoutMs ?? 30_000, 'handler');
       await this.devices.markSeen(route.deviceId, msg.receivedAt);
       this.counters.valid++;
       return 'done';
@@ -436,12 +437,4 @@ async function connect(c: IngestMqttConnect): Promise<MqttClient> {
       : { clean: true }),
     reconnectPeriod: 1000,
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`handler timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { StreetWatchError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { settlesInTime } from '../../common/timeout.js';
 import type { Spool, SpoolMessage, SpoolStats } from './spool.js';
 
 /** A payload, or a builder called each time it is sent (so timestamps are fresh). */
@@ -172,7 +173,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     await Promise.allSettled([...this.appending]);
     if (this.client.connected) await this.whenDrained(left());
     if (this.client.connected) {
-      const sent = await withTimeout(this.client.publishAsync(this.opts.statusTopic, payloadOf(this.opts.offline), { qos: 1, retain: true }), left());
+      const sent = await settlesInTime(this.client.publishAsync(this.opts.statusTopic, payloadOf(this.opts.offline), { qos: 1, retain: true }), left());
       if (!sent) this.opts.logger?.warn('mqtt: offline status not acknowledged before close timeout');
     }
     this.ended = true;
@@ -180,7 +181,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     if (pending.spool.messages > 0) this.opts.logger?.info({ pending: pending.spool.messages }, 'mqtt: closing with messages left in the spool');
     // Polite DISCONNECT when connected (the broker then discards the Will: we sent offline ourselves).
     const force = !this.client.connected;
-    const ended = await withTimeout(this.client.endAsync(force), Math.max(left(), 500));
+    const ended = await settlesInTime(this.client.endAsync(force), Math.max(left(), 500));
     if (!ended) await this.client.endAsync(true);
     await this.spool.flush();
   }
@@ -284,14 +285,3 @@ export function payloadOf(src: PayloadSource): Buffer {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Resolves true if `p` settles in time (its rejection counts as settled-but-failed: false). */
-async function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
