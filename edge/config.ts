@@ -275,7 +275,6 @@ export type NoParkingZone = z.output<typeof noParkingZoneSchema>;
 export type NoVendingZone = z.output<typeof noVendingZoneSchema>;
 export type TrackingConfig = EdgeConfig['tracking'];
 export type SensorBay = EdgeConfig['sensors']['bays'][number];
-export type Schedule = z.output<typeof scheduleSchema>;
 export type PlatesConfig = EdgeConfig['plates'];
 
 /** Loads, validates and resolves the paths of an edge config (a missing video file fails when its camera starts). */

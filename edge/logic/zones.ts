@@ -1,7 +1,10 @@
 /** Zone geometry (normalised polygons) and active-hours schedules. */
 import type { PixelBox } from '../../detector/types.js';
-import type { Schedule } from '../config.js';
+import { DAYS } from '../../contract/zones.js';
 import type { FrameSize } from './violation.js';
+
+/** A zone's active hours, its days filled in (the config defaults them to every day). */
+export type Schedule = readonly { days: readonly Weekday[]; from: string; to: string }[];
 
 export type NormPoint = readonly [number, number];
 
@@ -35,7 +38,6 @@ export function boxInZone(box: PixelBox, polygon: readonly NormPoint[], frame: F
   return pointInPolygon(p.x / frame.width, p.y / frame.height, polygon);
 }
 
-const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof DAYS)[number];
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
