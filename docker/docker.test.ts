@@ -17,7 +17,7 @@ import { detectionState } from '../contract/index.js';
 import { checkClassNames, loadEdgeConfig } from '../edge/config.js';
 import { loadManifest } from '../models/manifest.js';
 import { loadCenterConfig } from '../center/config.js';
-import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../center/metrics/influx-writer.js';
+import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../center/metrics/points.js';
 import { ORDER_STATES } from '../ticketing/work-order.js';
 import { tempDir } from '../test/fixtures.js';
 import { AS_IN_CENTER_IMAGE } from '../test/helpers/processes.js';

@@ -16,7 +16,7 @@ import type { DetectionMessage } from '../contract/index.js';
 import { centerConfigSchema, type CenterConfig } from '../center/config.js';
 import { startDispatcher, type DispatchJobData } from './dispatcher.js';
 import { deleteKeys, detection, evidenceRef, fakeJpeg, MOSQUITTO_URL, REDIS_URL, testNamespace, waitFor } from '../center/ingest/test-fixtures.js';
-import { NoopMetricsWriter } from '../center/metrics/influx-writer.js';
+import { NoopMetricsWriter } from '../center/metrics/points.js';
 import { createQueues, type DispatchKind, type Queues } from './queues.js';
 import { slaJobId } from './sla-timers.js';
 import { verifySignature } from './webhook.js';

@@ -25,7 +25,7 @@ import {
   type DetectionMessage, type ParsedTopic, type StatusMessage, type TelemetryMessage,
 } from '../../contract/index.js';
 import type { EvidenceStore } from '../../ticketing/evidence-store.js';
-import { NoopMetricsWriter, type MetricsWriter } from '../metrics/influx-writer.js';
+import { NoopMetricsWriter, type MetricsWriter } from '../metrics/points.js';
 import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../../ticketing/queues.js';
 import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
 import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startVictoriaMetrics, victoriaMetricsAvailable, type VictoriaMetricsHandle } from '../../test/helpers/victoria-metrics.js';
 import { detection, telemetry, waitFor } from '../ingest/test-fixtures.js';
-import { createMetricsWriter, detectionPoint, InfluxMetricsWriter, NoopMetricsWriter, orderEventPoint, Point, telemetryPoints } from './influx-writer.js';
+import { createMetricsWriter, InfluxMetricsWriter } from './influx-writer.js';
+import { detectionPoint, NoopMetricsWriter, orderEventPoint, Point, telemetryPoints } from './points.js';
 
 const points = (n: number, device = 'pole-x') =>
   Array.from({ length: n }, (_, i) => new Point('edge_camera').tag('device', device).tag('camera', `cam-${i % 3}`).floatField('fps', i).timestamp(new Date(Date.now() - n + i)));

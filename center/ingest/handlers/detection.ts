@@ -1,5 +1,5 @@
 import { detectionMessage } from '../../../contract/index.js';
-import { detectionPoint } from '../../metrics/influx-writer.js';
+import { detectionPoint } from '../../metrics/points.js';
 import { checkEvidence, summariseProblems } from '../evidence-check.js';
 import { checkDevice, checkTopicField, parsePayload, TryLater } from '../rejection.js';
 import type { Handler } from './types.js';

@@ -1,5 +1,5 @@
 import { sensorMessage } from '../../../contract/index.js';
-import { sensorPoint } from '../../metrics/influx-writer.js';
+import { sensorPoint } from '../../metrics/points.js';
 import { checkDevice, checkTopicField, parsePayload } from '../rejection.js';
 import type { Handler } from './types.js';
 

@@ -1,5 +1,5 @@
 import { telemetryMessage } from '../../../contract/index.js';
-import { telemetryPoints } from '../../metrics/influx-writer.js';
+import { telemetryPoints } from '../../metrics/points.js';
 import { checkDevice, parsePayload } from '../rejection.js';
 import type { Handler } from './types.js';
 

@@ -2,7 +2,7 @@
 import type { Logger } from '../../../common/logger.js';
 import type { DetectionMessage, ParsedTopic } from '../../../contract/index.js';
 import type { EvidenceStore } from '../../../ticketing/evidence-store.js';
-import type { MetricsWriter } from '../../metrics/influx-writer.js';
+import type { MetricsWriter } from '../../metrics/points.js';
 import type { DeadLetterCode } from '../dead-letters.js';
 import type { DeviceStateStore } from '../device-state.js';
 import type { EvidenceIndex } from '../evidence-index.js';
