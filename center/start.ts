@@ -3,44 +3,46 @@
  * only through Redis and the broker, so several processes (`--role ingest,worker` on one box,
  * `--role api` on another) can serve one city.
  */
-import { Worker, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../broker/device-registry.js';
-import { connectRedis, redisAnswers } from '../common/redis.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
+import { connectRedis, redisAnswers } from '../common/redis.js';
 import { CENTER_CLIENT_IDS } from '../contract/index.js';
-import { DesiredConfigStore } from './devices/desired-config-store.js';
-import { deviceConfigService } from './devices/device-config-service.js';
-import { modelService } from './devices/model-service.js';
-import { watchDevices } from './live/live-devices.js';
-import { LiveHub } from './live/live-events.js';
-import { withOrderEvents } from './live/live-orders.js';
-import { livePublisher, relayToHub } from './live/live-relay.js';
-import { buildApi } from './http/server.js';
-import type { CenterConfig } from './config.js';
+import { startDetectionWorker } from '../ticketing/detection-worker.js';
 import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
 import { EvidenceStore } from '../ticketing/evidence-store.js';
+import { schedulePruning } from '../ticketing/evidence-retention.js';
+import { storeKpis } from '../ticketing/kpi.js';
+import { scheduleNoticeCheck } from '../ticketing/order-notices.js';
+import { maskPlate } from '../ticketing/plate-mask.js';
+import { createQueues } from '../ticketing/queues.js';
+import { startSlaWorker } from '../ticketing/sla-timers.js';
+import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
+import { Workflow } from '../ticketing/workflow.js';
+import type { CenterConfig } from './config.js';
+import { DesiredConfigStore } from './devices/desired-config-store.js';
+import { deviceConfigService } from './devices/device-config-service.js';
+import { listDevices } from './devices/device-list.js';
+import { ModelFiles } from './devices/model-files.js';
+import { modelService } from './devices/model-service.js';
+import { buildApi } from './http/server.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { JournalWriter } from './ingest/journal.js';
-import { MqttJournalSource } from './ingest/mqtt-source.js';
 import { watchKnownDevices } from './ingest/known-devices.js';
-import { ModelFiles } from './devices/model-files.js';
-import { schedulePruning } from '../ticketing/evidence-retention.js';
-import { scheduleNoticeCheck } from '../ticketing/order-notices.js';
-import { storeKpis } from '../ticketing/kpi.js';
+import { MqttJournalSource } from './ingest/mqtt-source.js';
+import { watchDevices } from './live/live-devices.js';
+import { LiveHub } from './live/live-events.js';
+import { withOrderEvents } from './live/live-orders.js';
+import { livePublisher, relayToHub } from './live/live-relay.js';
 import { createMetricsWriter } from './metrics/influx-writer.js';
-import { maskPlate } from '../ticketing/plate-mask.js';
-import { createQueues, QUEUE_NAMES, type DetectionJob } from '../ticketing/queues.js';
-import { startSlaWorker } from '../ticketing/sla-timers.js';
-import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
-import { Workflow } from '../ticketing/workflow.js';
+import { prometheusLines } from './prometheus.js';
 
 export const ROLES = ['ingest', 'worker', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -164,15 +166,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
 
     let dispatcher: Dispatcher | null = null;
     if (roles.has('worker')) {
-      const workerConnection = redis.duplicate();
-      const detections = new Worker<DetectionJob>(QUEUE_NAMES.detections, async (job) => (await workflow.onDetection(job.data))?.id ?? null, {
-        connection: workerConnection as unknown as ConnectionOptions, prefix, concurrency: 8,
-      });
-      detections.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'detection job failed'));
-      closers.push(async () => {
-        await detections.close();
-        workerConnection.disconnect();
-      });
+      const detectionWorker = startDetectionWorker({ connection: redis, prefix, workflow, logger });
+      closers.push(() => detectionWorker.close());
       dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: mqtt!, logger });
       closers.push(() => dispatcher!.close());
       const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
@@ -201,22 +196,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         actions: workflow,
         evidence,
         deadLetters: { list: async (p) => ({ items: await deadLetters.list(p), total: await deadLetters.count() }), count: () => deadLetters.count() },
-        devices: {
-          list: async () => {
-            const [known, seen] = await Promise.all([registry.list(), deviceState.devicesSeen()]);
-            const lastSeen = new Map(seen.map((s) => [s.deviceId, s.lastSeenAt]));
-            return Promise.all(known.map(async (d) => ({
-              deviceId: d.deviceId,
-              revokedAt: d.revokedAt,
-              lastSeenAt: lastSeen.get(d.deviceId) ?? d.lastSeenAt ?? null,
-              status: (await deviceState.lastStatus(d.deviceId))?.message ?? null,
-              telemetry: (await deviceState.lastTelemetry(d.deviceId))?.message ?? null,
-              model: (await deviceState.lastModelReported(d.deviceId))?.message ?? null,
-            })));
-          },
-        },
+        devices: { list: () => listDevices(registry, deviceState) },
         kpis: () => storeKpis(store),
-        metrics: () => prometheusLines({ broker, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
+        metrics: () => prometheusLines({ broker: broker?.stats() ?? null, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
         health: async () => {
           const checks: Record<string, boolean> = { redis: await redisAnswers(redis) };
           if (mqtt) checks.mqtt = mqtt.connected;
@@ -242,30 +224,4 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     await close();
     throw err;
   }
-}
-
-function prometheusLines(s: { broker: EmbeddedBroker | null; ingest: IngestStats | null; metrics: ReturnType<ReturnType<typeof createMetricsWriter>['stats']>; consoleStreams: number }): string {
-  const lines: string[] = [];
-  const gauge = (name: string, help: string, value: number, labels = '') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
-  gauge('streetwatch_console_streams', 'Open console live streams (/api/events) on this process', s.consoleStreams);
-  if (s.broker) {
-    const b = s.broker.stats();
-    gauge('streetwatch_broker_clients', 'Connected MQTT clients', b.clients);
-    lines.push('# HELP streetwatch_broker_denied_total Refused CONNECT, PUBLISH and SUBSCRIBE', '# TYPE streetwatch_broker_denied_total counter');
-    for (const [what, n] of Object.entries(b.denied)) lines.push(`streetwatch_broker_denied_total{what="${what}"} ${n}`);
-  }
-  if (s.ingest) {
-    const i = s.ingest;
-    lines.push('# HELP streetwatch_ingest_messages_total Messages by outcome', '# TYPE streetwatch_ingest_messages_total counter');
-    for (const [outcome, n] of Object.entries({ received: i.received, valid: i.valid, ignored: i.ignored, jobs: i.jobs, duplicates: i.duplicates })) {
-      lines.push(`streetwatch_ingest_messages_total{outcome="${outcome}"} ${n}`);
-    }
-    lines.push('# HELP streetwatch_dead_letters_total Dead-lettered messages by reason', '# TYPE streetwatch_dead_letters_total counter');
-    for (const [code, n] of Object.entries(i.deadLettered)) lines.push(`streetwatch_dead_letters_total{code="${code}"} ${n}`);
-  }
-  const { buffered, ...totals } = s.metrics;
-  gauge('streetwatch_metrics_points_buffered', 'InfluxDB points waiting to be written', buffered);
-  lines.push('# HELP streetwatch_metrics_points_total InfluxDB points by outcome', '# TYPE streetwatch_metrics_points_total counter');
-  for (const [outcome, n] of Object.entries(totals)) lines.push(`streetwatch_metrics_points_total{outcome="${outcome}"} ${n}`);
-  return `${lines.join('\n')}\n`;
 }
