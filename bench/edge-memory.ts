@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { CameraPipeline } from '../edge/camera-pipeline.js';
 import { loadEdgeConfig } from '../edge/config.js';
+import { FrameClock } from '../edge/logic/frame-clock.js';
 import { loadDetector } from '../edge/model-updates/load-detector.js';
 import { EdgePublisher } from '../edge/adapters/outbox.js';
 import { probeVideo } from '../edge/adapters/video-source.js';
@@ -27,9 +28,9 @@ const detector = await loadDetector(config);
 for (const f of frames.slice(0, 10)) await detector.detect(f); // warm-up, as for the pure model
 const publisher = new EdgePublisher({ send: () => undefined }, config.mqtt.rootTopic, config.device.id);
 const pipeline = new CameraPipeline({ config, camera, detector, publisher });
-const startMs = Date.now();
+const clock = new FrameClock(camera.fps, Date.now());
 const t0 = performance.now();
-for (let i = 0; i < frames.length; i++) await pipeline.push(frames[i], startMs + (i * 1000) / camera.fps);
+for (let i = 0; i < frames.length; i++) await pipeline.push(frames[i], clock.at((i * 1000) / camera.fps));
 await pipeline.flush();
 const seconds = (performance.now() - t0) / 1000;
 await detector.close();

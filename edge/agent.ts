@@ -7,6 +7,7 @@ import { topics, toIso, type CameraState, type StatusMessage, type TelemetryMess
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
+import { FrameClock } from './logic/frame-clock.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { RemoteConfig } from './remote-config.js';
 import { loadEdgePlateReader } from './model-updates/load-detector.js';
@@ -47,9 +48,7 @@ interface CameraRun {
   source?: VideoSource;
   state: CameraState;
   message?: string;
-  lastTsMs: number | null;
-  /** Frame time = wall clock at the first frame + (pts − first pts): the frames are the clock. */
-  baseMs: number | null;
+  clock: FrameClock;
   /** The pipeline's running totals at the last telemetry. */
   window: { frames: number; inferMs: number; inferences: number };
   /** ffmpeg's CPU between telemetry messages. */
@@ -124,7 +123,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
       releaseFrame: (f) => cameras.get(cam.id)?.source?.recycle(f),
     });
     const run: CameraRun = {
-      config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', lastTsMs: null, baseMs: null,
+      config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', clock: new FrameClock(cam.fps),
       window: { frames: 0, inferMs: 0, inferences: 0 }, decodeCpu: new ProcessCpuMeter(), done: Promise.resolve(),
     };
     cameras.set(cam.id, run);
@@ -149,11 +148,12 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     run.state = s.state === 'error' && !s.fatal ? run.state : s.state;
     run.message = s.state === 'error' ? s.message : s.state === 'reconnecting' ? s.reason : undefined;
     logger.info({ cameraId: run.config.id, ...s }, 'camera status');
-    if (lost && run.lastTsMs !== null && run.pipeline.openDetections > 0) {
-      void run.pipeline.end(run.lastTsMs, 'camera_lost').catch((err: Error) => logger.error({ cameraId: run.config.id, err: err.message }, 'ending detections failed'));
+    const last = run.clock.last;
+    if (lost && last !== null && run.pipeline.openDetections > 0) {
+      void run.pipeline.end(last, 'camera_lost').catch((err: Error) => logger.error({ cameraId: run.config.id, err: err.message }, 'ending detections failed'));
     }
     // After a reconnect the stream's clock is re-anchored to the wall clock.
-    if (lost) run.baseMs = null;
+    if (lost) run.clock.reanchor();
     publishStatus();
   };
 
@@ -170,16 +170,15 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
       if (!source) return;
       run.source = source;
       for await (const { frame, ptsMs } of source) {
-        if (run.baseMs === null) run.baseMs = Date.now() - ptsMs;
-        const tsMs = run.baseMs + ptsMs;
-        run.lastTsMs = tsMs;
+        const tsMs = run.clock.at(ptsMs);
         try {
           await run.pipeline.push(frame, tsMs);
         } catch (err) {
           logger.error({ cameraId: run.config.id, err: (err as Error).message }, 'frame failed');
         }
       }
-      if (!shuttingDown && run.lastTsMs !== null) await run.pipeline.end(run.lastTsMs + 1000 / run.config.fps, 'source_ended');
+      const end = run.clock.end;
+      if (!shuttingDown && end !== null) await run.pipeline.end(end, 'source_ended');
       logger.info({ cameraId: run.config.id, source: redactSource(run.config.source) }, 'camera source finished');
     })();
   }
@@ -205,7 +204,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
           inferenceMs: w.inferences ? Math.round((w.inferMs / w.inferences) * 10) / 10 : 0,
           ...(decodeCpuPercent === undefined ? {} : { decodeCpuPercent }),
           skippedFrames: c.pipeline.stats.skippedFrames, droppedFrames: c.source?.stats.dropped ?? 0,
-          lastFrameAt: c.lastTsMs === null ? null : toIso(c.lastTsMs), openDetections: c.pipeline.openDetections,
+          lastFrameAt: c.clock.last === null ? null : toIso(c.clock.last), openDetections: c.pipeline.openDetections,
         };
       }),
       system: await sampler.sample(),
@@ -239,8 +238,9 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
       await Promise.all([...cameras.values()].map((c) => c.source?.stop()));
       await finished.catch(() => undefined);
       for (const c of cameras.values()) {
-        if (c.lastTsMs !== null && c.pipeline.openDetections > 0) {
-          await c.pipeline.end(c.lastTsMs, c.source?.network ? 'camera_lost' : 'source_ended');
+        const last = c.clock.last;
+        if (last !== null && c.pipeline.openDetections > 0) {
+          await c.pipeline.end(last, c.source?.network ? 'camera_lost' : 'source_ended');
         }
       }
       await sensorHttp?.close();

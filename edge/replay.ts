@@ -7,6 +7,7 @@ import type { ViolationType } from '../contract/index.js';
 import { ConfigError } from '../common/config-file.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
+import { FrameClock } from './logic/frame-clock.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
 import { EdgePublisher, JsonlOutbox } from './adapters/outbox.js';
@@ -57,17 +58,16 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const bar = opts.progress && expected ? new SingleBar({ format: 'replay |{bar}| {percentage}% {value}/{total} frames {fps} fps', clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(expected, 0, { fps: 0 });
   const t0 = performance.now();
-  let lastTs = startMs;
+  const clock = new FrameClock(camera.fps, startMs);
   try {
     for await (const { frame, ptsMs } of source) {
-      lastTs = startMs + ptsMs;
-      await pipeline.push(frame, lastTs);
+      await pipeline.push(frame, clock.at(ptsMs));
       const n = pipeline.stats.frames;
       if (bar && n % 10 === 0) bar.update(Math.min(n, expected), { fps: Math.round(n / ((performance.now() - t0) / 1000)) });
     }
     await pipeline.flush();
     // Open violations close when the recording does, one frame interval after the last frame.
-    await pipeline.end(lastTs + 1000 / camera.fps, 'source_ended');
+    await pipeline.end(clock.end ?? startMs, 'source_ended');
   } finally {
     bar?.stop();
     await source.stop();
