@@ -3,3 +3,8 @@ export * from './fields.js';
 export * from './zones.js';
 export * from './payload.js';
 export * from './messages.js';
+export * from './work-orders.js';
+export * from './kpis.js';
+export * from './team-orders.js';
+export * from './devices.js';
+export * from './dead-letters.js';

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
-import { topics } from '../contract/index.js';
+import { topics, type DispatchMessage, type TeamOrderMessage } from '../contract/index.js';
 import type { CenterConfig, WebhookConfig } from './config.js';
 import { maskOrderForAudience } from './plate-mask.js';
 import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
@@ -96,13 +96,6 @@ export interface Dispatcher {
   close(): Promise<void>;
 }
 
-/** What goes out, to webhooks and MQTT alike. */
-export interface DispatchMessage {
-  kind: DispatchKind;
-  order: WorkOrder;
-  note?: string;
-}
-
 export function startDispatcher(opts: DispatcherOptions): Dispatcher {
   const policy: RetryPolicy = {
     ...DEFAULT_BACKOFF,
@@ -166,7 +159,7 @@ async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: 
   const key = idempotencyKey(data);
 
   if (data.audience === 'team' && !done.mqtt) {
-    const msg = { ...message(data, order), idempotencyKey: key };
+    const msg: TeamOrderMessage = { ...message(data, order), idempotencyKey: key };
     await withTimeout(
       opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), { qos: 1 }),
       opts.config.dispatch.timeoutMs,

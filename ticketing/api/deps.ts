@@ -3,7 +3,7 @@
  * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { ConfigReportedMessage } from '../../contract/index.js';
+import type { ConfigReportedMessage, DeadLetter, DeviceListItem } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { WorkOrderStore } from '../store-types.js';
 import type { OrderState, WorkOrder } from '../work-order.js';
@@ -27,24 +27,12 @@ export interface Page {
 }
 
 export interface DeadLetterSource {
-  list(page: Page): Promise<{ items: unknown[]; total: number }>;
+  list(page: Page): Promise<{ items: DeadLetter[]; total: number }>;
   count(): Promise<number>;
 }
 
-export interface DeviceView {
-  deviceId: string;
-  revokedAt: string | null;
-  lastSeenAt: string | null;
-  /** Last retained status message, as ingested. */
-  status: unknown | null;
-  /** Last telemetry message, as ingested. */
-  telemetry: unknown | null;
-  /** Last `model/reported`: the model it runs and how its last update went. */
-  model?: unknown | null;
-}
-
 export interface DeviceSource {
-  list(): Promise<DeviceView[]>;
+  list(): Promise<DeviceListItem[]>;
 }
 
 export interface EvidenceSource {
