@@ -1,10 +1,12 @@
 /**
- * Edge boxes as the HTTP API lists them (`GET /api/devices`) and the console's health view reads
- * them: the broker registry's entry plus the last messages the box sent about itself.
+ * Edge boxes as the HTTP API serves them to the console: the list (`GET /api/devices`), the
+ * broker registry's entry plus the last messages each box sent about itself, and one box's remote
+ * config (`GET /api/devices/<id>/config`), what the centre sent it and what it answered.
  */
 import { z } from 'zod';
 import { id, isoTime } from './fields.js';
-import { modelReportedMessage, statusMessage, telemetryMessage } from './messages.js';
+import { configReportedMessage, modelReportedMessage, statusMessage, telemetryMessage } from './messages.js';
+import { cameraZones, privacySettings, telemetrySettings } from './zones.js';
 
 export const deviceListItem = z
   .object({
@@ -20,4 +22,29 @@ export const deviceListItem = z
   })
   .meta({ id: 'DeviceListItem' });
 
+/**
+ * What the centre last sent a box as `config/desired` and who sent it, kept by the centre (one per
+ * box). It holds every camera sent so far: the retained message replaces the box's previous one.
+ */
+export const desiredConfig = z
+  .object({
+    version: z.number().int().min(1),
+    issuedAt: isoTime,
+    /** The user who sent it. */
+    by: z.string(),
+    config: z.object({ cameras: z.array(cameraZones), privacy: privacySettings.optional(), telemetry: telemetrySettings.optional() }),
+  })
+  .meta({ id: 'DesiredConfig' });
+
+export const deviceConfig = z
+  .object({
+    /** Null before the first remote edit. */
+    desired: desiredConfig.nullable(),
+    /** The box's last `config/reported`, as ingested. */
+    reported: z.object({ message: configReportedMessage, receivedAt: isoTime }).nullable(),
+  })
+  .meta({ id: 'DeviceConfig' });
+
 export type DeviceListItem = z.output<typeof deviceListItem>;
+export type DesiredConfig = z.output<typeof desiredConfig>;
+export type DeviceConfig = z.output<typeof deviceConfig>;

@@ -8,3 +8,4 @@ export * from './kpis.js';
 export * from './team-orders.js';
 export * from './devices.js';
 export * from './dead-letters.js';
+export * from './live-events.js';
