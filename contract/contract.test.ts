@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
@@ -195,5 +195,33 @@ describe('AsyncAPI document', () => {
       expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported', 'ModelDesired', 'ModelReported']),
     );
     expect(doc.components.schemas.Detection.required).toEqual(expect.arrayContaining(['eventId', 'discoveredAt', 'evidence']));
+  });
+});
+
+describe('what the console takes from the contract', () => {
+  /** `[statement, module]` of every import (side-effect ones too) and re-export in a source file. */
+  const importsOf = (file: string) =>
+    [...readFileSync(file, 'utf8').matchAll(/^(?:import\b[^;]*?|export\b[^;'"]*?\bfrom\s*)['"]([^'"]+)['"]/gm)].map((m) => [m[0], m[1]] as const);
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.test.ts')).map((f) => join(dir, f));
+  const contractDir = join(projectRoot, 'contract');
+  // The generator and its writer run in Node only; nothing else may reach beyond zod.
+  const generators = new Set(['asyncapi.ts', 'write-asyncapi.ts']);
+
+  it('is modules that import only zod and each other, so the browser typecheck sees no Node module', () => {
+    const outside = sources(contractDir)
+      .filter((f) => !generators.has(relative(contractDir, f)))
+      .flatMap((f) => importsOf(f).filter(([, from]) => from !== 'zod' && !/^\.\/[\w-]+\.js$/.test(from)).map(([, from]) => `${relative(projectRoot, f)}: ${from}`));
+    expect(outside).toEqual([]);
+  });
+
+  it('is types only: the imports are erased and the bundle holds neither zod nor a schema', () => {
+    const consoleSrc = join(projectRoot, 'console', 'src');
+    const valueImports = sources(consoleSrc).flatMap((f) =>
+      importsOf(f).filter(([statement, from]) => from.includes('/contract/') && !/^(import|export) type\b/.test(statement)).map(([statement]) => `${relative(projectRoot, f)}: ${statement}`),
+    );
+    expect(valueImports).toEqual([]);
+    // The check above must be looking at something.
+    expect(importsOf(join(consoleSrc, 'api-types.ts')).some(([, from]) => from.includes('/contract/'))).toBe(true);
   });
 });
