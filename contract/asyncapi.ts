@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { MAX_CLOCK_AHEAD_MS } from './fields.js';
 import * as m from './messages.js';
 import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from './payload.js';
+import { teamOrderMessage } from './team-orders.js';
 import { DEFAULT_ROOT } from './topics.js';
 
 /** Named schemas (those with a meta id) land in components.schemas; payloads refer to them. */
@@ -65,13 +66,7 @@ const channels: Record<string, ChannelSpec> = {
   },
   teamOrders: {
     address: '{root}/teams/{team}/orders', params: ['team'], message: 'TeamOrder', title: 'Team work orders',
-    payload: { type: 'object', required: ['kind', 'order', 'idempotencyKey'], properties: {
-      kind: { enum: ['order', 'update', 'stand_down', 'sla_yellow', 'sla_red'] },
-      order: { type: 'object', description: 'The work order (as served by GET /api/orders/<id>), plate in full for the team.' },
-      note: { type: 'string' },
-      idempotencyKey: { type: 'string', description: '<orderId>:<kind>:<n>; the same notice may arrive twice (QoS 1).' },
-    } },
-    contentType: 'application/json', from: 'centre',
+    payload: schema(teamOrderMessage), contentType: 'application/json', from: 'centre',
     description: 'QoS 1, published by the centre for officers\' apps; the same notices go to the team webhook.',
   },
   configReported: {

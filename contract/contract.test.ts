@@ -192,8 +192,10 @@ describe('AsyncAPI document', () => {
     const doc = YAML.parse(committed);
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.keys(doc.components.messages)).toEqual(
-      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported', 'ModelDesired', 'ModelReported']),
+      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported', 'ModelDesired', 'ModelReported', 'TeamOrder']),
     );
+    // The team's notice carries the whole work order, from the same schema the centre stores it by.
+    expect(doc.components.schemas.TeamOrder.properties.order).toEqual({ $ref: '#/components/schemas/WorkOrder' });
     expect(doc.components.schemas.Detection.required).toEqual(expect.arrayContaining(['eventId', 'discoveredAt', 'evidence']));
   });
 });

@@ -23,7 +23,7 @@ export const teamOrderMessage = dispatchMessage
     /** `<orderId>:<kind>:<n>`: the same notice may arrive twice (QoS 1), the apps drop repeats by it. */
     idempotencyKey: z.string().min(1),
   })
-  .meta({ id: 'TeamOrder', description: 'A notice about one of the team\'s orders, for officers\' apps; the same notices go to the team webhook.' });
+  .meta({ id: 'TeamOrder', description: 'A notice about one of the team\'s orders, the plate in full, for officers\' apps; the same notices go to the team webhook.' });
 
 export type DispatchKind = z.output<typeof dispatchKind>;
 export type DispatchMessage = z.output<typeof dispatchMessage>;
