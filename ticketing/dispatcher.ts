@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
-import { topics, type DispatchMessage, type TeamOrderMessage } from '../contract/index.js';
+import { DELIVERY, topics, type DispatchMessage, type TeamOrderMessage } from '../contract/index.js';
 import type { CenterConfig, WebhookConfig } from './config.js';
 import { maskOrderForAudience } from './plate-mask.js';
 import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
@@ -161,7 +161,7 @@ async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: 
   if (data.audience === 'team' && !done.mqtt) {
     const msg: TeamOrderMessage = { ...message(data, order), idempotencyKey: key };
     await withTimeout(
-      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), { qos: 1 }),
+      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), DELIVERY.teamOrders),
       opts.config.dispatch.timeoutMs,
       'MQTT publish',
     );
