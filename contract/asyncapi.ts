@@ -1,10 +1,14 @@
-/** Builds the AsyncAPI 3 document from the payload schemas, so the published contract cannot drift. */
+/**
+ * Builds the AsyncAPI 3 document from the payload schemas and from the topic layout and delivery
+ * table (contract/topics.ts) the publishers use, so the published contract cannot drift.
+ */
 import { z } from 'zod';
 import YAML from 'yaml';
 import { MAX_CLOCK_AHEAD_MS } from './fields.js';
 import * as m from './messages.js';
 import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from './payload.js';
-import { DEFAULT_ROOT } from './topics.js';
+import { teamOrderMessage } from './team-orders.js';
+import { DEFAULT_CENTER_USERNAME, DEFAULT_ROOT, DELIVERY, EDGE_CLEAN_SESSION, edgeClientId, topics } from './topics.js';
 
 /** Named schemas (those with a meta id) land in components.schemas; payloads refer to them. */
 const componentSchemas: Record<string, unknown> = {};
@@ -17,8 +21,13 @@ function schema(s: z.ZodType): unknown {
   return rest;
 }
 
+/** The MQTT bindings' version (AsyncAPI bindings/mqtt) these objects follow. */
+const MQTT_BINDING_VERSION = '0.2.0';
+
 interface ChannelSpec {
-  address: string;
+  /** Its builder in contract/topics.ts: the address and the delivery (DELIVERY) come from there. */
+  topic: keyof typeof topics;
+  /** The builder's ids after the root, in its order. */
   params: string[];
   message: string;
   title: string;
@@ -33,73 +42,92 @@ const idParam = (what: string) => ({ description: `${what} id (A-Z a-z 0-9 _ . -
 
 const channels: Record<string, ChannelSpec> = {
   status: {
-    address: '{root}/{deviceId}/status', params: ['deviceId'], message: 'Status', title: 'Device status',
+    topic: 'status', params: ['deviceId'], message: 'Status', title: 'Device status',
     payload: schema(m.statusMessage), contentType: 'application/json', from: 'edge',
-    description: 'Retained. `online` on connect, `offline` by Last Will or clean shutdown.',
+    description: '`online` on connect, `offline` by Last Will or clean shutdown.',
   },
   telemetry: {
-    address: '{root}/{deviceId}/telemetry', params: ['deviceId'], message: 'Telemetry', title: 'Telemetry',
+    topic: 'telemetry', params: ['deviceId'], message: 'Telemetry', title: 'Telemetry',
     payload: schema(m.telemetryMessage), contentType: 'application/json', from: 'edge',
-    description: 'QoS 0, every telemetry.intervalSeconds; dropped first when the spool is full.',
+    description: 'Every telemetry.intervalSeconds; dropped first when the spool is full.',
   },
   detections: {
-    address: '{root}/{deviceId}/{cameraId}/detections', params: ['deviceId', 'cameraId'], message: 'Detection',
+    topic: 'detections', params: ['deviceId', 'cameraId'], message: 'Detection',
     title: 'Detection lifecycle', payload: schema(m.detectionMessage), contentType: 'application/json', from: 'edge',
-    description: 'QoS 1. `started` once (discovery), `updated` at most every updateSeconds, `ended` with a reason.',
+    description: '`started` once (discovery), `updated` at most every updateSeconds, `ended` with a reason.',
   },
   evidence: {
-    address: '{root}/{deviceId}/{cameraId}/evidence/{evidenceId}', params: ['deviceId', 'cameraId', 'evidenceId'],
+    topic: 'evidence', params: ['deviceId', 'cameraId', 'evidenceId'],
     message: 'EvidencePhoto', title: 'Evidence photo', contentType: m.EVIDENCE_CONTENT_TYPE, from: 'edge',
     payload: { type: 'string', format: 'binary', maxLength: m.MAX_EVIDENCE_BYTES, description: 'Raw JPEG; its sha256 and size are listed in the detection that references it.' },
-    description: 'QoS 1. Published before the detection message that lists it. People are blurred.',
+    description: 'Published before the detection message that lists it. People are blurred.',
   },
   sensors: {
-    address: '{root}/{deviceId}/sensors/{sensorId}', params: ['deviceId', 'sensorId'], message: 'SensorReading',
+    topic: 'sensor', params: ['deviceId', 'sensorId'], message: 'SensorReading',
     title: 'Street sensor reading', payload: schema(m.sensorMessage), contentType: 'application/json', from: 'edge',
-    description: 'QoS 1. Readings of sensors mounted near the box, republished.',
+    description: 'Readings of sensors mounted near the box, republished.',
   },
   configDesired: {
-    address: '{root}/{deviceId}/config/desired', params: ['deviceId'], message: 'ConfigDesired', title: 'Desired config',
+    topic: 'configDesired', params: ['deviceId'], message: 'ConfigDesired', title: 'Desired config',
     payload: schema(m.configDesiredMessage), contentType: 'application/json', from: 'center',
-    description: 'Retained, published by the centre; the box subscribes.',
+    description: 'Published by the centre; the box subscribes.',
   },
   teamOrders: {
-    address: '{root}/teams/{team}/orders', params: ['team'], message: 'TeamOrder', title: 'Team work orders',
-    payload: { type: 'object', required: ['kind', 'order', 'idempotencyKey'], properties: {
-      kind: { enum: ['order', 'update', 'stand_down', 'sla_yellow', 'sla_red'] },
-      order: { type: 'object', description: 'The work order (as served by GET /api/orders/<id>), plate in full for the team.' },
-      note: { type: 'string' },
-      idempotencyKey: { type: 'string', description: '<orderId>:<kind>:<n>; the same notice may arrive twice (QoS 1).' },
-    } },
-    contentType: 'application/json', from: 'center',
-    description: 'QoS 1, published by the centre for officers\' apps; the same notices go to the team webhook.',
+    topic: 'teamOrders', params: ['team'], message: 'TeamOrder', title: 'Team work orders',
+    payload: schema(teamOrderMessage), contentType: 'application/json', from: 'center',
+    description: 'Published by the centre for officers\' apps; the same notices go to the team webhook.',
   },
   configReported: {
-    address: '{root}/{deviceId}/config/reported', params: ['deviceId'], message: 'ConfigReported', title: 'Reported config',
+    topic: 'configReported', params: ['deviceId'], message: 'ConfigReported', title: 'Reported config',
     payload: schema(m.configReportedMessage), contentType: 'application/json', from: 'edge',
-    description: 'Retained. The version the box applied, or why it rejected one.',
+    description: 'The version the box applied, or why it rejected one.',
   },
   modelDesired: {
-    address: '{root}/{deviceId}/model/desired', params: ['deviceId'], message: 'ModelDesired', title: 'Desired model',
+    topic: 'modelDesired', params: ['deviceId'], message: 'ModelDesired', title: 'Desired model',
     payload: schema(m.modelDesiredMessage), contentType: 'application/json', from: 'center',
-    description: 'Retained, published by the centre; the box downloads, verifies and self-tests the model before switching to it.',
+    description: 'Published by the centre; the box downloads, verifies and self-tests the model before switching to it.',
   },
   modelReported: {
-    address: '{root}/{deviceId}/model/reported', params: ['deviceId'], message: 'ModelReported', title: 'Reported model',
+    topic: 'modelReported', params: ['deviceId'], message: 'ModelReported', title: 'Reported model',
     payload: schema(m.modelReportedMessage), contentType: 'application/json', from: 'edge',
-    description: 'Retained. The model the box runs, and the outcome of the last desired version (sent at start-up too).',
+    description: 'The model the box runs, and the outcome of the last desired version (sent at start-up too).',
   },
 };
+
+/** The address with `{name}` for each id, built by the topic's own builder. */
+const addressOf = (c: ChannelSpec): string =>
+  (topics[c.topic] as (root: string, ...ids: string[]) => string)('{root}', ...c.params.map((p) => `{${p}}`));
+
+/**
+ * How a box connects (edge/mqtt-link.ts); the centre's own connections differ. Its Last Will is its
+ * status topic's `offline`, delivered like every status.
+ */
+const boxConnection = {
+  mqtt: {
+    clientId: edgeClientId('{deviceId}'),
+    cleanSession: EDGE_CLEAN_SESSION,
+    lastWill: {
+      topic: topics.status('{root}', '{deviceId}'),
+      qos: DELIVERY.status.qos,
+      message: 'The box\'s Status with state `offline` and reason `last_will`, stamped when it (re)connected.',
+      retain: DELIVERY.status.retain,
+    },
+    bindingVersion: MQTT_BINDING_VERSION,
+  },
+};
+
+const security = [{ $ref: '#/components/securitySchemes/deviceLogin' }];
 
 export function buildAsyncApi(): Record<string, unknown> {
   const ch: Record<string, unknown> = {};
   const ops: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
   for (const [name, c] of Object.entries(channels)) {
+    const { qos, retain } = DELIVERY[c.topic];
     ch[name] = {
-      address: c.address,
+      address: addressOf(c),
       title: c.title,
-      description: c.description,
+      description: `QoS ${qos}, ${retain ? 'retained' : 'not retained'}. ${c.description}`,
       parameters: Object.fromEntries([['root', { description: `Topic root, default ${DEFAULT_ROOT}`, default: DEFAULT_ROOT }], ...c.params.map((p) => [p, idParam(p.replace(/Id$/, ''))])]),
       messages: { [c.message]: { $ref: `#/components/messages/${c.message}` } },
     };
@@ -108,6 +136,7 @@ export function buildAsyncApi(): Record<string, unknown> {
       action: 'send',
       channel: { $ref: `#/channels/${name}` },
       summary: `${c.from === 'edge' ? 'The edge box' : 'The centre'} publishes ${c.title.toLowerCase()}.`,
+      bindings: { mqtt: { qos, retain, bindingVersion: MQTT_BINDING_VERSION } },
     };
   }
   return {
@@ -122,10 +151,30 @@ export function buildAsyncApi(): Record<string, unknown> {
       license: { name: 'Apache-2.0' },
     },
     defaultContentType: 'application/json',
-    servers: { broker: { host: '127.0.0.1:1883', protocol: 'mqtt', description: 'MQTT 3.1.1 or 5 broker (embedded aedes, Mosquitto, EMQX)' } },
+    servers: {
+      broker: {
+        host: '127.0.0.1:1883', protocol: 'mqtt', security, bindings: boxConnection,
+        description: 'MQTT 3.1.1 or 5 broker (embedded aedes, Mosquitto, EMQX). The bindings describe a box\'s connection.',
+      },
+      brokerTls: {
+        host: '127.0.0.1:8883', protocol: 'secure-mqtt', security, bindings: boxConnection,
+        description: 'The same broker over TLS, when the centre runs mqtts (`mqtt.tls`): the box checks the centre\'s certificate against the one in its bundle, and its password travels encrypted.',
+      },
+    },
     channels: ch,
     operations: ops,
-    components: { schemas: componentSchemas, messages },
+    components: {
+      schemas: componentSchemas,
+      messages,
+      securitySchemes: {
+        deviceLogin: {
+          type: 'userPassword',
+          description:
+            'A box logs in with its device id as user name and the password `streetwatch device add <id>` printed once (or wrote into its `--bundle`); ' +
+            `the broker keeps it to its own topics (ACL) and refuses it once revoked. The centre has its own account (\`mqtt.username\`, default \`${DEFAULT_CENTER_USERNAME}\`).`,
+        },
+      },
+    },
   };
 }
 

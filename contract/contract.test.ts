@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
+import { EdgePublisher, type OutMessage } from '../edge/adapters/outbox.js';
 import { renderAsyncApi } from './asyncapi.js';
 import {
-  configDesiredMessage, configReportedMessage, detectionMessage, instantsAhead, isoTime, MAX_CLOCK_AHEAD_MS, MAX_JSON_BYTES, MAX_JSON_DEPTH,
-  modelDesiredMessage, modelReportedMessage, parseJsonPayload, parseTopic, readDeviceMessage, telemetryMessage, tooDeepAt, topics,
+  configDesiredMessage, configReportedMessage, DELIVERY, detectionMessage, edgeClientId, instantsAhead, isoTime, MAX_CLOCK_AHEAD_MS, MAX_JSON_BYTES,
+  MAX_JSON_DEPTH, modelDesiredMessage, modelReportedMessage, parseJsonPayload, parseTopic, readDeviceMessage, telemetryMessage, tooDeepAt, topics,
   type DetectionMessage,
 } from './index.js';
 
@@ -192,8 +193,112 @@ describe('AsyncAPI document', () => {
     const doc = YAML.parse(committed);
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.keys(doc.components.messages)).toEqual(
-      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported', 'ModelDesired', 'ModelReported']),
+      expect.arrayContaining(['Detection', 'Status', 'Telemetry', 'EvidencePhoto', 'SensorReading', 'ConfigDesired', 'ConfigReported', 'ModelDesired', 'ModelReported', 'TeamOrder']),
     );
+    // The team's notice carries the whole work order, from the same schema the centre stores it by.
+    expect(doc.components.schemas.TeamOrder.properties.order).toEqual({ $ref: '#/components/schemas/WorkOrder' });
     expect(doc.components.schemas.Detection.required).toEqual(expect.arrayContaining(['eventId', 'discoveredAt', 'evidence']));
+  });
+});
+
+describe('MQTT bindings of the AsyncAPI document', () => {
+  const doc = YAML.parse(renderAsyncApi());
+  const channels: Record<string, { address: string }> = doc.channels;
+  const operations: Record<string, { channel: { $ref: string }; bindings: { mqtt: unknown } }> = doc.operations;
+  /** Names of the channels whose address a topic under `root` matches (`{id}`: one level). */
+  const channelsOf = (topic: string) =>
+    Object.keys(channels).filter((name) => new RegExp(`^${channels[name].address.replace('{root}', root).replace(/\{\w+\}/g, '[^/]+')}$`).test(topic));
+  const bindingOf = (channel: string) => Object.values(operations).find((o) => o.channel.$ref === `#/channels/${channel}`)?.bindings.mqtt;
+
+  it('pins the delivery table to the MQTT contract the README documents', () => {
+    // Every box and the centre publish by this table: changing a line changes what they do.
+    expect(DELIVERY).toEqual({
+      status: { qos: 1, retain: true },
+      telemetry: { qos: 0, retain: false },
+      detections: { qos: 1, retain: false },
+      evidence: { qos: 1, retain: false },
+      sensor: { qos: 1, retain: false },
+      configDesired: { qos: 1, retain: true },
+      configReported: { qos: 1, retain: true },
+      modelDesired: { qos: 1, retain: true },
+      modelReported: { qos: 1, retain: true },
+      teamOrders: { qos: 1, retain: false },
+    });
+  });
+
+  it('gives every topic of the layout one channel, published with its QoS and retain flag', () => {
+    for (const [name, delivery] of Object.entries(DELIVERY)) {
+      const topic = (topics[name as keyof typeof topics] as (...parts: string[]) => string)(root, 'pole-1', 'cam-1', '01JD0000000000000000000000');
+      expect(channelsOf(topic), topic).toHaveLength(1);
+      expect(bindingOf(channelsOf(topic)[0]), topic).toEqual({ ...delivery, bindingVersion: '0.2.0' });
+    }
+  });
+
+  it('states what the box publishes, as it publishes it', () => {
+    const sent: OutMessage[] = [];
+    const box = new EdgePublisher({ send: (msg) => sent.push(msg) }, root, 'pole-1');
+    const at = '2026-11-26T08:00:00.000Z';
+    box.status({ v: 1, deviceId: 'pole-1', state: 'online', at });
+    box.telemetry({
+      v: 1, deviceId: 'pole-1', at, cameras: [],
+      system: { cpuPercent: 1, rssMb: 1, memFreeMb: 1, diskFreeMb: 1, loadAvg1: 0, uptimeSeconds: 1 }, spool: { messages: 0, bytes: 0, dropped: 0 },
+    });
+    box.detection({
+      v: 1, eventId: '01JD0000000000000000000000', seq: 0, deviceId: 'pole-1', cameraId: 'cam-1', zoneId: 'kerb', type: 'illegal_parking', state: 'started',
+      label: 'car', confidence: 0.8, bbox: null, firstSeenAt: at, discoveredAt: at, sentAt: at, evidence: [],
+    });
+    box.evidence('cam-1', '01JD0000000000000000000000', Buffer.from([0xff, 0xd8, 0xff]));
+    box.sensor({ v: 1, deviceId: 'pole-1', sensorId: 'bay-3', occupied: true, at, since: at });
+    box.configReported({ v: 1, deviceId: 'pole-1', version: 0, status: 'applied', at });
+    box.modelReported({ v: 1, deviceId: 'pole-1', version: 0, status: 'applied', model: { name: 'yolox_nano', version: '1', sha256: 'ab'.repeat(32) }, at });
+    const channelsSent = sent.map((msg) => {
+      const [channel] = channelsOf(msg.topic);
+      expect(bindingOf(channel), msg.topic).toEqual({ qos: msg.qos, retain: msg.retain, bindingVersion: '0.2.0' });
+      return channel;
+    });
+    // Every channel the document says the box publishes on was looked at.
+    expect(channelsSent.sort()).toEqual(Object.keys(operations).filter((op) => op.startsWith('publish_')).map((op) => op.slice('publish_'.length)).sort());
+  });
+
+  it('describes the box\'s connection: its client id, a clean session and its offline status as Last Will, behind a password', () => {
+    for (const server of Object.values<{ bindings: { mqtt: Record<string, unknown> }; security: unknown }>(doc.servers)) {
+      expect(server.bindings.mqtt).toEqual({
+        clientId: edgeClientId('{deviceId}'),
+        cleanSession: true,
+        lastWill: { topic: channels.status.address, qos: 1, retain: true, message: expect.stringContaining('`offline`') },
+        bindingVersion: '0.2.0',
+      });
+      expect(server.security).toEqual([{ $ref: '#/components/securitySchemes/deviceLogin' }]);
+    }
+    expect(Object.values<{ protocol: string }>(doc.servers).map((s) => s.protocol)).toEqual(['mqtt', 'secure-mqtt']);
+    expect(doc.components.securitySchemes.deviceLogin.type).toBe('userPassword');
+  });
+});
+
+describe('what the console takes from the contract', () => {
+  /** `[statement, module]` of every import (side-effect ones too) and re-export in a source file. */
+  const importsOf = (file: string) =>
+    [...readFileSync(file, 'utf8').matchAll(/^(?:import\b[^;]*?|export\b[^;'"]*?\bfrom\s*)['"]([^'"]+)['"]/gm)].map((m) => [m[0], m[1]] as const);
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.test.ts')).map((f) => join(dir, f));
+  const contractDir = join(projectRoot, 'contract');
+  // The generator and its writer run in Node only; nothing else may reach beyond zod.
+  const generators = new Set(['asyncapi.ts', 'write-asyncapi.ts']);
+
+  it('is modules that import only zod and each other, so the browser typecheck sees no Node module', () => {
+    const outside = sources(contractDir)
+      .filter((f) => !generators.has(relative(contractDir, f)))
+      .flatMap((f) => importsOf(f).filter(([, from]) => from !== 'zod' && !/^\.\/[\w-]+\.js$/.test(from)).map(([, from]) => `${relative(projectRoot, f)}: ${from}`));
+    expect(outside).toEqual([]);
+  });
+
+  it('is types only: the imports are erased and the bundle holds neither zod nor a schema', () => {
+    const consoleSrc = join(projectRoot, 'console', 'src');
+    const valueImports = sources(consoleSrc).flatMap((f) =>
+      importsOf(f).filter(([statement, from]) => from.includes('/contract/') && !/^(import|export) type\b/.test(statement)).map(([statement]) => `${relative(projectRoot, f)}: ${statement}`),
+    );
+    expect(valueImports).toEqual([]);
+    // The check above must be looking at something.
+    expect(importsOf(join(consoleSrc, 'api-types.ts')).some(([, from]) => from.includes('/contract/'))).toBe(true);
   });
 });

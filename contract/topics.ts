@@ -35,6 +35,40 @@ export const topics = {
   teamOrders: (root: string, team: string) => `${root}/teams/${team}/orders`,
 };
 
+/** QoS 0 or 1: the contract uses no QoS 2 (the box's spool stores 0 or 1). */
+export interface Delivery {
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+/**
+ * How each topic is published, read by every publisher (edge/outbox.ts; edge/mqtt-link.ts for the
+ * status and its Last Will; the centre's dispatcher and its config and model services) and by the
+ * AsyncAPI document, so the two cannot drift. QoS 1 wherever a loss matters; telemetry is QoS 0,
+ * as the next reading replaces a lost one. Retained: the latest state, which a subscriber needs on
+ * connecting (status, config and model, desired and reported); events (detections, evidence, sensor
+ * readings, team orders) are not, so that an old one is never taken for news.
+ */
+export const DELIVERY = {
+  status: { qos: 1, retain: true },
+  telemetry: { qos: 0, retain: false },
+  detections: { qos: 1, retain: false },
+  evidence: { qos: 1, retain: false },
+  sensor: { qos: 1, retain: false },
+  configDesired: { qos: 1, retain: true },
+  configReported: { qos: 1, retain: true },
+  modelDesired: { qos: 1, retain: true },
+  modelReported: { qos: 1, retain: true },
+  teamOrders: { qos: 1, retain: false },
+} as const satisfies Record<keyof typeof topics, Delivery>;
+
+/**
+ * A box's MQTT client id. Its session is clean on every connect (EDGE_CLEAN_SESSION): the box's
+ * spool, not the broker, keeps what is unsent, and the box subscribes again itself on each connect.
+ */
+export const edgeClientId = (deviceId: string): string => `streetwatch-edge-${deviceId}`;
+export const EDGE_CLEAN_SESSION = true;
+
 /** Ids that would make a device's topics collide with the centre's own. */
 export const RESERVED_DEVICE_IDS = ['teams'];
 

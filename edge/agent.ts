@@ -3,7 +3,7 @@
  * pipelines → MQTT through the on-disk spool; plus status, telemetry, street sensors and remote config.
  */
 import { createLogger, type Logger } from '../common/logger.js';
-import { topics, toIso, type CameraState, type StatusMessage, type TelemetryMessage } from '../contract/index.js';
+import { edgeClientId, topics, toIso, type CameraState, type StatusMessage, type TelemetryMessage } from '../contract/index.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
@@ -81,7 +81,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   let updater: ModelUpdater | undefined;
   const link = new MqttLink({
     url: config.mqtt.url,
-    clientId: `streetwatch-edge-${deviceId}`,
+    clientId: edgeClientId(deviceId),
     username: config.mqtt.username || undefined,
     password: config.mqtt.password || undefined,
     keepaliveSeconds: config.mqtt.keepaliveSeconds,

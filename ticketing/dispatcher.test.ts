@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DELIVERY, teamOrderMessage } from '../contract/index.js';
 import type { CenterConfig } from '../center/config.js';
 import { DEFAULT_BACKOFF, dispatchFailures, enqueueDispatch, retryDelay, startDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
 import { createQueues, type Queues } from './queues.js';
@@ -159,8 +160,8 @@ async function setup(opts: { teamStatus?: (n: number) => number; supervisor?: bo
   };
   // Officers' app: subscribed before anything is sent.
   const officer = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5, clientId: `swtest-app-${randomBytes(4).toString('hex')}` });
-  const onTopic: Array<{ topic: string; msg: { kind: string; order: WorkOrder; idempotencyKey: string; note?: string } }> = [];
-  officer.on('message', (topic, payload) => onTopic.push({ topic, msg: JSON.parse(payload.toString('utf8')) }));
+  const onTopic: Array<{ topic: string; msg: { kind: string; order: WorkOrder; idempotencyKey: string; note?: string }; qos: number }> = [];
+  officer.on('message', (topic, payload, packet) => onTopic.push({ topic, msg: JSON.parse(payload.toString('utf8')), qos: packet.qos }));
   await officer.subscribeAsync(`${config.rootTopic}/teams/+/orders`, { qos: 1 });
   cleanups.push(() => officer.endAsync());
   dispatcher = startDispatcher(dispOpts);
@@ -212,6 +213,9 @@ describe('dispatcher', () => {
     expect(onTopic[0].msg.kind).toBe('order');
     expect(onTopic[0].msg.order.plate?.text).toBe(PLATE);
     expect(onTopic[0].msg.idempotencyKey).toBe(`${order.id}:order:1`);
+    // The contract's message exactly (parse drops keys it does not know), at the contract's QoS.
+    expect(teamOrderMessage.parse(onTopic[0].msg)).toEqual(onTopic[0].msg);
+    expect(onTopic[0].qos).toBe(DELIVERY.teamOrders.qos);
     await until(async () => (await jobState(`${order.id}-team-order-1`)) === 'completed', 5000, 'completed');
   });
 

@@ -12,7 +12,7 @@ import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
 import { withTimeout } from '../common/timeout.js';
-import { topics } from '../contract/index.js';
+import { DELIVERY, topics, type DispatchMessage, type TeamOrderMessage } from '../contract/index.js';
 import type { CenterConfig, WebhookConfig } from '../center/config.js';
 import { maskOrderForAudience } from './plate-mask.js';
 import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
@@ -97,13 +97,6 @@ export interface Dispatcher {
   close(): Promise<void>;
 }
 
-/** What goes out, to webhooks and MQTT alike. */
-export interface DispatchMessage {
-  kind: DispatchKind;
-  order: WorkOrder;
-  note?: string;
-}
-
 export function startDispatcher(opts: DispatcherOptions): Dispatcher {
   const policy: RetryPolicy = {
     ...DEFAULT_BACKOFF,
@@ -167,9 +160,9 @@ async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: 
   const key = idempotencyKey(data);
 
   if (data.audience === 'team' && !done.mqtt) {
-    const msg = { ...message(data, order), idempotencyKey: key };
+    const msg: TeamOrderMessage = { ...message(data, order), idempotencyKey: key };
     await withTimeout(
-      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), { qos: 1 }),
+      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), DELIVERY.teamOrders),
       opts.config.dispatch.timeoutMs,
       'MQTT publish',
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kpiReportSchema } from '../contract/index.js';
 import { computeKpis, durationStats, percentile } from './kpi.js';
 import type { OrderState, WorkOrder } from './work-order.js';
 
@@ -80,5 +81,10 @@ describe('computeKpis', () => {
   it('is JSON-able and handles no orders', () => {
     expect(JSON.parse(JSON.stringify(k))).toEqual(k);
     expect(computeKpis([]).overall).toMatchObject({ orders: 0, slaCompliance: null, selfClearedShare: null, rejectedShare: null });
+  });
+
+  it('is the shape the contract promises the console, no field more or less', () => {
+    // parse strips keys the schema does not know, so an extra field fails the comparison too.
+    for (const report of [k, computeKpis([])]) expect(kpiReportSchema.parse(report)).toEqual(report);
   });
 });

@@ -1,51 +1,16 @@
 /**
  * Work-order KPIs — pure, over a list of orders (the caller chooses the period by what it lists);
- * `storeKpis` lists them from the store for the API.
+ * `storeKpis` lists them from the store for the API. The shapes are the contract's (contract/kpis.ts).
  *
  * Percentiles use linear interpolation between closest ranks (the "R-7" / numpy default / Excel
  * PERCENTILE.INC method): for sorted x[0..n-1] and p in [0,1], h = (n-1)·p and the value is
  * x[⌊h⌋] + (h-⌊h⌋)·(x[⌊h⌋+1]-x[⌊h⌋]). So the median of an even count is the mean of the middle two.
  * Durations are in seconds and are not clamped: a negative one means the edge clock is off.
  */
+import type { DurationStats, KpiGroup, KpiReport } from '../contract/index.js';
 import { HANDLED_STATES, slaMet } from './sla.js';
 import type { WorkOrderStore } from './store-types.js';
 import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
-
-export interface DurationStats {
-  count: number;
-  medianSeconds: number | null;
-  p90Seconds: number | null;
-}
-
-export interface KpiGroup {
-  orders: number;
-  open: number;
-  /** Every non-open state, cancelled included. */
-  closed: number;
-  byState: Partial<Record<OrderState, number>>;
-  /** discoveredAt → dispatched (orders that were dispatched). */
-  discoveryToDispatch: DurationStats;
-  /** dispatched → accepted. */
-  dispatchToAccept: DurationStats;
-  /** discoveredAt → resolved (resolved orders only). */
-  discoveryToResolve: DurationStats;
-  /** Handled orders (resolved, self-cleared, rejected); cancelled ones are judged by nobody. */
-  slaJudged: number;
-  slaMet: number;
-  /** slaMet / slaJudged; null when nothing was handled. */
-  slaCompliance: number | null;
-  /** Shares of `closed`; null when nothing closed. */
-  selfClearedShare: number | null;
-  rejectedShare: number | null;
-}
-
-export interface KpiReport {
-  overall: KpiGroup;
-  byType: Record<string, KpiGroup>;
-  byTeam: Record<string, KpiGroup>;
-  /** Keyed `<deviceId>/<cameraId>`. */
-  byCamera: Record<string, KpiGroup>;
-}
 
 /** Linear-interpolation percentile of an ascending list; p in [0,1]. */
 export function percentile(sorted: readonly number[], p: number): number | null {

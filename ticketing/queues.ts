@@ -4,7 +4,7 @@
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DetectionMessage } from '../contract/index.js';
+import type { DetectionMessage, DispatchKind } from '../contract/index.js';
 import type { SlaLevel } from './work-order.js';
 
 export const QUEUE_NAMES = { detections: 'detections', dispatch: 'dispatch', sla: 'sla' } as const;
@@ -12,7 +12,7 @@ export const QUEUE_NAMES = { detections: 'detections', dispatch: 'dispatch', sla
 /** A validated detection; job id `<eventId>-<seq>` so a redelivered copy never makes a second job. */
 export type DetectionJob = DetectionMessage;
 
-export type DispatchKind = 'order' | 'update' | 'stand_down' | 'sla_yellow' | 'sla_red';
+export type { DispatchKind };
 /** One outgoing notification about an order; retried with exponential backoff. */
 export interface DispatchJob {
   orderId: string;

@@ -1,14 +1,11 @@
 /**
- * The work order: what an enforcement officer acts on. Schema (types derived from it), states and
- * the transition rules — pure, no I/O.
+ * The work order's rules: which states are open and which moves are allowed — pure, no I/O. Its
+ * shape is the contract's (contract/work-orders.ts), re-exported here for the centre's modules.
  */
-import { z } from 'zod';
 import { StreetWatchError } from '../common/errors.js';
-import { endReason, evidenceRef, isoTime, normBox, plateRead, violationType } from '../contract/index.js';
+import type { OrderState, WorkOrder } from '../contract/index.js';
 
-export const ORDER_STATES = ['pending_review', 'dispatched', 'accepted', 'on_site', 'resolved', 'rejected', 'self_cleared', 'cancelled'] as const;
-export const orderState = z.enum(ORDER_STATES);
-export type OrderState = z.output<typeof orderState>;
+export { ORDER_STATES, orderState, REJECT_REASONS, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from '../contract/index.js';
 
 /** States in which the problem is still on the street and someone must act. */
 export const OPEN_STATES: readonly OrderState[] = ['pending_review', 'dispatched', 'accepted', 'on_site'];
@@ -24,56 +21,6 @@ export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = 
   self_cleared: [],
   cancelled: [],
 };
-
-export const slaLevel = z.enum(['green', 'yellow', 'red']);
-export type SlaLevel = z.output<typeof slaLevel>;
-
-export const REJECT_REASONS = ['not_a_violation', 'wrong_class', 'outside_zone', 'duplicate', 'other'] as const;
-
-export const auditEntry = z.object({
-  at: isoTime,
-  /** User name, `system`, `edge` or `sla`. */
-  by: z.string(),
-  from: orderState.nullable(),
-  to: orderState,
-  note: z.string().optional(),
-});
-
-export const workOrderSchema = z
-  .object({
-    id: z.string(),
-    type: violationType,
-    state: orderState,
-    deviceId: z.string(),
-    cameraId: z.string(),
-    zoneId: z.string(),
-    team: z.string(),
-    assignee: z.string().nullable(),
-    location: z.object({ lat: z.number(), long: z.number(), address: z.string().optional() }).nullable(),
-    /** Edge events merged into this order (the first opened it). */
-    eventIds: z.array(z.string()).min(1),
-    evidence: z.array(evidenceRef),
-    bbox: normBox.nullable(),
-    label: z.string(),
-    confidence: z.number(),
-    plate: plateRead.nullable(),
-    discoveredAt: isoTime,
-    createdAt: isoTime,
-    updatedAt: isoTime,
-    /** discoveredAt + the SLA target. */
-    deadlineAt: isoTime,
-    /** When the order entered each state. */
-    stateTimes: z.partialRecord(orderState, isoTime),
-    sla: slaLevel,
-    /** The edge's last word on the problem, if it ended. */
-    edgeEnded: z.object({ reason: endReason, at: isoTime }).nullable(),
-    rejection: z.object({ reason: z.enum(REJECT_REASONS), note: z.string().optional() }).nullable(),
-    audit: z.array(auditEntry),
-  })
-  .meta({ id: 'WorkOrder' });
-
-export type WorkOrder = z.output<typeof workOrderSchema>;
-export type AuditEntry = z.output<typeof auditEntry>;
 
 export class IllegalTransitionError extends StreetWatchError {
   constructor(

@@ -6,16 +6,10 @@
  */
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../../common/errors.js';
+import type { DesiredConfig } from '../../contract/index.js';
 import type { Settings, Zone } from '../http/zone-schema.js';
 
-export interface DesiredConfig {
-  version: number;
-  issuedAt: string;
-  /** User who sent it. */
-  by: string;
-  /** The partial edge config published as `config/desired`'s `config`. */
-  config: { cameras: Array<{ id: string; zones: Zone[] }> } & Settings;
-}
+export type { DesiredConfig };
 
 // Commits only if the document is still what was read ('' = absent).
 const COMPARE_AND_SET_LUA = `

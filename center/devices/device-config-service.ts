@@ -4,7 +4,7 @@
  * tell the consoles. The box's answer arrives on `config/reported` through the ingest.
  */
 import type { MqttClient } from 'mqtt';
-import { topics, type ConfigDesiredMessage } from '../../contract/index.js';
+import { DELIVERY, topics, type ConfigDesiredMessage } from '../../contract/index.js';
 import type { DeviceStateStore } from '../ingest/device-state.js';
 import type { DeviceConfigService } from '../http/deps.js';
 import type { DesiredConfig, DesiredConfigStore } from './desired-config-store.js';
@@ -30,7 +30,7 @@ export function deviceConfigService(d: DeviceConfigServiceDeps): DeviceConfigSer
       timer = setTimeout(() => reject(new ApiError(504, 'BROKER_TIMEOUT', `saved as version ${msg.version}, but the broker did not confirm within ${PUBLISH_TIMEOUT_MS / 1000} s; it is sent once the centre reconnects`)), PUBLISH_TIMEOUT_MS);
     });
     try {
-      await Promise.race([d.mqtt.publishAsync(topics.configDesired(d.root, deviceId), JSON.stringify(msg), { qos: 1, retain: true }), timeout]);
+      await Promise.race([d.mqtt.publishAsync(topics.configDesired(d.root, deviceId), JSON.stringify(msg), DELIVERY.configDesired), timeout]);
     } finally {
       clearTimeout(timer);
     }

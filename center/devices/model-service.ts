@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
-import { topics, type ModelDesiredMessage, type ModelReportedMessage } from '../../contract/index.js';
+import { DELIVERY, topics, type ModelDesiredMessage, type ModelReportedMessage } from '../../contract/index.js';
 import type { DeviceStateStore, Received } from '../ingest/device-state.js';
 import type { ModelFiles } from './model-files.js';
 import { ApiError } from '../http/errors.js';
@@ -82,7 +82,7 @@ export function modelService(d: ModelServiceDeps): ModelService {
       timer = setTimeout(() => reject(new ApiError(504, 'BROKER_TIMEOUT', `saved as version ${desired.version}, but the broker did not confirm within ${PUBLISH_TIMEOUT_MS / 1000} s; announce it again`)), PUBLISH_TIMEOUT_MS);
     });
     try {
-      await Promise.race([d.mqtt.publishAsync(topics.modelDesired(d.root, deviceId), JSON.stringify(msg), { qos: 1, retain: true }), timeout]);
+      await Promise.race([d.mqtt.publishAsync(topics.modelDesired(d.root, deviceId), JSON.stringify(msg), DELIVERY.modelDesired), timeout]);
     } finally {
       clearTimeout(timer);
     }

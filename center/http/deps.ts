@@ -3,11 +3,10 @@
  * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { ConfigReportedMessage } from '../../contract/index.js';
+import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
-import type { DesiredConfig } from '../devices/desired-config-store.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
 import type { Settings, Zone } from './zone-schema.js';
@@ -27,24 +26,12 @@ export interface Page {
 }
 
 export interface DeadLetterSource {
-  list(page: Page): Promise<{ items: unknown[]; total: number }>;
+  list(page: Page): Promise<{ items: DeadLetter[]; total: number }>;
   count(): Promise<number>;
 }
 
-export interface DeviceView {
-  deviceId: string;
-  revokedAt: string | null;
-  lastSeenAt: string | null;
-  /** Last retained status message, as ingested. */
-  status: unknown | null;
-  /** Last telemetry message, as ingested. */
-  telemetry: unknown | null;
-  /** Last `model/reported`: the model it runs and how its last update went. */
-  model?: unknown | null;
-}
-
 export interface DeviceSource {
-  list(): Promise<DeviceView[]>;
+  list(): Promise<DeviceListItem[]>;
 }
 
 export interface EvidenceSource {
@@ -63,15 +50,8 @@ export interface WorkflowActions {
   transition(orderId: string, to: OrderState, user: ApiUser, note?: string): Promise<WorkOrder>;
 }
 
-export interface DeviceConfigView {
-  /** What the centre last sent the box, null before the first zone edit. */
-  desired: DesiredConfig | null;
-  /** The box's last `config/reported`, as ingested. */
-  reported: { message: ConfigReportedMessage; receivedAt: string } | null;
-}
-
 export interface DeviceConfigService {
-  get(deviceId: string): Promise<DeviceConfigView>;
+  get(deviceId: string): Promise<DeviceConfig>;
   /** Replaces one camera's zones in the device's desired config and publishes it to the box. */
   setCameraZones(deviceId: string, cameraId: string, zones: Zone[], by: string): Promise<DesiredConfig>;
   /** Merges box-wide settings (privacy, telemetry) into the device's desired config and publishes it. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kpiSeriesSchema } from '../../contract/index.js';
 import type { WorkOrder } from '../../ticketing/work-order.js';
 import { kpiSeries } from './kpi-series.js';
 import { seedOrder } from './test-store.js';
@@ -59,6 +60,8 @@ describe('KPIs over time', () => {
     expect(Object.keys(s.byCamera)).toEqual(['box-1/cam-1', 'box-1/cam-2']);
     expect(s.byCamera['box-1/cam-2']).toMatchObject({ orders: 1, rejectedShare: 1 });
     expect(s).toMatchObject({ timezone: 'Asia/Shanghai', bucket: 'day' });
+    // The contract's shape exactly: parse strips keys it does not know.
+    expect(kpiSeriesSchema.parse(s)).toEqual(s);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { KpiSeries } from '../../contract/index.js';
 import { computeKpis, kpiGroup } from '../../ticketing/kpi.js';
 import type { WorkOrder } from '../../ticketing/work-order.js';
 import type { ApiContext } from './context.js';
@@ -23,7 +24,7 @@ const query = z.object({ range: z.enum(['24h', '7d', '30d'], { error: 'must be 2
 const ORDER_LIMIT = 100_000;
 
 /** Pure: orders grouped into the range's buckets (orders outside it are ignored). */
-export function kpiSeries(orders: readonly WorkOrder[], fromMs: number, toMs: number, size: BucketSize, timeZone: string) {
+export function kpiSeries(orders: readonly WorkOrder[], fromMs: number, toMs: number, size: BucketSize, timeZone: string): KpiSeries {
   const buckets = timeBuckets(fromMs, toMs, size, timeZone);
   const groups = new Map<string, WorkOrder[]>(buckets.map((b) => [b.key, []]));
   const inRange: WorkOrder[] = [];

@@ -7,13 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelDesiredMessage, topics, type ModelDesiredMessage } from '../../contract/index.js';
+import { modelDesiredMessage, topics, type DeviceListItem, type ModelDesiredMessage } from '../../contract/index.js';
 import { tempDir } from '../../test/fixtures.js';
 import { startAedes, type AedesHandle } from '../../test/helpers/aedes-broker.js';
 import { deleteKeys } from '../../test/helpers/redis-keys.js';
 import { DeviceStateStore } from '../ingest/device-state.js';
 import { ModelFiles } from '../devices/model-files.js';
-import type { DeviceView } from './deps.js';
 import { createMediaSigner } from './media-links.js';
 import { createModelLinkSigner } from '../devices/model-links.js';
 import { modelService } from '../devices/model-service.js';
@@ -25,7 +24,7 @@ const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 const PUBLIC = 'http://centre.example:8080/';
 const MODEL = randomBytes(50_000);
 const SHA = createHash('sha256').update(MODEL).digest('hex');
-const DEVICES: DeviceView[] = [
+const DEVICES: DeviceListItem[] = [
   { deviceId: 'box-1', revokedAt: null, lastSeenAt: null, status: null, telemetry: null },
   { deviceId: 'box-2', revokedAt: null, lastSeenAt: null, status: null, telemetry: null },
   { deviceId: 'box-3', revokedAt: '2026-11-01T00:00:00.000Z', lastSeenAt: null, status: null, telemetry: null },

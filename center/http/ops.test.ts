@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROMETHEUS_CONTENT_TYPE } from './ops.js';
-import { auth, DEVICES, testApi } from './test-app.js';
+import { auth, DEAD_LETTERS, DEVICES, testApi } from './test-app.js';
 
 describe('health, metrics and read-only side endpoints', () => {
   const { app, store, close } = testApi();
@@ -50,7 +50,7 @@ describe('health, metrics and read-only side endpoints', () => {
 
   it('dead letters, devices and KPIs', async () => {
     const dl = await app.inject({ url: '/api/dead-letters?limit=10', headers: auth('operator') });
-    expect(dl.json()).toEqual({ items: [{ topic: 'bad/topic', error: 'no such topic' }], total: 1, offset: 0, limit: 10 });
+    expect(dl.json()).toEqual({ items: DEAD_LETTERS, total: 1, offset: 0, limit: 10 });
     const dev = await app.inject({ url: '/api/devices', headers: auth('officer') });
     expect(dev.json()).toEqual({ items: DEVICES, total: 1 });
     const kpi = await app.inject({ url: '/api/kpis', headers: auth('operator') });

@@ -1,8 +1,9 @@
 /** Tests only: a config with one user per role, fake side deps, and buildApi around the Redis store. */
+import type { DeadLetter, DeviceListItem } from '../../contract/index.js';
 import { centerConfigSchema, type CenterConfig } from '../config.js';
 import { maskPlate } from '../../ticketing/plate-mask.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
-import type { ApiDeps, DeviceView } from './deps.js';
+import type { ApiDeps } from './deps.js';
 import { buildApi } from './server.js';
 import { redisStore, storeActions } from './test-store.js';
 
@@ -32,7 +33,13 @@ export function testConfig(http: Partial<CenterConfig['http']> = {}): CenterConf
   });
 }
 
-export const DEVICES: DeviceView[] = [{ deviceId: 'box-1', revokedAt: null, lastSeenAt: '2026-11-26T08:00:00.000Z', status: { state: 'online' }, telemetry: null }];
+export const DEVICES: DeviceListItem[] = [{
+  deviceId: 'box-1', revokedAt: null, lastSeenAt: '2026-11-26T08:00:00.000Z', status: { v: 1, deviceId: 'box-1', state: 'online', at: '2026-11-26T08:00:00.000Z' }, telemetry: null,
+}];
+
+export const DEAD_LETTERS: DeadLetter[] = [{
+  id: '01JD0000000000000000000000', at: '2026-11-26T08:00:00.000Z', topic: 'bad/topic', code: 'unknown_topic', reason: 'no such topic', bytes: 2, payloadBase64: 'e30=', truncated: false,
+}];
 
 /** `close` closes the app and, unless a store was passed in, drops the store's keys. */
 export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>; http?: Partial<CenterConfig['http']> } = {}) {
@@ -41,7 +48,7 @@ export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>;
   const deps: ApiDeps = {
     store,
     actions: storeActions(store),
-    deadLetters: { list: async (p) => ({ items: [{ topic: 'bad/topic', error: 'no such topic' }].slice(p.offset, p.offset + p.limit), total: 1 }), count: async () => 1 },
+    deadLetters: { list: async (p) => ({ items: DEAD_LETTERS.slice(p.offset, p.offset + p.limit), total: DEAD_LETTERS.length }), count: async () => DEAD_LETTERS.length },
     devices: { list: async () => DEVICES },
     evidence: { path: () => null },
     kpis: async () => ({ withinSla: 0.9 }),

@@ -6,41 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
+import type { DeadLetter, DeadLetterCode } from '../../contract/index.js';
 
-/** Stable reason codes: dashboards and alerts key on these. */
-export const DEAD_LETTER_CODES = [
-  'unknown_topic', // outside the topic layout, or a topic devices must not publish
-  'bad_json', // not UTF-8 JSON
-  'schema_invalid', // JSON that breaks the contract (nested too deep, an instant ahead of the centre's clock, …); the reason names the field path
-  'oversized', // payload above the limit for its kind
-  'unknown_device', // not in the broker's registry, or revoked
-  'device_mismatch', // deviceId in the payload ≠ deviceId in the topic
-  'topic_mismatch', // cameraId/sensorId in the payload ≠ the topic
-  'evidence_invalid', // empty or not a JPEG
-  'evidence_conflict', // an evidenceId arrived again with different bytes
-  'evidence_missing', // a detection lists an evidenceId whose bytes never arrived
-  'evidence_sha_mismatch', // … or whose bytes hash differently from what the detection says
-  'internal_error', // a handler failed for a reason of ours (Redis down, a bug)
-] as const;
-export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
-
-export interface DeadLetter {
-  id: string;
-  /** When it was dead-lettered, ISO. */
-  at: string;
-  topic: string;
-  code: DeadLetterCode;
-  /** Human-readable; names the field path for schema errors. */
-  reason: string;
-  clientId?: string;
-  deviceId?: string;
-  cameraId?: string;
-  /** Size of the original payload. */
-  bytes: number;
-  payloadBase64: string;
-  /** True when payloadBase64 holds only the first maxPayloadBytes. */
-  truncated: boolean;
-}
+export type { DeadLetterCode } from '../../contract/index.js';
 
 export interface DeadLetterInput {
   topic: string;

@@ -3,17 +3,9 @@
  * Producers in other processes reach the hub through the Redis relay (live-relay.ts).
  */
 import type { Logger } from '../../common/logger.js';
-import type { ConfigReportedMessage, StatusMessage, TelemetryMessage } from '../../contract/index.js';
-import type { WorkOrder } from '../../ticketing/work-order.js';
-import type { DesiredConfig } from '../devices/desired-config-store.js';
+import type { LiveEvent } from '../../contract/index.js';
 
-export type LiveEvent =
-  /** An order was created or changed (review items are orders in `pending_review`). */
-  | { kind: 'order'; order: WorkOrder }
-  /** A box said something about itself; `receivedAt` is when the centre heard it. */
-  | { kind: 'device'; deviceId: string; receivedAt: string; status?: StatusMessage; telemetry?: TelemetryMessage; configReported?: ConfigReportedMessage }
-  /** Someone sent a box new zones. */
-  | { kind: 'config_desired'; deviceId: string; desired: DesiredConfig };
+export type { LiveEvent };
 
 export type LiveListener = (event: LiveEvent) => void;
 

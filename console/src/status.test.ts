@@ -9,7 +9,7 @@ const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('box online or offline', () => {
-  const online = { deviceId: 'b', state: 'online' as const, at: iso(NOW - 60_000) };
+  const online = { v: 1 as const, deviceId: 'b', state: 'online' as const, at: iso(NOW - 60_000) };
   it('is online while it says so and was heard of recently', () => {
     expect(deviceHealth({ revokedAt: null, lastSeenAt: iso(NOW - 5000), status: online }, NOW)).toBe('online');
   });
@@ -25,7 +25,7 @@ describe('box online or offline', () => {
 
 describe('zone edit applied', () => {
   const desired = (version: number): DesiredConfig => ({ version, issuedAt: iso(NOW), by: 'op', config: { cameras: [] } });
-  const reported = (version: number, status: 'applied' | 'rejected') => ({ message: { deviceId: 'b', version, status, at: iso(NOW) }, receivedAt: iso(NOW) });
+  const reported = (version: number, status: 'applied' | 'rejected') => ({ message: { v: 1 as const, deviceId: 'b', version, status, at: iso(NOW) }, receivedAt: iso(NOW) });
   it('waits for the box, then shows its answer', () => {
     expect(applyState(null, undefined)).toBe('none');
     expect(applyState(desired(3), undefined)).toBe('pending');

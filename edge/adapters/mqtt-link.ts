@@ -14,6 +14,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { StreetWatchError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { settlesInTime } from '../../common/timeout.js';
+import { DELIVERY, EDGE_CLEAN_SESSION } from '../../contract/index.js';
 import type { Spool, SpoolMessage, SpoolStats } from './spool.js';
 
 /** A payload, or a builder called each time it is sent (so timestamps are fresh). */
@@ -93,7 +94,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       keepalive: opts.keepaliveSeconds ?? 30,
       ca: opts.caFile ? readFileSync(opts.caFile) : undefined,
       protocolVersion: 4,
-      clean: true,
+      clean: EDGE_CLEAN_SESSION,
       // We subscribe ourselves on every connect, which also covers a failed first subscribe.
       resubscribe: false,
       reconnectPeriod: initialMs,
@@ -173,7 +174,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     await Promise.allSettled([...this.appending]);
     if (this.client.connected) await this.whenDrained(left());
     if (this.client.connected) {
-      const sent = await settlesInTime(this.client.publishAsync(this.opts.statusTopic, payloadOf(this.opts.offline), { qos: 1, retain: true }), left());
+      const sent = await settlesInTime(this.client.publishAsync(this.opts.statusTopic, payloadOf(this.opts.offline), DELIVERY.status), left());
       if (!sent) this.opts.logger?.warn('mqtt: offline status not acknowledged before close timeout');
     }
     this.ended = true;
@@ -195,7 +196,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const log = this.opts.logger;
     log?.info({ url: this.opts.url, clientId: this.opts.clientId }, 'mqtt connected');
     // Online status goes out first and directly: it describes now, not a queued past.
-    this.client.publish(this.opts.statusTopic, payloadOf(this.opts.online), { qos: 1, retain: true }, (err) => {
+    this.client.publish(this.opts.statusTopic, payloadOf(this.opts.online), DELIVERY.status, (err) => {
       if (err) log?.warn({ err: err.message }, 'mqtt: online status not sent');
     });
     const subs = this.opts.subscriptions ?? [];
@@ -224,7 +225,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   }
 
   private will(): NonNullable<IClientOptions['will']> {
-    return { topic: this.opts.statusTopic, payload: payloadOf(this.opts.offline), qos: 1, retain: true };
+    return { topic: this.opts.statusTopic, payload: payloadOf(this.opts.offline), ...DELIVERY.status };
   }
 
   /** Runs the drain loop, or asks the running one to look again. */

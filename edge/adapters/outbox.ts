@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import {
-  configReportedMessage, detectionMessage, modelReportedMessage, sensorMessage, statusMessage, telemetryMessage, topics,
+  configReportedMessage, DELIVERY, detectionMessage, modelReportedMessage, sensorMessage, statusMessage, telemetryMessage, topics,
   type ConfigReportedMessage, type DetectionMessage, type ModelReportedMessage, type SensorMessage, type StatusMessage, type TelemetryMessage,
 } from '../../contract/index.js';
 import type { z } from 'zod';
@@ -28,32 +28,32 @@ export class EdgePublisher {
   ) {}
 
   detection(msg: DetectionMessage): void {
-    this.out.send({ topic: topics.detections(this.root, this.deviceId, msg.cameraId), payload: json(detectionMessage, msg), qos: 1, retain: false, kind: 'detection' });
+    this.out.send({ topic: topics.detections(this.root, this.deviceId, msg.cameraId), payload: json(detectionMessage, msg), ...DELIVERY.detections, kind: 'detection' });
   }
 
   evidence(cameraId: string, evidenceId: string, jpeg: Buffer): void {
-    this.out.send({ topic: topics.evidence(this.root, this.deviceId, cameraId, evidenceId), payload: jpeg, qos: 1, retain: false, kind: 'evidence' });
+    this.out.send({ topic: topics.evidence(this.root, this.deviceId, cameraId, evidenceId), payload: jpeg, ...DELIVERY.evidence, kind: 'evidence' });
   }
 
   telemetry(msg: TelemetryMessage): void {
-    this.out.send({ topic: topics.telemetry(this.root, this.deviceId), payload: json(telemetryMessage, msg), qos: 0, retain: false, kind: 'telemetry' });
+    this.out.send({ topic: topics.telemetry(this.root, this.deviceId), payload: json(telemetryMessage, msg), ...DELIVERY.telemetry, kind: 'telemetry' });
   }
 
   status(msg: StatusMessage): void {
-    this.out.send({ topic: topics.status(this.root, this.deviceId), payload: json(statusMessage, msg), qos: 1, retain: true, kind: 'status' });
+    this.out.send({ topic: topics.status(this.root, this.deviceId), payload: json(statusMessage, msg), ...DELIVERY.status, kind: 'status' });
   }
 
   sensor(msg: SensorMessage): void {
-    this.out.send({ topic: topics.sensor(this.root, this.deviceId, msg.sensorId), payload: json(sensorMessage, msg), qos: 1, retain: false, kind: 'sensor' });
+    this.out.send({ topic: topics.sensor(this.root, this.deviceId, msg.sensorId), payload: json(sensorMessage, msg), ...DELIVERY.sensor, kind: 'sensor' });
   }
 
   configReported(msg: ConfigReportedMessage): void {
-    this.out.send({ topic: topics.configReported(this.root, this.deviceId), payload: json(configReportedMessage, msg), qos: 1, retain: true, kind: 'config' });
+    this.out.send({ topic: topics.configReported(this.root, this.deviceId), payload: json(configReportedMessage, msg), ...DELIVERY.configReported, kind: 'config' });
   }
 
   /** Spooled as `config`: like a config report, the latest one matters and older ones may go when the spool is full. */
   modelReported(msg: ModelReportedMessage): void {
-    this.out.send({ topic: topics.modelReported(this.root, this.deviceId), payload: json(modelReportedMessage, msg), qos: 1, retain: true, kind: 'config' });
+    this.out.send({ topic: topics.modelReported(this.root, this.deviceId), payload: json(modelReportedMessage, msg), ...DELIVERY.modelReported, kind: 'config' });
   }
 }
 
