@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -80,5 +80,73 @@ describe('fillTemplate', () => {
     expect(fillTemplate('a\n{{x}}\nb', { x: () => 'X\n' }, 't')).toBe('a\nX\nb');
     expect(() => fillTemplate('{{y}}', { x: () => '' }, 't')).toThrow('no generator for {{y}}');
     expect(() => fillTemplate('no markers', { x: () => '' }, 't')).toThrow('no {{x}} marker');
+  });
+});
+
+// --- relative links ---------------------------------------------------------------------------
+
+/** The lines of a Markdown file outside fenced code blocks (``` or ~~~). */
+function proseLines(text: string): string[] {
+  let fenced = false;
+  return text.split('\n').filter((line) => {
+    if (/^\s*(```|~~~)/.test(line)) {
+      fenced = !fenced;
+      return false;
+    }
+    return !fenced;
+  });
+}
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
+function anchorsOf(text: string): Set<string> {
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  for (const line of proseLines(text)) {
+    const heading = /^#{1,6}\s+(.+?)\s*#*$/.exec(line)?.[1];
+    if (heading === undefined) continue;
+    const slug = heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    anchors.add(n === 0 ? slug : `${slug}-${n}`);
+  }
+  return anchors;
+}
+
+/** Every relative link of a Markdown file (`[text](target)`, images too) that names no file or heading. */
+function brokenLinks(file: string, read: (path: string) => string | undefined): string[] {
+  const text = read(file) ?? '';
+  const prose = proseLines(text).join('\n').replace(/`[^`\n]*`/g, '');
+  const broken: string[] = [];
+  for (const [, target] of prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // http:, mailto: …
+    const [path, anchor] = target.split('#', 2);
+    const targetFile = path ? resolve(dirname(file), path) : file;
+    const targetText = read(targetFile);
+    if (targetText === undefined) broken.push(`${target}: no such file`);
+    else if (anchor && targetFile.endsWith('.md') && !anchorsOf(targetText).has(anchor)) broken.push(`${target}: no such heading`);
+  }
+  return broken;
+}
+
+const readIfExists = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+
+describe('relative links', () => {
+  const pages = ['README.md', 'ARCHITECTURE.md', 'bench/README.md', ...readdirSync(join(projectRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  for (const page of pages) {
+    it(`${page} links only to files and headings that exist`, () => {
+      expect(brokenLinks(join(projectRoot, page), readIfExists)).toEqual([]);
+    });
+  }
+
+  it('catches a missing file and a missing heading', () => {
+    const files: Record<string, string> = {
+      '/d/a.md': '# Title\n\n## Two words\n\n[ok](b.md#the-end) [ok](#two-words) [gone](c.md) [bad](b.md#nowhere) `[code](x.md)`',
+      '/d/b.md': '## The end',
+    };
+    expect(brokenLinks('/d/a.md', (p) => files[p])).toEqual(['c.md: no such file', 'b.md#nowhere: no such heading']);
+  });
+
+  it('numbers repeated headings as GitHub does', () => {
+    expect([...anchorsOf('## `mqtt`\n\n```\n## not a heading\n```\n\n## `mqtt`\n\n### cameras[].zones[]')]).toEqual(['mqtt', 'mqtt-1', 'cameraszones']);
   });
 });
