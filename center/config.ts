@@ -17,122 +17,214 @@ const timeZone = z.string().refine((tz) => {
 }, 'must be an IANA time zone such as Asia/Shanghai');
 
 export const webhookSchema = z.object({
-  url: z.string().url(),
-  /** HMAC-SHA256 key for `X-StreetWatch-Signature`. */
-  secret,
+  url: z.string().url().describe('Where to POST.'),
+  secret: secret.describe('Signs each body: HMAC-SHA256 in `X-StreetWatch-Signature`.'),
 });
 
 export const teamSchema = z.object({
-  id,
-  name: z.string().optional(),
-  webhook: webhookSchema.optional(),
-  /** Told of yellow/red SLA escalations (plates masked). */
-  supervisorWebhook: webhookSchema.optional(),
-  officers: z.array(z.object({ id, name: z.string().optional(), onDuty: z.boolean().default(true) })).default([]),
+  id: id.describe('Team id.'),
+  name: z.string().optional().describe('What the console shows.'),
+  webhook: webhookSchema.optional().describe("Where the team's orders and notices go. None: the team gets the MQTT topic only."),
+  supervisorWebhook: webhookSchema.optional().describe('Told of yellow and red SLA escalations, plate masked.'),
+  officers: z
+    .array(
+      z.object({
+        id: id.describe('Officer id: what `users[].officerId` and the order\'s `assignee` name.'),
+        name: z.string().optional().describe('What the console shows.'),
+        onDuty: z.boolean().default(true).describe('Only officers on duty are assigned orders.'),
+      }),
+    )
+    .default([])
+    .describe('The roster, in the order ties are broken in.'),
 });
 
-const violationThresholds = z.object({ illegal_parking: unit.optional(), street_vending: unit.optional() });
+const violationThresholds = z.object({
+  illegal_parking: unit.optional().describe('Threshold of `illegal_parking` detections.'),
+  street_vending: unit.optional().describe('Threshold of `street_vending` detections.'),
+});
 
 export const centerConfigSchema = z
   .object({
-    rootTopic: z.string().default(DEFAULT_ROOT),
-    /** The centre's time zone: the console shows times and day-by-day KPIs in it. */
-    timezone: timeZone.default('Asia/Shanghai'),
-    redisUrl: z.string().default('redis://127.0.0.1:6379'),
-    /** Evidence photos (content-addressed); share it between ingest instances. */
-    dataDir: z.string().default('./data'),
-    /** Photos are deleted this many days after their order closed (or arrived, if no order has them); none: kept. */
-    evidenceRetentionDays: z.number().positive().optional(),
-    /** Prefix of every Redis key; the braces make one Redis Cluster hash slot. */
-    redisPrefix: z.string().regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a hash tag like {sw}').default('{sw}'),
+    rootTopic: z.string().default(DEFAULT_ROOT).describe("MQTT topic root; the boxes' `mqtt.rootTopic` must match."),
+    timezone: timeZone.default('Asia/Shanghai').describe('IANA time zone of the console\'s times and the day-by-day KPIs.'),
+    redisUrl: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis for everything: work orders, queues, devices, broker sessions, dead letters, the ingest journal.'),
+    dataDir: z
+      .string()
+      .default('./data')
+      .describe('Evidence photos, in `<dataDir>/evidence/` (content-addressed); relative to the config file. Ingest and API processes share it.'),
+    evidenceRetentionDays: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Photos are deleted this many days after their order closed (or arrived, if no order has them). None: kept.'),
+    redisPrefix: z
+      .string()
+      .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a hash tag like {sw}')
+      .default('{sw}')
+      .describe('Prefix of every Redis key; a hash tag, so all keys share one Redis Cluster slot.'),
     mqtt: z
       .object({
-        /** Embedded broker (aedes); ignored when `url` points at an external broker. */
-        port: z.number().int().min(0).max(65535).default(1884),
-        host: z.string().default('0.0.0.0'),
-        wsPort: z.number().int().min(0).max(65535).optional(),
-        tls: z.object({ port: z.number().int().min(0).max(65535).default(8883), keyFile: z.string(), certFile: z.string() }).optional(),
-        /** External broker (Mosquitto, EMQX): the centre connects instead of embedding aedes. */
-        url: z.string().optional(),
-        /** The centre's own account on the broker (separate from devices). */
-        username: z.string().default(DEFAULT_CENTER_USERNAME),
-        /** Empty counts as unset (`${CENTER_MQTT_PASSWORD:-}`): the embedded broker then makes a random one. */
-        password: z.string().optional().transform((v) => v || undefined),
-        /** MQTT 5 shared subscription group for several ingest instances. */
-        shareGroup: z.string().default('streetwatch'),
-        /** External broker: ingest connections per process in the shared group (each handles one message at a time). */
-        ingestConnections: z.number().int().min(1).max(32).default(4),
-        maxMessageBytes: z.number().int().positive().default(4 * 1024 * 1024),
+        port: z.number().int().min(0).max(65535).default(1884).describe('Embedded broker (aedes), plain TCP.'),
+        host: z.string().default('0.0.0.0').describe('Embedded broker bind address (all listeners).'),
+        wsPort: z.number().int().min(0).max(65535).optional().describe('Embedded broker, MQTT over WebSocket. None: off.'),
+        tls: z
+          .object({
+            port: z.number().int().min(0).max(65535).default(8883).describe('Embedded broker, MQTT over TLS (1.2 or later).'),
+            keyFile: z.string().describe('PEM private key, relative to the config file.'),
+            certFile: z.string().describe('PEM certificate (chain), relative to the config file.'),
+          })
+          .optional()
+          .describe('TLS listener of the embedded broker. None: off.'),
+        url: z
+          .string()
+          .optional()
+          .describe('External broker (Mosquitto, EMQX): when set, no embedded broker runs and the centre connects with MQTT 5.'),
+        username: z.string().default(DEFAULT_CENTER_USERNAME).describe("The centre's own broker account (not a device)."),
+        password: z
+          .string()
+          .optional()
+          .transform((v) => v || undefined)
+          .describe(
+            "Its password. Embedded broker: a random one at each start when absent or empty (`${CENTER_MQTT_PASSWORD:-}`). External broker: the account's password.",
+          ),
+        shareGroup: z.string().default('streetwatch').describe('MQTT 5 shared-subscription group of the ingest instances (external broker).'),
+        ingestConnections: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(4)
+          .describe('External broker: ingest connections per process in the shared group; each acknowledges a message once the ingest journal holds it.'),
+        maxMessageBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(4 * 1024 * 1024)
+          .describe('Largest device payload: the embedded broker cuts the connection above it, the ingest dead-letters larger photos (`oversized`).'),
       })
       .prefault({}),
     http: z
       .object({
-        port: z.number().int().min(0).max(65535).default(8080),
-        host: z.string().default('0.0.0.0'),
-        /** How clients reach the API; used in media_url links. */
-        publicUrl: z.string().url().optional(),
-        /** Signs evidence links (media_url) so they can be shared without a token. */
-        linkSecret: secret.default('change-me-link-secret'),
-        linkTtlMinutes: z.number().positive().default(24 * 60),
+        port: z.number().int().min(0).max(65535).default(8080).describe('HTTP API and console.'),
+        host: z.string().default('0.0.0.0').describe('HTTP bind address.'),
+        publicUrl: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            "How clients reach the API: Open311 `media_url` links (without it, taken from the request's `Host`), model download links (needed for them), the default `centerUrl` of bundles.",
+          ),
+        linkSecret: secret
+          .default('change-me-link-secret')
+          .describe('HMAC key of signed media and model links, and of console session cookies.'),
+        linkTtlMinutes: z.number().positive().default(24 * 60).describe('How long a signed media link is valid.'),
       })
       .prefault({}),
-    /** API tokens and their roles (operator reviews; officer handles orders; admin all). */
     users: z
-      .array(z.object({ name: id, role: z.enum(['operator', 'officer', 'admin']), token: z.string().min(16, 'tokens need at least 16 characters'), officerId: id.optional() }))
-      .default([]),
+      .array(
+        z.object({
+          name: id.describe('Sign-in name, shown in audit trails.'),
+          role: z.enum(['operator', 'officer', 'admin']).describe('Operators review and cancel; officers handle their orders; admins do everything.'),
+          token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
+          officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
+        }),
+      )
+      .default([])
+      .describe('API and console sign-in. Without users only the public routes answer.'),
     sla: z
       .object({
-        targetMinutes: z.number().positive().default(40),
-        /** Fractions of the target at which the order turns yellow and red. */
-        yellowAt: unit.default(0.5),
-        redAt: z.number().positive().default(1),
+        targetMinutes: z
+          .number()
+          .positive()
+          .default(40)
+          .describe("Target from the edge's `discoveredAt` to handled: `deadlineAt` = discovery + target."),
+        yellowAt: unit.default(0.5).describe('Fraction of the target at which an open order turns yellow.'),
+        redAt: z.number().positive().default(1).describe('Fraction of the target at which it turns red.'),
       })
       .prefault({}),
     confirmation: z
       .object({
-        /** Auto-confirm at or above these confidences; below, the detection waits for an operator. */
-        autoConfirm: violationThresholds.default({ illegal_parking: 0.6, street_vending: 0.7 }),
-        /** Per camera (`<deviceId>/<cameraId>`) overrides. */
-        cameras: z.record(z.string(), violationThresholds).default({}),
+        autoConfirm: violationThresholds
+          .default({ illegal_parking: 0.6, street_vending: 0.7 })
+          .describe(
+            'Confidence at or above which a detection is dispatched without review; below, it waits for an operator. A type left out always waits.',
+          ),
+        cameras: z
+          .record(z.string(), violationThresholds)
+          .default({})
+          .describe('Per-camera thresholds, keyed `<deviceId>/<cameraId>`, overriding `autoConfirm` per type (a type left out follows it).'),
       })
       .prefault({}),
     dedupe: z
       .object({
-        iou: unit.default(0.5),
-        /** Same plate at the same camera within this window merges into the open order. */
-        plateWindowMinutes: z.number().positive().default(120),
+        iou: unit
+          .default(0.5)
+          .describe('Box overlap at or above which a detection merges into an open order (same device, camera, zone and type).'),
+        plateWindowMinutes: z
+          .number()
+          .positive()
+          .default(120)
+          .describe('The same plate at the same camera and zone within this window merges too.'),
       })
       .prefault({}),
     cameras: z
-      .array(z.object({
-        deviceId: id,
-        cameraId: id,
-        /** What operators call the camera (console labels); default `<deviceId>/<cameraId>`. */
-        name: z.string().min(1).max(80).optional(),
-        location: z.object({ lat: z.number().min(-90).max(90), long: z.number().min(-180).max(180), address: z.string().optional() }),
-        team: id.optional(),
-      }))
-      .default([]),
-    teams: z.array(teamSchema).min(1, 'at least one team is required'),
-    defaultTeam: id,
-    /** Zone → team; a zone not listed goes to its camera's team, else defaultTeam. */
-    zones: z.array(z.object({ deviceId: id, cameraId: id, zoneId: id, team: id })).default([]),
+      .array(
+        z.object({
+          deviceId: id.describe('The box.'),
+          cameraId: id.describe('The camera, as the box names it.'),
+          name: z.string().min(1).max(80).optional().describe('What operators call the camera (console labels); default `<deviceId>/<cameraId>`.'),
+          location: z
+            .object({
+              lat: z.number().min(-90).max(90).describe('Latitude.'),
+              long: z.number().min(-180).max(180).describe('Longitude.'),
+              address: z.string().optional().describe('Street address, shown in orders and Open311.'),
+            })
+            .describe("The order's `location`, and the camera's place on the console's plan."),
+          team: id.optional().describe('Default team of its detections.'),
+        }),
+      )
+      .default([])
+      .describe("Where each camera is; an unlisted camera's orders have `location: null`."),
+    teams: z.array(teamSchema).min(1, 'at least one team is required').describe('The enforcement teams.'),
+    defaultTeam: id.describe('Team of detections no zone or camera mapping covers.'),
+    zones: z
+      .array(
+        z.object({
+          deviceId: id.describe('The box.'),
+          cameraId: id.describe('The camera.'),
+          zoneId: id.describe('The zone, as the box names it.'),
+          team: id.describe('The team its detections go to.'),
+        }),
+      )
+      .default([])
+      .describe("Zone → team, ahead of the camera's team."),
     influx: z
       .object({
-        url: z.string().url(),
-        org: z.string(),
-        bucket: z.string(),
-        token: z.string().default(''),
-        /** Points held while InfluxDB is unreachable; beyond this the oldest are dropped and counted. */
-        maxBufferedPoints: z.number().int().positive().default(50_000),
-        flushIntervalMs: z.number().int().positive().default(1000),
+        url: z.string().url().describe('InfluxDB v2 (or VictoriaMetrics, which accepts the same write API).'),
+        org: z.string().describe('Organisation the points go to.'),
+        bucket: z.string().describe('Bucket the points go to.'),
+        token: z.string().default('').describe('API token.'),
+        maxBufferedPoints: z
+          .number()
+          .int()
+          .positive()
+          .default(50_000)
+          .describe('Points held while InfluxDB is unreachable; beyond this the oldest are dropped and counted.'),
+        flushIntervalMs: z.number().int().positive().default(1000).describe('Longest a point waits for a fuller batch.'),
       })
-      .optional(),
+      .optional()
+      .describe('Metrics to InfluxDB. None: no points are written.'),
     dispatch: z
       .object({
-        /** Webhook retries back off exponentially over at least this long before the order is flagged. */
-        retryForMinutes: z.number().positive().default(30),
-        timeoutMs: z.number().int().positive().default(5000),
+        retryForMinutes: z
+          .number()
+          .positive()
+          .default(30)
+          .describe('A failing webhook is retried, backing off exponentially, for at least this long.'),
+        timeoutMs: z.number().int().positive().default(5000).describe('Per webhook POST and per team-topic publish.'),
       })
       .prefault({}),
   })

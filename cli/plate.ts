@@ -23,7 +23,7 @@ export function registerPlateCommands(program: Command): Command {
 
   plate
     .command('read')
-    .description('read the licence plates in images (jpg, png), videos and folders of them; a file or frame without a valid, confident read prints "unread"')
+    .description('read the licence plates in images (jpg, png, webp, tif), videos and folders of them; a file or frame without a valid, confident read prints "unread"')
     .argument('<files...>', 'image or video files, or folders (their images and videos, not subfolders)')
     .option('--json', 'one JSON object per line: per plate read, or per file/frame left unread')
     .option('--model <name|path>', 'plate detector: y5fu_640x_sim, y5fu_320x_sim or an .onnx file', 'y5fu_640x_sim')

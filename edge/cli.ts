@@ -28,8 +28,9 @@ export function registerEdgeCommands(program: Command): void {
     });
 
   edge
-    .command('init <bundle>')
+    .command('init')
     .description('Write the box\'s edge config from a bundle made by `streetwatch device add --bundle` on the centre.')
+    .argument('<bundle>', 'the provisioning bundle (JSON or YAML)')
     .option('-c, --config <file>', 'edge config to write (YAML; the broker CA goes beside it)', 'edge.yaml')
     .option('--camera-source <url|file>', 'the first camera\'s stream URL or video file (default: a placeholder to edit)')
     .option('--force', 'overwrite an existing config and CA file')

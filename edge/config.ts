@@ -62,185 +62,267 @@ const className = z.string().min(1);
 export const scheduleSchema = z
   .array(
     z.object({
-      days: scheduleWindow.shape.days.default([...DAYS]),
-      from: scheduleWindow.shape.from,
-      to: scheduleWindow.shape.to,
+      days: scheduleWindow.shape.days.default([...DAYS]).describe('Days the window opens on.'),
+      from: scheduleWindow.shape.from.describe(
+        'Start, `HH:MM` (24 h). A window whose `from` is later than its `to` crosses midnight and belongs to the day it starts (`fri 22:00–06:00` covers Saturday morning); `from` = `to` is the whole day.',
+      ),
+      to: scheduleWindow.shape.to.describe('End, `HH:MM` (24 h), exclusive.'),
     }),
   )
   .min(1)
-  .max(MAX_SCHEDULE_WINDOWS);
+  .max(MAX_SCHEDULE_WINDOWS)
+  .describe('Active hours in `device.timezone`: the rule applies only inside one of these windows. None: always.');
 
 export const DEFAULT_VEHICLE_CLASSES = ['car', 'truck', 'bus', 'motorcycle'];
 export const DEFAULT_GOODS_CLASSES = ['umbrella', 'dining table', 'chair', 'bench', 'suitcase', 'bicycle', 'motorcycle'];
 
 const zoneBase = {
-  id: idOf('zone'),
-  polygon: polygonSchema,
-  dwellSeconds: wire.dwellSeconds.default(300),
-  /** A second photo after this long if the violation is still there. */
-  evidenceRepeatSeconds: wire.evidenceRepeatSeconds.default(60),
-  /** `updated` messages at most this often while a violation lasts. */
-  updateSeconds: wire.updateSeconds.default(30),
-  /** A violation ends (`left`) only after its object has been gone this long; rides out occlusions. */
-  leaveGraceSeconds: wire.leaveGraceSeconds.default(5),
+  id: idOf('zone').describe('Zone id, unique within the camera.'),
+  polygon: polygonSchema.describe(
+    'Points `[x, y]` normalised to the frame (0,0 top-left, 1,1 bottom-right); a simple polygon (no crossing edges) of non-zero area.',
+  ),
+  dwellSeconds: wire.dwellSeconds.default(300).describe('How long the subject must stay before it is a violation.'),
+  evidenceRepeatSeconds: wire.evidenceRepeatSeconds.default(60).describe('A second pair of photos this long after discovery, if the violation is still there.'),
+  updateSeconds: wire.updateSeconds.default(30).describe('`updated` messages at most this often while a violation lasts.'),
+  leaveGraceSeconds: wire.leaveGraceSeconds
+    .default(5)
+    .describe('The violation ends (`left`) only after its subject has been gone this long: rides out occlusions.'),
   schedule: scheduleSchema.optional(),
-  minConfidence: wire.minConfidence.default(0.35),
+  minConfidence: wire.minConfidence.default(0.35).describe('Minimum (smoothed) detector score of the subject.'),
 };
+
+const zoneKind = <K extends string>(kind: K) => z.literal(kind).describe('Which rule the zone enforces.');
 
 export const noParkingZoneSchema = z.object({
   ...zoneBase,
-  kind: z.literal('no_parking'),
-  vehicleClasses: wire.vehicleClasses.default(DEFAULT_VEHICLE_CLASSES),
+  kind: zoneKind('no_parking'),
+  vehicleClasses: wire.vehicleClasses.default(DEFAULT_VEHICLE_CLASSES).describe('What counts as a vehicle.'),
 });
 
 export const noVendingZoneSchema = z.object({
   ...zoneBase,
-  kind: z.literal('no_vending'),
-  goodsClasses: wire.goodsClasses.default(DEFAULT_GOODS_CLASSES),
-  personClasses: wire.personClasses.default(['person']),
-  /** How far (in goods-box heights) a person may stand from the goods and still tend them. */
-  personNearFactor: wire.personNearFactor.default(1.5),
-  /** Goods boxes closer than this (in box heights) belong to one stall. */
-  clusterGapFactor: wire.clusterGapFactor.default(1.0),
+  kind: zoneKind('no_vending'),
+  goodsClasses: wire.goodsClasses.default(DEFAULT_GOODS_CLASSES).describe('What counts as goods or stall furniture.'),
+  personClasses: wire.personClasses.default(['person']).describe('Who can tend a stall.'),
+  personNearFactor: wire.personNearFactor
+    .default(1.5)
+    .describe('How far (in stall-box heights) a person may stand from the goods and still tend them.'),
+  clusterGapFactor: wire.clusterGapFactor.default(1.0).describe('Goods closer than this (in box heights) belong to one stall.'),
 });
 
 export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
 
 export const cameraSchema = z.object({
-  id: idOf('camera'),
-  /** File path (relative to the config file) or rtsp:// / http(s):// URL. */
-  source: z.string().min(1, 'source is required'),
-  fps: z.number().positive().max(60).default(2),
-  /** File sources only: start again at the end, like a camera that never stops. */
-  loop: z.boolean().default(false),
-  enabled: z.boolean().default(true),
-  /** No frame for this long → the stream is reported `stalled` and restarted. */
-  watchdogSeconds: z.number().positive().default(10),
-  /**
-   * ffmpeg threads for decoding and scaling; 0 lets ffmpeg use one per core. One keeps decoding
-   * from contending with inference on a small box; raise it for streams one core cannot decode
-   * in real time (4K, H.265).
-   */
-  decodeThreads: z.number().int().min(0).max(16).default(1),
+  id: idOf('camera').describe(`Camera id (an MQTT topic level), unique on the box; \`${SENSOR_ONLY_CAMERA}\` is reserved.`),
+  source: z
+    .string()
+    .min(1, 'source is required')
+    .describe('Video file (relative to the config file) or `rtsp://`, `http(s)://` URL; RTSP runs over TCP.'),
+  fps: z.number().positive().max(60).default(2).describe('Frames per second taken from the stream (ffmpeg resamples).'),
+  loop: z.boolean().default(false).describe('File sources: start again at the end, like a camera that never stops.'),
+  enabled: z.boolean().default(true).describe('`false`: not opened; reported as `disabled`.'),
+  watchdogSeconds: z
+    .number()
+    .positive()
+    .default(10)
+    .describe('Network and looping sources: no frame for this long → reported `stalled` and restarted.'),
+  decodeThreads: z
+    .number()
+    .int()
+    .min(0)
+    .max(16)
+    .default(1)
+    .describe(
+      'ffmpeg threads for decoding and scaling this camera; `0`: one per core. One keeps decoding out of the inference workers\' way on a small box (5–10 % more frames/s on 2 cores); raise it for a stream one core cannot decode at its own rate (4K, H.265). `edge doctor` shows the decoding load and warns when it nears the limit.',
+    ),
   reconnect: z
-    .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(30000) })
+    .object({
+      initialMs: z.number().int().positive().default(1000).describe('First reconnect delay; it doubles on each failure…'),
+      maxMs: z.number().int().positive().default(30000).describe('…up to this.'),
+    })
     .prefault({}),
-  zones: z.array(zoneSchema).max(MAX_ZONES_PER_CAMERA, `at most ${MAX_ZONES_PER_CAMERA} zones per camera`).default([]),
-  /** Where the camera is; the centre uses it for the work order. */
-  location: z.object({ lat: z.number(), long: z.number(), address: z.string().optional() }).optional(),
+  zones: z
+    .array(zoneSchema)
+    .max(MAX_ZONES_PER_CAMERA, `at most ${MAX_ZONES_PER_CAMERA} zones per camera`)
+    .default([])
+    .describe('The zones this camera watches: the same zone fields as `config/desired` and `config/reported` (contract/zones.ts).'),
+  location: z
+    .object({ lat: z.number(), long: z.number(), address: z.string().optional() })
+    .optional()
+    .describe('Where the camera is. Not sent to the centre, which takes work-order locations from its own `cameras[]`.'),
 });
 
 export const sensorBaySchema = z.object({
-  id: idOf('sensor'),
-  /** The no_parking zone the bay lies in. */
-  zoneId: idOf('zone'),
-  /** The camera whose zone it is; omit for a bay no camera covers (sensor-only detections). */
-  cameraId: z.string().optional(),
-  /** Sensor-only bays: how long occupied before it is a violation. */
-  dwellSeconds: z.number().positive().default(300),
+  id: idOf('sensor').describe('Sensor id: the `<id>` of the HTTP path, or the last level of the MQTT topic.'),
+  zoneId: idOf('zone').describe('The `no_parking` zone the bay lies in.'),
+  cameraId: z.string().optional().describe('Camera whose zone it is; leave it out for a bay no camera covers (sensor-only detections).'),
+  dwellSeconds: z.number().positive().default(300).describe('Sensor-only bays: how long occupied before it is a violation.'),
 });
 
 export const edgeConfigSchema = z
   .object({
-    device: z
-      .object({
-        id: idOf('device'),
-        timezone: z.string().refine(isValidTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)').default('UTC'),
-      }),
+    device: z.object({
+      id: idOf('device').describe("The box's id: every topic it publishes is `<mqtt.rootTopic>/<device.id>/…`."),
+      timezone: z
+        .string()
+        .refine(isValidTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
+        .default('UTC')
+        .describe('IANA time zone of the zones\' `schedule`s, e.g. `Asia/Shanghai`.'),
+    }),
     mqtt: z
       .object({
-        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, tcp://, ws:// or wss:// URL'),
-        username: z.string().optional(),
-        password: z.string().optional(),
-        rootTopic: z.string().default('streetwatch/v1'),
-        keepaliveSeconds: z.number().int().positive().default(30),
-        caFile: z.string().optional(),
+        url: z
+          .string()
+          .regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, tcp://, ws:// or wss:// URL')
+          .describe('The broker: `mqtt://`, `mqtts://`, `ws://`, `wss://` (or `tcp://`).'),
+        username: z.string().optional().describe('Broker user name: the device id, on the centre\'s broker.'),
+        password: z.string().optional().describe('Broker password; an empty string counts as none.'),
+        rootTopic: z.string().default('streetwatch/v1').describe('First topic levels of everything published; the centre\'s `rootTopic` must match.'),
+        keepaliveSeconds: z.number().int().positive().default(30).describe('MQTT keep-alive.'),
+        caFile: z
+          .string()
+          .optional()
+          .describe('PEM file of the CA that signed the broker\'s certificate (TLS), relative to the config file.'),
       }),
-    /** The centre's HTTP API; `edge doctor` compares the box's clock with its `/healthz` time. */
-    center: z.object({ url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) }).optional(),
-    model: modelSpecSchema.default({ name: 'yolox_nano' }),
+    center: z
+      .object({
+        url: z
+          .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+          .describe('The centre\'s HTTP API (`edge init` fills it from the bundle): `edge doctor` compares the box\'s clock with its `/healthz` time.'),
+      })
+      .optional()
+      .describe('The command centre, as the box reaches it.'),
+    model: modelSpecSchema
+      .default({ name: 'yolox_nano' })
+      .describe(
+        'Detector model: by manifest `name` (found in the model cache, then in `../shared/models/`), or by `path` (relative to the config file) identified by its sha256 among the manifests, or trusted as `name` for re-exports and fine-tunes.',
+      ),
     detector: z
       .object({
-        /**
-         * Inference worker threads, each with its own model session; frames of a camera are inferred
-         * in parallel and applied in order. 0 runs the model on the main thread.
-         */
-        workers: z.number().int().min(0).max(8).default(2),
-        /** onnxruntime intra-op threads per session. */
-        threads: z.number().int().min(1).max(16).default(1),
-        scoreThreshold: z.number().min(0).max(1).default(0.3),
-        classThresholds: z.record(className, z.number().min(0).max(1)).default({}),
-        nmsIou: z.number().min(0).max(1).default(0.45),
-        /** Labels NMS treats as one object: the detector often scores one van as both car and truck. */
-        mergeClasses: z.array(z.array(className).min(2)).default([['car', 'truck', 'bus']]),
+        workers: z
+          .number()
+          .int()
+          .min(0)
+          .max(8)
+          .default(2)
+          .describe(
+            'Inference worker threads, each with its own model session: a camera\'s frames are inferred in parallel and applied in order. `0` runs the model on the main thread.',
+          ),
+        threads: z.number().int().min(1).max(16).default(1).describe('onnxruntime intra-op threads per model session.'),
+        scoreThreshold: z.number().min(0).max(1).default(0.3).describe('Minimum detector score for a box to be kept.'),
+        classThresholds: z
+          .record(className, z.number().min(0).max(1))
+          .default({})
+          .describe('Per-class minimum score (class name → score), overriding `scoreThreshold`.'),
+        nmsIou: z.number().min(0).max(1).default(0.45).describe('Overlap (IoU) above which duplicate boxes are suppressed.'),
+        mergeClasses: z
+          .array(z.array(className).min(2))
+          .default([['car', 'truck', 'bus']])
+          .describe('Labels that suppression treats as one object: the detector often scores one van as both car and truck.'),
       })
       .prefault({}),
     tracking: z
       .object({
-        /** A track that is not seen for this long is dropped (a stationary object keeps its id). */
-        maxGapSeconds: z.number().positive().default(10),
-        iouThreshold: z.number().min(0).max(1).default(0.3),
-        /** Box centre movement, as a fraction of box size, below which an object counts as still. */
-        stationaryTolerance: z.number().positive().default(0.15),
-        /** How long an object must have been still to be called stationary. */
-        stationarySeconds: z.number().positive().default(5),
+        maxGapSeconds: z
+          .number()
+          .positive()
+          .default(10)
+          .describe('A track not seen for this long is dropped (a stationary object keeps its id through gaps).'),
+        iouThreshold: z.number().min(0).max(1).default(0.3).describe('Minimum overlap (IoU) to match a detection to a track.'),
+        stationaryTolerance: z
+          .number()
+          .positive()
+          .default(0.15)
+          .describe('Box-centre movement, as a fraction of box size, below which an object counts as still.'),
+        stationarySeconds: z.number().positive().default(5).describe('How long an object must be still to be called stationary.'),
       })
       .prefault({}),
     motion: z
       .object({
-        /** Skip inference on frames with no motion and re-check stationary objects every `recheckSeconds`. */
-        enabled: z.boolean().default(true),
-        recheckSeconds: z.number().positive().default(1),
-        /** Fraction of grid cells that must change for a frame to count as moving. */
-        threshold: z.number().min(0).max(1).default(0.002),
+        enabled: z.boolean().default(true).describe('Skip inference on frames without motion; tracked objects are carried forward.'),
+        recheckSeconds: z
+          .number()
+          .positive()
+          .default(1)
+          .describe('Run inference at least this often, even without motion, to re-confirm stationary objects.'),
+        threshold: z.number().min(0).max(1).default(0.002).describe('Fraction of grid cells that must change for a frame to count as moving.'),
       })
       .prefault({}),
     plates: z
       .object({
-        /** Read the plate of every vehicle that stands still in a no_parking zone. */
-        enabled: z.boolean().default(true),
-        /** Plate detector: y5fu_640x_sim (default) or y5fu_320x_sim, by name or path. */
-        model: modelSpecSchema.default({ name: 'y5fu_640x_sim' }),
-        /** onnxruntime intra-op threads of the plate sessions. */
-        threads: z.number().int().min(1).max(16).default(1),
-        /** Valid plate texts (after normalisation); default: Chinese plates (see detector/plate/plate-text.ts). */
+        enabled: z.boolean().default(true).describe('Read the plates of vehicles standing still in `no_parking` zones.'),
+        model: modelSpecSchema
+          .default({ name: 'y5fu_640x_sim' })
+          .describe(
+            'Plate detector, found like `model` (the cache, then `../shared/models/hyperlpr3/`): `y5fu_640x_sim`, or `y5fu_320x_sim`. With the 640 one configured and the 320 one installed too, inputs that fit 320×320 go to the 320 one.',
+          ),
+        threads: z.number().int().min(1).max(16).default(1).describe('onnxruntime intra-op threads of the plate detector and recogniser.'),
         format: z
           .string()
           .refine((s) => { try { new RegExp(s, 'u'); return true; } catch { return false; } }, 'format must be a valid regular expression')
-          .optional(),
-        /** A plate read below this is reported as unread, never guessed. */
-        minConfidence: z.number().min(0).max(1).default(0.8),
-        /** While a vehicle dwells its plate is read at most this often… */
-        readIntervalSeconds: z.number().positive().default(2),
-        /** …at most this many times… */
-        maxReads: z.number().int().min(1).default(8),
-        /** …and no more once this many reads agree. */
-        agreeingReads: z.number().int().min(1).default(3),
+          .optional()
+          .describe(
+            'Valid plate text after normalisation, a regular expression matched whole (like Frigate\'s `lpr.format`). Default: mainland plates (detector/plate/plate-text.ts).',
+          ),
+        minConfidence: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.8)
+          .describe('A read below this is no vote; a vehicle without a vote is reported unread, never guessed.'),
+        readIntervalSeconds: z.number().positive().default(2).describe('While a vehicle dwells, its plate is read at most this often…'),
+        maxReads: z.number().int().min(1).default(8).describe('…at most this many times…'),
+        agreeingReads: z.number().int().min(1).default(3).describe('…and no more once this many reads agree.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Licence plates of vehicles standing in `no_parking` zones (docs/edge.md, *Licence plates*).'),
     privacy: z
       .object({
-        blurPeople: z.boolean().default(true),
-        /** Blur every plate in the photos but the offender's (runs the plate detector on each photo). */
-        blurPlates: z.boolean().default(true),
+        blurPeople: z
+          .boolean()
+          .default(true)
+          .describe('Pixelate people in evidence photos before encoding (for vending, the people tending the stall stay visible).'),
+        blurPlates: z
+          .boolean()
+          .default(true)
+          .describe('Pixelate every plate in the evidence photos but the offender\'s (runs the plate detector on each photo).'),
       })
       .prefault({}),
     spool: z
-      .object({ dir: z.string().default('./spool'), maxMegabytes: z.number().positive().default(256) })
-      .prefault({}),
-    telemetry: z.object({ intervalSeconds: telemetrySettings.shape.intervalSeconds.default(30) }).prefault({}),
-    sensors: z
       .object({
-        /** Local MQTT topic filter the sensors publish to, e.g. `sensors/+`. */
-        mqttTopic: z.string().optional(),
-        /** Local MQTT broker the sensors use; defaults to the agent's own broker connection. */
-        mqttUrl: z.string().optional(),
-        /** Small HTTP endpoint on the box: POST /sensors/<id> {"occupied": true}. */
-        httpPort: z.number().int().min(1).max(65535).optional(),
-        bays: z.array(sensorBaySchema).default([]),
+        dir: z.string().default('./spool').describe('On-disk outgoing queue, relative to the config file.'),
+        maxMegabytes: z
+          .number()
+          .positive()
+          .default(256)
+          .describe('Size budget: when it is full the least valuable messages go first; detections and evidence are never dropped.'),
       })
       .prefault({}),
-    cameras: z.array(cameraSchema).min(1, 'at least one camera is required'),
+    telemetry: z
+      .object({ intervalSeconds: telemetrySettings.shape.intervalSeconds.default(30).describe('Telemetry period.') })
+      .prefault({}),
+    sensors: z
+      .object({
+        mqttTopic: z
+          .string()
+          .optional()
+          .describe('Local MQTT topic filter the sensors publish to, e.g. `sensors/+` (the last level is the sensor id). None: off.'),
+        mqttUrl: z
+          .string()
+          .optional()
+          .describe('Broker the sensors use. None: the agent\'s broker and credentials (a separate broker gets no credentials from `mqtt`).'),
+        httpPort: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe('Serve `POST /sensors/<id>` with `{"occupied": true}` on this port. None: off.'),
+        bays: z.array(sensorBaySchema).default([]).describe('One entry per sensor.'),
+      })
+      .prefault({})
+      .describe('Street sensors near the box, e.g. geomagnetic bay sensors.'),
+    cameras: z.array(cameraSchema).min(1, 'at least one camera is required').describe('The cameras the box reads.'),
   })
   .superRefine((cfg, ctx) => {
     const camIds = new Set<string>();

@@ -69,7 +69,7 @@ export function initEdgeConfig(o: EdgeInitOptions): EdgeInitResult {
   doc.commentBefore = [
     ` StreetWatch edge config of ${bundle.deviceId}, written by \`streetwatch edge init\` from ${basename(o.bundleFile)}.`,
     ' It holds the broker password: keep it private (mode 0600). Settings not given here take their',
-    ' defaults (README, "Configuration (edge)"). Check the box with `streetwatch edge doctor --config <this file>`.',
+    ' defaults (docs/configuration.md, "Edge config"). Check the box with `streetwatch edge doctor --config <this file>`.',
   ].join('\n');
   const cameras = doc.get('cameras', true) as YAML.YAMLSeq;
   cameras.commentBefore = placeholderCamera

@@ -40,8 +40,9 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
   const prefixOption = ['--prefix <prefix>', 'Redis key prefix (the centre config redisPrefix; env STREETWATCH_REDIS_PREFIX)', env.STREETWATCH_REDIS_PREFIX || DEFAULT_PREFIX] as const;
 
   device
-    .command('add <deviceId>')
+    .command('add')
     .description('Register a device and print its MQTT credentials (shown once only), or write them into a bundle for `edge init`.')
+    .argument('<deviceId>', 'the box\'s id: its MQTT username and first topic level (1-64 of A-Z a-z 0-9 _ . -)')
     .option('--json', 'print {"deviceId","username","password"} as JSON')
     .option('--rotate', 'issue new credentials for an existing device (the old password stops working; a revoked device is reinstated)')
     .option('--broker-url <mqttUrl>', 'the broker URL devices use (e.g. mqtts://centre.example:8883); with --bundle default from the centre config')
@@ -85,8 +86,9 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
     });
 
   device
-    .command('revoke <deviceId>')
+    .command('revoke')
     .description('Revoke a device: its open connections are closed at once and it is refused at its next connect.')
+    .argument('<deviceId>', 'the registered device')
     .option(...prefixOption)
     .action(async (deviceId: string, o: { prefix: string }) => {
       const info = await withRegistry(o.prefix, (r) => r.revoke(deviceId));

@@ -19,7 +19,7 @@ interface Move {
   tone: 'primary' | 'danger';
 }
 
-/** As the centre allows them (README, Work orders); confirm and reject live in the review queue. */
+/** As the centre allows them (docs/user-guide.md, Work orders); confirm and reject live in the review queue. */
 const MOVES: readonly Move[] = [
   { to: 'accepted', from: ['dispatched'], roles: ['officer', 'admin'], label: 'action.accept', tone: 'primary' },
   { to: 'on_site', from: ['accepted'], roles: ['officer', 'admin'], label: 'action.onSite', tone: 'primary' },
