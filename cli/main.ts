@@ -7,16 +7,12 @@ import { registerModelsCommands } from '../models/cli.js';
 import { registerPlateCommands } from '../detector/plate/cli.js';
 import { registerCenterCommands } from '../ticketing/cli.js';
 import { registerDemoCommand } from './demo.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from '../common/paths.js';
-
-const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+import { projectVersion } from '../common/paths.js';
 
 const program = new Command()
   .name('streetwatch')
   .description('Camera-driven street enforcement: edge agent, models and command centre.')
-  .version(pkg.version)
+  .version(projectVersion())
   .showHelpAfterError();
 
 registerEdgeCommands(program);
