@@ -33,6 +33,9 @@ export const teamSchema = z.object({
 
 const violationThresholds = z.object({ illegal_parking: unit.optional(), street_vending: unit.optional() });
 
+/** A user's role; `users` below says what each may do. */
+export const role = z.enum(['operator', 'officer', 'admin']);
+
 export const centerConfigSchema = z
   .object({
     rootTopic: z.string().default(DEFAULT_ROOT),
@@ -78,7 +81,7 @@ export const centerConfigSchema = z
       .prefault({}),
     /** API tokens and their roles (operator reviews; officer handles orders; admin all). */
     users: z
-      .array(z.object({ name: id, role: z.enum(['operator', 'officer', 'admin']), token: z.string().min(16, 'tokens need at least 16 characters'), officerId: id.optional() }))
+      .array(z.object({ name: id, role, token: z.string().min(16, 'tokens need at least 16 characters'), officerId: id.optional() }))
       .default([]),
     sla: z
       .object({
@@ -153,7 +156,7 @@ export const centerConfigSchema = z
 export type CenterConfig = z.output<typeof centerConfigSchema>;
 export type TeamConfig = CenterConfig['teams'][number];
 export type WebhookConfig = z.output<typeof webhookSchema>;
-export type Role = CenterConfig['users'][number]['role'];
+export type Role = z.output<typeof role>;
 
 export function loadCenterConfig(file: string, env: NodeJS.ProcessEnv = process.env): CenterConfig {
   const cfg = loadConfigFile(centerConfigSchema, file, env);
