@@ -43,6 +43,9 @@ const violationThresholds = z.object({
   street_vending: unit.optional().describe('Threshold of `street_vending` detections.'),
 });
 
+/** A user's role; `users` below says what each may do. */
+export const role = z.enum(['operator', 'officer', 'admin']);
+
 export const centerConfigSchema = z
   .object({
     rootTopic: z.string().default(DEFAULT_ROOT).describe("MQTT topic root; the boxes' `mqtt.rootTopic` must match."),
@@ -127,7 +130,7 @@ export const centerConfigSchema = z
       .array(
         z.object({
           name: id.describe('Sign-in name, shown in audit trails.'),
-          role: z.enum(['operator', 'officer', 'admin']).describe('Operators review and cancel; officers handle their orders; admins do everything.'),
+          role: role.describe('Operators review and cancel; officers handle their orders; admins do everything.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
           officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
         }),
@@ -245,7 +248,7 @@ export const centerConfigSchema = z
 export type CenterConfig = z.output<typeof centerConfigSchema>;
 export type TeamConfig = CenterConfig['teams'][number];
 export type WebhookConfig = z.output<typeof webhookSchema>;
-export type Role = CenterConfig['users'][number]['role'];
+export type Role = z.output<typeof role>;
 
 export function loadCenterConfig(file: string, env: NodeJS.ProcessEnv = process.env): CenterConfig {
   const cfg = loadConfigFile(centerConfigSchema, file, env);

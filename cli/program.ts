@@ -2,11 +2,9 @@
  * The `streetwatch` command tree, built without running it: cli/main.ts parses the process's
  * arguments with it, and the CLI reference (docs/cli.md) is generated from it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerDeviceCommands } from '../center/devices/cli.js';
-import { projectRoot } from '../common/paths.js';
+import { projectVersion } from '../common/paths.js';
 import { registerEdgeCommands } from '../edge/cli.js';
 import { registerPlateCommands } from './plate.js';
 import { registerModelsCommands } from '../models/cli.js';
@@ -15,11 +13,10 @@ import { registerDemoCommand } from './demo.js';
 
 /** `env` feeds the defaults some options take from the environment (the device commands' --prefix). */
 export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
-  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
   const program = new Command()
     .name('streetwatch')
     .description('Camera-driven street enforcement: edge agent, models and command centre.')
-    .version(pkg.version)
+    .version(projectVersion())
     .showHelpAfterError();
 
   registerEdgeCommands(program);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ function findProjectRoot(start: string): string {
 
 /** The folder holding package.json, whether running from source or from dist/. */
 export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+
+/** This build's version, from package.json. */
+export const projectVersion = (): string => (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** `../shared` beside the project root: real models and footage on developer and CI machines. */
 export const sharedDir = resolve(projectRoot, '..', 'shared');

@@ -3,11 +3,10 @@
  * shown in, the SLA thresholds its lights count down to, cameras with their positions for the
  * plan, teams and their officers for filters and names. No secrets: tokens and webhooks stay out.
  */
-import type { FastifyInstance } from 'fastify';
 import { REJECT_REASONS } from '../../ticketing/work-order.js';
-import type { ApiContext } from './context.js';
+import type { ApiApp, ApiContext } from './context.js';
 
-export function consoleSettingsRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function consoleSettingsRoutes(app: ApiApp, ctx: ApiContext): void {
   const { timezone, sla, cameras, teams } = ctx.config;
   const settings = {
     timezone,
@@ -16,5 +15,11 @@ export function consoleSettingsRoutes(app: FastifyInstance, ctx: ApiContext): vo
     teams: teams.map((t) => ({ id: t.id, name: t.name ?? null, officers: t.officers.map((o) => ({ id: o.id, name: o.name ?? null, onDuty: o.onDuty })) })),
     rejectReasons: REJECT_REASONS,
   };
-  app.get('/api/console/settings', async () => settings);
+  app.get('/api/console/settings', {
+    schema: {
+      summary: 'What the console draws its screens with',
+      description: 'Answers `{ timezone, sla: { targetMinutes, yellowAt, redAt }, cameras: [{ deviceId, cameraId, name, location: { lat, long, address? }, team }], teams: [{ id, name, officers: [{ id, name, onDuty }] }], rejectReasons }`.',
+      tags: ['console'],
+    },
+  }, async () => settings);
 }

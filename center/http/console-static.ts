@@ -14,7 +14,8 @@ const PAGE_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self';
 
 export function consoleStaticRoutes(app: FastifyInstance, dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) {
-    app.get('/', { config: { public: true } }, async (_req, reply) =>
+    // Not API: left out of the OpenAPI document, like @fastify/static's routes (its schemaHide).
+    app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
       reply.code(503).type('text/plain; charset=utf-8').send('The StreetWatch console is not built: run `npm run build`.\n'));
     return;
   }

@@ -3,22 +3,25 @@
  * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
 import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem } from '../../contract/index.js';
-import type { Role } from '../config.js';
+import { role } from '../config.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
 import type { Settings, Zone } from './zone-schema.js';
 
-/** The signed-in caller, resolved from the bearer token. */
-export interface ApiUser {
-  name: string;
-  role: Role;
-  officerId?: string;
-  /** Teams whose roster lists this user's officerId. */
-  teams: readonly string[];
-}
+/** The signed-in caller, resolved from the bearer token or session. */
+export const apiUser = z
+  .object({
+    name: z.string(),
+    role,
+    officerId: z.string().optional(),
+    teams: z.array(z.string()).meta({ description: 'Teams whose roster lists this user\'s officerId' }),
+  })
+  .meta({ id: 'ApiUser' });
+export type ApiUser = z.output<typeof apiUser>;
 
 export interface Page {
   offset: number;
@@ -58,10 +61,8 @@ export interface DeviceConfigService {
   setSettings(deviceId: string, settings: Settings, by: string): Promise<DesiredConfig>;
 }
 
-export interface HealthReport {
-  ok: boolean;
-  checks: Record<string, boolean>;
-}
+export const healthReport = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.boolean()).meta({ description: 'Each dependency, true when it answers' }) });
+export type HealthReport = z.output<typeof healthReport>;
 
 export interface ApiDeps {
   store: WorkOrderStore;

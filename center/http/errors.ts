@@ -2,7 +2,9 @@
  * One error shape for every API response, `{ error, code }` (plus `field` for validation), and the
  * mapping from domain errors to HTTP statuses. Stack traces never leave the process.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { StreetWatchError } from '../../common/errors.js';
 import { IllegalTransitionError } from '../../ticketing/work-order.js';
 import { drainRequest } from './drain-request.js';
@@ -34,13 +36,27 @@ export function statusOfDomainError(err: StreetWatchError): number | null {
   return null;
 }
 
-interface ErrorBody {
-  error: string;
-  code: string;
-  field?: string;
+/** The name of the error shape among the OpenAPI document's schemas (openapi.ts). */
+export const ERROR_SCHEMA_ID = 'Error';
+
+const errorBody = z
+  .object({ error: z.string(), code: z.string(), field: z.string().optional().meta({ description: 'The bad input, as a dotted path (`zones.0.polygon`), on validation errors' }) })
+  .meta({ id: ERROR_SCHEMA_ID, description: 'Every error the API answers, 4xx and 5xx alike' });
+type ErrorBody = z.output<typeof errorBody>;
+
+/**
+ * A route schema's refusal of the request, as the 400 that names the field: the first issue's
+ * path (`zones.0.polygon`), or the request part (`body`, `query`, `params`) when it is the whole.
+ */
+function validationError(err: Pick<FastifyError, 'validationContext'> & { validation: FastifySchemaValidationError[] }): ApiError {
+  const issue = err.validation[0];
+  const part = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');
+  const field = issue.instancePath.split('/').filter(Boolean).join('.') || part;
+  return badRequest(`${field}: ${issue.message ?? 'is invalid'}`, field);
 }
 
 function toResponse(err: unknown): { status: number; body: ErrorBody } | null {
+  if (hasZodFastifySchemaValidationErrors(err)) return toResponse(validationError(err));
   if (err instanceof ApiError) return { status: err.status, body: { error: err.message, code: err.code, ...(err.field ? { field: err.field } : {}) } };
   if (err instanceof StreetWatchError) {
     const status = statusOfDomainError(err);

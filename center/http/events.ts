@@ -4,20 +4,27 @@
  * stream and lets the browser notice a dead one. Streams are ended before the server closes, so a
  * shutdown does not wait for browsers to hang up.
  */
-import type { FastifyInstance } from 'fastify';
+import type { ApiApp } from './context.js';
 import type { LiveFeed } from '../live/live-events.js';
+import { rawResponse } from './openapi.js';
 
 const HEARTBEAT_MS = 15_000;
 /** How long the browser waits before its own reconnect, should our script not handle it. */
 const RETRY_MS = 2000;
 
-export function eventRoutes(app: FastifyInstance, feed: LiveFeed): void {
+export function eventRoutes(app: ApiApp, feed: LiveFeed): void {
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
   });
 
-  app.get('/api/events', (req, reply) => {
+  app.get('/api/events', {
+    schema: {
+      summary: 'The console\'s live stream of order and device events',
+      tags: ['console'],
+      response: { 200: rawResponse('text/event-stream', `Server-sent events, each named by its kind with one JSON \`data:\` line; a comment every ${HEARTBEAT_MS / 1000} s`) },
+    },
+  }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

@@ -4,14 +4,16 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVIDENCE_CONTENT_TYPE } from '../../contract/index.js';
-import type { ApiContext } from './context.js';
+import type { ApiApp, ApiContext } from './context.js';
 import { ApiError, notFound } from './errors.js';
-import { parse, sha256Param } from './validate.js';
+import { rawResponse } from './openapi.js';
+import { sha256Param } from './validate.js';
 
 const linkQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() });
+const photo = { 200: rawResponse(EVIDENCE_CONTENT_TYPE, 'The photo; 304 when If-None-Match holds its ETag (the hash)') };
 const YEAR_S = 365 * 24 * 3600;
 
 /** Content-addressed, so a photo never changes: the hash is the ETag and caches may keep it. */
@@ -28,15 +30,24 @@ async function sendPhoto(ctx: ApiContext, req: FastifyRequest, reply: FastifyRep
   return reply.type(EVIDENCE_CONTENT_TYPE).header('Content-Length', size).send(createReadStream(file));
 }
 
-export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/evidence/:sha256', async (req, reply) => {
-    const { sha256 } = parse(sha256Param, req.params, 'params');
-    return sendPhoto(ctx, req, reply, sha256, YEAR_S);
-  });
+export function evidenceRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/api/evidence/:sha256', {
+    schema: { summary: 'An evidence photo', tags: ['evidence'], params: sha256Param, response: photo },
+  }, async (req, reply) => sendPhoto(ctx, req, reply, req.params.sha256, YEAR_S));
 
-  app.get('/media/:sha256', { config: { public: true } }, async (req, reply) => {
-    const { sha256 } = parse(sha256Param, req.params, 'params');
-    const { exp, sig } = parse(linkQuery, req.query, 'query');
+  app.get('/media/:sha256', {
+    config: { public: true },
+    schema: {
+      summary: 'An evidence photo through a signed, expiring link',
+      description: 'The links come signed in API answers (Open311 `media_url`); 403 once expired or when the signature does not match.',
+      tags: ['evidence'],
+      params: sha256Param,
+      querystring: linkQuery,
+      response: photo,
+    },
+  }, async (req, reply) => {
+    const { sha256 } = req.params;
+    const { exp, sig } = req.query;
     const nowMs = ctx.now();
     const check = ctx.signer.verify(sha256, exp, sig, nowMs);
     if (check === 'expired') throw new ApiError(403, 'LINK_EXPIRED', 'this media link has expired');

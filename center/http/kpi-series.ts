@@ -4,14 +4,12 @@
  * console's charts, with the whole range overall and per camera. Same figures as `/api/kpis`,
  * cut by discovery time.
  */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { KpiSeries } from '../../contract/index.js';
 import { computeKpis, kpiGroup } from '../../ticketing/kpi.js';
 import type { WorkOrder } from '../../ticketing/work-order.js';
-import type { ApiContext } from './context.js';
+import type { ApiApp, ApiContext } from './context.js';
 import { bucketKey, timeBuckets, type BucketSize } from './time-buckets.js';
-import { parse } from './validate.js';
 
 const RANGES: Record<string, { ms: number; size: BucketSize }> = {
   '24h': { ms: 24 * 3600_000, size: 'hour' },
@@ -45,9 +43,16 @@ export function kpiSeries(orders: readonly WorkOrder[], fromMs: number, toMs: nu
   };
 }
 
-export function kpiSeriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/kpis/series', async (req) => {
-    const { range } = parse(query, req.query, 'query');
+export function kpiSeriesRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/api/kpis/series', {
+    schema: {
+      summary: 'KPIs by local hour (24h) or day (7d, 30d) of discovery, for charts',
+      description: 'Answers `{ timezone, bucket, from, to, buckets: [{ key, start, kpi }], overall, byCamera }`, each KPI group as in /api/kpis.',
+      tags: ['kpis'],
+      querystring: query,
+    },
+  }, async (req) => {
+    const { range } = req.query;
     const { ms, size } = RANGES[range];
     const toMs = ctx.now();
     const fromMs = toMs - ms;

@@ -1,7 +1,12 @@
 /** SLA and throughput KPIs, computed by the workflow side. */
-import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from './context.js';
+import type { ApiApp, ApiContext } from './context.js';
 
-export function kpiRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/kpis', async () => ctx.deps.kpis());
+export function kpiRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/api/kpis', {
+    schema: {
+      summary: 'SLA and throughput KPIs of every order',
+      description: 'Answers `{ overall, byType, byTeam, byCamera }`, each a KPI group: order counts (open, closed, by state), discovery→dispatch, dispatch→accept and discovery→resolve durations (count, median, p90 seconds), SLA compliance and the self-cleared and rejected shares.',
+      tags: ['kpis'],
+    },
+  }, async () => ctx.deps.kpis());
 }

@@ -10,18 +10,18 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN, modelRef } from '../../contract/index.js';
 import { listManifestNames } from '../../models/manifest.js';
 import type { Role } from '../config.js';
 import { ModelFileError } from '../devices/model-files.js';
-import { userOf } from './auth.js';
-import type { ApiContext } from './context.js';
+import { requireRole, signedIn } from './auth.js';
+import type { ApiApp, ApiContext } from './context.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { createModelLinkSigner } from '../devices/model-links.js';
 import type { AnnouncedModel, ModelService } from '../devices/model-service.js';
-import { parse, sha256Param } from './validate.js';
+import { rawResponse } from './openapi.js';
+import { sha256Param } from './validate.js';
 
 /** A model runs on every box it is sent to and decides what becomes a work order: admins only. */
 const MODEL_ADMINS: readonly Role[] = ['admin'];
@@ -30,6 +30,7 @@ const idText = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ . -')
 const deviceParam = z.object({ deviceId: idText });
 const fileParam = z.object({ file: z.string().regex(/^[0-9a-f]{64}\.onnx$/, 'must be <sha256>.onnx') });
 const linkQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() });
+const storedFile = z.object({ sha256: z.string(), size: z.number().int() });
 
 const announceBody = modelRef
   .extend({
@@ -41,8 +42,9 @@ const announceBody = modelRef
   .refine((b) => listManifestNames().includes(b.name), { path: ['name'], message: 'is not a known model manifest' })
   .refine((b) => b.url === undefined || b.size !== undefined, { path: ['size'], message: 'is required with url' });
 const fleetBody = announceBody.and(z.object({ devices: z.array(idText).min(1).optional() }));
+const ANNOUNCED = 'the desired model now sent to the box, retained: `{ version, issuedAt, by, model: { name, version, sha256, size, url } }`';
 
-export function modelRoutes(app: FastifyInstance, ctx: ApiContext, service: ModelService): void {
+export function modelRoutes(app: ApiApp, ctx: ApiContext, service: ModelService): void {
   const links = createModelLinkSigner(ctx.config.http);
 
   /** Active (registered, not revoked) devices by id. */
@@ -63,11 +65,19 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext, service: Mode
 
   // Model files arrive as raw bytes and are streamed to disk, so the API's JSON body limit does
   // not apply; the octet-stream parser lives only in this scope.
-  void app.register(async (scope) => {
+  void app.register(async (scope: ApiApp) => {
     scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
-    scope.put('/api/models/:sha256', async (req, reply) => {
-      userOf(req, MODEL_ADMINS, 'uploading models');
-      const { sha256 } = parse(sha256Param, req.params, 'params');
+    scope.put('/api/models/:sha256', {
+      preValidation: requireRole(MODEL_ADMINS, 'uploading models'),
+      schema: {
+        summary: 'Upload a model file',
+        description: 'Admins. The body is the file, `Content-Type: application/octet-stream`; it must hash to the sha256 in the path. 201 when new, 200 when already held.',
+        tags: ['models'],
+        params: sha256Param,
+        response: { 200: storedFile, 201: storedFile },
+      },
+    }, async (req, reply) => {
+      const { sha256 } = req.params;
       const body = req.body;
       if (!(body instanceof Readable)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the model file as the body, with Content-Type: application/octet-stream');
       try {
@@ -80,9 +90,19 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext, service: Mode
     });
   });
 
-  app.get('/models/:file', { config: { public: true } }, async (req, reply) => {
-    const { file } = parse(fileParam, req.params, 'params');
-    const { exp, sig } = parse(linkQuery, req.query, 'query');
+  app.get('/models/:file', {
+    config: { public: true },
+    schema: {
+      summary: 'Download a model file through a signed link',
+      description: 'The links are what announcements send the boxes; 403 once expired or when the signature does not match.',
+      tags: ['models'],
+      params: fileParam,
+      querystring: linkQuery,
+      response: { 200: rawResponse('application/octet-stream', 'The ONNX file') },
+    },
+  }, async (req, reply) => {
+    const { file } = req.params;
+    const { exp, sig } = req.query;
     const sha256 = file.slice(0, 64);
     const check = links.verify(sha256, exp, sig, ctx.now());
     if (check === 'expired') throw new ApiError(403, 'LINK_EXPIRED', 'this model link has expired; announce the model again');
@@ -92,23 +112,45 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext, service: Mode
     return reply.type('application/octet-stream').header('Content-Length', stored.size).header('ETag', `"${sha256}"`).send(createReadStream(stored.path));
   });
 
-  app.get('/api/devices/:deviceId/model', async (req) => {
-    const { deviceId } = parse(deviceParam, req.params, 'params');
+  app.get('/api/devices/:deviceId/model', {
+    schema: {
+      summary: 'A box\'s model: what the centre announced, what the box reports',
+      description: 'Answers `{ desired, reported }`: the last announcement (null before the first) and the box\'s last ModelReported message with `receivedAt` (null before the first).',
+      tags: ['devices'],
+      params: deviceParam,
+    },
+  }, async (req) => {
+    const { deviceId } = req.params;
     if (!(await ctx.deps.devices.list()).some((d) => d.deviceId === deviceId)) throw notFound(`no device ${deviceId}`);
     return service.get(deviceId);
   });
 
-  app.post('/api/devices/:deviceId/model', async (req) => {
-    const user = userOf(req, MODEL_ADMINS, 'announcing models');
-    const { deviceId } = parse(deviceParam, req.params, 'params');
-    const body = parse(announceBody, req.body);
+  app.post('/api/devices/:deviceId/model', {
+    preValidation: requireRole(MODEL_ADMINS, 'announcing models'),
+    schema: {
+      summary: 'Announce a model to one box',
+      description: `Admins. Without \`url\` the uploaded file is sent, through a signed link. Answers ${ANNOUNCED}.`,
+      tags: ['devices', 'models'],
+      params: deviceParam,
+      body: announceBody,
+    },
+  }, async (req) => {
+    const { deviceId } = req.params;
     if (!(await activeDevices()).has(deviceId)) throw notFound(`no active device ${deviceId}`);
-    return service.announce(deviceId, await resolveFile(body), user.name);
+    return service.announce(deviceId, await resolveFile(req.body), signedIn(req).name);
   });
 
-  app.post('/api/models/announce', async (req) => {
-    const user = userOf(req, MODEL_ADMINS, 'announcing models');
-    const { devices, ...body } = parse(fleetBody, req.body);
+  app.post('/api/models/announce', {
+    preValidation: requireRole(MODEL_ADMINS, 'announcing models'),
+    schema: {
+      summary: 'Announce a model to the listed boxes, by default every active one',
+      description: `Admins. Answers \`{ items, total }\`, each item a box's \`deviceId\` and ${ANNOUNCED}.`,
+      tags: ['models'],
+      body: fleetBody,
+    },
+  }, async (req) => {
+    const user = signedIn(req);
+    const { devices, ...body } = req.body;
     const active = await activeDevices();
     const unknown = devices?.find((id) => !active.has(id));
     if (unknown) throw notFound(`no active device ${unknown}`);

@@ -2,7 +2,8 @@
  * Work orders as Open311 GeoReport v2 service requests — pure. This output is public, so the
  * plate is always masked and plate close-ups are never linked.
  */
-import type { ViolationType } from '../../contract/index.js';
+import { z } from 'zod';
+import { isoTime, violationType, type ViolationType } from '../../contract/index.js';
 import { isOpen, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
 
 export const SERVICES: Record<ViolationType, { service_name: string; description: string; keywords: string }> = {
@@ -18,7 +19,19 @@ export const SERVICES: Record<ViolationType, { service_name: string; description
   },
 };
 
-export function serviceList(): Array<Record<string, unknown>> {
+export const open311Service = z
+  .object({
+    service_code: violationType,
+    service_name: z.string(),
+    description: z.string(),
+    metadata: z.boolean(),
+    type: z.enum(['realtime', 'batch', 'blackbox']),
+    keywords: z.string(),
+    group: z.string(),
+  })
+  .meta({ id: 'Open311Service' });
+
+export function serviceList(): Array<z.output<typeof open311Service>> {
   return (Object.keys(SERVICES) as ViolationType[]).map((code) => ({
     service_code: code,
     service_name: SERVICES[code].service_name,
@@ -41,22 +54,26 @@ const STATUS_NOTES: Record<OrderState, string> = {
   cancelled: 'Cancelled.',
 };
 
-export interface ServiceRequest {
-  service_request_id: string;
-  status: 'open' | 'closed';
-  status_notes: string;
-  service_name: string;
-  service_code: ViolationType;
-  description: string;
-  agency_responsible: string;
-  requested_datetime: string;
-  updated_datetime: string;
-  expected_datetime: string;
-  address: string | null;
-  lat: number | null;
-  long: number | null;
-  media_url: string | null;
-}
+export const serviceRequest = z
+  .object({
+    service_request_id: z.string(),
+    status: z.enum(['open', 'closed']),
+    status_notes: z.string(),
+    service_name: z.string(),
+    service_code: violationType,
+    description: z.string(),
+    agency_responsible: z.string(),
+    requested_datetime: isoTime,
+    updated_datetime: isoTime,
+    expected_datetime: isoTime,
+    address: z.string().nullable(),
+    lat: z.number().nullable(),
+    long: z.number().nullable(),
+    media_url: z.string().nullable().meta({ description: 'A signed, expiring link to a photo (never a plate close-up)' }),
+  })
+  .meta({ id: 'Open311ServiceRequest' });
+
+export type ServiceRequest = z.output<typeof serviceRequest>;
 
 export function toServiceRequest(order: WorkOrder, opts: { maskPlate: (text: string) => string; mediaUrl: (sha256: string) => string }): ServiceRequest {
   const where = `in zone ${order.zoneId}, camera ${order.deviceId}/${order.cameraId}`;

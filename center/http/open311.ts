@@ -1,13 +1,13 @@
 /** Open311 GeoReport v2, read-only and public (https://wiki.open311.org/GeoReport_v2/). */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { violationType, type ViolationType } from '../../contract/index.js';
 import type { OrderFilter } from '../../ticketing/store-types.js';
 import { ORDER_STATES, OPEN_STATES, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
-import type { ApiContext } from './context.js';
+import type { ApiApp, ApiContext } from './context.js';
 import { notFound } from './errors.js';
-import { serviceList, toServiceRequest } from './open311-map.js';
-import { commaList, idList, isoDate, parse } from './validate.js';
+import { open311Service, serviceList, serviceRequest, toServiceRequest } from './open311-map.js';
+import { commaList, idList, isoDate } from './validate.js';
 
 /** The spec's defaults: at most 1000 requests, from the past 90 days unless dates are given. */
 const MAX_REQUESTS = 1000;
@@ -36,10 +36,11 @@ function stateFilter(status: Array<'open' | 'closed'> | undefined): NonNullable<
   return ORDER_STATES.filter((s) => !NOT_PUBLIC.includes(s) && (OPEN_STATES.includes(s) ? open : closed));
 }
 
-export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
+export function open311Routes(app: ApiApp, ctx: ApiContext): void {
   const { store, maskPlate } = ctx.deps;
   // Public data meant for third-party sites and apps, so any origin may read it.
   const pub = { config: { public: true }, onRequest: async (_req: FastifyRequest, reply: FastifyReply) => void reply.header('Access-Control-Allow-Origin', '*') };
+  const requests = z.array(serviceRequest);
 
   const present = (req: FastifyRequest) => {
     const nowMs = ctx.now();
@@ -47,10 +48,22 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
     return (o: WorkOrder) => toServiceRequest(o, { maskPlate, mediaUrl: (sha) => ctx.signer.signMediaUrl(sha, nowMs, base) });
   };
 
-  app.get('/open311/v2/services.json', pub, async () => serviceList());
+  app.get('/open311/v2/services.json', {
+    ...pub,
+    schema: { summary: 'The services: one per violation type', tags: ['open311'], response: { 200: z.array(open311Service) } },
+  }, async () => serviceList());
 
-  app.get('/open311/v2/requests.json', pub, async (req) => {
-    const q = parse(requestsQuery, req.query, 'query');
+  app.get('/open311/v2/requests.json', {
+    ...pub,
+    schema: {
+      summary: 'Service requests: confirmed work orders, plates masked',
+      description: 'At most 1000, from the past 90 days unless `start_date` or `end_date` is given; `service_request_id` (a comma list) overrides every other argument.',
+      tags: ['open311'],
+      querystring: requestsQuery,
+      response: { 200: requests },
+    },
+  }, async (req) => {
+    const q = req.query;
     const toRequest = present(req);
     // Per the spec, explicit ids override every other argument.
     if (q.service_request_id) {
@@ -66,8 +79,11 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   // The spec answers a single request as an array with one item.
-  app.get('/open311/v2/requests/:id.json', pub, async (req) => {
-    const { id } = parse(idParam, req.params, 'params');
+  app.get('/open311/v2/requests/:id.json', {
+    ...pub,
+    schema: { summary: 'One service request, as a list of one', tags: ['open311'], params: idParam, response: { 200: requests } },
+  }, async (req) => {
+    const { id } = req.params;
     const order = await store.get(id);
     if (!order || !isPublic(order)) throw notFound(`no service request ${id}`);
     return [present(req)(order)];

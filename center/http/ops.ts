@@ -1,14 +1,22 @@
 /** Liveness for load balancers (public) and Prometheus metrics (any token). */
-import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from './context.js';
+import { z } from 'zod';
+import type { ApiApp, ApiContext } from './context.js';
+import { healthReport } from './deps.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { rawResponse } from './openapi.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function opsRoutes(app: FastifyInstance, ctx: ApiContext, http: HttpMetrics): void {
+// Any instant, not the contract's isoTime: a clock wrong by decades is what `time` is there to show.
+const health = healthReport.extend({ time: z.iso.datetime() });
+
+export function opsRoutes(app: ApiApp, ctx: ApiContext, http: HttpMetrics): void {
   // `time` (ISO, ms) lets a box measure its clock offset (`edge doctor`): work-order deadlines count
   // from the box's discoveredAt, so a box clock that is off moves every SLA deadline with it.
-  app.get('/healthz', { config: { public: true } }, async (req, reply) => {
+  app.get('/healthz', {
+    config: { public: true },
+    schema: { summary: 'Liveness, with the centre\'s clock', description: '503 when a dependency does not answer.', tags: ['ops'], response: { 200: health, 503: health } },
+  }, async (req, reply) => {
     const time = () => new Date(ctx.now()).toISOString();
     try {
       const report = await ctx.deps.health();
@@ -19,7 +27,9 @@ export function opsRoutes(app: FastifyInstance, ctx: ApiContext, http: HttpMetri
     }
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', {
+    schema: { summary: 'Prometheus metrics', tags: ['ops'], response: { 200: rawResponse(PROMETHEUS_CONTENT_TYPE, 'Prometheus text exposition') } },
+  }, async (_req, reply) => {
     const theirs = ctx.deps.metrics().trimEnd();
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(`${theirs ? `${theirs}\n` : ''}${http.render()}`);
   });

@@ -1,15 +1,14 @@
 /** Work orders: list with filters, one order, repeat offenders by plate, and state transitions. */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { violationType } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { OrderFilter } from '../../ticketing/store-types.js';
-import { ORDER_STATES, orderState, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
+import { ORDER_STATES, orderState, workOrderSchema, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
 import { userOf } from './auth.js';
-import type { ApiContext } from './context.js';
+import type { ApiApp, ApiContext } from './context.js';
 import type { ApiUser } from './deps.js';
 import { badRequest, forbidden, notFound } from './errors.js';
-import { commaList, isoDate, paging, parse } from './validate.js';
+import { commaList, isoDate, paging } from './validate.js';
 
 const text = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
 
@@ -30,6 +29,9 @@ const idParam = z.object({ id: text });
 const plateParam = z.object({ plate: text });
 const pageQuery = z.object(paging);
 const transitionBody = z.object({ to: orderState, note: z.string().max(1000, 'must be at most 1000 characters').optional() });
+
+/** A page of work orders, as the order lists answer. */
+export const orderPage = z.object({ items: z.array(workOrderSchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() });
 
 /**
  * Who may move an order where. Confirming (→ dispatched) and rejecting need the review endpoints:
@@ -59,29 +61,48 @@ export async function getOrder(ctx: ApiContext, id: string): Promise<WorkOrder> 
   return order;
 }
 
-export function ordersRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function ordersRoutes(app: ApiApp, ctx: ApiContext): void {
   const { store, actions } = ctx.deps;
 
-  app.get('/api/orders', async (req) => {
-    const { offset, limit, ...filter } = parse(listQuery, req.query, 'query');
+  app.get('/api/orders', {
+    schema: { summary: 'List work orders, newest first', description: '`state` takes a comma list; `from` and `to` bound the discovery time.', tags: ['orders'], querystring: listQuery, response: { 200: orderPage } },
+  }, async (req) => {
+    const { offset, limit, ...filter } = req.query;
     // Drop absent filters so the store never sees `key: undefined`.
     const defined = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as OrderFilter;
     const res = await store.list(defined, { offset, limit });
     return { items: res.items, total: res.total, offset, limit };
   });
 
-  app.get('/api/orders/by-plate/:plate', async (req) => {
-    const { plate } = parse(plateParam, req.params, 'params');
-    const { offset, limit } = parse(pageQuery, req.query, 'query');
+  app.get('/api/orders/by-plate/:plate', {
+    schema: {
+      summary: 'Work orders for one plate',
+      tags: ['orders'],
+      params: plateParam,
+      querystring: pageQuery,
+      response: { 200: orderPage.extend({ earlierOrders: z.number().int().meta({ description: 'Every order the plate ever had' }) }) },
+    },
+  }, async (req) => {
+    const { plate } = req.params;
+    const { offset, limit } = req.query;
     const [res, earlierOrders] = await Promise.all([store.list({ plate }, { offset, limit }), store.countByPlate(plate)]);
     return { items: res.items, total: res.total, offset, limit, earlierOrders };
   });
 
-  app.get('/api/orders/:id', async (req) => getOrder(ctx, parse(idParam, req.params, 'params').id));
+  app.get('/api/orders/:id', { schema: { summary: 'One work order', tags: ['orders'], params: idParam, response: { 200: workOrderSchema } } }, async (req) => getOrder(ctx, req.params.id));
 
-  app.post('/api/orders/:id/transitions', async (req) => {
-    const { id } = parse(idParam, req.params, 'params');
-    const { to, note } = parse(transitionBody, req.body);
+  app.post('/api/orders/:id/transitions', {
+    schema: {
+      summary: 'Move a work order to another state',
+      description: 'Officers (on their own or their team\'s orders) accept, arrive and resolve; operators cancel; admins may do all of these. Confirming and rejecting go through /api/review.',
+      tags: ['orders'],
+      params: idParam,
+      body: transitionBody,
+      response: { 200: workOrderSchema },
+    },
+  }, async (req) => {
+    const { id } = req.params;
+    const { to, note } = req.body;
     const review = REVIEW_ROUTE[to];
     if (review) throw badRequest(`to: use POST /api/review/${id}/${review} to move an order to ${to}`, 'to');
     const user = userOf(req, MOVERS[to] ?? [], `moving a work order to ${to}`);

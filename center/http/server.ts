@@ -2,7 +2,10 @@
  * The centre's HTTP API: builds (does not start) a Fastify instance from injected dependencies.
  * The caller owns listen/close.
  */
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { projectVersion } from '../../common/paths.js';
 import { installAuth } from './auth.js';
 import { cameraPhotoRoutes } from './camera-photo.js';
 import { consoleSettingsRoutes } from './console-settings.js';
@@ -20,11 +23,13 @@ import { kpiSeriesRoutes } from './kpi-series.js';
 import { kpiRoutes } from './kpis.js';
 import { createMediaSigner } from './media-links.js';
 import { modelRoutes } from './models.js';
+import { openApiOptions, openApiRoutes } from './openapi.js';
 import { open311Routes } from './open311.js';
 import { opsRoutes } from './ops.js';
 import { ordersRoutes } from './orders.js';
 import { reviewRoutes } from './review.js';
 import { sessionRoutes } from './session-routes.js';
+import { validatorCompiler } from './validate.js';
 
 export type { ApiConfig } from './context.js';
 
@@ -50,23 +55,32 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
   });
 
-  ordersRoutes(app, ctx);
-  reviewRoutes(app, ctx);
-  deadLetterRoutes(app, ctx);
-  deviceRoutes(app, ctx);
-  kpiRoutes(app, ctx);
-  evidenceRoutes(app, ctx);
-  open311Routes(app, ctx);
-  opsRoutes(app, ctx, httpMetrics);
-  // The console's own routes.
-  sessionRoutes(app, ctx);
-  consoleSettingsRoutes(app, ctx);
-  kpiSeriesRoutes(app, ctx);
-  cameraPhotoRoutes(app, ctx);
-  if (deps.live) eventRoutes(app, deps.live);
-  if (deps.deviceConfig) deviceConfigRoutes(app, ctx, deps.deviceConfig);
-  if (deps.models) modelRoutes(app, ctx, deps.models);
-  if (deps.consoleDir) consoleStaticRoutes(app, deps.consoleDir);
+  // Routes validate with their zod schemas; responses with one are encoded by it.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // The routes are added once the swagger plugin has loaded, so that it sees (and documents) each one.
+  void app.register(fastifySwagger, openApiOptions(projectVersion()));
+  app.after(() => {
+    const api = app.withTypeProvider<ZodTypeProvider>();
+    ordersRoutes(api, ctx);
+    reviewRoutes(api, ctx);
+    deadLetterRoutes(api, ctx);
+    deviceRoutes(api, ctx);
+    kpiRoutes(api, ctx);
+    evidenceRoutes(api, ctx);
+    open311Routes(api, ctx);
+    opsRoutes(api, ctx, httpMetrics);
+    // The console's own routes.
+    sessionRoutes(api, ctx);
+    consoleSettingsRoutes(api, ctx);
+    kpiSeriesRoutes(api, ctx);
+    cameraPhotoRoutes(api, ctx);
+    if (deps.live) eventRoutes(api, deps.live);
+    if (deps.deviceConfig) deviceConfigRoutes(api, ctx, deps.deviceConfig);
+    if (deps.models) modelRoutes(api, ctx, deps.models);
+    if (deps.consoleDir) consoleStaticRoutes(api, deps.consoleDir);
+    openApiRoutes(api);
+  });
   return app;
 }
 
