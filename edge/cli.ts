@@ -70,16 +70,10 @@ export function registerEdgeCommands(program: Command): void {
     .option('--evidence-dir <dir>', 'write the evidence photos (JPEG) here')
     .option('--start <iso>', 'wall time of the first frame (default: now)')
     .action(async (o: { video: string; config: string; camera?: string; events?: string; evidenceDir?: string; start?: string }) => {
-      const startMs = o.start === undefined ? undefined : Date.parse(o.start);
-      if (startMs !== undefined && Number.isNaN(startMs)) throw new ConfigError(`--start: "${o.start}" is not an ISO 8601 time (e.g. 2026-11-26T08:00:00Z)`);
+      const startMs = parseStart(o.start);
       const config = loadEdgeConfig(resolve(o.config));
-      const [{ loadDetector, loadEdgePlateReader }, { replay }] = await Promise.all([import('./model-updates/load-detector.js'), import('./replay.js')]);
-      const detector = await loadDetector(config);
-      const plateReader = await loadEdgePlateReader(config).catch(async (err: unknown) => {
-        await detector.close();
-        throw err;
-      });
-      try {
+      const [{ withEdgeModels }, { replay }] = await Promise.all([import('./model-updates/load-detector.js'), import('./replay.js')]);
+      await withEdgeModels(config, async ({ detector, plateReader }) => {
         const s = await replay({
           config, detector, plateReader, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
           startMs, progress: process.stderr.isTTY,
@@ -90,8 +84,47 @@ export function registerEdgeCommands(program: Command): void {
           `messages: ${s.messages} (${s.evidencePhotos} evidence photos)${o.events ? ` → ${o.events}` : ''}`,
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
-      } finally {
-        await Promise.all([detector.close(), plateReader?.close()]);
-      }
+      });
     });
+
+  edge
+    .command('eval')
+    .description('Replay labelled clips and score the detections against the labels: true and false positives, misses, precision, recall, discovery delay per clip and type; exit 1 when a threshold is not met.')
+    .requiredOption('-c, --config <file>', 'edge config (YAML or JSON) of the clips whose label names none')
+    .requiredOption('-l, --labels <file>', 'labels file (YAML; format in docs/edge.md#evaluating-a-camera-edge-eval)')
+    .option('--json', 'print the report as JSON')
+    .option('--min-precision <p>', 'exit 1 when the total precision is below p (0-1)')
+    .option('--min-recall <r>', 'exit 1 when the total recall is below r (0-1)')
+    .option('--max-delay <s>', 'exit 1 when a matched discovery comes more than s seconds after its labelled start')
+    .option('--cache <dir>', 'where clips the labels ask to `generate` are made and kept', '.cache/eval')
+    .option('--start <iso>', 'wall time of each clip\'s first frame (default: now)')
+    .action(async (o: { config: string; labels: string; json?: boolean; minPrecision?: string; minRecall?: string; maxDelay?: string; cache: string; start?: string }) => {
+      const thresholds = {
+        minPrecision: parseNumber('--min-precision', o.minPrecision, 0, 1),
+        minRecall: parseNumber('--min-recall', o.minRecall, 0, 1),
+        maxDelay: parseNumber('--max-delay', o.maxDelay, -Infinity, Infinity),
+      };
+      const [{ runEval }, { evalReport, formatReport }] = await Promise.all([import('./eval/run-eval.js'), import('./eval/report.js')]);
+      const clips = await runEval({
+        labelsFile: resolve(o.labels), configFile: resolve(o.config), cacheDir: resolve(o.cache), startMs: parseStart(o.start),
+        onClip: (id, video) => process.stderr.write(`replaying ${id} (${video})\n`),
+      });
+      const report = evalReport(clips, thresholds);
+      process.stdout.write(`${o.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
+      if (report.unmet.length) process.exitCode = 1;
+    });
+}
+
+function parseStart(iso: string | undefined): number | undefined {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new ConfigError(`--start: "${iso}" is not an ISO 8601 time (e.g. 2026-11-26T08:00:00Z)`);
+  return ms;
+}
+
+function parseNumber(option: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${option}: "${text}" is not a number${min > -Infinity ? ` in ${min}-${max}` : ''}`);
+  return n;
 }

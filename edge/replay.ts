@@ -10,7 +10,7 @@ import type { Detector } from '../detector/types.js';
 import { FrameClock } from './logic/frame-clock.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
-import { EdgePublisher, JsonlOutbox } from './adapters/outbox.js';
+import { EdgePublisher, JsonlOutbox, type OutMessage } from './adapters/outbox.js';
 import { openVideoSource, probeVideo } from './adapters/video-source.js';
 
 export interface ReplayOptions {
@@ -23,6 +23,8 @@ export interface ReplayOptions {
   cameraId?: string;
   eventsFile?: string;
   evidenceDir?: string;
+  /** Also given every message the agent would publish, in publish order (`edge eval` scores them). */
+  onMessage?: (msg: OutMessage) => void;
   /** Wall time the video's first frame maps to (default: now). */
   startMs?: number;
   progress?: boolean;
@@ -47,7 +49,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const outbox = new JsonlOutbox(opts.eventsFile, opts.evidenceDir);
   const counting = { messages: 0, evidence: 0 };
   const publisher = new EdgePublisher(
-    { send: (m) => { counting.messages++; if (m.kind === 'evidence') counting.evidence++; outbox.send(m); } },
+    { send: (m) => { counting.messages++; if (m.kind === 'evidence') counting.evidence++; outbox.send(m); opts.onMessage?.(m); } },
     opts.config.mqtt.rootTopic,
     opts.config.device.id,
   );

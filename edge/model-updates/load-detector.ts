@@ -29,3 +29,17 @@ export async function loadEdgePlateReader(cfg: EdgeConfig): Promise<PlateReader 
   if (!cfg.plates.enabled && !cfg.privacy.blurPlates) return undefined;
   return loadPlateReader({ detector: cfg.plates.model.path ?? cfg.plates.model.name, threads: cfg.plates.threads, format: cfg.plates.format });
 }
+
+/** Loads the config's detector and plate reader, runs `fn` with them and closes both, also when it throws. */
+export async function withEdgeModels<T>(cfg: EdgeConfig, fn: (models: { detector: TimedDetector; plateReader?: PlateReader }) => Promise<T>): Promise<T> {
+  const detector = await loadDetector(cfg);
+  const plateReader = await loadEdgePlateReader(cfg).catch(async (err: unknown) => {
+    await detector.close();
+    throw err;
+  });
+  try {
+    return await fn({ detector, plateReader });
+  } finally {
+    await Promise.all([detector.close(), plateReader?.close()]);
+  }
+}
