@@ -22,7 +22,6 @@ export interface EvalOptions {
 
 export interface ClipResult {
   id: string;
-  video: string;
   score: ClipScore;
 }
 
@@ -33,10 +32,11 @@ export async function runEval(o: EvalOptions): Promise<ClipResult[]> {
     o.onClip?.(clip.id, video);
     const config = loadEdgeConfig(clip.config ?? o.configFile);
     const startMs = o.startMs ?? Date.now();
+    // Detection messages only: evidence photos would hold every JPEG of a long clip in memory.
     const messages: OutMessage[] = [];
-    await withEdgeModels(config, ({ detector, plateReader }) =>
-      replay({ config, detector, plateReader, video, cameraId: clip.camera, startMs, onMessage: (m) => messages.push(m) }));
-    results.push({ id: clip.id, video, score: scoreClip(clip.violations, detectedViolations(messages, startMs)) });
+    const keep = (m: OutMessage) => { if (m.kind === 'detection') messages.push(m); };
+    await withEdgeModels(config, ({ detector, plateReader }) => replay({ config, detector, plateReader, video, cameraId: clip.camera, startMs, onMessage: keep }));
+    results.push({ id: clip.id, score: scoreClip(clip.violations, detectedViolations(messages, startMs)) });
   }
   return results;
 }
