@@ -4,8 +4,9 @@
  * `--role api` on another) can serve one city.
  */
 import { Redis } from 'ioredis';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
@@ -36,7 +37,7 @@ import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { JournalWriter } from './ingest/journal.js';
 import { watchKnownDevices } from './ingest/known-devices.js';
-import { MqttJournalSource } from './ingest/mqtt-source.js';
+import { connectJournaled } from './ingest/mqtt-source.js';
 import { watchDevices } from './live/live-devices.js';
 import { LiveHub } from './live/live-events.js';
 import { withOrderEvents } from './live/live-orders.js';
@@ -117,18 +118,26 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     const workflow = new Workflow({ config, store, queues, metrics, logger });
 
     // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
+    const mqttOptions = (clientId: string, persistent: boolean): IClientOptions => ({
+      username: account.username,
+      password: account.password,
+      protocolVersion: external ? 5 : 4,
+      clientId,
+      clean: !persistent,
+      ...(persistent && external ? { properties: { sessionExpiryInterval: 24 * 3600 } } : {}),
+      reconnectPeriod: 1000,
+    });
     const connectMqtt = async (clientId: string, persistent: boolean): Promise<MqttClient> => {
-      const client = await connectAsync(mqttUrl, {
-        username: account.username,
-        password: account.password,
-        protocolVersion: external ? 5 : 4,
-        clientId,
-        clean: !persistent,
-        ...(persistent && external ? { properties: { sessionExpiryInterval: 24 * 3600 } } : {}),
-        reconnectPeriod: 1000,
-      });
+      const client = await connectAsync(mqttUrl, mqttOptions(clientId, persistent));
       closers.push(() => client.endAsync());
       return client;
+    };
+    /** An ingest connection: its source hooked in before it connects (see connectJournaled). */
+    const connectIngest = async (clientId: string, journal: JournalWriter, subscribe: boolean) => {
+      const { client, source } = await connectJournaled(mqttUrl, mqttOptions(clientId, true), { journal, root: config.rootTopic, shared: external, shareGroup: config.mqtt.shareGroup, log: logger }, subscribe);
+      closers.push(() => client.endAsync());
+      closers.push(() => source.close());
+      return { client, source };
     };
     const instance = opts.instanceId ?? `${hostname()}-${config.http.port}`;
     // Dispatch notices get their own connection.
@@ -150,15 +159,18 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       if (external) {
         // A stable id and a persistent session: messages published while the centre restarts wait
         // at the broker. Several connections in the shared group: each acknowledges one message at a time.
-        for (let i = 0; i < config.mqtt.ingestConnections; i++) {
-          const client = await connectMqtt(`${CENTER_CLIENT_IDS.ingest}${instance}${i ? `-${i}` : ''}`, true);
-          const source = new MqttJournalSource({ client, journal: ingest.journal, root: config.rootTopic, shared: true, shareGroup: config.mqtt.shareGroup, log: logger });
-          await source.start();
-          closers.push(() => source.close());
-        }
+        for (let i = 0; i < config.mqtt.ingestConnections; i++) await connectIngest(`${CENTER_CLIENT_IDS.ingest}${instance}${i ? `-${i}` : ''}`, ingest.journal, true);
       } else {
         // The embedded broker journals device messages itself. An ingest session left subscribed by
-        // an earlier version would have the broker queue every message for it forever: end it.
+        // an earlier version would have the broker queue every message for it forever: take what it
+        // holds into the journal (they were acknowledged to the devices), then end it.
+        const legacy = await connectIngest(`${CENTER_CLIENT_IDS.ingest}${instance}`, ingest.journal, false);
+        for (let seen = -1, until = Date.now() + 10_000; legacy.source.journaled !== seen && Date.now() < until; ) {
+          seen = legacy.source.journaled;
+          await sleep(300);
+        }
+        await legacy.source.close();
+        await legacy.client.endAsync();
         await (await connectMqtt(`${CENTER_CLIENT_IDS.ingest}${instance}`, false)).endAsync();
       }
     }

@@ -282,7 +282,7 @@ describe('compose.yaml', () => {
   it('gives the centre a config the real loader accepts, wired to the compose services', () => {
     const c = svc.center;
     expect(mounts(c)).toContainEqual(['./center.compose.yaml', '/etc/streetwatch/center.yaml', 'ro']);
-    expect(c.command).toEqual(['center', '--config', '/etc/streetwatch/center.yaml']);
+    expect(c.command).toEqual(['center', '--config', '/etc/streetwatch/center.yaml', '--instance', 'center']);
     const cfg = loadCenterConfig(join(here, 'center.compose.yaml'), c.environment);
     expect(cfg.redisUrl).toBe('redis://redis:6379');
     expect(cfg.influx).toMatchObject({ url: 'http://influxdb:8086', org: 'streetwatch', bucket: 'streetwatch', token: 'streetwatch-demo-token' });

@@ -28,11 +28,22 @@ describe('DeadLetterStore (Redis)', () => {
   it('truncates big payloads and notes the original size', async () => {
     const store = fresh({ maxPayloadBytes: 1024 });
     const big = Buffer.alloc(100_000, 7);
-    const e = await store.add({ topic: 't', code: 'oversized', reason: 'too big', payload: big });
+    const e = (await store.add({ topic: 't', code: 'oversized', reason: 'too big', payload: big }))!;
     expect(e.bytes).toBe(100_000);
     expect(e.truncated).toBe(true);
     const [stored] = await store.list();
     expect(Buffer.from(stored.payloadBase64, 'base64').equals(big.subarray(0, 1024))).toBe(true);
+  });
+
+  it('adds a keyed dead letter once: a message handled again leaves no second one', async () => {
+    const store = fresh();
+    const input = { topic: 't', code: 'bad_json' as const, reason: 'not JSON', payload: Buffer.from('x') };
+    expect(await store.add(input, '1700000000000-0')).not.toBeNull();
+    expect(await store.add(input, '1700000000000-0')).toBeNull();
+    expect(await store.add(input, '1700000000000-1')).not.toBeNull();
+    expect(await store.add(input)).not.toBeNull();
+    expect(await store.count()).toBe(3);
+    expect(await store.counts()).toEqual({ bad_json: 3 });
   });
 
   it('keeps only the newest maxEntries, while the counters keep counting', async () => {

@@ -33,6 +33,7 @@ export interface DeadLetterStoreOptions {
 export class DeadLetterStore {
   private readonly listKey: string;
   private readonly countsKey: string;
+  private readonly seenPrefix: string;
   private readonly maxEntries: number;
   private readonly maxPayloadBytes: number;
   private readonly maxTextChars: number;
@@ -46,13 +47,18 @@ export class DeadLetterStore {
   ) {
     this.listKey = `${prefix}:ingest:dead-letters`;
     this.countsKey = `${prefix}:ingest:dead-letters:counts`;
+    this.seenPrefix = `${prefix}:ingest:dead-letters:seen:`;
     this.maxEntries = opts.maxEntries ?? 10_000;
     this.maxPayloadBytes = opts.maxPayloadBytes ?? 64 * 1024;
     this.maxTextChars = opts.maxTextChars ?? 2000;
     this.now = opts.now ?? Date.now;
   }
 
-  async add(input: DeadLetterInput): Promise<DeadLetter> {
+  /**
+   * Adds a dead letter; with a `key` (the message's journal entry), only the first time that key is
+   * seen in a day: a message handled again (a retry, a restart) still leaves one. Null when it was there.
+   */
+  async add(input: DeadLetterInput, key?: string): Promise<DeadLetter | null> {
     const now = this.now();
     const truncated = input.payload.length > this.maxPayloadBytes;
     const entry: DeadLetter = {
@@ -68,13 +74,8 @@ export class DeadLetterStore {
       payloadBase64: (truncated ? input.payload.subarray(0, this.maxPayloadBytes) : input.payload).toString('base64'),
       truncated,
     };
-    await this.redis
-      .multi()
-      .lpush(this.listKey, JSON.stringify(entry))
-      .ltrim(this.listKey, 0, this.maxEntries - 1)
-      .hincrby(this.countsKey, entry.code, 1)
-      .exec()
-      .then(failOnError);
+    const added = await this.redis.eval(ADD_LUA, 3, this.listKey, this.countsKey, `${this.seenPrefix}${key ?? ''}`, JSON.stringify(entry), this.maxEntries - 1, entry.code, key ? '1' : '0');
+    if (added !== 1) return null;
     return entry;
   }
 
@@ -98,6 +99,15 @@ export class DeadLetterStore {
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 }
+
+// KEYS: list, counts, seen marker. ARGV: entry JSON, last index kept, code, '1' to add only once per marker.
+const ADD_LUA = `
+if ARGV[4] == '1' and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', 86400) then return 0 end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]))
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+return 1
+`;
 
 const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s);
 

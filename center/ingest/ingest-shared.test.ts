@@ -90,6 +90,30 @@ describe('Ingest on Mosquitto: shared subscriptions and redelivery', () => {
     expect(jobs.every((j) => j.data.evidence.length === 1)).toBe(true);
   });
 
+  it('journals what the broker queued for its persistent session while it was away, none acknowledged unjournaled', async () => {
+    const ns = namespace();
+    const clientId = `${ns.id}-ingest`;
+    cleanups.push(async () => {
+      const wipe = await connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clean: true, clientId, properties: { sessionExpiryInterval: 0 } });
+      await wipe.endAsync();
+    });
+    const make = () => new Ingest({ mqtt: { url: MOSQUITTO_URL, clientId, sessionExpirySeconds: 60 }, redis, redisPrefix: ns.prefix, root: ns.root, evidence: ns.evidence, queue: ns.queue, logger: silent });
+    const first = make();
+    await first.start();
+    await first.close(); // the session stays subscribed at the broker
+    const pub = await publisher(ns.id);
+    const dets = Array.from({ length: 200 }, () => detection('pole-1', 'cam-1'));
+    for (const d of dets) await pub.publishAsync(topics.detections(ns.root, 'pole-1', 'cam-1'), json(d), { qos: 1 });
+
+    const second = make();
+    cleanups.push(() => second.close());
+    await second.start(); // the broker sends the backlog right after CONNACK
+    await waitFor(() => second.stats().valid === 200, `the 200 queued detections (${second.stats().valid})`, 20_000);
+    const missing = [];
+    for (const d of dets) if (!(await ns.queue.getJob(detectionJobId(d.eventId, 0)))) missing.push(d.eventId);
+    expect(missing).toEqual([]);
+  });
+
   it('refuses shared subscriptions on an MQTT 3.1.1 client', async () => {
     const ns = namespace();
     const client = await connectAsync(MOSQUITTO_URL, { protocolVersion: 4, clean: true, clientId: `${ns.id}-v4` });

@@ -243,6 +243,31 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(await r.ingest.journal.length()).toBe(0);
   });
 
+  it('closes promptly with a long line in hand, starts nothing after, and the next start finishes the rest', async () => {
+    const slow = async () => {
+      await new Promise((r) => setTimeout(r, 40));
+      return true;
+    };
+    const r = await rig({ knownDevice: slow, consumer: 'line-1' });
+    const dets = Array.from({ length: 100 }, () => detection('pole-1', 'cam-1'));
+    for (const d of dets) await r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(d));
+    await waitFor(() => r.ingest.stats().valid >= 5, 'the line under way');
+    const t0 = Date.now();
+    await r.ingest.close();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const handled = r.ingest.stats().received;
+    expect(handled).toBeLessThan(100);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.ingest.stats().received).toBe(handled); // nothing started after close
+
+    const next = new Ingest({ redis, redisPrefix: r.prefix, root: r.root, evidence: r.evidence, queue: r.queue, knownDevice: slow, consumer: 'line-1', logger: silent });
+    cleanups.push(() => next.close());
+    await next.start();
+    await waitFor(async () => (await jobsIn(r.queue)).length === 100, 'every detection a job after the restart', 20_000);
+    expect(r.ingest.stats().valid + next.stats().valid).toBeGreaterThanOrEqual(100);
+    expect(await r.ingest.deadLetters.count()).toBe(0);
+  });
+
   it('dead-letters a message on a topic outside the contract under its own prefix, never drops it silently', async () => {
     const r = await rig();
     const bogus = [`${r.root}/pole-1/cam-1/detections/extra/a/b/c`, `${r.root}/pole-1/whatever`, `${r.root}/pole-1/config/other`];

@@ -14,7 +14,7 @@
 import type { JobsOptions, ConnectionOptions } from 'bullmq';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +32,7 @@ import { DeviceStateStore, type DeviceSeen, type Received } from './device-state
 import { EvidenceIndex } from './evidence-index.js';
 import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
 import { JournalReader, JournalWriter, type JournalEntry } from './journal.js';
-import { MqttJournalSource } from './mqtt-source.js';
+import { connectJournaled, MqttJournalSource } from './mqtt-source.js';
 import { IngestRejection, TryLater } from './rejection.js';
 
 export { IngestSourceError as IngestError } from './mqtt-source.js';
@@ -130,7 +130,8 @@ interface InHand {
   waiting: boolean;
 }
 
-type Outcome = 'done' | { retryInMs: number };
+/** `later`: step out of the device's line and come back (photos on their way); `again`: retry in line (a failure of ours). */
+type Outcome = 'done' | { later: number } | { again: number };
 
 /** Entries read at once: also what the byte budget may be overshot by (× the largest payload). */
 const READ_BATCH = 50;
@@ -175,6 +176,8 @@ export class Ingest {
   private claimTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private started = false;
+  /** process() calls under way. */
+  private active = 0;
 
   constructor(private readonly opts: IngestOptions) {
     this.root = opts.root ?? DEFAULT_ROOT;
@@ -188,6 +191,7 @@ export class Ingest {
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
     this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
     this.blocking = opts.redis.duplicate();
+    this.blocking.on('error', () => undefined); // the shared connection reports Redis trouble
     this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.ctx = {
       evidence: opts.evidence,
@@ -195,7 +199,7 @@ export class Ingest {
       devices: this.devices,
       metrics: this.metrics,
       enqueueDetection: (m) => this.enqueue(m),
-      report: (msg, code, reason) => this.deadLetter(msg.topic, msg.payload, msg.route, code, reason),
+      report: (msg, code, reason) => this.deadLetter(msg.id, msg.topic, msg.payload, msg.route, code, reason),
       log: this.log,
     };
   }
@@ -205,9 +209,14 @@ export class Ingest {
     if (this.started) return;
     await this.reader.init();
     if (this.opts.mqtt) {
-      this.client ??= await connect(this.opts.mqtt as IngestMqttConnect);
-      this.source = new MqttJournalSource({ client: this.client, journal: this.journal, root: this.root, shared: this.opts.shared, shareGroup: this.opts.shareGroup, log: this.log });
-      await this.source.start();
+      const source = { journal: this.journal, root: this.root, shared: this.opts.shared, shareGroup: this.opts.shareGroup, log: this.log };
+      if (this.client) {
+        this.source = new MqttJournalSource({ ...source, client: this.client });
+        await this.source.start();
+      } else {
+        const c = this.opts.mqtt as IngestMqttConnect;
+        ({ client: this.client, source: this.source } = await connectJournaled(c.url, clientOptions(c), source));
+      }
     }
     this.started = true;
     this.reading = this.readLoop();
@@ -228,10 +237,11 @@ export class Ingest {
       this.blocking.disconnect(); // ends a blocking read at once
       for (const wake of this.roomWaiters.splice(0)) wake();
       await this.reading;
-      const until = Date.now() + (this.opts.evidenceWaitMs ?? 2000) + 5000;
-      while (this.inHand.size && Date.now() < until) await sleep(20);
       for (const t of this.timers) clearTimeout(t);
-      await this.flushAcks().catch(() => undefined);
+      // Handlers under way finish (bounded: Redis may be away); nothing new starts.
+      const until = Date.now() + 5000;
+      while (this.active > 0 && Date.now() < until) await sleep(20);
+      await withTimeout(this.flushAcks(), 5000, 'marking journal entries done').catch(() => undefined);
     } else {
       this.blocking.disconnect();
     }
@@ -267,15 +277,23 @@ export class Ingest {
       } catch (err) {
         if (this.stopping) break;
         this.log.warn({ err: (err as Error).message }, 'ingest: cannot read the journal; trying again');
+        // A Redis that came back without its data (no AOF, a flush) has lost the group too.
+        if (String((err as Error).message).includes('NOGROUP')) await this.reader.init().catch(() => undefined);
         await sleep(500);
       }
     }
   }
 
-  /** Entries a dead consumer held: ours now. */
+  /**
+   * Entries a dead consumer held: ours now. Our own entries in hand are touched first, so that a
+   * busy ingest (a long line, retries) is never taken for a dead one by another.
+   */
   private async claimIdle(): Promise<void> {
     try {
-      const claimed = await this.reader.claimIdle(CLAIM_IDLE_MS);
+      await this.reader.touch([...this.inHand.keys()]);
+      const room = (this.opts.maxInFlight ?? 1000) - this.inHand.size;
+      if (room <= 0 || this.inHandBytes >= (this.opts.maxInFlightBytes ?? 64 * 1024 * 1024)) return;
+      const claimed = await this.reader.claimIdle(CLAIM_IDLE_MS, Math.min(READ_BATCH, room));
       if (claimed.length) this.log.warn({ entries: claimed.length }, 'ingest: took over journal entries another ingest held');
       for (const entry of claimed) this.take(entry);
     } catch (err) {
@@ -296,20 +314,33 @@ export class Ingest {
     });
   }
 
-  /** Handles the entry, or sets it aside to try again: out of its device's line, which goes on. */
+  /**
+   * Handles the entry. A failure of ours is retried in its device's line (order matters: a status
+   * must not overtake another); a detection waiting for photos steps out of it, and the line goes on.
+   * Once closing, nothing more is started: what is left stays in the journal for the next start.
+   */
   private async attempt(h: InHand): Promise<void> {
-    const outcome = await this.process(h);
-    if (outcome === 'done') {
-      this.setWaiting(h, false);
-      this.finish(h);
+    for (;;) {
+      if (this.stopping) return;
+      this.active++;
+      const outcome = await this.process(h).finally(() => this.active--);
+      if (outcome === 'done') {
+        this.setWaiting(h, false);
+        this.finish(h);
+        return;
+      }
+      if ('again' in outcome) {
+        await sleep(outcome.again);
+        continue;
+      }
+      this.setWaiting(h, true);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.attempt(h);
+      }, outcome.later);
+      this.timers.add(timer);
       return;
     }
-    this.setWaiting(h, true);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.attempt(h);
-    }, outcome.retryInMs);
-    this.timers.add(timer);
   }
 
   private setWaiting(h: InHand, waiting: boolean): void {
@@ -344,31 +375,31 @@ export class Ingest {
         throw new IngestRejection('unknown_device', `device ${route.deviceId} is not registered or was revoked`);
       }
       const lastChance = now - h.firstTriedAt >= (this.opts.evidenceWaitMs ?? 2000) || (this.waitingByLane.get(h.lane) ?? 0) >= MAX_WAITING_PER_DEVICE;
-      const msg: IncomingMessage = { topic, route, payload, retained, receivedAt: new Date(entry.receivedAt), lastChance };
+      const msg: IncomingMessage = { id: entry.id, topic, route, payload, retained, receivedAt: new Date(entry.receivedAt), lastChance };
       await withTimeout(r.handler(msg, this.ctx), this.opts.handlerTimeoutMs ?? 30_000, 'handler');
       await this.devices.markSeen(route.deviceId, msg.receivedAt);
       this.counters.valid++;
       return 'done';
     } catch (err) {
-      if (err instanceof TryLater) return { retryInMs: EVIDENCE_POLL_MS };
+      if (err instanceof TryLater) return { later: EVIDENCE_POLL_MS };
       const ids = { deviceId: h.lane || undefined, cameraId: route?.cameraId };
       try {
         if (err instanceof IngestRejection) {
-          await this.deadLetter(topic, payload, ids, err.code, err.message);
+          await this.deadLetter(entry.id, topic, payload, ids, err.code, err.message);
           return 'done';
         }
         // Ours, not the device's (Redis away, a bug): tried again before it becomes a dead letter.
         if (++h.failures < MAX_INTERNAL_ATTEMPTS) {
           this.log.warn({ err: (err as Error).message, topic, ...ids, attempt: h.failures }, 'ingest: handler failed; trying again');
-          return { retryInMs: 500 * 2 ** h.failures };
+          return { again: 500 * 2 ** h.failures };
         }
         this.log.error({ err, topic, ...ids }, 'ingest: handler failed');
-        await this.deadLetter(topic, payload, ids, 'internal_error', (err as Error).message ?? String(err));
+        await this.deadLetter(entry.id, topic, payload, ids, 'internal_error', String((err as Error | null)?.message ?? err));
         return 'done';
       } catch (storeErr) {
         // Not even the dead letter could be stored: the message stays in the journal and is tried again.
         this.log.error({ err: (storeErr as Error).message, topic, ...ids }, 'ingest: could not store a dead letter; trying again');
-        return { retryInMs: 1000 };
+        return { again: 1000 };
       }
     }
   }
@@ -405,10 +436,13 @@ export class Ingest {
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
-  /** Throws when Redis would not take it: the caller keeps the message to try again. */
-  private async deadLetter(topic: string, payload: Buffer, ids: { deviceId?: string; cameraId?: string }, code: DeadLetterCode, reason: string): Promise<void> {
+  /**
+   * One per journal entry, however often the entry is handled (a retry, a restart, a takeover).
+   * Throws when Redis would not take it: the caller keeps the message to try again.
+   */
+  private async deadLetter(entryId: string, topic: string, payload: Buffer, ids: { deviceId?: string; cameraId?: string }, code: DeadLetterCode, reason: string): Promise<void> {
+    if (!(await this.deadLetters.add({ topic, payload, code, reason, ...ids }, entryId))) return;
     this.log.warn({ code, reason: reason.slice(0, 500), topic: topic.slice(0, 200), ...ids, bytes: payload.length }, 'ingest: dead letter');
-    await this.deadLetters.add({ topic, payload, code, reason, ...ids });
     this.dead[code] = (this.dead[code] ?? 0) + 1;
   }
 
@@ -427,8 +461,8 @@ export class Ingest {
 
 const isClient = (m: IngestOptions['mqtt']): m is MqttClient => typeof (m as MqttClient | undefined)?.subscribeAsync === 'function';
 
-async function connect(c: IngestMqttConnect): Promise<MqttClient> {
-  return connectAsync(c.url, {
+function clientOptions(c: IngestMqttConnect): IClientOptions {
+  return {
     protocolVersion: 5,
     username: c.username,
     password: c.password,
@@ -436,5 +470,5 @@ async function connect(c: IngestMqttConnect): Promise<MqttClient> {
       ? { clientId: c.clientId, clean: false, properties: { sessionExpiryInterval: c.sessionExpirySeconds ?? 24 * 60 * 60 } }
       : { clean: true }),
     reconnectPeriod: 1000,
-  });
+  };
 }

@@ -65,6 +65,8 @@ export class JournalReader {
   private readonly key: string;
   /** Where the read of this consumer's own pending entries has got to; null once it is through. */
   private pendingCursor: string | null = '0';
+  /** Where the next look for idle entries of others starts (XAUTOCLAIM's cursor). */
+  private claimCursor = '0';
 
   /** `blocking` serves only the blocking reads: a connection of its own; `redis` does the rest. */
   constructor(
@@ -74,6 +76,8 @@ export class JournalReader {
     readonly consumer: string,
   ) {
     this.key = journalKey(prefix);
+    // A read whose reply was lost with the connection left entries pending for us: read those again.
+    blocking.on('ready', () => (this.pendingCursor = '0'));
   }
 
   /** Creates the group (from the start of the stream, so nothing appended before is skipped). */
@@ -97,8 +101,16 @@ export class JournalReader {
 
   /** Entries pending in other (dead) consumers for longer than `minIdleMs`, now this consumer's. */
   async claimIdle(minIdleMs: number, count = 100): Promise<JournalEntry[]> {
-    const res = (await this.redis.callBuffer('XAUTOCLAIM', this.key, JOURNAL_GROUP, this.consumer, minIdleMs, '0', 'COUNT', count)) as [Buffer, RawEntry[], ...unknown[]];
+    const res = (await this.redis.callBuffer('XAUTOCLAIM', this.key, JOURNAL_GROUP, this.consumer, minIdleMs, this.claimCursor, 'COUNT', count)) as [Buffer, RawEntry[], ...unknown[]];
+    this.claimCursor = res[0].toString();
     return parseEntries(res[1]).entries;
+  }
+
+  /** Resets the idle time of entries this consumer is working on: they are not a dead consumer's. */
+  async touch(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.redis.xclaim(this.key, JOURNAL_GROUP, this.consumer, 0, ...ids.slice(i, i + 500), 'JUSTID');
+    }
   }
 
   /** Handled: acknowledged in the group and deleted from the stream. */

@@ -8,6 +8,8 @@ import type { DeviceStateStore } from '../device-state.js';
 import type { EvidenceIndex } from '../evidence-index.js';
 
 export interface IncomingMessage {
+  /** Its journal entry: one dead letter per entry, however often it is handled. */
+  id: string;
   topic: string;
   route: ParsedTopic;
   payload: Buffer;
