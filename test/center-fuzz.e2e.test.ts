@@ -142,6 +142,9 @@ describe('a hostile device against a real centre (seeded fuzz)', () => {
     for (const o of all.filter((x) => x.deviceId === HOSTILE)) expect(o.evidence.map((e) => e.sha256)).not.toContain(honestRef.sha256);
     // Its status was not overwritten by the impostor.
     expect((await new DeviceStateStore(redis, prefix).lastStatus(HONEST))?.message.state).toBe('online');
+    // Nothing more trickles in later: still exactly one dead letter per refused message.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await deadLetters.count()).toBe(refused.length);
   }, 120_000);
 
   it('refuses a topic deeper than the broker takes before acknowledging it: the connection closes, nothing is lost unsaid', async () => {
