@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/fixtures.js';
-import { demoRedis, redisAnswers, type DemoRedis } from './demo-redis.js';
+import { redisAnswersAt } from '../common/redis.js';
+import { demoRedis, type DemoRedis } from './demo-redis.js';
 import { freePort } from './ports.js';
 
 describe('demo Redis', () => {
@@ -23,10 +24,10 @@ describe('demo Redis', () => {
     started = await demoRedis(dir, { ...process.env, REDIS_URL: closed });
     expect(started.private).toBe(true);
     expect(started.url).not.toBe(closed);
-    expect(await redisAnswers(started.url)).toBe(true);
+    expect(await redisAnswersAt(started.url)).toBe(true);
     expect(existsSync(join(dir, 'redis'))).toBe(true);
     await started.stop();
-    expect(await redisAnswers(started.url, 300)).toBe(false);
+    expect(await redisAnswersAt(started.url, 300)).toBe(false);
   });
 
   it('says how to get Redis when there is none and no redis-server to start', async () => {

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
+import { redisAnswersAt } from '../common/redis.js';
 import { freePort } from './ports.js';
 
 export interface DemoRedis {
@@ -16,22 +16,9 @@ export interface DemoRedis {
   stop(): Promise<void>;
 }
 
-export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => undefined); // the answer is the ping below
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 export async function demoRedis(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<DemoRedis> {
   const url = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (await redisAnswers(url)) return { url, private: false, stop: async () => undefined };
+  if (await redisAnswersAt(url)) return { url, private: false, stop: async () => undefined };
 
   const port = await freePort();
   const dir = join(dataDir, 'redis');
@@ -51,11 +38,11 @@ export async function demoRedis(dataDir: string, env: NodeJS.ProcessEnv = proces
   }
   const privateUrl = `redis://127.0.0.1:${port}`;
   const stop = () => stopChild(child);
-  for (let i = 0; i < 100 && !(await redisAnswers(privateUrl, 200)); i++) {
+  for (let i = 0; i < 100 && !(await redisAnswersAt(privateUrl, 200)); i++) {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (!(await redisAnswers(privateUrl, 500))) {
+  if (!(await redisAnswersAt(privateUrl, 500))) {
     await stop();
     throw new StreetWatchError('DEMO_NO_REDIS', `the private redis-server on port ${port} did not start (data directory ${dir})`);
   }

@@ -18,11 +18,11 @@ export async function redisAnswers(redis: Pick<Redis, 'status' | 'ping'>, timeou
 /** A Redis URL fit for logs and errors: the password masked. */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
 
-/** A ready Redis client, or a StreetWatchError within ~2 s saying how to get one. */
-export async function connectRedis(url: string): Promise<Redis> {
+/** A ready Redis client, or a StreetWatchError within ~`connectTimeoutMs` saying how to get one. */
+export async function connectRedis(url: string, connectTimeoutMs = 2000): Promise<Redis> {
   const redis = new Redis(url, {
     lazyConnect: true,
-    connectTimeout: 2000,
+    connectTimeout: connectTimeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: () => null, // a CLI should fail, not wait for Redis to come back
@@ -39,5 +39,16 @@ export async function connectRedis(url: string): Promise<Redis> {
       'REDIS_UNAVAILABLE',
       `cannot reach Redis at ${redactUrl(url)} (${why}). Start one with \`redis-server --daemonize yes\`, or point REDIS_URL at yours.`,
     );
+  }
+}
+
+/** Whether a Redis answers at `url` (for the demo: use it, or start a private one). */
+export async function redisAnswersAt(url: string, timeoutMs = 1500): Promise<boolean> {
+  const redis = await connectRedis(url, timeoutMs).catch(() => null);
+  if (!redis) return false;
+  try {
+    return await redisAnswers(redis, timeoutMs);
+  } finally {
+    redis.disconnect();
   }
 }

@@ -35,7 +35,6 @@ import { JournalReader, JournalWriter, type JournalEntry } from './journal.js';
 import { connectJournaled, MqttJournalSource } from './mqtt-source.js';
 import { IngestRejection, TryLater } from './rejection.js';
 
-export { IngestSourceError as IngestError } from './mqtt-source.js';
 
 export interface IngestMqttConnect {
   url: string;

@@ -4,7 +4,7 @@
  * a restart gets back every write it acknowledged.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { redisAnswers } from '../../cli/demo-redis.js';
+import { redisAnswersAt } from '../../common/redis.js';
 import { freePort } from '../../cli/ports.js';
 import { waitFor } from './wait.js';
 
@@ -26,7 +26,7 @@ export async function startPrivateRedis(o: { dir: string; aof?: boolean }): Prom
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
   const start = async () => {
     child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor(() => redisAnswers(url, 200), `private redis-server on port ${port}`, 10_000);
+    await waitFor(() => redisAnswersAt(url, 200), `private redis-server on port ${port}`, 10_000);
   };
   const end = (signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
