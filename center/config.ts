@@ -41,6 +41,8 @@ export const teamSchema = z.object({
 const violationThresholds = z.object({
   illegal_parking: unit.optional().describe('Threshold of `illegal_parking` detections.'),
   street_vending: unit.optional().describe('Threshold of `street_vending` detections.'),
+  obstruction: unit.optional().describe('Threshold of `obstruction` detections (goods left with nobody tending them).'),
+  overstay: unit.optional().describe('Threshold of `overstay` detections (past a time-limited zone\'s `maxStaySeconds`).'),
 });
 
 /** A user's role; `users` below says what each may do. */

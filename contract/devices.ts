@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { id, isoTime } from './fields.js';
 import { configReportedMessage, modelReportedMessage, statusMessage, telemetryMessage } from './messages.js';
-import { cameraZones, privacySettings, telemetrySettings } from './zones.js';
+import { cameraZones, exemptPlates, privacySettings, telemetrySettings } from './zones.js';
 
 export const deviceListItem = z
   .object({
@@ -32,7 +32,12 @@ export const desiredConfig = z
     issuedAt: isoTime,
     /** The user who sent it. */
     by: z.string(),
-    config: z.object({ cameras: z.array(cameraZones), privacy: privacySettings.optional(), telemetry: telemetrySettings.optional() }),
+    config: z.object({
+      cameras: z.array(cameraZones),
+      privacy: privacySettings.optional(),
+      telemetry: telemetrySettings.optional(),
+      exemptPlates: exemptPlates.optional(),
+    }),
   })
   .meta({ id: 'DesiredConfig' });
 

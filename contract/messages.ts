@@ -4,14 +4,18 @@
  */
 import { z } from 'zod';
 import { id, isoTime, sha256, ulid, unit } from './fields.js';
-import { cameraZones, privacySettings, telemetrySettings } from './zones.js';
+import { cameraZones, exemptPlates, privacySettings, telemetrySettings } from './zones.js';
 
 export const CONTRACT_VERSION = 1;
 
 /** Box in normalised frame coordinates (0..1), top-left origin. */
 export const normBox = z.object({ x1: unit, y1: unit, x2: unit, y2: unit }).meta({ id: 'NormBox' });
 
-export const violationType = z.enum(['illegal_parking', 'street_vending']);
+/**
+ * `obstruction`: goods or materials left in a no_vending zone with nobody tending them; `overstay`:
+ * a vehicle past a time-limited zone's `maxStaySeconds`.
+ */
+export const violationType = z.enum(['illegal_parking', 'street_vending', 'obstruction', 'overstay']);
 export const detectionState = z.enum(['started', 'updated', 'ended']);
 export const endReason = z.enum(['left', 'source_ended', 'camera_lost']);
 
@@ -72,6 +76,7 @@ export const detectionMessage = z
   .meta({ id: 'Detection', description: 'A violation lifecycle message (QoS 1).' });
 
 export const cameraState = z.enum(['connecting', 'connected', 'stalled', 'reconnecting', 'ended', 'error', 'disabled']);
+export const cameraAlert = z.enum(['camera_moved']);
 
 export const statusMessage = z
   .object({
@@ -82,7 +87,20 @@ export const statusMessage = z
     version: z.string().optional(),
     /** Offline reasons: `shutdown` (clean stop) or `last_will` (connection lost). */
     reason: z.enum(['shutdown', 'last_will']).optional(),
-    cameras: z.array(z.object({ cameraId: id, state: cameraState, message: z.string().optional() })).optional(),
+    cameras: z
+      .array(
+        z.object({
+          cameraId: id,
+          state: cameraState,
+          message: z.string().optional(),
+          /**
+           * What is wrong with the picture although the stream runs. `camera_moved`: the whole view
+           * changed (bumped or turned); the camera's rules are paused until the scene is learnt again.
+           */
+          alerts: z.array(z.object({ kind: cameraAlert, since: isoTime })).optional(),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: 'Status', description: 'Retained; the Last Will publishes `offline`.' });
 
@@ -148,6 +166,8 @@ export const configDesiredMessage = z
       cameras: z.array(cameraZones.loose()).optional(),
       privacy: privacySettings.optional(),
       telemetry: telemetrySettings.optional(),
+      /** Replaces the box's whole list of exempt plates. */
+      exemptPlates: exemptPlates.optional(),
     }),
   })
   .meta({ id: 'ConfigDesired', description: 'Retained; what the centre wants the box to run.' });
@@ -236,6 +256,7 @@ export type ModelDesiredMessage = z.output<typeof modelDesiredMessage>;
 export type ModelReportedMessage = z.output<typeof modelReportedMessage>;
 export type ModelUpdateStatus = z.output<typeof modelUpdateStatus>;
 export type CameraState = z.output<typeof cameraState>;
+export type CameraAlert = z.output<typeof cameraAlert>;
 export type PlateRead = z.output<typeof plateRead>;
 
 /** Evidence photos travel as raw JPEG bytes on their own topic; this bounds them. */

@@ -7,7 +7,7 @@
  * merged config against its full schema (crossing edges, class names, sensor bays).
  */
 import { z } from 'zod';
-import { id, unit } from './fields.js';
+import { id, isoTime, unit } from './fields.js';
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const MAX_ZONES_PER_CAMERA = 32;
@@ -42,6 +42,16 @@ export const zoneSchema = z
     personClasses: classList.optional(),
     personNearFactor: factor.optional(),
     clusterGapFactor: factor.optional(),
+    // no_parking: a stop shorter than graceSeconds (loading, drop-off) is no violation; past
+    // maxStaySeconds in a time-limited zone it is an `overstay`.
+    graceSeconds: z.number().min(0).max(86_400).optional(),
+    maxStaySeconds: seconds.optional(),
+    // no_vending: also report goods left with nobody tending them (`obstruction`); the share of the
+    // dwell a person must be near a new object for it to be a stall.
+    obstructions: z.boolean().optional(),
+    tendingShare: unit.optional(),
+    // A second-stage model (one of the camera's `models`) run on the zone's crop this often.
+    detector: z.object({ model: id, everySeconds: seconds }).strict().optional(),
     schedule: z.array(scheduleWindow).min(1).max(MAX_SCHEDULE_WINDOWS).optional(),
   })
   .strict()
@@ -52,6 +62,22 @@ export const cameraZones = z
   .object({ id, zones: z.array(zoneSchema).max(MAX_ZONES_PER_CAMERA, `at most ${MAX_ZONES_PER_CAMERA} zones per camera`) })
   .meta({ id: 'CameraZones' });
 
+/**
+ * A vehicle no parking rule applies to (police, ambulance, permit holder), kept by the centre and
+ * sent to every box in its `config/desired`. `plate` is the normalised text the box reads.
+ */
+export const exemptPlate = z
+  .object({
+    plate: z.string().min(2).max(16),
+    /** After this instant the plate is no longer exempt; none: until removed. */
+    expiresAt: isoTime.optional(),
+    reason: z.string().max(200).optional(),
+  })
+  .strict()
+  .meta({ id: 'ExemptPlate' });
+export const MAX_EXEMPT_PLATES = 10_000;
+export const exemptPlates = z.array(exemptPlate).max(MAX_EXEMPT_PLATES, `at most ${MAX_EXEMPT_PLATES} exempt plates`);
+
 // Not strict: the box reads the keys it knows and ignores others (its config schema strips them).
 export const privacySettings = z.object({ blurPeople: z.boolean().optional(), blurPlates: z.boolean().optional() }).meta({ id: 'PrivacySettings' });
 export const telemetrySettings = z.object({ intervalSeconds: z.number().positive().max(3_600) }).meta({ id: 'TelemetrySettings' });
@@ -60,3 +86,4 @@ export type Zone = z.output<typeof zoneSchema>;
 export type CameraZones = z.output<typeof cameraZones>;
 export type PrivacySettings = z.output<typeof privacySettings>;
 export type TelemetrySettings = z.output<typeof telemetrySettings>;
+export type ExemptPlate = z.output<typeof exemptPlate>;

@@ -21,7 +21,7 @@ port.on('message', (req: WorkerRequest) => {
   const frame = { width: req.width, height: req.height, data: Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength) };
   const back = req.returnData ? { data: req.data } : {};
   const transfer = req.returnData ? [req.data.buffer as ArrayBuffer] : [];
-  detector.detectTimed(frame).then(
+  detector.detectTimed(frame, req.region).then(
     ({ objects, timings }) => {
       port.postMessage({ id: req.id, objects, timings, ...back } satisfies WorkerReply, transfer);
       collectGarbage();

@@ -102,8 +102,8 @@ class OnnxDetectorImpl implements OnnxDetector {
     this.minScore = Math.min(...minScores);
   }
 
-  async detect(frame: RgbFrame): Promise<ObjectBox[]> {
-    return (await this.detectTimed(frame)).objects;
+  async detect(frame: RgbFrame, region?: PixelBox): Promise<ObjectBox[]> {
+    return (await this.detectTimed(frame, region)).objects;
   }
 
   detectTimed(frame: RgbFrame, region?: PixelBox): Promise<{ objects: ObjectBox[]; timings: DetectTimings }> {
@@ -131,22 +131,25 @@ class OnnxDetectorImpl implements OnnxDetector {
       numClasses: this.classNames.length,
       minScore: this.minScore,
     });
-    const objects = this.finish(candidates, lb, frame);
+    const whole = { x1: 0, y1: 0, x2: frame.width, y2: frame.height };
+    const seen = region ? { x1: Math.max(0, region.x1), y1: Math.max(0, region.y1), x2: Math.min(frame.width, region.x2), y2: Math.min(frame.height, region.y2) } : whole;
+    const objects = this.finish(candidates, lb, seen);
     output.dispose();
     const t3 = performance.now();
     return { objects, timings: { preprocessMs: t1 - t0, inferMs: t2 - t1, postprocessMs: t3 - t2 } };
   }
 
-  private finish(candidates: Candidate[], lb: LetterboxTransform, frame: RgbFrame): ObjectBox[] {
+  /** Boxes in source pixels, cut to what the model saw (the frame, or the region). */
+  private finish(candidates: Candidate[], lb: LetterboxTransform, seen: PixelBox): ObjectBox[] {
     const passing = candidates.filter((c) => c.score >= this.minScores[c.classId]);
     const objects: ObjectBox[] = [];
     for (const c of nms(passing, this.nmsIou, this.nmsGroups)) {
       const b = toSourceBox(c.box, lb);
       const box = {
-        x1: clamp(b.x1, 0, frame.width),
-        y1: clamp(b.y1, 0, frame.height),
-        x2: clamp(b.x2, 0, frame.width),
-        y2: clamp(b.y2, 0, frame.height),
+        x1: clamp(b.x1, seen.x1, seen.x2),
+        y1: clamp(b.y1, seen.y1, seen.y2),
+        x2: clamp(b.x2, seen.x1, seen.x2),
+        y2: clamp(b.y2, seen.y1, seen.y2),
       };
       if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) continue; // entirely in the padding
       objects.push({ box, classId: c.classId, label: this.classNames[c.classId], score: c.score });

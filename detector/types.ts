@@ -25,9 +25,11 @@ export interface Detector {
   /** Class names of the model, index = class id. */
   readonly classNames: readonly string[];
   /**
-   * Finds objects in the frame. A detector may move `frame.data` to another thread while it runs
-   * and put it back before resolving: read the frame's pixels only after this resolves.
+   * Finds objects in the frame, or only in `region` of it (the crop is scaled to the model's input,
+   * so small objects there are resolved better); boxes are in frame pixels either way. A detector
+   * may move `frame.data` to another thread while it runs and put it back before resolving: read
+   * the frame's pixels only after this resolves.
    */
-  detect(frame: RgbFrame): Promise<ObjectBox[]>;
+  detect(frame: RgbFrame, region?: PixelBox): Promise<ObjectBox[]>;
   close(): Promise<void>;
 }

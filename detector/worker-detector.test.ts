@@ -31,6 +31,17 @@ describe('worker detector', () => {
     }
   });
 
+  it('detects in a region of the frame as the in-process detector does, boxes in frame pixels', async () => {
+    const kerb = { x1: 600, y1: 0, x2: 768, y2: 140 }; // the two parked vehicles, top right
+    const expected = await inProcess.detect(frames[1], kerb);
+    const got = await workers.detect(frames[1], kerb);
+    expect(got).toEqual(expected);
+    const vehicles = got.filter((o) => ['car', 'truck'].includes(o.label));
+    expect(vehicles).toHaveLength(2);
+    for (const v of vehicles) expect(v.box.x1).toBeGreaterThan(640);
+    expect(got.every((o) => o.box.x1 >= kerb.x1 && o.box.y2 <= kerb.y2)).toBe(true);
+  });
+
   it('leaves the caller\'s frame intact (evidence is cut from it later)', async () => {
     const f = frameAt(5);
     const before = Buffer.from(f.data);

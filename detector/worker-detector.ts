@@ -10,18 +10,19 @@ import { StreetWatchError } from '../common/errors.js';
 import { projectRoot } from '../common/paths.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { DetectTimings, OnnxDetectorOptions } from './onnx-detector.js';
-import type { Detector, ObjectBox, RgbFrame } from './types.js';
+import type { Detector, ObjectBox, PixelBox, RgbFrame } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerDetector extends Detector {
   readonly manifest: ModelManifest;
   readonly workers: number;
-  detectTimed(frame: RgbFrame): Promise<{ objects: ObjectBox[]; timings: DetectTimings }>;
+  detectTimed(frame: RgbFrame, region?: PixelBox): Promise<{ objects: ObjectBox[]; timings: DetectTimings }>;
 }
 
 interface Pending {
   id: number;
   frame: RgbFrame;
+  region?: PixelBox;
   resolve: (r: { objects: ObjectBox[]; timings: DetectTimings }) => void;
   reject: (e: Error) => void;
 }
@@ -56,7 +57,7 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
   const send = (slot: Slot, p: Pending) => {
     slot.busy++;
     slot.pending.set(p.id, p);
-    slot.worker.postMessage(...detectRequest(p.id, p.frame));
+    slot.worker.postMessage(...detectRequest(p));
   };
   for (const slot of slots) {
     slot.onIdle = () => {
@@ -65,10 +66,10 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
     };
   }
 
-  const detectTimed = (frame: RgbFrame) => {
+  const detectTimed = (frame: RgbFrame, region?: PixelBox) => {
     if (closed) return Promise.reject(new StreetWatchError('DETECTOR_CLOSED', 'detector is closed'));
     return new Promise<{ objects: ObjectBox[]; timings: DetectTimings }>((resolve, reject) => {
-      const p: Pending = { id: nextId++, frame, resolve, reject };
+      const p: Pending = { id: nextId++, frame, region, resolve, reject };
       const idle = slots.find((s) => s.busy === 0);
       if (idle) send(idle, p);
       else waiting.push(p);
@@ -80,7 +81,7 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
     classNames: opts.manifest.classNames,
     workers: count,
     detectTimed,
-    detect: async (frame) => (await detectTimed(frame)).objects,
+    detect: async (frame, region) => (await detectTimed(frame, region)).objects,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -98,11 +99,11 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
  * with the reply, so no copy is made: `frame.data` is swapped for the returned buffer before
  * detect() resolves. Any other frame is copied.
  */
-function detectRequest(id: number, frame: RgbFrame): [WorkerRequest, ArrayBuffer[]] {
+function detectRequest({ id, frame, region }: Pending): [WorkerRequest, ArrayBuffer[]] {
   const d = frame.data;
   const owned = d.byteOffset === 0 && d.buffer.byteLength === d.length && d.buffer instanceof ArrayBuffer;
   const data = owned ? new Uint8Array(d.buffer as ArrayBuffer) : new Uint8Array(d);
-  return [{ type: 'detect', id, width: frame.width, height: frame.height, data, returnData: owned }, [data.buffer as ArrayBuffer]];
+  return [{ type: 'detect', id, width: frame.width, height: frame.height, data, returnData: owned, region }, [data.buffer as ArrayBuffer]];
 }
 
 function startWorker(script: string, options: OnnxDetectorOptions): Promise<Slot> {

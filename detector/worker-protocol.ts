@@ -1,9 +1,9 @@
 import type { DetectTimings } from './onnx-detector.js';
-import type { ObjectBox } from './types.js';
+import type { ObjectBox, PixelBox } from './types.js';
 
 export type WorkerRequest =
   /** `returnData`: the frame was moved here and goes back with the reply. */
-  | { type: 'detect'; id: number; width: number; height: number; data: Uint8Array; returnData: boolean }
+  | { type: 'detect'; id: number; width: number; height: number; data: Uint8Array; returnData: boolean; region?: PixelBox }
   | { type: 'close' };
 
 export type WorkerReply =

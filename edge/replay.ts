@@ -3,7 +3,7 @@
  * video's own timestamps, with no broker: every message goes to a JSONL file instead.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import type { ViolationType } from '../contract/index.js';
+import { violationType, type ViolationType } from '../contract/index.js';
 import { ConfigError } from '../common/config-file.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
@@ -84,7 +84,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     videoSeconds: s.frames / camera.fps,
     wallSeconds,
     fps: s.frames / wallSeconds,
-    detections: { illegal_parking: s.detectionsStarted.illegal_parking ?? 0, street_vending: s.detectionsStarted.street_vending ?? 0 },
+    detections: Object.fromEntries(violationType.options.map((t) => [t, s.detectionsStarted[t] ?? 0])) as Record<ViolationType, number>,
     messages: counting.messages,
     evidencePhotos: counting.evidence,
   };

@@ -17,6 +17,16 @@ export const SERVICES: Record<ViolationType, { service_name: string; description
     description: 'Unlicensed street vending, or a stall obstructing the pavement, seen by a street camera.',
     keywords: 'vending,stall,pavement,obstruction',
   },
+  obstruction: {
+    service_name: 'Obstruction',
+    description: 'Goods or materials left on the pavement or road with nobody tending them, seen by a street camera.',
+    keywords: 'obstruction,goods,materials,pavement',
+  },
+  overstay: {
+    service_name: 'Overstay',
+    description: 'A vehicle parked longer than a time-limited zone allows, seen by a street camera.',
+    keywords: 'parking,vehicle,time limit,overstay',
+  },
 };
 
 export const open311Service = z

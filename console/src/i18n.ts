@@ -40,6 +40,8 @@ const en = {
 
   'type.illegal_parking': 'Illegal parking',
   'type.street_vending': 'Street vending',
+  'type.obstruction': 'Obstruction',
+  'type.overstay': 'Overstay',
   'state.pending_review': 'Awaiting review',
   'state.dispatched': 'Dispatched',
   'state.accepted': 'Accepted',
@@ -248,6 +250,8 @@ const zh: Record<Key, string> = {
 
   'type.illegal_parking': '违法停车',
   'type.street_vending': '占道经营',
+  'type.obstruction': '占道堆物',
+  'type.overstay': '超时停车',
   'state.pending_review': '待审核',
   'state.dispatched': '已派单',
   'state.accepted': '已接单',

@@ -27,12 +27,17 @@ export function evalReport(clips: readonly { id: string; score: ClipScore }[], t
 const ratio = (v: number | null) => (v === null ? '—' : v.toFixed(2));
 const delay = (d: Counts['delay']) => (d === null ? '—' : `${d.mean.toFixed(1)} / ${d.max.toFixed(1)}`);
 
-/** A fixed-width table: one row per clip and type, then the totals per type and overall. */
+const seen = (c: Counts) => c.tp + c.fp + c.misses > 0;
+
+/**
+ * A fixed-width table: one row per clip and type that was labelled or detected there, then the
+ * totals per type (those of the set) and overall.
+ */
 export function formatReport(r: EvalReport): string {
   const rows = [
     ['clip', 'type', 'TP', 'FP', 'miss', 'precision', 'recall', 'delay s (mean / max)'],
-    ...r.clips.flatMap((c) => VIOLATION_TYPES.map((t) => row(c.id, t, c.types[t]))),
-    ...VIOLATION_TYPES.map((t) => row('total', t, r.types[t])),
+    ...r.clips.flatMap((c) => VIOLATION_TYPES.filter((t) => seen(c.types[t])).map((t) => row(c.id, t, c.types[t]))),
+    ...VIOLATION_TYPES.filter((t) => seen(r.types[t])).map((t) => row('total', t, r.types[t])),
     row('total', 'all', r.total),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((cells) => cells[i].length)));

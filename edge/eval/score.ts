@@ -3,7 +3,7 @@
  * positives, misses, precision, recall and discovery delay, per clip and per violation type.
  * Pure: the replay and the labels file are read elsewhere.
  */
-import type { ViolationType } from '../../contract/index.js';
+import { violationType, type ViolationType } from '../../contract/index.js';
 import type { LabelledViolation } from './labels.js';
 
 export type Box = [x1: number, y1: number, x2: number, y2: number];
@@ -43,7 +43,7 @@ export interface ClipScore {
   misses: LabelledViolation[];
 }
 
-export const VIOLATION_TYPES: readonly ViolationType[] = ['illegal_parking', 'street_vending'];
+export const VIOLATION_TYPES: readonly ViolationType[] = violationType.options;
 
 /** Labelled boxes are drawn by eye, so any real overlap is enough; this only rules out the wrong vehicle. */
 export const MIN_IOU = 0.1;
