@@ -94,7 +94,7 @@ describe('edge replay on vtest.avi', () => {
       const events = join(dir, `${name.replace(/\W+/g, '_')}.jsonl`);
       const cfg = { ...config, cameras: config.cameras.map((c) => ({ ...c, fps: 5 })) };
       const summary = await replay({ config: cfg, detector, video: clip, eventsFile: events });
-      expect(summary.detections).toEqual({ illegal_parking: 2, street_vending: 0 });
+      expect(summary.detections).toEqual({ illegal_parking: 2, street_vending: 0, obstruction: 0, overstay: 0 });
       expectTwoParkedVehicles(readEvents(events));
     }, 180_000);
   });

@@ -40,12 +40,12 @@ describe('Open311 GeoReport v2', () => {
     return { status: res.statusCode, body: res.json(), text: res.body };
   };
 
-  it('lists the two services', async () => {
+  it('lists a service per violation type', async () => {
     const res = await app.inject({ url: '/open311/v2/services.json' });
     expect(res.headers['access-control-allow-origin']).toBe('*');
     const { status, body } = await get('/open311/v2/services.json');
     expect(status).toBe(200);
-    expect(body.map((s: { service_code: string }) => s.service_code)).toEqual(['illegal_parking', 'street_vending']);
+    expect(body.map((s: { service_code: string }) => s.service_code)).toEqual(['illegal_parking', 'street_vending', 'obstruction', 'overstay']);
     for (const s of body) expect(s).toMatchObject({ service_name: expect.any(String), description: expect.any(String), metadata: false, type: 'realtime' });
   });
 
