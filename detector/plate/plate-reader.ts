@@ -9,7 +9,8 @@ import { findModel, resolveModel, type ModelLocations } from '../../models/resol
 import { SerialQueue } from '../serial-queue.js';
 import type { PixelBox, RgbFrame } from '../types.js';
 import { createPlateDetector } from './plate-detector.js';
-import { normalisePlateText, plateFormat, plateType } from './plate-text.js';
+import { normalisePlateText } from '../../common/plate-normalise.js';
+import { plateFormat, plateType } from './plate-text.js';
 import { createPlateRecognizer, ppocrAssets } from './recognizer.js';
 import { rectifyPlate } from './rectify.js';
 import type { PlateReader, PlateReading } from './types.js';
