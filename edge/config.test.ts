@@ -85,7 +85,7 @@ describe('loadEdgeConfig: the example', () => {
     expect(kerb).toEqual({
       id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1.0, 0.04], [1.0, 0.22], [0.8, 0.22]],
       dwellSeconds: 30, evidenceRepeatSeconds: 30, updateSeconds: 30, leaveGraceSeconds: 5, minConfidence: 0.35,
-      vehicleClasses: DEFAULT_VEHICLE_CLASSES,
+      vehicleClasses: DEFAULT_VEHICLE_CLASSES, graceSeconds: 0,
     });
     expect(plaza).toEqual({
       id: 'plaza', kind: 'no_vending', polygon: [[0.35, 0.25], [0.85, 0.25], [0.85, 0.6], [0.35, 0.6]],
@@ -194,6 +194,8 @@ describe('loadEdgeConfig: invalid configs name the field path', () => {
       /sensors\.bays\[0\]\.zoneId: zone id may use letters/],
     ['a sensor bay id with a slash', (d) => (d.sensors = { bays: [{ id: 'bay/1', zoneId: 'kerb', cameraId: 'cam-1' }] }),
       /sensors\.bays\[0\]\.id: sensor id may use letters/],
+    ['a negative graceSeconds', (d) => (d.cameras[0].zones[0].graceSeconds = -5),
+      /cameras\[0\]\.zones\[0\]\.graceSeconds: /],
     ['an fps above 60', (d) => (d.cameras[0].fps = 120), /cameras\[0\]\.fps: /],
     ['a sensor HTTP port out of range', (d) => (d.sensors = { httpPort: 70000 }), /sensors\.httpPort: /],
   ];

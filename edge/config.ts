@@ -97,6 +97,12 @@ export const noParkingZoneSchema = z.object({
   ...zoneBase,
   kind: zoneKind('no_parking'),
   vehicleClasses: wire.vehicleClasses.default(DEFAULT_VEHICLE_CLASSES).describe('What counts as a vehicle.'),
+  graceSeconds: wire.graceSeconds
+    .default(0)
+    .describe('Loading, unloading and drop-off: a stop shorter than this is no violation (`illegal_parking` after the longer of this and `dwellSeconds`).'),
+  maxStaySeconds: wire.maxStaySeconds.describe(
+    'Time-limited parking: vehicles may stay this long; one that stays longer is an `overstay` (then `dwellSeconds` and `graceSeconds` do not apply). None: no parking at all.',
+  ),
 });
 
 export const noVendingZoneSchema = z.object({

@@ -57,7 +57,7 @@ describe('mergeDesired', () => {
     expect(next.cameras[1].zones).toEqual([
       {
         id: 'bus-stop', kind: 'no_parking', polygon: NEW_KERB, dwellSeconds: 60, evidenceRepeatSeconds: 60, updateSeconds: 30, leaveGraceSeconds: 5,
-        minConfidence: 0.35, vehicleClasses: ['car', 'truck', 'bus', 'motorcycle'],
+        minConfidence: 0.35, vehicleClasses: ['car', 'truck', 'bus', 'motorcycle'], graceSeconds: 0,
       },
     ]);
     // cam-1 and the rest are unchanged, and resolved paths stay resolved.
