@@ -15,7 +15,7 @@ import { ViolationLifecycle } from './logic/lifecycle.js';
 import { MotionGate } from './logic/motion-gate.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
-import { vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
+import { PARKING_TYPES, vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
 import { Tracker, VEHICLE_GROUP } from './logic/tracker.js';
 import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './logic/violation.js';
 
@@ -217,7 +217,7 @@ export class CameraPipeline {
 
   /** The voted plate of a parked vehicle, once any read in flight has finished. */
   private async plateOf(c: ViolationCandidate): Promise<KnownPlate | undefined> {
-    if (!this.plates || c.type !== 'illegal_parking' || c.subjectTrackIds.length !== 1) return undefined;
+    if (!this.plates || !PARKING_TYPES.includes(c.type) || c.subjectTrackIds.length !== 1) return undefined;
     const [trackId] = c.subjectTrackIds;
     await this.plates.settle(trackId);
     return this.plates.plate(trackId);
@@ -236,7 +236,7 @@ export class CameraPipeline {
     const others = searchVehicles ? tracks.filter((t) => t.classGroup === VEHICLE_GROUP && !c.subjectTrackIds.includes(t.id)) : [];
     const found = (await Promise.all([reader.locate(frame), ...others.map((t) => reader.locate(frame, t.box))])).flat();
     let own = plate?.box;
-    if (!own && c.type === 'illegal_parking' && c.box) {
+    if (!own && PARKING_TYPES.includes(c.type) && c.box) {
       const subject = c.box;
       own = bestScoring(searchVehicles ? await reader.locate(frame, subject) : found.filter((p) => centerInside(p.box, subject)))?.box;
     }

@@ -5,7 +5,7 @@ import { parkingCandidates } from './parking.js';
 import type { RuleContext } from './shared.js';
 import { vendingCandidates } from './vending.js';
 
-export { parkingCandidates, vehiclesStandingInZone } from './parking.js';
+export { parkingCandidates, vehiclesStandingInZone, PARKING_TYPES } from './parking.js';
 export { vendingCandidates, clusterGoods, MAX_TENDING_SPEED } from './vending.js';
 export { sensorOnlyCandidates, corroborate, occupiedZoneBays, SENSOR_CONFIDENCE } from './sensors.js';
 export { trackHasClass, unionBox, boxGap, MIN_LABEL_SHARE, type RuleContext } from './shared.js';

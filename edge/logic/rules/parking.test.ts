@@ -110,6 +110,47 @@ describe('parkingCandidates', () => {
   });
 });
 
+describe('grace and max stay', () => {
+  const graced = (graceSeconds: number) => noParkingZoneSchema.parse({ ...zone, graceSeconds });
+  const timed = noParkingZoneSchema.parse({ ...zone, graceSeconds: 120, maxStaySeconds: 1800 });
+
+  it('a stop shorter than the grace gives nothing, even past the dwell', () => {
+    const delivery = graced(600);
+    for (const s of [0, 300, 450, 599.999]) expect(parkingCandidates(delivery, [track()], ctx(T0 + s * 1000))).toEqual([]);
+  });
+
+  it('a stop longer than the grace is illegal_parking from the longer of dwell and grace', () => {
+    const long = parkingCandidates(graced(600), [track()], ctx(T0 + 600_000));
+    expect(long).toMatchObject([{ key: 'kerb/T1', type: 'illegal_parking', dwellStartMs: T0 }]);
+    // A grace shorter than the dwell changes nothing: the dwell still decides.
+    const short = graced(60);
+    expect(parkingCandidates(short, [track()], ctx(T0 + 299_999))).toEqual([]);
+    expect(parkingCandidates(short, [track()], ctx(T0 + 300_000))).toMatchObject([{ type: 'illegal_parking', dwellStartMs: T0 }]);
+  });
+
+  it('a time-limited zone allows parking up to maxStay, then gives an overstay from the stop', () => {
+    for (const s of [120, 300, 1799.999]) expect(parkingCandidates(timed, [track()], ctx(T0 + s * 1000))).toEqual([]);
+    expect(parkingCandidates(timed, [track()], ctx(T0 + 1_800_000))).toEqual([
+      {
+        key: 'kerb/T1',
+        zoneId: 'kerb',
+        type: 'overstay',
+        label: 'car',
+        confidence: 0.6,
+        box: IN_ZONE,
+        subjectTrackIds: ['T1'],
+        dwellStartMs: T0,
+        firstSeenMs: T0 - 10_000,
+      },
+    ]);
+  });
+
+  it('a time-limited zone never gives illegal_parking', () => {
+    const types = [300, 1800, 7200].flatMap((s) => parkingCandidates(timed, [track()], ctx(T0 + s * 1000)).map((c) => c.type));
+    expect(types).toEqual(['overstay', 'overstay']);
+  });
+});
+
 describe('street sensors', () => {
   const bay = (over: object) => sensorBaySchema.parse({ id: 'bay1', zoneId: 'kerb', cameraId: 'cam1', ...over });
   const ts = T0 + 300_000;
