@@ -79,4 +79,25 @@ describe('CameraPipeline frame release', () => {
       await reader.close();
     }
   });
+
+  it('an overstay carries the vehicle\'s plate, as illegal parking does', async () => {
+    const timed = edgeConfigSchema.parse({
+      ...config,
+      cameras: [{ id: 'cam-1', source: 'unused', fps: 2, zones: [{ id: 'kerb', kind: 'no_parking', polygon: [[0.3, 0.6], [1, 0.6], [1, 1], [0.3, 1]], maxStaySeconds: 3 }] }],
+    });
+    const reader = (await loadEdgePlateReader(timed))!;
+    try {
+      const image = await readImageFile(join(PLATES_DIR, 'street-1.jpg'));
+      const detections: { type: string; state: string; plate?: { text: string } }[] = [];
+      const publisher = new EdgePublisher({ send: (m) => m.kind === 'detection' && detections.push(JSON.parse(String(m.payload))) }, 'r', 'pole-1');
+      const pipeline = new CameraPipeline({ config: timed, camera: timed.cameras[0], detector, plateReader: reader, publisher, releaseFrame: () => undefined });
+      for (let i = 0; i < 16; i++) await pipeline.push({ ...image, data: Buffer.from(image.data) }, T0 + i * 500);
+      await pipeline.flush();
+      const started = detections.filter((d) => d.state === 'started');
+      expect(started.map((d) => d.type)).toEqual(['overstay']);
+      expect(started[0].plate?.text).toBe('苏ED51712');
+    } finally {
+      await reader.close();
+    }
+  });
 });
