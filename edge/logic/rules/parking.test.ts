@@ -145,6 +145,14 @@ describe('grace and max stay', () => {
     ]);
   });
 
+  it('a bay corroborates an overstay only once it has been occupied for the max stay', () => {
+    const bays = [sensorBaySchema.parse({ id: 'bay1', zoneId: 'kerb', cameraId: 'cam1' })];
+    const ts = T0 + 1_800_000;
+    const since = (ms: number) => ({ sensorBays: bays, sensorState: new Map([['bay1', { occupied: true, sinceMs: ms }]]) });
+    expect(parkingCandidates(timed, [track()], ctx(ts, since(ts - 1_799_000)))[0].sensorBayIds).toBeUndefined();
+    expect(parkingCandidates(timed, [track()], ctx(ts, since(T0)))[0].sensorBayIds).toEqual(['bay1']);
+  });
+
   it('a time-limited zone never gives illegal_parking', () => {
     const types = [300, 1800, 7200].flatMap((s) => parkingCandidates(timed, [track()], ctx(T0 + s * 1000)).map((c) => c.type));
     expect(types).toEqual(['overstay', 'overstay']);

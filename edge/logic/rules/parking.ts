@@ -49,7 +49,7 @@ export function parkingCandidates(zone: NoParkingZone, tracks: readonly Track[],
   const standing = vehiclesStandingInZone(zone, tracks, ctx);
   if (standing.length === 0) return [];
   const { type, afterMs } = parkingLimit(zone);
-  const bays = occupiedZoneBays(zone, ctx);
+  const bays = occupiedZoneBays(zone, ctx, afterMs / 1000);
   const out: ViolationCandidate[] = [];
   for (const t of standing) {
     const stillSinceMs = t.stationarySinceMs as number;

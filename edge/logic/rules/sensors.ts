@@ -14,13 +14,16 @@ export function corroborate(confidence: number): number {
   return 1 - (1 - confidence) * (1 - SENSOR_CONFIDENCE);
 }
 
-/** Bays of this camera's zone reported occupied for at least the zone's dwell. */
-export function occupiedZoneBays(zone: NoParkingZone, ctx: RuleContext): string[] {
+/**
+ * Bays of this camera's zone reported occupied for at least `seconds`: as long as the vehicle must
+ * have stood for its candidate (dwell, grace or max stay), so the sensor vouches for the same stay.
+ */
+export function occupiedZoneBays(zone: NoParkingZone, ctx: RuleContext, seconds: number): string[] {
   const { sensorBays, sensorState } = ctx;
   if (!sensorBays || !sensorState) return [];
   return sensorBays
     .filter((bay) => bay.zoneId === zone.id && bay.cameraId === ctx.cameraId)
-    .filter((bay) => occupiedFor(sensorState, bay.id, ctx.tsMs, zone.dwellSeconds))
+    .filter((bay) => occupiedFor(sensorState, bay.id, ctx.tsMs, seconds))
     .map((bay) => bay.id);
 }
 
