@@ -361,7 +361,6 @@ export type NoVendingZone = z.output<typeof noVendingZoneSchema>;
 export type TrackingConfig = EdgeConfig['tracking'];
 export type SensorBay = EdgeConfig['sensors']['bays'][number];
 export type PlatesConfig = EdgeConfig['plates'];
-export type ExemptPlatesConfig = EdgeConfig['exemptPlates'];
 
 /** Loads, validates and resolves the paths of an edge config (a missing video file fails when its camera starts). */
 export function loadEdgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
