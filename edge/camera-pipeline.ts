@@ -11,6 +11,7 @@ import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './logic/detection-message.js';
 import { renderEvidence, sha256Hex } from './adapters/evidence.js';
+import { ExemptVehicles } from './logic/exempt-vehicles.js';
 import { ViolationLifecycle } from './logic/lifecycle.js';
 import { MotionGate } from './logic/motion-gate.js';
 import type { EdgePublisher } from './adapters/outbox.js';
@@ -41,6 +42,8 @@ export interface CameraStats {
   inferenceMsTotal: number;
   lastFrameMs: number | null;
   detectionsStarted: Record<string, number>;
+  /** Parking violations not sent because the vehicle's plate is exempt. */
+  exemptVehicles: number;
 }
 
 export class CameraPipeline {
@@ -61,7 +64,8 @@ export class CameraPipeline {
   /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
   private people: PixelBox[] = [];
   private readonly plates: PlateStage | undefined;
-  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {} };
+  private readonly exempt: ExemptVehicles;
+  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0 };
 
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
@@ -74,6 +78,10 @@ export class CameraPipeline {
     const m = opts.config.motion;
     this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
     if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates, opts.logger);
+    this.exempt = new ExemptVehicles(opts.config.exemptPlates, this.cameraId, (audit) => {
+      this.stats.exemptVehicles++;
+      opts.logger?.info(audit, 'exempt vehicle: violation not sent');
+    });
   }
 
   /**
@@ -84,6 +92,7 @@ export class CameraPipeline {
     const camera = config.cameras.find((c) => c.id === this.cameraId);
     if (!camera) return;
     this.config = config;
+    this.exempt.update(config.exemptPlates);
     this.zones = camera.zones;
     this.indexZones();
   }
@@ -180,12 +189,13 @@ export class CameraPipeline {
 
   private async emit(ev: LifecycleEvent, tsMs: number, frame: RgbFrame | null, tracks: Track[]): Promise<void> {
     const { candidate: c } = ev;
+    const plate = ev.state === 'ended' ? undefined : await this.plateOf(c);
+    if (this.exempt.suppresses(ev, plate?.read.text, tsMs)) return;
     let open = this.open.get(ev.eventId);
     if (!open) {
       open = { refs: [], seq: 0 };
       this.open.set(ev.eventId, open);
     }
-    const plate = ev.state === 'ended' ? undefined : await this.plateOf(c);
     if (ev.captureEvidence && frame && c.box) {
       const blur = [
         ...(this.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : []),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from './logic/zones.js';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
 import { ID_PATTERN } from '../contract/topics.js';
-import { DAYS, MAX_SCHEDULE_WINDOWS, MAX_ZONES_PER_CAMERA, scheduleWindow, telemetrySettings, zoneSchema as wireZone } from '../contract/zones.js';
+import { DAYS, exemptPlates, MAX_SCHEDULE_WINDOWS, MAX_ZONES_PER_CAMERA, scheduleWindow, telemetrySettings, zoneSchema as wireZone } from '../contract/zones.js';
 
 /** Ids become MQTT topic levels and message fields, so they follow the contract's id pattern. */
 const idOf = (what: string) => z.string().regex(ID_PATTERN, `${what} id may use letters, digits, _ . - only (1-64 characters)`);
@@ -328,6 +328,9 @@ export const edgeConfigSchema = z
       })
       .prefault({})
       .describe('Street sensors near the box, e.g. geomagnetic bay sensors.'),
+    exemptPlates: exemptPlates
+      .default([])
+      .describe('Vehicles no parking rule applies to (police, permit holders): `{plate, expiresAt?, reason?}`; usually sent by the centre (docs/edge.md, *Exempt plates*).'),
     cameras: z.array(cameraSchema).min(1, 'at least one camera is required').describe('The cameras the box reads.'),
   })
   .superRefine((cfg, ctx) => {

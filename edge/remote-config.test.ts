@@ -86,6 +86,14 @@ describe('mergeDesired', () => {
     expect(next.cameras).toEqual(current().cameras);
   });
 
+  it('replaces the exempt plates (the whole list), refusing a bad one naming its path', () => {
+    const plates = [{ plate: '苏ED51712', expiresAt: '2027-01-01T00:00:00.000Z', reason: 'ambulance' }];
+    const next = mergeDesired(current(), { exemptPlates: plates });
+    expect(next.exemptPlates).toEqual(plates);
+    expect(mergeDesired(next, { exemptPlates: [] }).exemptPlates).toEqual([]);
+    expect(mergeError(current(), { exemptPlates: [{ plate: '苏ED51712', expiresAt: 'tomorrow' }] })).toMatch(/exemptPlates\[0\]\.expiresAt: /);
+  });
+
   it('an empty desired config is the current one', () => {
     expect(mergeDesired(current(), {})).toEqual(current());
   });
@@ -167,6 +175,14 @@ describe('RemoteConfig.handle', () => {
     });
     expect(Date.parse(reports[0].at)).toBeGreaterThanOrEqual(before);
     expect(reports[0]).not.toHaveProperty('error');
+  });
+
+  it('applies exempt plates sent in config.exemptPlates live', () => {
+    const { remote, reports, applied } = setup();
+    remote.handle(desired(4, { exemptPlates: [{ plate: '京A12345', reason: 'police' }] }));
+    expect(reports.map((r) => [r.version, r.status])).toEqual([[4, 'applied']]);
+    expect(applied).toHaveLength(1);
+    expect(applied[0].exemptPlates).toEqual([{ plate: '京A12345', reason: 'police' }]);
   });
 
   it('reports the running zones at start-up, version 0 until a desired config is applied', () => {

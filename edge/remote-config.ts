@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { checkClassNames, edgeConfigSchema, type EdgeConfig } from './config.js';
 
 /** Parts of the config that apply on the fly; anything else needs a restart and is refused. */
-const LIVE_KEYS = new Set(['cameras', 'privacy', 'telemetry']);
+const LIVE_KEYS = new Set(['cameras', 'privacy', 'telemetry', 'exemptPlates']);
 const LIVE_CAMERA_KEYS = new Set(['id', 'zones']);
 
 /**
