@@ -80,7 +80,7 @@ export function registerEdgeCommands(program: Command): void {
         });
         const lines = [
           `camera ${s.cameraId}: ${s.frames} frames (${s.videoSeconds.toFixed(1)} s of video) in ${s.wallSeconds.toFixed(1)} s — ${s.fps.toFixed(1)} frames/s, ${s.inferences} inferences`,
-          `detections: illegal_parking ${s.detections.illegal_parking}, street_vending ${s.detections.street_vending}`,
+          `detections: ${Object.entries(s.detections).map(([type, n]) => `${type} ${n}`).join(', ')}`,
           `messages: ${s.messages} (${s.evidencePhotos} evidence photos)${o.events ? ` → ${o.events}` : ''}`,
         ];
         process.stdout.write(`${lines.join('\n')}\n`);

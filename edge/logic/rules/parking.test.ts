@@ -46,22 +46,23 @@ function ctx(tsMs: number, over: Partial<RuleContext> = {}): RuleContext {
   return { tsMs, frame: FRAME, timeZone: 'UTC', cameraId: 'cam1', ...over };
 }
 
+/** The candidate of the one parked car T1, stopped at T0, of the given type. */
+const parkedCar = (type: 'illegal_parking' | 'overstay') => ({
+  key: 'kerb/T1',
+  zoneId: 'kerb',
+  type,
+  label: 'car',
+  confidence: 0.6,
+  box: IN_ZONE,
+  subjectTrackIds: ['T1'],
+  dwellStartMs: T0,
+  firstSeenMs: T0 - 10_000,
+});
+
 describe('parkingCandidates', () => {
   it('raises a parked car exactly when its dwell is reached', () => {
     expect(parkingCandidates(zone, [track()], ctx(T0 + 299_999))).toEqual([]);
-    expect(parkingCandidates(zone, [track()], ctx(T0 + 300_000))).toEqual([
-      {
-        key: 'kerb/T1',
-        zoneId: 'kerb',
-        type: 'illegal_parking',
-        label: 'car',
-        confidence: 0.6,
-        box: IN_ZONE,
-        subjectTrackIds: ['T1'],
-        dwellStartMs: T0,
-        firstSeenMs: T0 - 10_000,
-      },
-    ]);
+    expect(parkingCandidates(zone, [track()], ctx(T0 + 300_000))).toEqual([parkedCar('illegal_parking')]);
   });
 
   it('ignores moving, unconfirmed, low-score, non-vehicle and out-of-zone tracks', () => {
@@ -130,19 +131,7 @@ describe('grace and max stay', () => {
 
   it('a time-limited zone allows parking up to maxStay, then gives an overstay from the stop', () => {
     for (const s of [120, 300, 1799.999]) expect(parkingCandidates(timed, [track()], ctx(T0 + s * 1000))).toEqual([]);
-    expect(parkingCandidates(timed, [track()], ctx(T0 + 1_800_000))).toEqual([
-      {
-        key: 'kerb/T1',
-        zoneId: 'kerb',
-        type: 'overstay',
-        label: 'car',
-        confidence: 0.6,
-        box: IN_ZONE,
-        subjectTrackIds: ['T1'],
-        dwellStartMs: T0,
-        firstSeenMs: T0 - 10_000,
-      },
-    ]);
+    expect(parkingCandidates(timed, [track()], ctx(T0 + 1_800_000))).toEqual([parkedCar('overstay')]);
   });
 
   it('a bay corroborates an overstay only once it has been occupied for the max stay', () => {
