@@ -1,0 +1,86 @@
+/**
+ * Exempt plates kept by the centre, in Redis: one hash `<prefix>:exempt:plates` (normalised plate →
+ * JSON entry) and an audit list `<prefix>:exempt:audit` (newest first, capped) saying who added or
+ * removed which plate and when. Expired entries are dropped when the list is read, with an audit
+ * line, so what the boxes are sent never carries a plate that no longer applies.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { normalisePlateText } from '../../common/plate-normalise.js';
+import { exemptPlate, isoTime, type ExemptPlate } from '../../contract/index.js';
+
+/** Audit lines kept: enough for months of edits, bounded so the list never grows without end. */
+export const MAX_AUDIT_LINES = 5_000;
+/** Who the audit names when an entry ran out on its own. */
+export const EXPIRY_ACTOR = 'expiry';
+
+export const exemptPlateEntry = exemptPlate.extend({ addedBy: z.string(), addedAt: isoTime }).meta({ id: 'ExemptPlateEntry' });
+export type ExemptPlateEntry = z.output<typeof exemptPlateEntry>;
+
+export const exemptPlateAuditLine = z
+  .object({
+    at: isoTime,
+    by: z.string(),
+    action: z.enum(['added', 'updated', 'removed', 'expired']),
+    plate: z.string(),
+    expiresAt: isoTime.optional(),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'ExemptPlateAuditLine' });
+export type ExemptPlateAuditLine = z.output<typeof exemptPlateAuditLine>;
+
+/** What a caller gives: the plate as typed, normalised here. */
+export type ExemptPlateInput = Omit<ExemptPlate, 'plate'> & { plate: string };
+
+export class ExemptPlateStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private get platesKey(): string {
+    return `${this.prefix}:exempt:plates`;
+  }
+
+  private get auditKey(): string {
+    return `${this.prefix}:exempt:audit`;
+  }
+
+  /** Every exempt plate still valid at `nowMs`, sorted by plate; expired ones are removed. */
+  async list(nowMs: number): Promise<ExemptPlateEntry[]> {
+    const all = Object.values(await this.redis.hgetall(this.platesKey)).map((raw) => JSON.parse(raw) as ExemptPlateEntry);
+    const expired = all.filter((e) => e.expiresAt !== undefined && Date.parse(e.expiresAt) <= nowMs);
+    const at = new Date(nowMs).toISOString();
+    for (const e of expired) {
+      // Only the reader whose HDEL removed it writes the audit line (readers may race).
+      if ((await this.redis.hdel(this.platesKey, e.plate)) === 1) await this.audit({ at, by: EXPIRY_ACTOR, action: 'expired', plate: e.plate });
+    }
+    return all.filter((e) => !expired.includes(e)).sort((a, b) => a.plate.localeCompare(b.plate));
+  }
+
+  /** Adds or replaces a plate (stored normalised); answers the stored entry. */
+  async put(input: ExemptPlateInput, by: string, nowMs: number): Promise<ExemptPlateEntry> {
+    const at = new Date(nowMs).toISOString();
+    const entry: ExemptPlateEntry = { ...input, plate: normalisePlateText(input.plate), addedBy: by, addedAt: at };
+    const created = await this.redis.hset(this.platesKey, entry.plate, JSON.stringify(entry));
+    await this.audit({ at, by, action: created === 1 ? 'added' : 'updated', plate: entry.plate, expiresAt: entry.expiresAt, reason: entry.reason });
+    return entry;
+  }
+
+  /** Removes a plate (given as typed); false when it was not on the list. */
+  async remove(plate: string, by: string, nowMs: number): Promise<boolean> {
+    const normalised = normalisePlateText(plate);
+    if ((await this.redis.hdel(this.platesKey, normalised)) === 0) return false;
+    await this.audit({ at: new Date(nowMs).toISOString(), by, action: 'removed', plate: normalised });
+    return true;
+  }
+
+  /** The newest `limit` audit lines, newest first. */
+  async auditTrail(limit: number): Promise<ExemptPlateAuditLine[]> {
+    return (await this.redis.lrange(this.auditKey, 0, limit - 1)).map((raw) => JSON.parse(raw) as ExemptPlateAuditLine);
+  }
+
+  private async audit(line: ExemptPlateAuditLine): Promise<void> {
+    await this.redis.multi().lpush(this.auditKey, JSON.stringify(line)).ltrim(this.auditKey, 0, MAX_AUDIT_LINES - 1).exec();
+  }
+}
