@@ -28,6 +28,8 @@ import { Workflow } from '../ticketing/workflow.js';
 import type { CenterConfig } from './config.js';
 import { DesiredConfigStore } from './devices/desired-config-store.js';
 import { deviceConfigService } from './devices/device-config-service.js';
+import { exemptPlateService } from './devices/exempt-plate-service.js';
+import { ExemptPlateStore } from './devices/exempt-plate-store.js';
 import { listDevices } from './devices/device-list.js';
 import { ModelFiles } from './devices/model-files.js';
 import { modelService } from './devices/model-service.js';
@@ -203,12 +205,13 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       const deviceConfig = deviceConfigService({
         desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
       });
+      const devices = { list: () => listDevices(registry, deviceState) };
       const app = buildApi({
         store,
         actions: workflow,
         evidence,
         deadLetters: { list: async (p) => ({ items: await deadLetters.list(p), total: await deadLetters.count() }), count: () => deadLetters.count() },
-        devices: { list: () => listDevices(registry, deviceState) },
+        devices,
         kpis: () => storeKpis(store),
         metrics: () => prometheusLines({ broker: broker?.stats() ?? null, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
         health: async () => {
@@ -221,6 +224,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         logger,
         live: hub,
         deviceConfig,
+        // Exempt plates reach the boxes through their desired config, as zone edits do.
+        exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: Date.now }),
         // Model announcements go out on the same connection as zone edits.
         models: modelService({ redis, prefix, files: new ModelFiles(config.dataDir), deviceState, mqtt: apiMqtt, root: config.rootTopic, now: Date.now }),
         consoleDir: join(projectRoot, 'console', 'dist'),

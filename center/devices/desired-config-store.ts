@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../../common/errors.js';
-import type { DesiredConfig } from '../../contract/index.js';
+import type { DesiredConfig, ExemptPlate } from '../../contract/index.js';
 import type { Settings, Zone } from '../http/zone-schema.js';
 
 export type { DesiredConfig };
@@ -64,6 +64,11 @@ export class DesiredConfigStore {
       ...(settings.privacy ? { privacy: { ...config.privacy, ...settings.privacy } } : {}),
       ...(settings.telemetry ? { telemetry: { ...config.telemetry, ...settings.telemetry } } : {}),
     }));
+  }
+
+  /** Replaces the box's exempt plate list (the same for every box), zones and settings kept. */
+  setExemptPlates(deviceId: string, plates: ExemptPlate[], opts: WriteOptions): Promise<DesiredConfig> {
+    return this.update(deviceId, opts, (config) => ({ ...config, exemptPlates: plates }));
   }
 
   private async update(deviceId: string, opts: WriteOptions, change: (config: DesiredConfig['config']) => DesiredConfig['config']): Promise<DesiredConfig> {

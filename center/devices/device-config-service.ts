@@ -1,7 +1,7 @@
 /**
- * Remote zone changes: store the device's new desired config (version bumped), publish it
- * retained on `<root>/<device>/config/desired` so the box gets it now or at its next connect, and
- * tell the consoles. The box's answer arrives on `config/reported` through the ingest.
+ * Remote zone, settings and exempt plate changes: store the device's new desired config (version
+ * bumped), publish it retained on `<root>/<device>/config/desired` so the box gets it now or at its
+ * next connect, and tell the consoles. The box's answer arrives on `config/reported` through the ingest.
  */
 import type { MqttClient } from 'mqtt';
 import { DELIVERY, topics, type ConfigDesiredMessage } from '../../contract/index.js';
@@ -52,5 +52,6 @@ export function deviceConfigService(d: DeviceConfigServiceDeps): DeviceConfigSer
     },
     setCameraZones: (deviceId, cameraId, zones, by) => write(deviceId, by, (opts) => d.desired.setCameraZones(deviceId, cameraId, zones, opts)),
     setSettings: (deviceId, settings, by) => write(deviceId, by, (opts) => d.desired.setSettings(deviceId, settings, opts)),
+    setExemptPlates: (deviceId, plates, by) => write(deviceId, by, (opts) => d.desired.setExemptPlates(deviceId, plates, opts)),
   };
 }

@@ -4,12 +4,13 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem } from '../../contract/index.js';
+import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem, ExemptPlate } from '../../contract/index.js';
 import { role } from '../config.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
+import type { ExemptPlateService } from '../devices/exempt-plate-service.js';
 import type { Settings, Zone } from './zone-schema.js';
 
 /** The signed-in caller, resolved from the bearer token or session. */
@@ -59,6 +60,8 @@ export interface DeviceConfigService {
   setCameraZones(deviceId: string, cameraId: string, zones: Zone[], by: string): Promise<DesiredConfig>;
   /** Merges box-wide settings (privacy, telemetry) into the device's desired config and publishes it. */
   setSettings(deviceId: string, settings: Settings, by: string): Promise<DesiredConfig>;
+  /** Replaces the device's exempt plate list in its desired config and publishes it. */
+  setExemptPlates(deviceId: string, plates: ExemptPlate[], by: string): Promise<DesiredConfig>;
 }
 
 export const healthReport = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.boolean()).meta({ description: 'Each dependency, true when it answers' }) });
@@ -83,6 +86,8 @@ export interface ApiDeps {
   live?: LiveFeed;
   /** Remote zone edits; without it the device config routes are not served. */
   deviceConfig?: DeviceConfigService;
+  /** The exempt plate list sent to every box; without it the exempt plate routes are not served. */
+  exemptPlates?: ExemptPlateService;
   /** Over-the-air model updates; without it the model routes are not served. */
   models?: ModelService;
   /** The built console (index.html and assets); without it the console is not served. */

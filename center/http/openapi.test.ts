@@ -14,6 +14,7 @@ import { tempDir } from '../../test/fixtures.js';
 import type { DeviceConfigService } from './deps.js';
 import { LiveHub } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
+import type { ExemptPlateService } from '../devices/exempt-plate-service.js';
 import { auth, testApi } from './test-app.js';
 
 interface Operation {
@@ -61,6 +62,7 @@ describe('the OpenAPI document', () => {
       live: new LiveHub(pino({ level: 'silent' })),
       deviceConfig: unreached<DeviceConfigService>(),
       models: unreached<ModelService>(),
+      exemptPlates: unreached<ExemptPlateService>(),
       consoleDir,
     },
   });

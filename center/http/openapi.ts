@@ -20,6 +20,7 @@ const TAGS = [
   { name: 'review', description: 'The operator\'s review queue of detections below the auto-confirm threshold' },
   { name: 'devices', description: 'Edge boxes: registry state, camera photos, remote zones and settings, models' },
   { name: 'models', description: 'Over-the-air model files' },
+  { name: 'exempt-plates', description: 'Plates no parking rule applies to, kept by the centre and sent to every box' },
   { name: 'evidence', description: 'Evidence photos, by token or by signed link' },
   { name: 'kpis', description: 'SLA and throughput figures' },
   { name: 'console', description: 'What the console needs: sign-in, settings, the live stream' },

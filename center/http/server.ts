@@ -14,6 +14,7 @@ import type { ApiConfig, ApiContext } from './context.js';
 import { deadLetterRoutes } from './dead-letters.js';
 import type { ApiDeps } from './deps.js';
 import { deviceConfigRoutes } from './device-config.js';
+import { exemptPlateRoutes } from './exempt-plates.js';
 import { deviceRoutes } from './devices.js';
 import { answerFrameworkError, installErrorHandling } from './errors.js';
 import { evidenceRoutes } from './evidence.js';
@@ -77,6 +78,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     cameraPhotoRoutes(api, ctx);
     if (deps.live) eventRoutes(api, deps.live);
     if (deps.deviceConfig) deviceConfigRoutes(api, ctx, deps.deviceConfig);
+    if (deps.exemptPlates) exemptPlateRoutes(api, ctx, deps.exemptPlates);
     if (deps.models) modelRoutes(api, ctx, deps.models);
     if (deps.consoleDir) consoleStaticRoutes(api, deps.consoleDir);
     openApiRoutes(api);
