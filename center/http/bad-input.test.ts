@@ -22,10 +22,12 @@ import { DeviceStateStore } from '../ingest/device-state.js';
 import { ModelFiles } from '../devices/model-files.js';
 import { DesiredConfigStore } from '../devices/desired-config-store.js';
 import { deviceConfigService } from '../devices/device-config-service.js';
+import { exemptPlateService } from '../devices/exempt-plate-service.js';
+import { ExemptPlateStore } from '../devices/exempt-plate-store.js';
 import { LiveHub } from '../live/live-events.js';
 import { modelService } from '../devices/model-service.js';
 import { REDIS_URL } from './test-store.js';
-import { auth, testApi } from './test-app.js';
+import { auth, DEVICES, testApi } from './test-app.js';
 
 const ROOT = 'streetwatch/v1';
 const TEN_MB = 10 * 1024 * 1024;
@@ -133,11 +135,13 @@ describe('bad input, every route, over a real socket', () => {
     writeFileSync(join(consoleDir, 'assets', 'main-ABC123.js'), 'console.log("the console");');
     broker = await startAedes();
     mqtt = await connectAsync(broker.url);
+    const deviceConfig = deviceConfigService({ desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt, root: ROOT, publishLive: () => undefined, now: Date.now });
     api = testApi({
       deps: {
         live: new LiveHub(pino({ level: 'silent' })),
-        deviceConfig: deviceConfigService({ desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt, root: ROOT, publishLive: () => undefined, now: Date.now }),
+        deviceConfig,
         models: modelService({ redis, prefix, files: new ModelFiles(tempDir('sw-bad-input-models-')), deviceState, mqtt, root: ROOT, now: Date.now }),
+        exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices: { list: async () => DEVICES }, deviceConfig, now: Date.now }),
         consoleDir,
       },
       http: { publicUrl: 'http://centre.example:8080' },
@@ -167,7 +171,7 @@ describe('bad input, every route, over a real socket', () => {
 
   it('finds every route, the optional ones included', () => {
     const names = routes.map((r) => `${r.method} ${r.url}`);
-    for (const r of ['GET /healthz', 'POST /api/orders/:id/transitions', 'GET /open311/v2/requests.json', 'GET /api/events', 'PUT /api/devices/:deviceId/cameras/:cameraId/zones', 'PUT /api/models/:sha256', 'GET /']) {
+    for (const r of ['GET /healthz', 'POST /api/orders/:id/transitions', 'GET /open311/v2/requests.json', 'GET /api/events', 'PUT /api/devices/:deviceId/cameras/:cameraId/zones', 'PUT /api/models/:sha256', 'PUT /api/exempt-plates/:plate', 'GET /']) {
       expect(names).toContain(r);
     }
   });
