@@ -5,24 +5,8 @@
  */
 import { z } from 'zod';
 import { exemptPlate, type ExemptPlate } from '../../contract/index.js';
-import type { DeviceConfigService, DeviceSource } from '../http/deps.js';
-import type { ExemptPlateAuditLine, ExemptPlateEntry, ExemptPlateInput, ExemptPlateStore } from './exempt-plate-store.js';
-
-/** A box the change was sent to, and the desired config version it now has. */
-export interface SentConfig {
-  deviceId: string;
-  version: number;
-}
-
-export interface ExemptPlateService {
-  /** Plates still valid now, sorted. */
-  list(): Promise<ExemptPlateEntry[]>;
-  /** Adds or replaces a plate, then sends the list to every active box. */
-  put(input: ExemptPlateInput, by: string): Promise<{ entry: ExemptPlateEntry; sent: SentConfig[] }>;
-  /** Removes a plate, then sends the list; null when it was not on the list (nothing sent). */
-  remove(plate: string, by: string): Promise<{ sent: SentConfig[] } | null>;
-  audit(limit: number): Promise<ExemptPlateAuditLine[]>;
-}
+import type { DeviceConfigService, DeviceSource, ExemptPlateService, SentConfig } from '../http/deps.js';
+import type { ExemptPlateStore } from './exempt-plate-store.js';
 
 export interface ExemptPlateServiceDeps {
   store: ExemptPlateStore;

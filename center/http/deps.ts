@@ -10,7 +10,7 @@ import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
-import type { ExemptPlateService } from '../devices/exempt-plate-service.js';
+import type { ExemptPlateAuditLine, ExemptPlateEntry, ExemptPlateInput } from '../devices/exempt-plate-store.js';
 import type { Settings, Zone } from './zone-schema.js';
 
 /** The signed-in caller, resolved from the bearer token or session. */
@@ -92,4 +92,20 @@ export interface ApiDeps {
   models?: ModelService;
   /** The built console (index.html and assets); without it the console is not served. */
   consoleDir?: string;
+}
+
+/** A box the change was sent to, and the desired config version it now has. */
+export interface SentConfig {
+  deviceId: string;
+  version: number;
+}
+
+export interface ExemptPlateService {
+  /** Plates still valid now, sorted. */
+  list(): Promise<ExemptPlateEntry[]>;
+  /** Adds or replaces a plate, then sends the list to every active box. */
+  put(input: ExemptPlateInput, by: string): Promise<{ entry: ExemptPlateEntry; sent: SentConfig[] }>;
+  /** Removes a plate, then sends the list; null when it was not on the list (nothing sent). */
+  remove(plate: string, by: string): Promise<{ sent: SentConfig[] } | null>;
+  audit(limit: number): Promise<ExemptPlateAuditLine[]>;
 }

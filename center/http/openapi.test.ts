@@ -11,10 +11,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectVersion } from '../../common/paths.js';
 import { tempDir } from '../../test/fixtures.js';
-import type { DeviceConfigService } from './deps.js';
+import type { DeviceConfigService, ExemptPlateService } from './deps.js';
 import { LiveHub } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
-import type { ExemptPlateService } from '../devices/exempt-plate-service.js';
 import { auth, testApi } from './test-app.js';
 
 interface Operation {
