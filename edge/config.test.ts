@@ -66,7 +66,7 @@ describe('loadEdgeConfig: the example', () => {
     expect(cfg.detector).toEqual({
       workers: 2, threads: 1, scoreThreshold: 0.3, classThresholds: {}, nmsIou: 0.45, mergeClasses: [['car', 'truck', 'bus']],
     });
-    expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 });
+    expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5, queueHoldSeconds: 90 });
     expect(cfg.motion).toEqual({ enabled: true, recheckSeconds: 1, threshold: 0.002 });
     expect(cfg.privacy).toEqual({ blurPeople: true, blurPlates: true });
     expect(cfg.telemetry).toEqual({ intervalSeconds: 30 });
