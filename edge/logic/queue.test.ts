@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PixelBox } from '../../detector/types.js';
 import { noParkingZoneSchema } from '../config.js';
 import { QueueWatcher } from './queue.js';
+import { Tracker } from './tracker.js';
 import { parkingCandidates } from './rules/parking.js';
 import type { Track } from './violation.js';
 
@@ -27,6 +28,8 @@ interface Car {
   x1: number;
   stopAt: number;
   moveAt?: number;
+  /** First sighting (ms after T0); by default 20 s before T0, so the car drove in before it stopped. */
+  seenFrom?: number;
 }
 
 const box = (x1: number): PixelBox => ({ x1, y1: 350, x2: x1 + 120, y2: 430 });
@@ -41,7 +44,7 @@ function snapshot(car: Car, tsMs: number): Track {
     box: still ? box(car.x1) : box(car.x1 - 30),
     score: 0.8,
     velocity: still ? { x: 0, y: 0 } : { x: 30, y: 0 },
-    firstSeenMs: T0 - 20 * S,
+    firstSeenMs: T0 + (car.seenFrom ?? -20 * S),
     lastSeenMs: tsMs,
     hits: 50,
     confirmed: true,
@@ -106,6 +109,11 @@ describe('QueueWatcher with the parking rule', () => {
     expect(raised(row, 120)).toEqual({ 'kerb/P': 60, 'kerb/Q': 100 });
   });
 
+  it('raises vehicles standing together since they were first seen at their dwell (parked before the camera started)', () => {
+    const parked = lightQueue.map(({ moveAt: _moveAt, ...c }) => ({ ...c, seenFrom: c.stopAt }));
+    expect(raised(parked, 120)).toEqual({ 'kerb/A': 60, 'kerb/B': 62, 'kerb/C': 64 });
+  });
+
   it('raises a queue that never moves once the hold is over, its dwell counted from the stop', () => {
     const stuck = lightQueue.map(({ moveAt: _moveAt, ...c }) => c);
     expect(raised(stuck, 120)).toEqual({ 'kerb/A': 90, 'kerb/B': 92, 'kerb/C': 94 });
@@ -126,5 +134,24 @@ describe('QueueWatcher with the parking rule', () => {
     const watcher = new QueueWatcher({ holdSeconds: 90 });
     const person = { ...snapshot({ id: 'H', x1: 560, stopAt: 0 }, T0 + 10 * S), label: 'person', classGroup: 'person', labelVotes: { person: 15 } };
     expect([...watcher.observe(T0 + 10 * S, [snapshot({ id: 'P', x1: 700, stopAt: 0 }, T0 + 10 * S), person])]).toEqual([]);
+  });
+
+  it('holds a queue seen through the tracker: three cars drive in, stop together and move off after 80 s', () => {
+    const tracker = new Tracker({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 });
+    const watcher = new QueueWatcher({ holdSeconds: 90 });
+    const stopX = [700, 560, 420];
+    let queuedSeen = 0;
+    for (let i = 0; i <= 1000; i++) {
+      // 10 fps: each car rolls in at 50 px/s for 10 s, stands from 10 s to 90 s, then drives on
+      const s = i / 10;
+      const roll = s < 10 ? (s - 10) * 50 : s >= 90 ? (s - 90) * 50 : 0;
+      const objects = stopX.map((x) => ({ box: box(x + roll), classId: 2, label: 'car', score: 0.9 }));
+      const tsMs = T0 + i * 100;
+      const tracks = tracker.update(tsMs, objects, FRAME);
+      const queuedTrackIds = watcher.observe(tsMs, tracks);
+      queuedSeen = Math.max(queuedSeen, queuedTrackIds.size);
+      expect(parkingCandidates(zone, tracks, { tsMs, frame: FRAME, timeZone: 'UTC', cameraId: 'cam1', queuedTrackIds })).toEqual([]);
+    }
+    expect(queuedSeen).toBe(3);
   });
 });

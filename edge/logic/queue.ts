@@ -1,7 +1,10 @@
 /**
  * Vehicles waiting in a queue (at a light, in congestion) are not parked. A queue is told apart
- * from a row of parked cars by two things:
- * - its members stopped at about the same time (within QUEUE_STOP_WINDOW_MS of a neighbour), bumper
+ * from a row of parked cars by three things:
+ * - its members drove in: each was seen moving before this stop (stationarySinceMs after its first
+ *   sighting). Vehicles standing since the camera first saw them are part of the scene, as the two
+ *   parked in the example clip's kerb zone from its first frame are;
+ * - they stopped at about the same time (within QUEUE_STOP_WINDOW_MS of a neighbour), bumper
  *   to bumper (box gap under QUEUE_GAP_SHARE of the smaller box's size) — parked cars along a kerb
  *   arrive one by one, minutes apart;
  * - it moves off within `holdSeconds`: a vehicle is held as queued only until it has stood that
@@ -36,7 +39,7 @@ export class QueueWatcher {
 
   /** One frame's tracks: returns the ids of the vehicles queued now (not parking candidates). */
   observe(tsMs: number, tracks: readonly Track[]): ReadonlySet<string> {
-    const stopped = tracks.filter((t) => t.classGroup === VEHICLE_GROUP && t.stationary && t.stationarySinceMs !== null);
+    const stopped = tracks.filter((t) => t.classGroup === VEHICLE_GROUP && t.stationarySinceMs !== null && t.stationarySinceMs > t.firstSeenMs);
     const stopOf = new Map(stopped.map((t) => [t.id, t.stationarySinceMs as number]));
     // Forget vehicles that moved on (a new stop is a new question) or are gone.
     for (const [id, since] of this.queued) if (stopOf.get(id) !== since) this.queued.delete(id);
