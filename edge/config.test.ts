@@ -170,6 +170,7 @@ describe('loadEdgeConfig: invalid configs name the field path', () => {
     ['a missing source', (d) => delete d.cameras[0].source, /cameras\[0\]\.source: /],
     ['an empty source', (d) => (d.cameras[0].source = ''), /cameras\[0\]\.source: source is required/],
     ['no cameras', (d) => (d.cameras = []), /cameras: at least one camera is required/],
+    ['a negative queue hold', (d) => (d.tracking = { queueHoldSeconds: -1 }), /tracking\.queueHoldSeconds: /],
     ['no cameras key at all', (d) => delete d.cameras, /cameras: /],
     ['a duplicate camera id', (d) => d.cameras.push({ id: 'cam-1', source: 'rtsp://other/stream' }),
       /cameras\[1\]\.id: duplicate camera id cam-1/],
