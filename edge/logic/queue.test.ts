@@ -130,6 +130,15 @@ describe('QueueWatcher with the parking rule', () => {
     expect(at(25, [{ id: 'A', x1: 900, stopAt: 20 * S }])).toEqual([]);
   });
 
+  it('does not line up cars that only touch corner to corner (one in each of two lanes)', () => {
+    const watcher = new QueueWatcher({ holdSeconds: 90 });
+    const a = snapshot({ id: 'A', x1: 600, stopAt: 0 }, T0 + 10 * S);
+    const b = { ...snapshot({ id: 'B', x1: 730, stopAt: 0 }, T0 + 10 * S), box: { x1: 730, y1: 440, x2: 850, y2: 500 } };
+    expect([...watcher.observe(T0 + 10 * S, [a, b])]).toEqual([]);
+    const behind = { ...b, box: { x1: 730, y1: 420, x2: 850, y2: 500 } }; // overlaps A's rows: in line
+    expect([...watcher.observe(T0 + 10 * S, [a, behind])].sort()).toEqual(['A', 'B']);
+  });
+
   it('ignores non-vehicles standing next to a car', () => {
     const watcher = new QueueWatcher({ holdSeconds: 90 });
     const person = { ...snapshot({ id: 'H', x1: 560, stopAt: 0 }, T0 + 10 * S), label: 'person', classGroup: 'person', labelVotes: { person: 15 } };

@@ -4,9 +4,9 @@
  * - its members drove in: each was seen moving before this stop (stationarySinceMs after its first
  *   sighting). Vehicles standing since the camera first saw them are part of the scene, as the two
  *   parked in the example clip's kerb zone from its first frame are;
- * - they stopped at about the same time (within QUEUE_STOP_WINDOW_MS of a neighbour), bumper
- *   to bumper (box gap under QUEUE_GAP_SHARE of the smaller box's size) — parked cars along a kerb
- *   arrive one by one, minutes apart;
+ * - they stopped at about the same time (within QUEUE_STOP_WINDOW_MS of a neighbour), one behind
+ *   the other, bumper to bumper (box gap under QUEUE_GAP_SHARE of the smaller box's size): parked
+ *   cars along a kerb arrive one by one, minutes apart;
  * - it moves off within `holdSeconds`: a vehicle is held as queued only until it has stood that
  *   long, so a "queue" that never moves (cars that parked together) is reported after the hold, its
  *   dwell counted from when it stopped.
@@ -58,10 +58,19 @@ export class QueueWatcher {
   }
 }
 
-/** Two stopped vehicles next to each other in a line: close, and stopped at about the same time. */
+/**
+ * Two stopped vehicles next to each other in a line: close, one behind the other (their boxes
+ * overlap across the line's direction, horizontal or vertical in the image, not only corner to
+ * corner), and stopped at about the same time.
+ */
 function inLine(a: Track, b: Track): boolean {
   const stoppedTogether = Math.abs((a.stationarySinceMs as number) - (b.stationarySinceMs as number)) <= QUEUE_STOP_WINDOW_MS;
-  return stoppedTogether && boxGap(a.box, b.box) <= QUEUE_GAP_SHARE * Math.min(size(a.box), size(b.box));
+  const behind = overlap(a.box.x1, a.box.x2, b.box.x1, b.box.x2) || overlap(a.box.y1, a.box.y2, b.box.y1, b.box.y2);
+  return stoppedTogether && behind && boxGap(a.box, b.box) <= QUEUE_GAP_SHARE * Math.min(size(a.box), size(b.box));
+}
+
+function overlap(a1: number, a2: number, b1: number, b2: number): boolean {
+  return Math.min(a2, b2) > Math.max(a1, b1);
 }
 
 function size(b: PixelBox): number {
