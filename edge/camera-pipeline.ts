@@ -14,6 +14,7 @@ import { renderEvidence, sha256Hex } from './adapters/evidence.js';
 import { ExemptVehicles } from './logic/exempt-vehicles.js';
 import { ViolationLifecycle } from './logic/lifecycle.js';
 import { MotionGate } from './logic/motion-gate.js';
+import { QueueWatcher } from './logic/queue.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
 import { PARKING_TYPES, vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
@@ -54,6 +55,7 @@ export class CameraPipeline {
   private tracker: Tracker;
   private readonly lifecycle = new ViolationLifecycle();
   private readonly gate: MotionGate;
+  private readonly queue: QueueWatcher;
   private readonly open = new Map<string, OpenViolation>();
   private generation = 0;
   /** Frames in flight at once. */
@@ -75,6 +77,7 @@ export class CameraPipeline {
     this.zones = opts.camera.zones;
     this.indexZones();
     this.tracker = this.newTracker();
+    this.queue = new QueueWatcher({ holdSeconds: opts.config.tracking.queueHoldSeconds });
     const m = opts.config.motion;
     this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
     if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates, opts.logger);
@@ -146,6 +149,7 @@ export class CameraPipeline {
       cameraId: this.cameraId,
       sensorBays: this.config.sensors.bays,
       sensorState: this.opts.sensorState,
+      queuedTrackIds: this.queue.observe(tsMs, tracks),
     };
     // Plates are read on fresh detections only: a frame without motion shows the same plate again.
     const reading = this.plates && detection ? this.plates.observe(frame, tsMs, this.standingVehicles(tracks, ctx), new Set(tracks.map((t) => t.id))) : undefined;
@@ -164,6 +168,7 @@ export class CameraPipeline {
     await this.flush().catch(() => undefined); // frames already pushed belong before the end
     for (const ev of this.lifecycle.endAll(tsMs, reason)) await this.emit(ev, tsMs, null, []);
     this.tracker = this.newTracker();
+    this.queue.reset();
     this.gate.reset();
   }
 

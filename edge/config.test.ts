@@ -66,7 +66,7 @@ describe('loadEdgeConfig: the example', () => {
     expect(cfg.detector).toEqual({
       workers: 2, threads: 1, scoreThreshold: 0.3, classThresholds: {}, nmsIou: 0.45, mergeClasses: [['car', 'truck', 'bus']],
     });
-    expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5 });
+    expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5, queueHoldSeconds: 90 });
     expect(cfg.motion).toEqual({ enabled: true, recheckSeconds: 1, threshold: 0.002 });
     expect(cfg.privacy).toEqual({ blurPeople: true, blurPlates: true });
     expect(cfg.telemetry).toEqual({ intervalSeconds: 30 });
@@ -170,6 +170,7 @@ describe('loadEdgeConfig: invalid configs name the field path', () => {
     ['a missing source', (d) => delete d.cameras[0].source, /cameras\[0\]\.source: /],
     ['an empty source', (d) => (d.cameras[0].source = ''), /cameras\[0\]\.source: source is required/],
     ['no cameras', (d) => (d.cameras = []), /cameras: at least one camera is required/],
+    ['a negative queue hold', (d) => (d.tracking = { queueHoldSeconds: -1 }), /tracking\.queueHoldSeconds: /],
     ['no cameras key at all', (d) => delete d.cameras, /cameras: /],
     ['a duplicate camera id', (d) => d.cameras.push({ id: 'cam-1', source: 'rtsp://other/stream' }),
       /cameras\[1\]\.id: duplicate camera id cam-1/],

@@ -241,6 +241,13 @@ export const edgeConfigSchema = z
           .default(0.15)
           .describe('Box-centre movement, as a fraction of box size, below which an object counts as still.'),
         stationarySeconds: z.number().positive().default(5).describe('How long an object must be still to be called stationary.'),
+        queueHoldSeconds: z
+          .number()
+          .min(0)
+          .default(90)
+          .describe(
+            'A vehicle stopped in a queue (next to others that stopped with it) is no parking candidate for up to this long; a line that stands longer is parked cars. 0: off.',
+          ),
       })
       .prefault({}),
     motion: z

@@ -7,7 +7,7 @@ import { DEFAULT_VEHICLE_CLASSES, type TrackingConfig } from '../config.js';
 import type { FrameSize, Track } from './violation.js';
 import { iou } from '../../detector/nms.js';
 
-export type TrackerOptions = TrackingConfig & {
+export type TrackerOptions = Omit<TrackingConfig, 'queueHoldSeconds'> & {
   /** Labels the detector flips between for one object; they form the 'vehicle' class group. */
   vehicleClasses?: string[];
   /** Detector matches before a track is reported (default 2). */

@@ -65,6 +65,12 @@ describe('parkingCandidates', () => {
     expect(parkingCandidates(zone, [track()], ctx(T0 + 300_000))).toEqual([parkedCar('illegal_parking')]);
   });
 
+  it('skips a vehicle waiting in a queue, and raises it once it is no longer queued', () => {
+    const ts = T0 + 3_600_000;
+    expect(parkingCandidates(zone, [track()], ctx(ts, { queuedTrackIds: new Set(['T1']) }))).toEqual([]);
+    expect(parkingCandidates(zone, [track()], ctx(ts, { queuedTrackIds: new Set(['T2']) }))).toEqual([parkedCar('illegal_parking')]);
+  });
+
   it('ignores moving, unconfirmed, low-score, non-vehicle and out-of-zone tracks', () => {
     const ts = T0 + 3_600_000;
     const skipped = [

@@ -9,7 +9,7 @@ import { corroborate, occupiedZoneBays } from './sensors.js';
 import { trackHasClass, type RuleContext } from './shared.js';
 
 /**
- * Vehicles standing still in the zone while its schedule is active, the dwell not yet counted: each
+ * Vehicles standing still in the zone (not waiting in a queue) while its schedule is active, the dwell not yet counted: each
  * becomes a candidate once the zone's limit (parkingLimit) is met, and its plate is read from now on.
  * minConfidence is checked on the camera score before any sensor corroboration.
  */
@@ -20,6 +20,7 @@ export function vehiclesStandingInZone(zone: NoParkingZone, tracks: readonly Tra
       t.confirmed &&
       t.stationary &&
       t.stationarySinceMs !== null &&
+      !ctx.queuedTrackIds?.has(t.id) &&
       trackHasClass(t, zone.vehicleClasses) &&
       t.score >= zone.minConfidence &&
       boxInZone(t.box, zone.polygon, ctx.frame),

@@ -14,6 +14,8 @@ export interface RuleContext {
   /** All configured bays (sensors.bays); only those of this camera and zone are used. */
   sensorBays?: readonly SensorBay[];
   sensorState?: SensorReadings;
+  /** Vehicles waiting in a queue (QueueWatcher): not parked. */
+  queuedTrackIds?: ReadonlySet<string>;
 }
 
 /** Share of a track's recent labels that make a listed class count even when it is not the majority. */
