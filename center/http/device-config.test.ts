@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics, type ConfigDesiredMessage } from '../../contract/index.js';
 import { startAedes, type AedesHandle } from '../../test/helpers/aedes-broker.js';
+import { retainedDesiredConfig } from '../../test/helpers/retained-config.js';
 import { deleteKeys } from '../../test/helpers/redis-keys.js';
 import { DeviceStateStore } from '../ingest/device-state.js';
 import { DesiredConfigStore } from '../devices/desired-config-store.js';
@@ -19,19 +19,6 @@ import { auth, testApi } from './test-app.js';
 const ROOT = 'streetwatch/v1';
 const ZONE = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.4]], dwellSeconds: 60 };
 const NOW = Date.parse('2026-11-26T08:00:00.000Z');
-
-/** The retained config/desired of box-1, as a client connecting now sees it. */
-async function retained(url: string): Promise<ConfigDesiredMessage> {
-  const c = await connectAsync(url);
-  try {
-    return await new Promise((resolve) => {
-      c.on('message', (_t, payload) => resolve(JSON.parse(payload.toString()) as ConfigDesiredMessage));
-      void c.subscribeAsync(topics.configDesired(ROOT, 'box-1'), { qos: 1 });
-    });
-  } finally {
-    await c.endAsync();
-  }
-}
 
 describe('device config API', () => {
   const redis = new Redis(REDIS_URL);
@@ -90,7 +77,7 @@ describe('device config API', () => {
     const second = (await put('cam-2', [vending])).json();
     expect(second.version).toBe(2);
     expect(second.config.cameras.map((c: { id: string }) => c.id)).toEqual(['cam-1', 'cam-2']);
-    expect(await retained(broker.url)).toEqual({ v: 1, version: 2, issuedAt: '2026-11-26T08:00:00.000Z', config: second.config });
+    expect(await retainedDesiredConfig(broker.url, ROOT, 'box-1')).toEqual({ v: 1, version: 2, issuedAt: '2026-11-26T08:00:00.000Z', config: second.config });
     expect(live.map((e) => e.kind === 'config_desired' && e.desired.version)).toEqual([1, 2]);
   });
 
@@ -124,7 +111,7 @@ describe('device config API', () => {
     expect(both.version).toBe(zones.version + 2);
     expect(both.config).toMatchObject({ privacy: { blurPlates: false, blurPeople: true }, telemetry: { intervalSeconds: 10 } });
     expect(both.config.cameras[0]).toEqual({ id: 'cam-1', zones: [tuned] });
-    expect((await retained(broker.url)).config).toEqual(both.config);
+    expect((await retainedDesiredConfig(broker.url, ROOT, 'box-1')).config).toEqual(both.config);
     // A later zone edit keeps the settings.
     expect((await put('cam-1', [ZONE])).json().config.privacy).toEqual({ blurPlates: false, blurPeople: true });
   });

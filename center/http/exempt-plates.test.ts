@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics, type ConfigDesiredMessage, type DeviceListItem } from '../../contract/index.js';
+import type { DeviceListItem } from '../../contract/index.js';
 import { startAedes, type AedesHandle } from '../../test/helpers/aedes-broker.js';
+import { retainedDesiredConfig } from '../../test/helpers/retained-config.js';
 import { deleteKeys } from '../../test/helpers/redis-keys.js';
 import { DeviceStateStore } from '../ingest/device-state.js';
 import { DesiredConfigStore } from '../devices/desired-config-store.js';
@@ -21,19 +22,6 @@ import { auth, DEVICES, testApi } from './test-app.js';
 const ROOT = 'streetwatch/v1';
 const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 const REVOKED: DeviceListItem = { ...DEVICES[0], deviceId: 'box-old', revokedAt: '2026-11-01T00:00:00.000Z' };
-
-/** The retained config/desired of a box, as a client connecting now sees it. */
-async function retained(url: string, deviceId: string): Promise<ConfigDesiredMessage> {
-  const c = await connectAsync(url);
-  try {
-    return await new Promise((resolve) => {
-      c.on('message', (_t, payload) => resolve(JSON.parse(payload.toString()) as ConfigDesiredMessage));
-      void c.subscribeAsync(topics.configDesired(ROOT, deviceId), { qos: 1 });
-    });
-  } finally {
-    await c.endAsync();
-  }
-}
 
 describe('exempt plates API', () => {
   const redis = new Redis(REDIS_URL);
@@ -93,7 +81,7 @@ describe('exempt plates API', () => {
     const wire = [{ plate: 'AB1234', reason: 'ambulance', expiresAt: '2027-01-01T00:00:00.000Z' }];
     expect(await desired.get('box-1')).toMatchObject({ version: 1, by: 'ada', config: { cameras: [], exemptPlates: wire } });
     expect(await desired.get('box-old')).toBeNull();
-    expect(await retained(broker.url, 'box-1')).toEqual({ v: 1, version: 1, issuedAt: '2026-11-26T08:00:00.000Z', config: { cameras: [], exemptPlates: wire } });
+    expect(await retainedDesiredConfig(broker.url, ROOT, 'box-1')).toEqual({ v: 1, version: 1, issuedAt: '2026-11-26T08:00:00.000Z', config: { cameras: [], exemptPlates: wire } });
   });
 
   it('bumps the desired config on every change and keeps the zones already sent', async () => {
@@ -104,7 +92,7 @@ describe('exempt plates API', () => {
 
     const removed = await api.app.inject({ method: 'DELETE', url: '/api/exempt-plates/ab1234', headers: auth('admin') });
     expect(removed.json()).toEqual({ sent: [{ deviceId: 'box-1', version: 4 }] });
-    expect((await retained(broker.url, 'box-1')).config).toEqual({ cameras: [{ id: 'cam-1', zones: [zone] }], exemptPlates: [{ plate: 'ZZ99' }] });
+    expect((await retainedDesiredConfig(broker.url, ROOT, 'box-1')).config).toEqual({ cameras: [{ id: 'cam-1', zones: [zone] }], exemptPlates: [{ plate: 'ZZ99' }] });
     expect((await api.app.inject({ method: 'DELETE', url: '/api/exempt-plates/AB1234', headers: auth('admin') })).statusCode).toBe(404);
     expect((await desired.get('box-1'))?.version).toBe(4);
   });
