@@ -32,6 +32,21 @@ export type ExemptPlateAuditLine = z.output<typeof exemptPlateAuditLine>;
 /** What a caller gives: the plate as typed, normalised here. */
 export type ExemptPlateInput = Omit<ExemptPlate, 'plate'> & { plate: string };
 
+// A change and its audit line in one step, so no change is ever left unaudited (or audited twice
+// when readers race to drop an expired entry). ARGV: plate, entry JSON ('' to delete), audit line
+// when the plate was new (or, deleting, when it was there), audit line when it replaced one, cap.
+const CHANGE_LUA = `
+local line
+if ARGV[2] == '' then
+  if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then line = ARGV[3] end
+else
+  if redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) == 1 then line = ARGV[3] else line = ARGV[4] end
+end
+if not line then return 0 end
+redis.call('LPUSH', KEYS[2], line)
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+return 1`;
+
 export class ExemptPlateStore {
   constructor(
     private readonly redis: Redis,
@@ -52,8 +67,7 @@ export class ExemptPlateStore {
     const expired = all.filter((e) => e.expiresAt !== undefined && Date.parse(e.expiresAt) <= nowMs);
     const at = new Date(nowMs).toISOString();
     for (const e of expired) {
-      // Only the reader whose HDEL removed it writes the audit line (readers may race).
-      if ((await this.redis.hdel(this.platesKey, e.plate)) === 1) await this.audit({ at, by: EXPIRY_ACTOR, action: 'expired', plate: e.plate });
+      await this.change(e.plate, '', { at, by: EXPIRY_ACTOR, action: 'expired', plate: e.plate });
     }
     return all.filter((e) => !expired.includes(e)).sort((a, b) => a.plate.localeCompare(b.plate));
   }
@@ -62,17 +76,15 @@ export class ExemptPlateStore {
   async put(input: ExemptPlateInput, by: string, nowMs: number): Promise<ExemptPlateEntry> {
     const at = new Date(nowMs).toISOString();
     const entry: ExemptPlateEntry = { ...input, plate: normalisePlateText(input.plate), addedBy: by, addedAt: at };
-    const created = await this.redis.hset(this.platesKey, entry.plate, JSON.stringify(entry));
-    await this.audit({ at, by, action: created === 1 ? 'added' : 'updated', plate: entry.plate, expiresAt: entry.expiresAt, reason: entry.reason });
+    const line: ExemptPlateAuditLine = { at, by, action: 'added', plate: entry.plate, expiresAt: entry.expiresAt, reason: entry.reason };
+    await this.change(entry.plate, JSON.stringify(entry), line, { ...line, action: 'updated' });
     return entry;
   }
 
   /** Removes a plate (given as typed); false when it was not on the list. */
   async remove(plate: string, by: string, nowMs: number): Promise<boolean> {
     const normalised = normalisePlateText(plate);
-    if ((await this.redis.hdel(this.platesKey, normalised)) === 0) return false;
-    await this.audit({ at: new Date(nowMs).toISOString(), by, action: 'removed', plate: normalised });
-    return true;
+    return this.change(normalised, '', { at: new Date(nowMs).toISOString(), by, action: 'removed', plate: normalised });
   }
 
   /** The newest `limit` audit lines, newest first. */
@@ -80,7 +92,9 @@ export class ExemptPlateStore {
     return (await this.redis.lrange(this.auditKey, 0, limit - 1)).map((raw) => JSON.parse(raw) as ExemptPlateAuditLine);
   }
 
-  private async audit(line: ExemptPlateAuditLine): Promise<void> {
-    await this.redis.multi().lpush(this.auditKey, JSON.stringify(line)).ltrim(this.auditKey, 0, MAX_AUDIT_LINES - 1).exec();
+  /** Sets (entry JSON) or deletes ('') a plate with its audit line; false when a delete found nothing. */
+  private async change(plate: string, entry: string, line: ExemptPlateAuditLine, replacedLine = line): Promise<boolean> {
+    const res = await this.redis.eval(CHANGE_LUA, 2, this.platesKey, this.auditKey, plate, entry, JSON.stringify(line), JSON.stringify(replacedLine), MAX_AUDIT_LINES);
+    return res === 1;
   }
 }

@@ -9,8 +9,9 @@ import { corroborate, occupiedZoneBays } from './sensors.js';
 import { trackHasClass, type RuleContext } from './shared.js';
 
 /**
- * Vehicles standing still in the zone (not waiting in a queue) while its schedule is active, the dwell not yet counted: each
- * becomes a candidate once the zone's limit (parkingLimit) is met, and its plate is read from now on.
+ * Vehicles standing still in the zone (not waiting in a queue) while its schedule is active, the
+ * dwell not yet counted: each becomes a candidate once the zone's limit (parkingLimit) is met, and
+ * its plate is read from now on.
  * minConfidence is checked on the camera score before any sensor corroboration.
  */
 export function vehiclesStandingInZone(zone: NoParkingZone, tracks: readonly Track[], ctx: RuleContext): Track[] {
