@@ -108,4 +108,9 @@ export interface ExemptPlateService {
   /** Removes a plate, then sends the list; null when it was not on the list (nothing sent). */
   remove(plate: string, by: string): Promise<{ sent: SentConfig[] } | null>;
   audit(limit: number): Promise<ExemptPlateAuditLine[]>;
+  /**
+   * Sends the list to each active box whose desired config does not carry it (registered since the
+   * last change, or an entry expired since); returns those sent to.
+   */
+  catchUp(): Promise<SentConfig[]>;
 }
