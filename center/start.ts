@@ -213,7 +213,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         store,
         actions: workflow,
         evidence,
-        deadLetters: { list: async (p) => ({ items: await deadLetters.list(p), total: await deadLetters.count() }), count: () => deadLetters.count() },
+        deadLetters: { list: (p) => deadLetters.page(p), count: () => deadLetters.count() },
         devices,
         kpis: () => storeKpis(store),
         metrics: () => prometheusLines({ broker: broker?.stats() ?? null, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),

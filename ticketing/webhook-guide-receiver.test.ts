@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../cli/ports.js';
 import { projectRoot } from '../common/paths.js';
 import { postWebhook, signBody, WebhookError } from './webhook.js';
 import { waitFor } from '../test/helpers/wait.js';
@@ -22,14 +22,6 @@ function guideReceiver(port: number): string {
   const listen = ".listen(9099, '127.0.0.1')";
   if (!block.includes(listen)) throw new Error(`the guide's snippet no longer has ${listen}`);
   return block.replace(listen, `.listen(${port}, '127.0.0.1')`);
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe("the user guide's webhook receiver", () => {
