@@ -5,6 +5,7 @@ describe('a typed date and time in the centre\'s zone', () => {
   it('is read in that zone, not the browser\'s', () => {
     expect(wallTimeToIso('2026-12-31T18:00', 'Asia/Shanghai')).toBe('2026-12-31T10:00:00.000Z');
     expect(wallTimeToIso('2026-12-31T18:00', 'UTC')).toBe('2026-12-31T18:00:00.000Z');
+    expect(wallTimeToIso('2026-12-31T18:00:30', 'Asia/Shanghai')).toBe('2026-12-31T10:00:30.000Z');
   });
 
   it('follows daylight saving time on either side of the change', () => {

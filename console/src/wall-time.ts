@@ -4,12 +4,12 @@
  * the browser's own zone (a laptop set elsewhere) must not shift it.
  */
 
-/** `2026-12-31T18:00` in `timeZone` → the ISO instant; throws on anything else. */
+/** `2026-12-31T18:00` (seconds optional) in `timeZone` → the ISO instant; throws on anything else. */
 export function wallTimeToIso(local: string, timeZone: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
   if (!m) throw new Error(`not a date and time: "${local}"`);
-  const [y, mo, d, h, mi] = m.slice(1).map(Number);
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  const [y, mo, d, h, mi, sec] = m.slice(1).map((x) => Number(x ?? 0));
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, sec);
   // The zone's offset at the guess, then at the result: they differ only across a DST change.
   let at = asUtc - offsetMs(asUtc, timeZone);
   at = asUtc - offsetMs(at, timeZone);
