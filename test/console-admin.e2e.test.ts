@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { projectRoot } from '../common/paths.js';
 import { launchChromium } from '../console/headless.js';
@@ -21,7 +21,7 @@ import { tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { addDevice } from './helpers/kerb-box.js';
 import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
-import { screenshots } from './helpers/screenshots.js';
+import { SCREENSHOTS, screenshots } from './helpers/screenshots.js';
 
 const OPERATOR = 'demo-operator-token-0001';
 const OFFICER = 'demo-officer-token-0001';
@@ -69,6 +69,13 @@ describe('console: exempt plates and a moved camera in the browser', () => {
     await deleteKeys(redis, prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  // What each page showed and the centre said when a test failed, for the CI log.
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail') return;
+    for (const [i, p] of pages.entries()) await p.screenshot({ path: join(SCREENSHOTS, `admin-failure-page-${i}.png`) }).catch(() => undefined);
+    process.stderr.write(`centre output (last 4000 characters):\n${center.output().slice(-4000)}\n`);
   });
 
   const signIn = async (token: string, screen: string): Promise<Page> => {
