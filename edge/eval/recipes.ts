@@ -56,7 +56,7 @@ const PERSON: Sprite = { at: 30, x: 319, y: 211, w: 29, h: 89, scale: 1.1 };
 
 /**
  * A market stall seen from above: a blue tarp on the ground with crates and heaps of goods on it,
- * textured with moving noise so it does not look like one flat box to the detector.
+ * grainy with noise changing every frame, as cloth and goods in video are, not flat colour.
  */
 const STALL: Sprite = {
   lavfi: [
