@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DETECTION_FORMATS } from '../detector/decoders/index.js';
 import { isValidTimeZone } from './logic/zones.js';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
 import { ID_PATTERN } from '../contract/topics.js';
@@ -129,7 +130,7 @@ export const zoneModelSchema = z.object({
   id: idOf('model').describe('Model id, named by a zone\'s `detector.model`.'),
   path: z.string().min(1).describe('The ONNX file, relative to the config file; fixed input size `[1, 3, H, W]`.'),
   format: z
-    .enum(['yolox', 'yolov8'])
+    .enum(DETECTION_FORMATS)
     .describe('Output head: `yolov8` (Ultralytics export, `[1, 4 + classes, anchors]`, RGB 0–1 input) or `yolox` (`[1, anchors, 5 + classes]`, BGR 0–255 input).'),
   classes: z
     .union([z.array(className).min(1), z.record(classId, className)])
