@@ -73,9 +73,9 @@ export function registerEdgeCommands(program: Command): void {
       const startMs = parseStart(o.start);
       const config = loadEdgeConfig(resolve(o.config));
       const [{ withEdgeModels }, { replay }] = await Promise.all([import('./model-updates/load-detector.js'), import('./replay.js')]);
-      await withEdgeModels(config, async ({ detector, plateReader }) => {
+      await withEdgeModels(config, async ({ detector, plateReader, zoneModels }) => {
         const s = await replay({
-          config, detector, plateReader, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
+          config, detector, plateReader, zoneModels, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
           startMs, progress: process.stderr.isTTY,
         });
         const lines = [

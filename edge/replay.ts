@@ -10,6 +10,7 @@ import type { Detector } from '../detector/types.js';
 import { FrameClock } from './logic/frame-clock.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
+import type { ZoneModels } from './zone-models.js';
 import { EdgePublisher, JsonlOutbox, type OutMessage } from './adapters/outbox.js';
 import { openVideoSource, probeVideo } from './adapters/video-source.js';
 
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   detector: Detector;
   /** Reads plates of parked vehicles and blurs the others' (see loadEdgePlateReader); none: no plates. */
   plateReader?: PlateReader;
+  /** The cameras' zone models (see loadZoneModels); none: zones with a `detector` run without it. */
+  zoneModels?: ZoneModels;
   video: string;
   /** Which camera's zones to use; default the first. */
   cameraId?: string;
@@ -54,7 +57,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     opts.config.device.id,
   );
   const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, decodeThreads: camera.decodeThreads, reconnect: camera.reconnect });
-  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, plateReader: opts.plateReader, publisher, releaseFrame: (f) => source.recycle(f) });
+  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, plateReader: opts.plateReader, zoneModels: opts.zoneModels?.forCamera(camera.id), publisher, releaseFrame: (f) => source.recycle(f) });
   const startMs = opts.startMs ?? Date.now();
   const expected = info.durationSeconds ? Math.round(info.durationSeconds * camera.fps) : 0;
   const bar = opts.progress && expected ? new SingleBar({ format: 'replay |{bar}| {percentage}% {value}/{total} frames {fps} fps', clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : null;
