@@ -7,7 +7,7 @@ import { toIso, type EvidenceRef } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
 import { iou } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
-import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
+import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './logic/detection-message.js';
 import { renderEvidence, sha256Hex } from './adapters/evidence.js';
@@ -18,7 +18,7 @@ import { QueueWatcher } from './logic/queue.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
 import { PARKING_TYPES, vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
-import { Tracker, VEHICLE_GROUP } from './logic/tracker.js';
+import { Tracker, VEHICLE_GROUP, type TrackerInput } from './logic/tracker.js';
 import { ZoneModelStage, type ZoneModelStats } from './zone-model-stage.js';
 import type { ZoneModel } from './zone-models.js';
 import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './logic/violation.js';
@@ -142,7 +142,7 @@ export class CameraPipeline {
     await this.plates?.drain();
   }
 
-  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; ms: number }> | null): Promise<void> {
+  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: TrackerInput[]; ms: number }> | null): Promise<void> {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };

@@ -6,9 +6,10 @@
  * only inside its own zone: the crop shows more than the zone.
  */
 import { StreetWatchError } from '../common/errors.js';
-import type { ObjectBox, RgbFrame } from '../detector/types.js';
+import type { RgbFrame } from '../detector/types.js';
 import type { ZoneConfig } from './config.js';
 import { isDue } from './logic/every-schedule.js';
+import type { TrackerInput } from './logic/tracker.js';
 import { zoneCrop } from './logic/zone-crop.js';
 import { boxInZone, isScheduleActive } from './logic/zones.js';
 import type { ZoneModel } from './zone-models.js';
@@ -20,8 +21,8 @@ export interface ZoneModelStats {
   objects: number;
 }
 
-/** Found by a zone model: `model` is its id. */
-export type ZoneObject = ObjectBox & { model: string };
+/** Found by a zone model: `model` is its id, `everyMs` how often it looks (the tracker waits that long for a new track's next sighting). */
+export type ZoneObject = TrackerInput & { model: string; everyMs: number };
 
 export class ZoneModelStage {
   private readonly lastRunMs = new Map<string, number>();
@@ -58,7 +59,7 @@ export class ZoneModelStage {
   }
 
   private async run(zone: ZoneConfig, frame: RgbFrame): Promise<ZoneObject[]> {
-    const id = zone.detector!.model;
+    const { model: id, everySeconds } = zone.detector!;
     const model = this.models.get(id);
     if (!model) throw new StreetWatchError('ZONE_MODEL_MISSING', `zone ${zone.id}: model ${id} is not loaded`);
     const t0 = performance.now();
@@ -66,7 +67,7 @@ export class ZoneModelStage {
     const found: ZoneObject[] = [];
     for (const o of objects) {
       const label = model.labels.get(o.classId);
-      if (label !== undefined && boxInZone(o.box, zone.polygon, frame)) found.push({ ...o, label, model: id });
+      if (label !== undefined && boxInZone(o.box, zone.polygon, frame)) found.push({ ...o, label, model: id, everyMs: everySeconds * 1000 });
     }
     const s = (this.stats[id] ??= { inferences: 0, inferenceMsTotal: 0, objects: 0 });
     s.inferences++;
