@@ -55,6 +55,23 @@ describe('loadZoneModels', () => {
     }
   });
 
+  it('runs on a worker thread when the main detector does, finding boxes in frame pixels of the crop', async () => {
+    const file = join(dir, 'one-box.onnx');
+    writeFileSync(file, fakeYolov8Onnx({ size: 320, classes: 2, boxes: [{ cx: 100, cy: 50, w: 40, h: 20, classId: 1, score: 0.9 }] }));
+    const cfg = config({ path: file });
+    cfg.detector.workers = 2;
+    const models = await loadZoneModels(cfg);
+    try {
+      const { detector } = models.forCamera('cam-1').get('carts')!;
+      expect('workers' in detector && detector.workers).toBe(1); // one thread is plenty every few seconds
+      const frame = { width: 768, height: 576, data: Buffer.alloc(768 * 576 * 3) };
+      const [found] = await detector.detect(frame, { x1: 400, y1: 200, x2: 720, y2: 520 });
+      expect(found).toMatchObject({ classId: 1, box: { x1: 480, y1: 240, x2: 520, y2: 260 } });
+    } finally {
+      await models.close();
+    }
+  });
+
   it('refuses a missing file, naming the model and the zone', async () => {
     const err = await refusal(config({ path: join(dir, 'nowhere.onnx') }));
     expect(err.code).toBe('MODEL_NOT_FOUND');
