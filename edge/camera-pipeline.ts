@@ -1,6 +1,7 @@
 /**
- * One camera's path from frames to messages: motion gate → detector (and zone models on due zones' crops) → tracker → zone rules →
- * lifecycle → evidence photos and detection messages. Time is the frame timestamp (epoch ms).
+ * One camera's path from frames to messages: motion gate → detector (and the models of zones
+ * due, on their crops) → tracker → zone rules → lifecycle → evidence photos and detection
+ * messages. Time is the frame timestamp (epoch ms).
  */
 import { ulid } from 'ulid';
 import { toIso, type EvidenceRef } from '../contract/index.js';

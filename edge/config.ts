@@ -122,6 +122,9 @@ export const noVendingZoneSchema = z.object({
 
 export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
 
+/** Each model is a session in memory and a worker thread. */
+const MAX_MODELS_PER_CAMERA = 8;
+
 /** Class ids are the model's output indices. */
 const classId = z.string().regex(/^(0|[1-9]\d{0,3})$/, 'class ids are whole numbers (the model\'s output index)');
 
@@ -175,7 +178,7 @@ export const cameraSchema = z.object({
     .describe('The zones this camera watches: the same zone fields as `config/desired` and `config/reported` (contract/zones.ts).'),
   models: z
     .array(zoneModelSchema)
-    .max(8)
+    .max(MAX_MODELS_PER_CAMERA, `at most ${MAX_MODELS_PER_CAMERA} models per camera`)
     .default([])
     .describe('Second-stage detectors its zones may run on their crops (`zones[].detector`); loaded at start-up, a file used by several cameras once.'),
   location: z
@@ -393,10 +396,8 @@ export const edgeConfigSchema = z
     });
   });
 
-type ParsedConfig = z.output<typeof edgeConfigSchema>;
-
 /** A camera's model ids are unique, and each zone's `detector` names one of them with labels its rule looks at. */
-function checkZoneModels(cfg: ParsedConfig, ci: number, ctx: z.RefinementCtx): void {
+function checkZoneModels(cfg: EdgeConfig, ci: number, ctx: z.RefinementCtx): void {
   const cam = cfg.cameras[ci];
   const ids = new Set<string>();
   cam.models.forEach((m, mi) => {
@@ -442,7 +443,7 @@ export function modelLabels(model: Pick<ZoneModelConfig, 'classes'>): Map<number
   return new Map(entries);
 }
 
-export type EdgeConfig = ParsedConfig;
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 export type CameraConfig = EdgeConfig['cameras'][number];
 export type ZoneConfig = z.output<typeof zoneSchema>;
 export type NoParkingZone = z.output<typeof noParkingZoneSchema>;
