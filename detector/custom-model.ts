@@ -30,7 +30,8 @@ export async function describeCustomModel(path: string, format: DetectionFormat,
   if (!existsSync(path)) throw new ModelError('MODEL_NOT_FOUND', `model file ${path} does not exist`);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, { logSeverityLevel: 3 });
+    // Opened only to read its interface: no graph optimisation, the detector builds its own session.
+    session = await ort.InferenceSession.create(path, { logSeverityLevel: 3, graphOptimizationLevel: 'disabled' });
   } catch (err) {
     throw new ModelError('MODEL_MISMATCH', `model file ${path} is not an ONNX model onnxruntime can load: ${(err as Error).message}`);
   }

@@ -19,7 +19,7 @@ export interface ReplayOptions {
   detector: Detector;
   /** Reads plates of parked vehicles and blurs the others' (see loadEdgePlateReader); none: no plates. */
   plateReader?: PlateReader;
-  /** The cameras' zone models (see loadZoneModels); none: zones with a `detector` run without it. */
+  /** The cameras' zone models (see loadZoneModels); needed when a zone has a `detector`, whose first run fails without it. */
   zoneModels?: ZoneModels;
   video: string;
   /** Which camera's zones to use; default the first. */
