@@ -40,7 +40,8 @@ function config(): EdgeConfig {
   return edgeConfigSchema.parse({
     device: { id: 'pole-1' },
     mqtt: { url: 'mqtt://127.0.0.1:1' },
-    detector: { workers: 0 },
+    // As the agent runs by default: both models on worker threads, the frame's pixels moving to each in turn.
+    detector: { workers: 2 },
     motion: { enabled: false },
     cameras: [{
       id: 'cam-1', source: 'unused', fps: 2,
