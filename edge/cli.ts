@@ -82,6 +82,9 @@ export function registerEdgeCommands(program: Command): void {
           `camera ${s.cameraId}: ${s.frames} frames (${s.videoSeconds.toFixed(1)} s of video) in ${s.wallSeconds.toFixed(1)} s — ${s.fps.toFixed(1)} frames/s, ${s.inferences} inferences`,
           `detections: ${Object.entries(s.detections).map(([type, n]) => `${type} ${n}`).join(', ')}`,
           `messages: ${s.messages} (${s.evidencePhotos} evidence photos)${o.events ? ` → ${o.events}` : ''}`,
+          ...Object.entries(s.zoneModels).map(
+            ([id, m]) => `zone model ${id}: ${m.inferences} runs, ${(m.inferenceMsTotal / m.inferences).toFixed(1)} ms each, ${m.objects} objects in their zones`,
+          ),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       });

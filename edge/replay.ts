@@ -8,7 +8,7 @@ import { ConfigError } from '../common/config-file.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { FrameClock } from './logic/frame-clock.js';
-import { CameraPipeline } from './camera-pipeline.js';
+import { CameraPipeline, type CameraStats } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
 import type { ZoneModels } from './zone-models.js';
 import { EdgePublisher, JsonlOutbox, type OutMessage } from './adapters/outbox.js';
@@ -43,6 +43,8 @@ export interface ReplaySummary {
   detections: Record<ViolationType, number>;
   messages: number;
   evidencePhotos: number;
+  /** Per zone model id: its runs on zone crops. */
+  zoneModels: CameraStats['zoneModels'];
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -90,5 +92,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     detections: Object.fromEntries(violationType.options.map((t) => [t, s.detectionsStarted[t] ?? 0])) as Record<ViolationType, number>,
     messages: counting.messages,
     evidencePhotos: counting.evidence,
+    zoneModels: s.zoneModels,
   };
 }
