@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { StreetWatchError } from '../common/errors.js';
 import { projectRoot } from '../common/paths.js';
 import type { ModelManifest } from '../models/manifest.js';
-import type { DetectTimings, OnnxDetectorOptions } from './onnx-detector.js';
+import { createOnnxDetector, type DetectTimings, type OnnxDetector, type OnnxDetectorOptions } from './onnx-detector.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -40,6 +40,11 @@ function workerScript(): string {
   const file = join(projectRoot, 'dist', 'detector', 'detector-worker.js');
   if (!existsSync(file)) throw new StreetWatchError('DETECTOR_WORKER_MISSING', `${file} is missing: run \`npm run build\` first`);
   return file;
+}
+
+/** On `workers` worker threads, or on the calling thread when 0. */
+export function openDetector(opts: OnnxDetectorOptions, workers: number): Promise<OnnxDetector | WorkerDetector> {
+  return workers > 0 ? createWorkerDetector({ ...opts, workers }) : createOnnxDetector(opts);
 }
 
 export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers: number }): Promise<WorkerDetector> {

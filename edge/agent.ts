@@ -11,6 +11,7 @@ import { FrameClock } from './logic/frame-clock.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { RemoteConfig } from './remote-config.js';
 import { loadEdgePlateReader } from './model-updates/load-detector.js';
+import { loadZoneModels } from './zone-models.js';
 import { loadActiveModels, ModelUpdater } from './model-updates/model-updater.js';
 import { MqttLink } from './adapters/mqtt-link.js';
 import { EdgePublisher } from './adapters/outbox.js';
@@ -66,6 +67,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const detector = opts.detector ?? models!.detector;
   const ownPlateReader = opts.plateReader === undefined;
   const plateReader = opts.plateReader === undefined ? await loadEdgePlateReader(config) : (opts.plateReader ?? undefined);
+  const zoneModels = await loadZoneModels(config);
   const spool = await Spool.open(config.spool.dir, { maxBytes: config.spool.maxMegabytes * 1024 * 1024, logger });
   const cameras = new Map<string, CameraRun>();
   let shuttingDown = false;
@@ -119,7 +121,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
 
   for (const cam of config.cameras) {
     const pipeline = new CameraPipeline({
-      config, camera: cam, detector, plateReader, publisher, sensorState: sensors.state, logger: logger.child({ cameraId: cam.id }),
+      config, camera: cam, detector, plateReader, zoneModels: zoneModels.forCamera(cam.id), publisher, sensorState: sensors.state, logger: logger.child({ cameraId: cam.id }),
       releaseFrame: (f) => cameras.get(cam.id)?.source?.recycle(f),
     });
     const run: CameraRun = {
@@ -249,6 +251,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
       await spool.flush();
       if (ownDetector) await detector.close();
       if (ownPlateReader) await plateReader?.close();
+      await zoneModels.close();
       logger.info('agent stopped');
     })());
 

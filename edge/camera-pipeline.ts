@@ -1,13 +1,14 @@
 /**
- * One camera's path from frames to messages: motion gate → detector → tracker → zone rules →
- * lifecycle → evidence photos and detection messages. Time is the frame timestamp (epoch ms).
+ * One camera's path from frames to messages: motion gate → detector (and the models of zones
+ * due, on their crops) → tracker → zone rules → lifecycle → evidence photos and detection
+ * messages. Time is the frame timestamp (epoch ms).
  */
 import { ulid } from 'ulid';
 import { toIso, type EvidenceRef } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
 import { iou } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
-import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
+import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './logic/detection-message.js';
 import { renderEvidence, sha256Hex } from './adapters/evidence.js';
@@ -18,7 +19,9 @@ import { QueueWatcher } from './logic/queue.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
 import { PARKING_TYPES, vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
-import { Tracker, VEHICLE_GROUP } from './logic/tracker.js';
+import { Tracker, VEHICLE_GROUP, type TrackerInput } from './logic/tracker.js';
+import { ZoneModelStage, type ZoneModelStats } from './zone-model-stage.js';
+import type { ZoneModel } from './zone-models.js';
 import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './logic/violation.js';
 
 export interface CameraPipelineOptions {
@@ -34,6 +37,8 @@ export interface CameraPipelineOptions {
   releaseFrame?: (frame: RgbFrame) => void;
   /** For the plate stage's failures; bound to the camera by the caller. */
   logger?: Logger;
+  /** This camera's second-stage models by id (`cameras[].models`), run on its zones' crops. */
+  zoneModels?: ReadonlyMap<string, ZoneModel>;
 }
 
 export interface CameraStats {
@@ -45,6 +50,8 @@ export interface CameraStats {
   detectionsStarted: Record<string, number>;
   /** Parking violations not sent because the vehicle's plate is exempt. */
   exemptVehicles: number;
+  /** Per zone model id: its runs on zone crops. */
+  zoneModels: Record<string, ZoneModelStats>;
 }
 
 export class CameraPipeline {
@@ -67,7 +74,8 @@ export class CameraPipeline {
   private people: PixelBox[] = [];
   private readonly plates: PlateStage | undefined;
   private readonly exempt: ExemptVehicles;
-  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0 };
+  private readonly zoneStage: ZoneModelStage;
+  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0, zoneModels: {} };
 
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
@@ -76,6 +84,7 @@ export class CameraPipeline {
     this.depth = opts.config.detector.workers + 2;
     this.zones = opts.camera.zones;
     this.indexZones();
+    this.zoneStage = new ZoneModelStage(opts.zoneModels ?? new Map(), this.zones, this.stats.zoneModels);
     this.tracker = this.newTracker();
     this.queue = new QueueWatcher({ holdSeconds: opts.config.tracking.queueHoldSeconds });
     const m = opts.config.motion;
@@ -98,6 +107,7 @@ export class CameraPipeline {
     this.exempt.update(config.exemptPlates);
     this.zones = camera.zones;
     this.indexZones();
+    this.zoneStage.setZones(camera.zones);
   }
 
   get openDetections(): number {
@@ -112,7 +122,13 @@ export class CameraPipeline {
   async push(frame: RgbFrame, tsMs: number): Promise<void> {
     const infer = this.gate.shouldInfer(frame, tsMs);
     const t0 = performance.now();
-    const detection = infer ? this.opts.detector.detect(frame).then((objects) => ({ objects, ms: performance.now() - t0 })) : null;
+    const zoneRun = infer ? this.zoneStage.due(tsMs, this.config.device.timezone) : undefined;
+    const detection = infer
+      ? this.opts.detector.detect(frame).then(async (objects) => {
+          const ms = performance.now() - t0;
+          return { objects: zoneRun ? [...objects, ...(await zoneRun(frame))] : objects, ms };
+        })
+      : null;
     detection?.catch(() => undefined); // surfaced through `step` below
     const step = this.tail.then(() => this.applyFrame(frame, tsMs, detection));
     this.tail = step.catch(() => undefined);
@@ -127,7 +143,7 @@ export class CameraPipeline {
     await this.plates?.drain();
   }
 
-  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; ms: number }> | null): Promise<void> {
+  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: TrackerInput[]; ms: number }> | null): Promise<void> {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };

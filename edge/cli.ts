@@ -73,15 +73,18 @@ export function registerEdgeCommands(program: Command): void {
       const startMs = parseStart(o.start);
       const config = loadEdgeConfig(resolve(o.config));
       const [{ withEdgeModels }, { replay }] = await Promise.all([import('./model-updates/load-detector.js'), import('./replay.js')]);
-      await withEdgeModels(config, async ({ detector, plateReader }) => {
+      await withEdgeModels(config, async ({ detector, plateReader, zoneModels }) => {
         const s = await replay({
-          config, detector, plateReader, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
+          config, detector, plateReader, zoneModels, video: resolve(o.video), cameraId: o.camera, eventsFile: o.events, evidenceDir: o.evidenceDir,
           startMs, progress: process.stderr.isTTY,
         });
         const lines = [
           `camera ${s.cameraId}: ${s.frames} frames (${s.videoSeconds.toFixed(1)} s of video) in ${s.wallSeconds.toFixed(1)} s — ${s.fps.toFixed(1)} frames/s, ${s.inferences} inferences`,
           `detections: ${Object.entries(s.detections).map(([type, n]) => `${type} ${n}`).join(', ')}`,
           `messages: ${s.messages} (${s.evidencePhotos} evidence photos)${o.events ? ` → ${o.events}` : ''}`,
+          ...Object.entries(s.zoneModels).map(
+            ([id, m]) => `zone model ${id}: ${m.inferences} runs, ${(m.inferenceMsTotal / m.inferences).toFixed(1)} ms each, ${m.objects} objects in their zones`,
+          ),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       });

@@ -7,7 +7,7 @@ import { projectRoot, sharedDir } from '../common/paths.js';
 import { loadManifest } from '../models/manifest.js';
 import { tempDir } from '../test/fixtures.js';
 import {
-  checkClassNames, ConfigError, DEFAULT_GOODS_CLASSES, DEFAULT_VEHICLE_CLASSES, loadEdgeConfig, type EdgeConfig,
+  checkClassNames, ConfigError, DEFAULT_GOODS_CLASSES, DEFAULT_VEHICLE_CLASSES, loadEdgeConfig, modelLabels, type EdgeConfig,
 } from './config.js';
 
 const EXAMPLE = join(projectRoot, 'examples', 'edge-vtest.yaml');
@@ -302,5 +302,76 @@ describe('checkClassNames', () => {
     expect(msg).toMatch(/detector\.mergeClasses\[0\]\[0\]: unknown class "car"/);
     expect(msg).toMatch(/cameras\[0\]\.zones\[1\]\.personClasses\[0\]: unknown class "person"/);
     expect(msg.split('\n').length).toBeGreaterThan(5);
+  });
+});
+
+describe('loadEdgeConfig: zone models', () => {
+  /** validDoc with a `carts` model on cam-1 that the plaza zone runs every 5 s. */
+  function withZoneModel(): Record<string, any> {
+    const doc = validDoc();
+    doc.cameras[0].models = [{ id: 'carts', path: 'models/carts.onnx', format: 'yolov8', classes: { 0: 'cart', 1: 'stall' } }];
+    Object.assign(doc.cameras[0].zones[1], { detector: { model: 'carts', everySeconds: 5 }, goodsClasses: ['umbrella', 'cart', 'stall'] });
+    return doc;
+  }
+
+  it('loads the model (path against the config file) and the zone that runs it', () => {
+    const cfg = loadEdgeConfig(writeConfig(withZoneModel()), {});
+    expect(cfg.cameras[0].models).toEqual([{ id: 'carts', path: join(dir, 'models', 'carts.onnx'), format: 'yolov8', classes: { 0: 'cart', 1: 'stall' } }]);
+    expect(cfg.cameras[0].zones[1].detector).toEqual({ model: 'carts', everySeconds: 5 });
+    expect(cfg.cameras[0].zones[0].detector).toBeUndefined();
+  });
+
+  it('maps class ids to labels from a map (other ids dropped) or a list (index = id)', () => {
+    expect([...modelLabels({ classes: { 1: 'stall', 0: 'cart' } })].sort()).toEqual([[0, 'cart'], [1, 'stall']]);
+    expect([...modelLabels({ classes: { 7: 'stall' } })]).toEqual([[7, 'stall']]);
+    expect([...modelLabels({ classes: ['cart', 'stall'] })]).toEqual([[0, 'cart'], [1, 'stall']]);
+  });
+
+  it('their labels are known classes of the camera\'s zones, not of other cameras\'', () => {
+    const doc = withZoneModel();
+    doc.cameras.push({ id: 'cam-2', source: 'rtsp://x/2', zones: [{ id: 'square', kind: 'no_vending', polygon: [[0, 0], [1, 0], [1, 1]], goodsClasses: ['stall'] }] });
+    const cfg = loadEdgeConfig(writeConfig(doc), {});
+    let msg = '';
+    try {
+      checkClassNames(cfg, COCO);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg.split('\n').slice(1)).toEqual([expect.stringMatching(/^ {2}cameras\[1\]\.zones\[0\]\.goodsClasses\[0\]: unknown class "stall"/)]);
+  });
+
+  const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [
+    ['a zone naming an unknown model (error names the zone and model)', (d) => (d.cameras[0].zones[1].detector.model = 'stalls'),
+      /cameras\[0\]\.zones\[1\]\.detector\.model: zone plaza: unknown model "stalls" \(camera cam-1's models: carts\)/],
+    ['a zone naming a model on a camera without models', (d) => { d.cameras[0].models = []; },
+      /cameras\[0\]\.zones\[1\]\.detector\.model: zone plaza: unknown model "carts" \(camera cam-1's models: none\)/],
+    ['a format the detector cannot decode', (d) => (d.cameras[0].models[0].format = 'ssd'),
+      /cameras\[0\]\.models\[0\]\.format: .*yolox.*yolov8/],
+    ['a class id that is no number', (d) => (d.cameras[0].models[0].classes = { cart: 'cart' }),
+      /cameras\[0\]\.models\[0\]\.classes/],
+    ['an empty class list', (d) => (d.cameras[0].models[0].classes = []), /cameras\[0\]\.models\[0\]\.classes/],
+    ['a label the zone\'s rule does not look at', (d) => (d.cameras[0].zones[1].goodsClasses = ['cart']),
+      /cameras\[0\]\.zones\[1\]\.detector\.model: zone plaza: model carts labels a class "stall", which is not in the zone's goodsClasses or personClasses/],
+    ['a parking zone\'s model labelling goods', (d) => (d.cameras[0].zones[0].detector = { model: 'carts', everySeconds: 2 }),
+      /cameras\[0\]\.zones\[0\]\.detector\.model: zone kerb: model carts labels a class "cart", which is not in the zone's vehicleClasses/],
+    ['a period the tracker cannot bridge', (d) => (d.cameras[0].zones[1].detector.everySeconds = 10),
+      /cameras\[0\]\.zones\[1\]\.detector\.everySeconds: zone plaza: model carts every 10 s would lose its objects' tracks between runs; keep it below tracking\.maxGapSeconds \(10 s\)/],
+    ['a duplicate model id', (d) => d.cameras[0].models.push({ ...d.cameras[0].models[0], path: 'other.onnx' }),
+      /cameras\[0\]\.models\[1\]\.id: duplicate model id carts/],
+    ['a misspelt key in the zone\'s detector', (d) => (d.cameras[0].zones[1].detector = { model: 'carts', everySecond: 5 }),
+      /cameras\[0\]\.zones\[1\]\.detector/],
+  ];
+
+  it.each(cases)('refuses %s', (_what, change, expected) => {
+    const doc = withZoneModel();
+    change(doc);
+    expect(loadError(doc)).toMatch(expected);
+  });
+
+  it('a longer maxGapSeconds allows a longer period', () => {
+    const doc = withZoneModel();
+    doc.cameras[0].zones[1].detector.everySeconds = 10;
+    doc.tracking = { maxGapSeconds: 15 };
+    expect(loadEdgeConfig(writeConfig(doc), {}).cameras[0].zones[1].detector?.everySeconds).toBe(10);
   });
 });

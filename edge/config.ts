@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DETECTION_FORMATS } from '../detector/decoders/index.js';
 import { isValidTimeZone } from './logic/zones.js';
 import { loadConfigFile, resolveFromConfig, ConfigError } from '../common/config-file.js';
 import { ID_PATTERN } from '../contract/topics.js';
@@ -89,6 +90,9 @@ const zoneBase = {
     .describe('The violation ends (`left`) only after its subject has been gone this long: rides out occlusions.'),
   schedule: scheduleSchema.optional(),
   minConfidence: wire.minConfidence.default(0.35).describe('Minimum (smoothed) detector score of the subject.'),
+  detector: wire.detector.describe(
+    'A second-stage model, one of the camera\'s `models` by `model` id, run on the zone\'s crop every `everySeconds` (frame time, on frames the main detector runs on); what it finds counts in this zone only (docs/edge.md, *Zone models*).',
+  ),
 };
 
 const zoneKind = <K extends string>(kind: K) => z.literal(kind).describe('Which rule the zone enforces.');
@@ -117,6 +121,26 @@ export const noVendingZoneSchema = z.object({
 });
 
 export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
+
+/** Each model is a session in memory and a worker thread. */
+const MAX_MODELS_PER_CAMERA = 8;
+
+/** Class ids are the model's output indices. */
+const classId = z.string().regex(/^(0|[1-9]\d{0,3})$/, 'class ids are whole numbers (the model\'s output index)');
+
+/** A user's own ONNX detector, run on zone crops (`zones[].detector`): its file, head and class names. */
+export const zoneModelSchema = z.object({
+  id: idOf('model').describe('Model id, named by a zone\'s `detector.model`.'),
+  path: z.string().min(1).describe('The ONNX file, relative to the config file; fixed input size `[1, 3, H, W]`.'),
+  format: z
+    .enum(DETECTION_FORMATS)
+    .describe('Output head: `yolov8` (Ultralytics export, `[1, 4 + classes, anchors]`, RGB 0–1 input) or `yolox` (`[1, anchors, 5 + classes]`, BGR 0–255 input).'),
+  classes: z
+    .union([z.array(className).min(1), z.record(classId, className)])
+    .describe(
+      'The labels of its classes, as the zone\'s rule knows them: a list (index = class id, every class kept) or a map of class id to label (`{0: cart, 1: stall}`; other classes are dropped). Each label must be one the zone\'s rule looks at (`goodsClasses`/`personClasses`, `vehicleClasses`).',
+    ),
+});
 
 export const cameraSchema = z.object({
   id: idOf('camera').describe(`Camera id (an MQTT topic level), unique on the box; \`${SENSOR_ONLY_CAMERA}\` is reserved.`),
@@ -152,6 +176,11 @@ export const cameraSchema = z.object({
     .max(MAX_ZONES_PER_CAMERA, `at most ${MAX_ZONES_PER_CAMERA} zones per camera`)
     .default([])
     .describe('The zones this camera watches: the same zone fields as `config/desired` and `config/reported` (contract/zones.ts).'),
+  models: z
+    .array(zoneModelSchema)
+    .max(MAX_MODELS_PER_CAMERA, `at most ${MAX_MODELS_PER_CAMERA} models per camera`)
+    .default([])
+    .describe('Second-stage detectors its zones may run on their crops (`zones[].detector`); loaded at start-up, a file used by several cameras once.'),
   location: z
     .object({ lat: z.number(), long: z.number(), address: z.string().optional() })
     .optional()
@@ -355,6 +384,7 @@ export const edgeConfigSchema = z
         }
         zoneIds.add(zone.id);
       });
+      checkZoneModels(cfg, ci, ctx);
     });
     cfg.sensors.bays.forEach((bay, bi) => {
       if (bay.cameraId === undefined) return;
@@ -365,6 +395,53 @@ export const edgeConfigSchema = z
       }
     });
   });
+
+/** A camera's model ids are unique, and each zone's `detector` names one of them with labels its rule looks at. */
+function checkZoneModels(cfg: EdgeConfig, ci: number, ctx: z.RefinementCtx): void {
+  const cam = cfg.cameras[ci];
+  const ids = new Set<string>();
+  cam.models.forEach((m, mi) => {
+    if (ids.has(m.id)) ctx.addIssue({ code: 'custom', path: ['cameras', ci, 'models', mi, 'id'], message: `duplicate model id ${m.id}` });
+    ids.add(m.id);
+  });
+  cam.zones.forEach((zone, zi) => {
+    if (!zone.detector) return;
+    const path = ['cameras', ci, 'zones', zi, 'detector'];
+    const { model: id, everySeconds } = zone.detector;
+    const model = cam.models.find((m) => m.id === id);
+    if (!model) {
+      const known = cam.models.map((m) => m.id).join(', ') || 'none';
+      ctx.addIssue({ code: 'custom', path: [...path, 'model'], message: `zone ${zone.id}: unknown model "${id}" (camera ${cam.id}'s models: ${known})` });
+      return;
+    }
+    // Between runs the tracker keeps the model's objects only as long as it keeps any unseen object.
+    if (everySeconds >= cfg.tracking.maxGapSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'everySeconds'],
+        message: `zone ${zone.id}: model ${id} every ${everySeconds} s would lose its objects' tracks between runs; keep it below tracking.maxGapSeconds (${cfg.tracking.maxGapSeconds} s)`,
+      });
+    }
+    const looked = zone.kind === 'no_parking' ? { vehicleClasses: zone.vehicleClasses } : { goodsClasses: zone.goodsClasses, personClasses: zone.personClasses };
+    const seen = new Set(Object.values(looked).flat());
+    for (const label of modelLabels(model).values()) {
+      if (seen.has(label)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'model'],
+        message: `zone ${zone.id}: model ${id} labels a class "${label}", which is not in the zone's ${Object.keys(looked).join(' or ')}; add it there or leave it out of the model's classes`,
+      });
+    }
+  });
+}
+
+export type ZoneModelConfig = z.output<typeof zoneModelSchema>;
+
+/** The model's class id → label; ids without a label are not passed on. */
+export function modelLabels(model: Pick<ZoneModelConfig, 'classes'>): Map<number, string> {
+  const entries = Array.isArray(model.classes) ? model.classes.map((label, i) => [i, label] as const) : Object.entries(model.classes).map(([i, label]) => [Number(i), label] as const);
+  return new Map(entries);
+}
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 export type CameraConfig = EdgeConfig['cameras'][number];
@@ -388,32 +465,40 @@ export function resolveEdgePaths(cfg: EdgeConfig, file: string): EdgeConfig {
     plates: cfg.plates.model.path ? { ...cfg.plates, model: { ...cfg.plates.model, path: resolveFromConfig(file, cfg.plates.model.path) } } : cfg.plates,
     spool: { ...cfg.spool, dir: resolveFromConfig(file, cfg.spool.dir) },
     mqtt: cfg.mqtt.caFile ? { ...cfg.mqtt, caFile: resolveFromConfig(file, cfg.mqtt.caFile) } : cfg.mqtt,
-    cameras: cfg.cameras.map((c) => ({ ...c, source: resolveFromConfig(file, c.source) })),
+    cameras: cfg.cameras.map((c) => ({
+      ...c,
+      source: resolveFromConfig(file, c.source),
+      models: c.models.map((m) => ({ ...m, path: resolveFromConfig(file, m.path) })),
+    })),
   };
 }
 
-/** Every class a config names must be one the model can output; custom models bring their own names. */
+/**
+ * Every class a config names must be one the model can output; custom models bring their own
+ * names, and a camera's zone models add their labels for its zones.
+ */
 export function checkClassNames(cfg: EdgeConfig, modelClasses: readonly string[]): void {
-  const known = new Set(modelClasses);
   const problems: string[] = [];
-  const check = (path: string, names: readonly string[]) =>
+  const check = (known: ReadonlySet<string>, path: string, names: readonly string[]) =>
     names.forEach((n, i) => {
       if (!known.has(n)) problems.push(`  ${path}[${i}]: unknown class "${n}" (the model knows: ${[...known].slice(0, 12).join(', ')}, ...)`);
     });
-  cfg.detector.mergeClasses.forEach((g, gi) => check(`detector.mergeClasses[${gi}]`, g));
+  const known = new Set(modelClasses);
+  cfg.detector.mergeClasses.forEach((g, gi) => check(known, `detector.mergeClasses[${gi}]`, g));
   Object.keys(cfg.detector.classThresholds).forEach((n) => {
     if (!known.has(n)) problems.push(`  detector.classThresholds.${n}: unknown class "${n}"`);
   });
-  cfg.cameras.forEach((cam, ci) =>
+  cfg.cameras.forEach((cam, ci) => {
+    const camKnown = new Set([...modelClasses, ...cam.models.flatMap((m) => [...modelLabels(m).values()])]);
     cam.zones.forEach((zone, zi) => {
       const base = `cameras[${ci}].zones[${zi}]`;
-      if (zone.kind === 'no_parking') check(`${base}.vehicleClasses`, zone.vehicleClasses);
+      if (zone.kind === 'no_parking') check(camKnown, `${base}.vehicleClasses`, zone.vehicleClasses);
       else {
-        check(`${base}.goodsClasses`, zone.goodsClasses);
-        check(`${base}.personClasses`, zone.personClasses);
+        check(camKnown, `${base}.goodsClasses`, zone.goodsClasses);
+        check(camKnown, `${base}.personClasses`, zone.personClasses);
       }
-    }),
-  );
+    });
+  });
   if (problems.length) throw new ConfigError(`invalid config:\n${problems.join('\n')}`);
 }
 

@@ -5,7 +5,7 @@ import { configReportedMessage, type ConfigReportedMessage } from '../contract/i
 import { join } from 'node:path';
 import { projectRoot } from '../common/paths.js';
 import { edgeConfigSchema, loadEdgeConfig, resolveEdgePaths, type EdgeConfig } from './config.js';
-import { mergeDesired, RemoteConfig, RemoteConfigError } from './remote-config.js';
+import { mergeDesired, RemoteConfig, RemoteConfigError, runningParts } from './remote-config.js';
 
 const CONFIG_FILE = '/etc/streetwatch/edge.yaml';
 const KERB = [[0.8, 0.04], [1.0, 0.04], [1.0, 0.22], [0.8, 0.22]];
@@ -45,6 +45,35 @@ function mergeError(cur: EdgeConfig, desired: Record<string, unknown>): string {
   }
   throw new Error(`mergeDesired accepted ${JSON.stringify(desired)}`);
 }
+
+describe('mergeDesired: zone models', () => {
+  /** cam-1 with a `stalls` model in its file, as the box started. */
+  function withModel(): EdgeConfig {
+    const cur = current();
+    cur.cameras[0].models = [{ id: 'stalls', path: '/etc/streetwatch/stalls.onnx', format: 'yolov8', classes: { 1: 'stall' } }];
+    return cur;
+  }
+  const plaza = (detector: unknown) => ({
+    cameras: [{ id: 'cam-1', zones: [{ id: 'kerb', kind: 'no_parking', polygon: KERB }, { id: 'plaza', kind: 'no_vending', polygon: PLAZA, goodsClasses: ['stall', 'umbrella'], detector }] }],
+  });
+
+  it('a zone may start running one of its camera\'s models, and reports it', () => {
+    const next = mergeDesired(withModel(), plaza({ model: 'stalls', everySeconds: 4 }), ['person', 'umbrella', 'car', 'truck', 'bus', 'motorcycle']);
+    expect(next.cameras[0].zones[1].detector).toEqual({ model: 'stalls', everySeconds: 4 });
+    expect(next.cameras[0].models[0].path).toBe('/etc/streetwatch/stalls.onnx');
+    expect(configReportedMessage.parse({ v: 1, deviceId: 'pole-0001', version: 1, status: 'applied', at: new Date().toISOString(), running: runningParts(next) }).running?.cameras?.[0].zones[1].detector).toEqual({ model: 'stalls', everySeconds: 4 });
+  });
+
+  it('a zone naming a model the box does not have is refused, naming zone and model', () => {
+    expect(mergeError(withModel(), plaza({ model: 'carts', everySeconds: 4 }))).toMatch(
+      /cameras\[0\]\.zones\[1\]\.detector\.model: zone plaza: unknown model "carts" \(camera cam-1's models: stalls\)/,
+    );
+  });
+
+  it('the models themselves cannot be changed remotely', () => {
+    expect(mergeError(withModel(), { cameras: [{ id: 'cam-1', models: [] }] })).toMatch(/cameras\[0\]\.models: cannot be changed remotely/);
+  });
+});
 
 describe('mergeDesired', () => {
   it('replaces a camera\'s zones by camera id, leaves everything else as it was', () => {

@@ -8,8 +8,9 @@ import { ConfigError } from '../common/config-file.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
 import { FrameClock } from './logic/frame-clock.js';
-import { CameraPipeline } from './camera-pipeline.js';
+import { CameraPipeline, type CameraStats } from './camera-pipeline.js';
 import type { EdgeConfig } from './config.js';
+import type { ZoneModels } from './zone-models.js';
 import { EdgePublisher, JsonlOutbox, type OutMessage } from './adapters/outbox.js';
 import { openVideoSource, probeVideo } from './adapters/video-source.js';
 
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   detector: Detector;
   /** Reads plates of parked vehicles and blurs the others' (see loadEdgePlateReader); none: no plates. */
   plateReader?: PlateReader;
+  /** The cameras' zone models (see loadZoneModels); needed when a zone has a `detector`, whose first run fails without it. */
+  zoneModels?: ZoneModels;
   video: string;
   /** Which camera's zones to use; default the first. */
   cameraId?: string;
@@ -40,6 +43,8 @@ export interface ReplaySummary {
   detections: Record<ViolationType, number>;
   messages: number;
   evidencePhotos: number;
+  /** Per zone model id: its runs on zone crops. */
+  zoneModels: CameraStats['zoneModels'];
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -54,7 +59,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     opts.config.device.id,
   );
   const source = await openVideoSource({ source: opts.video, fps: camera.fps, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, decodeThreads: camera.decodeThreads, reconnect: camera.reconnect });
-  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, plateReader: opts.plateReader, publisher, releaseFrame: (f) => source.recycle(f) });
+  const pipeline = new CameraPipeline({ config: opts.config, camera, detector: opts.detector, plateReader: opts.plateReader, zoneModels: opts.zoneModels?.forCamera(camera.id), publisher, releaseFrame: (f) => source.recycle(f) });
   const startMs = opts.startMs ?? Date.now();
   const expected = info.durationSeconds ? Math.round(info.durationSeconds * camera.fps) : 0;
   const bar = opts.progress && expected ? new SingleBar({ format: 'replay |{bar}| {percentage}% {value}/{total} frames {fps} fps', clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : null;
@@ -87,5 +92,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     detections: Object.fromEntries(violationType.options.map((t) => [t, s.detectionsStarted[t] ?? 0])) as Record<ViolationType, number>,
     messages: counting.messages,
     evidencePhotos: counting.evidence,
+    zoneModels: s.zoneModels,
   };
 }

@@ -35,7 +35,7 @@ export async function runEval(o: EvalOptions): Promise<ClipResult[]> {
     // Detection messages only: evidence photos would hold every JPEG of a long clip in memory.
     const messages: OutMessage[] = [];
     const keep = (m: OutMessage) => { if (m.kind === 'detection') messages.push(m); };
-    await withEdgeModels(config, ({ detector, plateReader }) => replay({ config, detector, plateReader, video, cameraId: clip.camera, startMs, onMessage: keep }));
+    await withEdgeModels(config, ({ detector, plateReader, zoneModels }) => replay({ config, detector, plateReader, zoneModels, video, cameraId: clip.camera, startMs, onMessage: keep }));
     results.push({ id: clip.id, score: scoreClip(clip.violations, detectedViolations(messages, startMs)) });
   }
   return results;

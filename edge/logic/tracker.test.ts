@@ -60,6 +60,28 @@ describe('Tracker basics', () => {
   });
 });
 
+describe('Tracker: objects from a source that looks only every few seconds', () => {
+  it('keeps a new track through the gap to its source\'s next look, and confirms it then', () => {
+    const tr = new Tracker(CFG);
+    const stall = { ...det('stall', box(300, 300, 80, 50)), everyMs: 5000 };
+    tr.update(T0, [stall], FRAME);
+    // Frames of the main detector in between: the stall is not among their objects.
+    for (let ms = 500; ms < 5000; ms += 500) expect(tr.update(T0 + ms, [det('person', box(900, 100, 40, 100))], FRAME)).toHaveLength(ms >= 1000 ? 1 : 0);
+    expect(tr.allTracks().filter((t) => t.label === 'stall')).toHaveLength(1);
+    const [seen] = tr.update(T0 + 5000, [stall], FRAME).filter((t) => t.label === 'stall');
+    expect(seen).toMatchObject({ hits: 2, confirmed: true, stationary: true, stationarySinceMs: T0 });
+  });
+
+  it('still forgets it when the next look does not find it', () => {
+    const tr = new Tracker(CFG);
+    tr.update(T0, [{ ...det('stall', box(300, 300, 80, 50)), everyMs: 5000 }], FRAME);
+    tr.update(T0 + 5000, [], FRAME);
+    expect(tr.allTracks()).toHaveLength(1); // within 5 s + the usual second
+    tr.update(T0 + 6500, [], FRAME);
+    expect(tr.allTracks()).toHaveLength(0);
+  });
+});
+
 describe('Tracker identity across missed detections', () => {
   const van = box(600, 300, 240, 160);
 

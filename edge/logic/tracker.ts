@@ -22,6 +22,9 @@ export type TrackerOptions = Omit<TrackingConfig, 'queueHoldSeconds'> & {
 
 export const VEHICLE_GROUP = 'vehicle';
 
+/** A detector's object; `everyMs`: its source looks only this often (a zone model), not every frame. */
+export type TrackerInput = ObjectBox & { everyMs?: number };
+
 /** Position/size gain and velocity gain of the alpha-beta filter. */
 const ALPHA = 0.5;
 const BETA = 0.2;
@@ -49,6 +52,8 @@ interface TrackState {
   firstSeenMs: number;
   lastSeenMs: number;
   hits: number;
+  /** How often the source that found it looks (0: every frame): a tentative track waits that much longer for its second hit. */
+  everyMs: number;
   matched: boolean;
   /** Where and since when the object has been still (within tolerance). */
   anchor: { x: number; y: number; ms: number };
@@ -58,7 +63,7 @@ interface TrackState {
 }
 
 interface Detection {
-  obj: ObjectBox;
+  obj: TrackerInput;
   group: string;
 }
 
@@ -84,7 +89,7 @@ export class Tracker {
   }
 
   /** One detector frame: associates, updates, creates and drops tracks; returns the confirmed live tracks. */
-  update(tsMs: number, objects: readonly ObjectBox[], frame: FrameSize): Track[] {
+  update(tsMs: number, objects: readonly TrackerInput[], frame: FrameSize): Track[] {
     for (const t of this.tracks) t.matched = false;
     const dets: Detection[] = objects.map((obj) => ({ obj, group: this.classGroupOf(obj.label) }));
     const pairs = this.associate(tsMs, dets);
@@ -199,6 +204,7 @@ export class Tracker {
       firstSeenMs: tsMs,
       lastSeenMs: tsMs,
       hits: 1,
+      everyMs: d.obj.everyMs ?? 0,
       matched: true,
       anchor: { x: cx, y: cy, ms: tsMs },
       excursionSinceMs: null,
@@ -273,7 +279,7 @@ export class Tracker {
       const t = this.tracks[i];
       const gap = tsMs - t.lastSeenMs;
       const tentative = t.hits < this.minHits;
-      let drop = gap > maxGapMs || (tentative && gap > Math.min(maxGapMs, TENTATIVE_GAP_MS));
+      let drop = gap > maxGapMs || (tentative && gap > Math.min(maxGapMs, TENTATIVE_GAP_MS + t.everyMs));
       if (!drop && !t.matched && !t.stationary) {
         const p = predictBox(t, tsMs);
         const x = centerX(p);

@@ -1,10 +1,11 @@
 import { loadPlateReader } from '../../detector/plate/plate-reader.js';
 import type { PlateReader } from '../../detector/plate/types.js';
-import { createOnnxDetector, type DetectTimings, type OnnxDetectorOptions } from '../../detector/onnx-detector.js';
+import type { DetectTimings, OnnxDetectorOptions } from '../../detector/onnx-detector.js';
 import type { Detector, ObjectBox, RgbFrame } from '../../detector/types.js';
-import { createWorkerDetector } from '../../detector/worker-detector.js';
+import { openDetector } from '../../detector/worker-detector.js';
 import { resolveModel } from '../../models/resolve.js';
 import { checkClassNames, type EdgeConfig } from '../config.js';
+import { loadZoneModels, type ZoneModels } from '../zone-models.js';
 
 /** Finds the configured model (path, cache or ../shared), loads it and checks the config's classes against it. */
 export type TimedDetector = Detector & { detectTimed(frame: RgbFrame): Promise<{ objects: ObjectBox[]; timings: DetectTimings }> };
@@ -21,7 +22,7 @@ export async function loadDetector(cfg: EdgeConfig): Promise<TimedDetector> {
     nmsIou: cfg.detector.nmsIou,
     nmsMergeClasses: cfg.detector.mergeClasses,
   };
-  return cfg.detector.workers > 0 ? createWorkerDetector({ ...options, workers: cfg.detector.workers }) : createOnnxDetector(options);
+  return openDetector(options, cfg.detector.workers);
 }
 
 /** The plate reader, when plates are read or other plates blurred; its models are found like the detector's. */
@@ -30,16 +31,24 @@ export async function loadEdgePlateReader(cfg: EdgeConfig): Promise<PlateReader 
   return loadPlateReader({ detector: cfg.plates.model.path ?? cfg.plates.model.name, threads: cfg.plates.threads, format: cfg.plates.format });
 }
 
-/** Loads the config's detector and plate reader, runs `fn` with them and closes both, also when it throws. */
-export async function withEdgeModels<T>(cfg: EdgeConfig, fn: (models: { detector: TimedDetector; plateReader?: PlateReader }) => Promise<T>): Promise<T> {
+/** Loads the config's detector, plate reader and zone models, runs `fn` with them and closes them all, also when it throws. */
+export async function withEdgeModels<T>(
+  cfg: EdgeConfig,
+  fn: (models: { detector: TimedDetector; plateReader?: PlateReader; zoneModels: ZoneModels }) => Promise<T>,
+): Promise<T> {
   const detector = await loadDetector(cfg);
-  const plateReader = await loadEdgePlateReader(cfg).catch(async (err: unknown) => {
-    await detector.close();
-    throw err;
-  });
+  let plateReader: PlateReader | undefined;
+  let zoneModels: ZoneModels;
   try {
-    return await fn({ detector, plateReader });
-  } finally {
+    plateReader = await loadEdgePlateReader(cfg);
+    zoneModels = await loadZoneModels(cfg);
+  } catch (err) {
     await Promise.all([detector.close(), plateReader?.close()]);
+    throw err;
+  }
+  try {
+    return await fn({ detector, plateReader, zoneModels });
+  } finally {
+    await Promise.all([detector.close(), plateReader?.close(), zoneModels.close()]);
   }
 }

@@ -4,7 +4,8 @@
  * `images` [1,3,416,416], output `output` [1,anchors,85]) whose output is a constant chosen by the
  * test, one for dark frames and one for bright ones, so a model can pass a self-test on a dark
  * frame and misbehave on the camera's. `withDocString` makes a byte-different copy of a real model
- * (a new sha256, the same network), as a retrained release would be.
+ * (a new sha256, the same network), as a retrained release would be. `fakeYolov8Onnx` is a user's own
+ * second-stage model (zone models) that always finds the same boxes.
  */
 const YOLOX_ANCHORS = 3549;
 const YOLOX_VALUES = 85;
@@ -89,4 +90,35 @@ export function fakeYoloxOnnx(opts: { dark: FakeHead; bright?: FakeHead; darkBel
 /** The same model with a doc string appended: other bytes and sha256, same graph and weights. */
 export function withDocString(model: Buffer, text: string): Buffer {
   return Buffer.concat([model, str(6, text)]);
+}
+
+/** One box a fake YOLOv8 head always outputs, in network-input pixels. */
+export interface FakeV8Box {
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+  classId: number;
+  score: number;
+}
+
+/**
+ * A user-style YOLOv8 export (Ultralytics layout: input `images` [1,3,size,size], output `output0`
+ * [1, 4 + classes, anchors]) that outputs the same boxes whatever it is shown; other anchors score 0.
+ */
+export function fakeYolov8Onnx(opts: { size: number; classes: number; boxes: FakeV8Box[]; anchors?: number }): Buffer {
+  const anchors = opts.anchors ?? 64;
+  const rows = 4 + opts.classes;
+  const values = new Float32Array(rows * anchors);
+  opts.boxes.forEach((b, i) => {
+    [b.cx, b.cy, b.w, b.h].forEach((v, r) => (values[r * anchors + i] = v));
+    values[(4 + b.classId) * anchors + i] = b.score;
+  });
+  const graph = Buffer.concat([
+    node('Constant', [], ['output0'], attr('value', ATTR.TENSOR, floatTensor(5, [1, rows, anchors], values))),
+    str(2, 'fake_yolov8'),
+    valueInfo(11, 'images', [1, 3, opts.size, opts.size]),
+    valueInfo(12, 'output0', [1, rows, anchors]),
+  ]);
+  return Buffer.concat([int(1, 7), str(2, 'streetwatch-tests'), msg(7, graph), msg(8, str(1, ''), int(2, 13))]);
 }
