@@ -5,7 +5,7 @@
 import { ulid } from 'ulid';
 import { toIso, type EvidenceRef } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
-import { iou } from '../detector/nms.js';
+import { iou, nms, nmsGroupTable } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
@@ -14,6 +14,8 @@ import { renderEvidence, sha256Hex } from './adapters/evidence.js';
 import { ExemptVehicles } from './logic/exempt-vehicles.js';
 import { ViolationLifecycle } from './logic/lifecycle.js';
 import { MotionGate } from './logic/motion-gate.js';
+import { planRegions } from './logic/region-plan.js';
+import { isScheduleActive } from './logic/zones.js';
 import { QueueWatcher } from './logic/queue.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
@@ -41,6 +43,8 @@ export interface CameraStats {
   inferences: number;
   skippedFrames: number;
   inferenceMsTotal: number;
+  /** Detector runs: one per inferred frame, or with regions one per region and whole-frame pass. */
+  detectorRuns: number;
   lastFrameMs: number | null;
   detectionsStarted: Record<string, number>;
   /** Parking violations not sent because the vehicle's plate is exempt. */
@@ -65,9 +69,12 @@ export class CameraPipeline {
   private frameSize: { width: number; height: number } | null = null;
   /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
   private people: PixelBox[] = [];
+  /** The latest tracks, for region planning (a frame or two behind the frame being inferred). */
+  private tracks: Track[] = [];
+  private lastWholeMs: number | undefined;
   private readonly plates: PlateStage | undefined;
   private readonly exempt: ExemptVehicles;
-  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0 };
+  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, detectorRuns: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0 };
 
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
@@ -79,7 +86,7 @@ export class CameraPipeline {
     this.tracker = this.newTracker();
     this.queue = new QueueWatcher({ holdSeconds: opts.config.tracking.queueHoldSeconds });
     const m = opts.config.motion;
-    this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
+    this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold, locate: opts.config.detector.regions.enabled });
     if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates, opts.logger);
     this.exempt = new ExemptVehicles(opts.config.exemptPlates, this.cameraId, (audit) => {
       this.stats.exemptVehicles++;
@@ -112,7 +119,7 @@ export class CameraPipeline {
   async push(frame: RgbFrame, tsMs: number): Promise<void> {
     const infer = this.gate.shouldInfer(frame, tsMs);
     const t0 = performance.now();
-    const detection = infer ? this.opts.detector.detect(frame).then((objects) => ({ objects, ms: performance.now() - t0 })) : null;
+    const detection = infer ? this.detect(frame, tsMs).then((d) => ({ ...d, ms: performance.now() - t0 })) : null;
     detection?.catch(() => undefined); // surfaced through `step` below
     const step = this.tail.then(() => this.applyFrame(frame, tsMs, detection));
     this.tail = step.catch(() => undefined);
@@ -127,21 +134,51 @@ export class CameraPipeline {
     await this.plates?.drain();
   }
 
-  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; ms: number }> | null): Promise<void> {
+  /** The whole frame, or with `detector.regions` the planned regions (and whole frame when due), merged. */
+  private detect(frame: RgbFrame, tsMs: number): Promise<{ objects: ObjectBox[]; runs: number }> {
+    const { detector } = this.opts;
+    const { regions, nmsIou, mergeClasses } = this.config.detector;
+    if (!regions.enabled) return detector.detect(frame).then((objects) => ({ objects, runs: 1 }));
+    const plan = planRegions(
+      {
+        frame,
+        modelInput: detector.inputSize,
+        zones: this.zones.filter((z) => isScheduleActive(z.schedule, tsMs, this.config.device.timezone)).map((z) => z.polygon),
+        tracks: this.tracks.map((t) => t.box),
+        motion: this.gate.motion,
+        tsMs,
+        lastWholeMs: this.lastWholeMs,
+      },
+      { maxRegions: regions.maxRegions, minSize: regions.minSize, wholeFrameEveryMs: regions.wholeFrameEverySeconds * 1000 },
+    );
+    if (plan.whole) this.lastWholeMs = tsMs;
+    const passes = plan.whole ? [undefined, ...plan.regions] : plan.regions;
+    return (async () => {
+      const found: ObjectBox[] = [];
+      // One pass after another: a detector may hold the frame's pixels in a worker while it runs.
+      for (const region of passes) found.push(...(await detector.detect(frame, region)));
+      // An object seen by two passes (overlapping regions, or a region and the whole frame) is one.
+      return { objects: nms(found, nmsIou, nmsGroupTable(detector.classNames, mergeClasses)), runs: passes.length };
+    })();
+  }
+
+  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; runs: number; ms: number }> | null): Promise<void> {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };
     let tracks: Track[];
     if (detection) {
-      const { objects, ms } = await detection;
+      const { objects, runs, ms } = await detection;
       this.stats.inferenceMsTotal += ms;
       this.stats.inferences++;
+      this.stats.detectorRuns += runs;
       this.people = objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
       tracks = this.tracker.update(tsMs, objects, frame);
     } else {
       this.stats.skippedFrames++;
       tracks = this.tracker.holdStill(tsMs);
     }
+    this.tracks = tracks;
     const ctx: RuleContext = {
       tsMs,
       frame,
@@ -168,6 +205,8 @@ export class CameraPipeline {
     await this.flush().catch(() => undefined); // frames already pushed belong before the end
     for (const ev of this.lifecycle.endAll(tsMs, reason)) await this.emit(ev, tsMs, null, []);
     this.tracker = this.newTracker();
+    this.tracks = [];
+    this.lastWholeMs = undefined;
     this.queue.reset();
     this.gate.reset();
   }
