@@ -34,6 +34,8 @@ export interface ReplaySummary {
   cameraId: string;
   frames: number;
   inferences: number;
+  /** Detector runs (more than inferences with region-based detection). */
+  detectorRuns: number;
   videoSeconds: number;
   wallSeconds: number;
   fps: number;
@@ -81,6 +83,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     cameraId: camera.id,
     frames: s.frames,
     inferences: s.inferences,
+    detectorRuns: s.detectorRuns,
     videoSeconds: s.frames / camera.fps,
     wallSeconds,
     fps: s.frames / wallSeconds,
