@@ -69,6 +69,8 @@ export class CameraPipeline {
   private frameSize: { width: number; height: number } | null = null;
   /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
   private people: PixelBox[] = [];
+  /** Whether `people` come from a whole-frame pass (regions see only part of the frame). */
+  private peopleSeenWhole = true;
   /** The latest tracks, for region planning (a frame or two behind the frame being inferred). */
   private tracks: Track[] = [];
   private lastWholeMs: number | undefined;
@@ -135,10 +137,10 @@ export class CameraPipeline {
   }
 
   /** The whole frame, or with `detector.regions` the planned regions (and whole frame when due), merged. */
-  private detect(frame: RgbFrame, tsMs: number): Promise<{ objects: ObjectBox[]; runs: number }> {
+  private detect(frame: RgbFrame, tsMs: number): Promise<{ objects: ObjectBox[]; runs: number; whole: boolean }> {
     const { detector } = this.opts;
     const { regions, nmsIou, mergeClasses } = this.config.detector;
-    if (!regions.enabled) return detector.detect(frame).then((objects) => ({ objects, runs: 1 }));
+    if (!regions.enabled) return detector.detect(frame).then((objects) => ({ objects, runs: 1, whole: true }));
     const plan = planRegions(
       {
         frame,
@@ -158,21 +160,22 @@ export class CameraPipeline {
       // One pass after another: a detector may hold the frame's pixels in a worker while it runs.
       for (const region of passes) found.push(...(await detector.detect(frame, region)));
       // An object seen by two passes (overlapping regions, or a region and the whole frame) is one.
-      return { objects: nms(found, nmsIou, nmsGroupTable(detector.classNames, mergeClasses)), runs: passes.length };
+      return { objects: nms(found, nmsIou, nmsGroupTable(detector.classNames, mergeClasses)), runs: passes.length, whole: plan.whole };
     })();
   }
 
-  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; runs: number; ms: number }> | null): Promise<void> {
+  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: ObjectBox[]; runs: number; whole: boolean; ms: number }> | null): Promise<void> {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };
     let tracks: Track[];
     if (detection) {
-      const { objects, runs, ms } = await detection;
+      const { objects, runs, whole, ms } = await detection;
       this.stats.inferenceMsTotal += ms;
       this.stats.inferences++;
       this.stats.detectorRuns += runs;
-      this.people = objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
+      this.people = peopleIn(objects);
+      this.peopleSeenWhole = whole;
       tracks = this.tracker.update(tsMs, objects, frame);
     } else {
       this.stats.skippedFrames++;
@@ -242,7 +245,7 @@ export class CameraPipeline {
     }
     if (ev.captureEvidence && frame && c.box) {
       const blur = [
-        ...(this.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : []),
+        ...(this.config.privacy.blurPeople ? bystanders(await this.everyone(frame), tracks, c.subjectTrackIds) : []),
         ...(await this.othersPlates(frame, c, tracks, plate)),
       ];
       const photos = await renderEvidence({ frame, subject: c.box, label: c.label, blur });
@@ -261,6 +264,19 @@ export class CameraPipeline {
     if (ev.state === 'ended') this.open.delete(ev.eventId);
     else if (ev.state === 'started') this.stats.detectionsStarted[c.type] = (this.stats.detectionsStarted[c.type] ?? 0) + 1;
     this.opts.publisher.detection(msg);
+  }
+
+  /**
+   * The people in the frame, for blurring. After a regions-only pass, someone outside the regions
+   * would stay sharp in the photo, so the whole frame is searched for them (photos are rare). On a
+   * copy: a plate read may still be reading the frame while a worker detector holds the pixels.
+   */
+  private async everyone(frame: RgbFrame): Promise<PixelBox[]> {
+    if (!this.peopleSeenWhole) {
+      this.people = peopleIn(await this.opts.detector.detect({ ...frame, data: Buffer.from(frame.data) }));
+      this.peopleSeenWhole = true;
+    }
+    return this.people;
   }
 
   private attach(open: OpenViolation, kind: EvidenceRef['kind'], jpeg: Buffer, capturedAtMs: number): void {
@@ -315,6 +331,8 @@ function bestScoring<T extends { score: number }>(items: T[]): T | undefined {
 const DEFAULT_TIMING = { updateSeconds: 30, evidenceRepeatSeconds: 60 };
 
 const PERSON_LABELS = new Set(['person']);
+
+const peopleIn = (objects: ObjectBox[]) => objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
 
 /** Everyone in the picture who is not a subject of the detection (for parking: everyone). */
 function bystanders(people: PixelBox[], tracks: Track[], subjectIds: string[]): PixelBox[] {

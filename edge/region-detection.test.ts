@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RgbFrame } from '../detector/types.js';
+import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
 import { frameAt, makeClip, tempDir } from '../test/fixtures.js';
 import { EdgePublisher } from './adapters/outbox.js';
 import { CameraPipeline } from './camera-pipeline.js';
@@ -28,7 +28,7 @@ function edgeConfig(polygon: number[][], regions: boolean): EdgeConfig {
 }
 
 /** Runs the frames (5 fps) through a pipeline; returns its stats. */
-async function run(config: EdgeConfig, detector: TimedDetector, frames: RgbFrame[]) {
+async function run(config: EdgeConfig, detector: Detector, frames: RgbFrame[]) {
   const publisher = new EdgePublisher({ send: () => undefined }, 'streetwatch/v1', 'pole-1');
   const pipeline = new CameraPipeline({ config, camera: config.cameras[0], detector, publisher });
   for (const [i, f] of frames.entries()) await pipeline.push(f, T0 + i * 200);
@@ -45,10 +45,15 @@ describe('region-based detection', () => {
 
   it('finds the parked van and car of the kerb zone through its region', async () => {
     const frames = Array.from({ length: 30 }, (_, i) => frameAt(20 + i * 0.2));
-    const stats = await run(edgeConfig(KERB, true), detector, frames);
+    const regions: (PixelBox | undefined)[] = [];
+    const watched: Detector = { ...detector, detect: (frame, region) => (regions.push(region), detector.detect(frame, region)) };
+    const stats = await run(edgeConfig(KERB, true), watched, frames);
     expect(stats.detectionsStarted.illegal_parking).toBe(2);
-    // One region per frame (the kerb), plus a whole-frame pass every 2 s of the 6 s.
+    // One region per frame (the kerb), plus a whole-frame pass every 2 s of the 6 s…
     expect(stats.detectorRuns).toBe(30 + 3);
+    expect(regions.filter((r) => r).every((r) => r!.x2 - r!.x1 === 416 && r!.x2 === 768 && r!.y1 === 0)).toBe(true);
+    // …and one more for the evidence photo's bystanders, so nobody outside the region stays sharp.
+    expect(regions.filter((r) => !r)).toHaveLength(3 + 1);
   });
 
   it('finds vehicles too small for the whole frame, which alone misses them', async () => {
