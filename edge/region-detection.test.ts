@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
-import { frameAt, makeClip, tempDir } from '../test/fixtures.js';
+import { framesAt, makeClip, tempDir } from '../test/fixtures.js';
 import { EdgePublisher } from './adapters/outbox.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import { edgeConfigSchema, type EdgeConfig } from './config.js';
@@ -44,7 +44,7 @@ describe('region-based detection', () => {
   afterAll(() => detector.close());
 
   it('finds the parked van and car of the kerb zone through its region', async () => {
-    const frames = Array.from({ length: 30 }, (_, i) => frameAt(20 + i * 0.2));
+    const frames = framesAt(20, 30, 5);
     const regions: (PixelBox | undefined)[] = [];
     const watched: Detector = { ...detector, detect: (frame, region) => (regions.push(region), detector.detect(frame, region)) };
     const stats = await run(edgeConfig(KERB, true), watched, frames);
@@ -54,14 +54,14 @@ describe('region-based detection', () => {
     expect(regions.filter((r) => r).every((r) => r!.x2 - r!.x1 === 416 && r!.x2 === 768 && r!.y1 === 0)).toBe(true);
     // …and one more for the evidence photo's bystanders, so nobody outside the region stays sharp.
     expect(regions.filter((r) => !r)).toHaveLength(3 + 1);
-  });
+  }, 120_000);
 
   it('finds vehicles too small for the whole frame, which alone misses them', async () => {
     const clip = makeClip(join(tempDir('sw-regions-'), 'small.mp4'), { seconds: 7, filter: `scale=384:288,pad=${SMALL.width}:${SMALL.height}:1152:0:gray` });
-    const frames = Array.from({ length: 30 }, (_, i) => frameAt(i * 0.2, clip, SMALL));
+    const frames = framesAt(0, 30, 5, clip, SMALL);
     const whole = await run(edgeConfig(SMALL_KERB, false), detector, frames.map((f) => ({ ...f, data: Buffer.from(f.data) })));
     expect(whole.detectionsStarted.illegal_parking).toBeUndefined();
     const regions = await run(edgeConfig(SMALL_KERB, true), detector, frames);
     expect(regions.detectionsStarted.illegal_parking).toBe(2);
-  });
+  }, 120_000);
 });
