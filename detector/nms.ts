@@ -1,4 +1,5 @@
 /** Greedy non-maximum suppression, per class: overlapping boxes of different classes both stay. */
+import { StreetWatchError } from '../common/errors.js';
 import type { PixelBox } from './types.js';
 
 /** Intersection over union of two boxes (0 when either is empty). */
@@ -29,4 +30,18 @@ export function nms<T extends { box: PixelBox; classId: number; score: number }>
     if (!kept.some((k) => group(k.classId) === g && iou(k.box, c.box) > iouThreshold)) kept.push(c);
   }
   return kept;
+}
+
+/** NMS group per class id: its own id, or the first id of the merge group it belongs to. */
+export function nmsGroupTable(classNames: readonly string[], groups: string[][]): Int32Array {
+  const table = Int32Array.from(classNames, (_, i) => i);
+  for (const group of groups) {
+    const ids = group.map((label) => {
+      const id = classNames.indexOf(label);
+      if (id < 0) throw new StreetWatchError('DETECTOR_CONFIG', `nmsMergeClasses: "${label}" is not a class of this model`);
+      return id;
+    });
+    for (const id of ids) table[id] = ids[0];
+  }
+  return table;
 }

@@ -9,7 +9,7 @@ import { ModelError } from '../models/errors.js';
 import type { ModelManifest } from '../models/manifest.js';
 import { decoderFor, decoders, type Candidate, type Decoder } from './decoders/index.js';
 import { letterbox, toSourceBox, type LetterboxTransform } from './letterbox.js';
-import { nms } from './nms.js';
+import { nms, nmsGroupTable } from './nms.js';
 import { SerialQueue } from './serial-queue.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from './types.js';
 
@@ -80,6 +80,7 @@ export async function createOnnxDetector(opts: OnnxDetectorOptions): Promise<Onn
 
 class OnnxDetectorImpl implements OnnxDetector {
   readonly classNames: readonly string[];
+  readonly inputSize: { width: number; height: number };
   private readonly input: Float32Array;
   private readonly tensor: ort.Tensor;
   private readonly queue = new SerialQueue();
@@ -96,6 +97,7 @@ class OnnxDetectorImpl implements OnnxDetector {
   ) {
     this.classNames = manifest.classNames;
     const { width, height } = manifest.input;
+    this.inputSize = { width, height };
     this.input = new Float32Array(3 * width * height);
     // The tensor wraps `input`; refilling the array in place is enough for the next run.
     this.tensor = new ort.Tensor('float32', this.input, [1, 3, height, width]);
@@ -169,20 +171,6 @@ function classMinScores(classNames: readonly string[], scoreThreshold: number, c
     scores[id] = value;
   }
   return scores;
-}
-
-/** NMS group per class id: its own id, or the first id of the merge group it belongs to. */
-function nmsGroupTable(classNames: readonly string[], groups: string[][]): Int32Array {
-  const table = Int32Array.from(classNames, (_, i) => i);
-  for (const group of groups) {
-    const ids = group.map((label) => {
-      const id = classNames.indexOf(label);
-      if (id < 0) throw new StreetWatchError('DETECTOR_CONFIG', `nmsMergeClasses: "${label}" is not a class of this model`);
-      return id;
-    });
-    for (const id of ids) table[id] = ids[0];
-  }
-  return table;
 }
 
 function checkScore(name: string, v: number): void {

@@ -24,6 +24,8 @@ export interface RgbFrame {
 export interface Detector {
   /** Class names of the model, index = class id. */
   readonly classNames: readonly string[];
+  /** The model's input in pixels: a region of this size is seen at full resolution. */
+  readonly inputSize: { width: number; height: number };
   /**
    * Finds objects in the frame, or only in `region` of it (the crop is scaled to the model's input,
    * so small objects there are resolved better); boxes are in frame pixels either way. A detector

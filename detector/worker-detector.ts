@@ -84,6 +84,7 @@ export async function createWorkerDetector(opts: OnnxDetectorOptions & { workers
   return {
     manifest: opts.manifest,
     classNames: opts.manifest.classNames,
+    inputSize: { width: opts.manifest.input.width, height: opts.manifest.input.height },
     workers: count,
     detectTimed,
     detect: async (frame, region) => (await detectTimed(frame, region)).objects,

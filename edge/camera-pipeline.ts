@@ -6,15 +6,17 @@
 import { ulid } from 'ulid';
 import { toIso, type EvidenceRef } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
-import { iou } from '../detector/nms.js';
+import { iou, nms, nmsGroupTable } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
-import type { Detector, PixelBox, RgbFrame } from '../detector/types.js';
+import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
 import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './logic/detection-message.js';
 import { renderEvidence, sha256Hex } from './adapters/evidence.js';
 import { ExemptVehicles } from './logic/exempt-vehicles.js';
 import { ViolationLifecycle } from './logic/lifecycle.js';
 import { MotionGate } from './logic/motion-gate.js';
+import { planRegions } from './logic/region-plan.js';
+import { isScheduleActive } from './logic/zones.js';
 import { QueueWatcher } from './logic/queue.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
@@ -46,6 +48,8 @@ export interface CameraStats {
   inferences: number;
   skippedFrames: number;
   inferenceMsTotal: number;
+  /** Detector runs: one per inferred frame, or with regions one per region and whole-frame pass. */
+  detectorRuns: number;
   lastFrameMs: number | null;
   detectionsStarted: Record<string, number>;
   /** Parking violations not sent because the vehicle's plate is exempt. */
@@ -72,10 +76,15 @@ export class CameraPipeline {
   private frameSize: { width: number; height: number } | null = null;
   /** People the detector saw in the latest inferred frame, blurred even before their track is confirmed. */
   private people: PixelBox[] = [];
+  /** Whether `people` come from a whole-frame pass (regions see only part of the frame). */
+  private peopleSeenWhole = true;
+  /** The latest tracks, for region planning (a frame or two behind the frame being inferred). */
+  private tracks: Track[] = [];
+  private lastWholeMs: number | undefined;
   private readonly plates: PlateStage | undefined;
   private readonly exempt: ExemptVehicles;
   private readonly zoneStage: ZoneModelStage;
-  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0, zoneModels: {} };
+  readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, detectorRuns: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0, zoneModels: {} };
 
   constructor(private readonly opts: CameraPipelineOptions) {
     this.cameraId = opts.camera.id;
@@ -88,7 +97,7 @@ export class CameraPipeline {
     this.tracker = this.newTracker();
     this.queue = new QueueWatcher({ holdSeconds: opts.config.tracking.queueHoldSeconds });
     const m = opts.config.motion;
-    this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold });
+    this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold, locate: opts.config.detector.regions.enabled });
     if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates, opts.logger);
     this.exempt = new ExemptVehicles(opts.config.exemptPlates, this.cameraId, (audit) => {
       this.stats.exemptVehicles++;
@@ -124,9 +133,9 @@ export class CameraPipeline {
     const t0 = performance.now();
     const zoneRun = infer ? this.zoneStage.due(tsMs, this.config.device.timezone) : undefined;
     const detection = infer
-      ? this.opts.detector.detect(frame).then(async (objects) => {
+      ? this.detect(frame, tsMs).then(async (d) => {
           const ms = performance.now() - t0;
-          return { objects: zoneRun ? [...objects, ...(await zoneRun(frame))] : objects, ms };
+          return { ...d, objects: zoneRun ? [...d.objects, ...(await zoneRun(frame))] : d.objects, ms };
         })
       : null;
     detection?.catch(() => undefined); // surfaced through `step` below
@@ -143,21 +152,52 @@ export class CameraPipeline {
     await this.plates?.drain();
   }
 
-  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: TrackerInput[]; ms: number }> | null): Promise<void> {
+  /** The whole frame, or with `detector.regions` the planned regions (and whole frame when due), merged. */
+  private detect(frame: RgbFrame, tsMs: number): Promise<{ objects: ObjectBox[]; runs: number; whole: boolean }> {
+    const { detector } = this.opts;
+    const { regions, nmsIou, mergeClasses } = this.config.detector;
+    if (!regions.enabled) return detector.detect(frame).then((objects) => ({ objects, runs: 1, whole: true }));
+    const plan = planRegions(
+      {
+        frame,
+        modelInput: detector.inputSize,
+        zones: this.zones.filter((z) => isScheduleActive(z.schedule, tsMs, this.config.device.timezone)).map((z) => z.polygon),
+        tracks: this.tracks.map((t) => t.box),
+        motion: this.gate.motion,
+        tsMs,
+        lastWholeMs: this.lastWholeMs,
+      },
+      { maxRegions: regions.maxRegions, minSize: regions.minSize, wholeFrameEveryMs: regions.wholeFrameEverySeconds * 1000 },
+    );
+    if (plan.whole) this.lastWholeMs = tsMs;
+    const passes = plan.whole ? [undefined, ...plan.regions] : plan.regions;
+    return (async () => {
+      const found: ObjectBox[] = [];
+      // One pass after another: a detector may hold the frame's pixels in a worker while it runs.
+      for (const region of passes) found.push(...(await detector.detect(frame, region)));
+      // An object seen by two passes (overlapping regions, or a region and the whole frame) is one.
+      return { objects: nms(found, nmsIou, nmsGroupTable(detector.classNames, mergeClasses)), runs: passes.length, whole: plan.whole };
+    })();
+  }
+
+  private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: TrackerInput[]; runs: number; whole: boolean; ms: number }> | null): Promise<void> {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };
     let tracks: Track[];
     if (detection) {
-      const { objects, ms } = await detection;
+      const { objects, runs, whole, ms } = await detection;
       this.stats.inferenceMsTotal += ms;
       this.stats.inferences++;
-      this.people = objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
+      this.stats.detectorRuns += runs;
+      this.people = peopleIn(objects);
+      this.peopleSeenWhole = whole;
       tracks = this.tracker.update(tsMs, objects, frame);
     } else {
       this.stats.skippedFrames++;
       tracks = this.tracker.holdStill(tsMs);
     }
+    this.tracks = tracks;
     const ctx: RuleContext = {
       tsMs,
       frame,
@@ -184,6 +224,8 @@ export class CameraPipeline {
     await this.flush().catch(() => undefined); // frames already pushed belong before the end
     for (const ev of this.lifecycle.endAll(tsMs, reason)) await this.emit(ev, tsMs, null, []);
     this.tracker = this.newTracker();
+    this.tracks = [];
+    this.lastWholeMs = undefined;
     this.queue.reset();
     this.gate.reset();
   }
@@ -219,7 +261,7 @@ export class CameraPipeline {
     }
     if (ev.captureEvidence && frame && c.box) {
       const blur = [
-        ...(this.config.privacy.blurPeople ? bystanders(this.people, tracks, c.subjectTrackIds) : []),
+        ...(this.config.privacy.blurPeople ? bystanders(await this.everyone(frame), tracks, c.subjectTrackIds) : []),
         ...(await this.othersPlates(frame, c, tracks, plate)),
       ];
       const photos = await renderEvidence({ frame, subject: c.box, label: c.label, blur });
@@ -238,6 +280,19 @@ export class CameraPipeline {
     if (ev.state === 'ended') this.open.delete(ev.eventId);
     else if (ev.state === 'started') this.stats.detectionsStarted[c.type] = (this.stats.detectionsStarted[c.type] ?? 0) + 1;
     this.opts.publisher.detection(msg);
+  }
+
+  /**
+   * The people in the frame, for blurring. After a regions-only pass, someone outside the regions
+   * would stay sharp in the photo, so the whole frame is searched for them (photos are rare). On a
+   * copy: a plate read may still be reading the frame while a worker detector holds the pixels.
+   */
+  private async everyone(frame: RgbFrame): Promise<PixelBox[]> {
+    if (!this.peopleSeenWhole) {
+      this.people = peopleIn(await this.opts.detector.detect({ ...frame, data: Buffer.from(frame.data) }));
+      this.peopleSeenWhole = true;
+    }
+    return this.people;
   }
 
   private attach(open: OpenViolation, kind: EvidenceRef['kind'], jpeg: Buffer, capturedAtMs: number): void {
@@ -292,6 +347,8 @@ function bestScoring<T extends { score: number }>(items: T[]): T | undefined {
 const DEFAULT_TIMING = { updateSeconds: 30, evidenceRepeatSeconds: 60 };
 
 const PERSON_LABELS = new Set(['person']);
+
+const peopleIn = (objects: ObjectBox[]) => objects.filter((o) => PERSON_LABELS.has(o.label)).map((o) => o.box);
 
 /** Everyone in the picture who is not a subject of the detection (for parking: everyone). */
 function bystanders(people: PixelBox[], tracks: Track[], subjectIds: string[]): PixelBox[] {

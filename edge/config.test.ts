@@ -65,6 +65,7 @@ describe('loadEdgeConfig: the example', () => {
     expect(cfg.model).toEqual({ name: 'yolox_nano' });
     expect(cfg.detector).toEqual({
       workers: 2, threads: 1, scoreThreshold: 0.3, classThresholds: {}, nmsIou: 0.45, mergeClasses: [['car', 'truck', 'bus']],
+      regions: { enabled: false, wholeFrameEverySeconds: 2, maxRegions: 3, minSize: 416 },
     });
     expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5, queueHoldSeconds: 90 });
     expect(cfg.motion).toEqual({ enabled: true, recheckSeconds: 1, threshold: 0.002 });
@@ -199,6 +200,7 @@ describe('loadEdgeConfig: invalid configs name the field path', () => {
       /cameras\[0\]\.zones\[0\]\.graceSeconds: /],
     ['an fps above 60', (d) => (d.cameras[0].fps = 120), /cameras\[0\]\.fps: /],
     ['a sensor HTTP port out of range', (d) => (d.sensors = { httpPort: 70000 }), /sensors\.httpPort: /],
+    ['no regions at all', (d) => (d.detector = { regions: { enabled: true, maxRegions: 0 } }), /detector\.regions\.maxRegions: /],
   ];
 
   it.each(cases)('%s', (_what, change, expected) => {

@@ -254,6 +254,27 @@ export const edgeConfigSchema = z
           .array(z.array(className).min(2))
           .default([['car', 'truck', 'bus']])
           .describe('Labels that suppression treats as one object: the detector often scores one van as both car and truck.'),
+        regions: z
+          .object({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe('Run the detector on crops around the active zones (and the tracks and motion touching them), at the model\'s input size, instead of on the whole frame scaled down: small and distant objects are resolved. Off: whole frames only.'),
+            wholeFrameEverySeconds: z
+              .number()
+              .positive()
+              .default(2)
+              .describe('A whole-frame pass at least this often (and on the first frame), for what happens outside the regions.'),
+            maxRegions: z.number().int().min(1).max(8).default(3).describe('At most this many regions per inferred frame; zones beyond it wait for the whole-frame pass.'),
+            minSize: z
+              .number()
+              .int()
+              .min(32)
+              .default(416)
+              .describe('Smallest region side in pixels; the model\'s input size is the floor, so a region is never scaled up to fill the input.'),
+          })
+          .prefault({})
+          .describe('Region-based detection (docs/edge.md, *Regions*).'),
       })
       .prefault({}),
     tracking: z

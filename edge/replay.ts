@@ -37,6 +37,8 @@ export interface ReplaySummary {
   cameraId: string;
   frames: number;
   inferences: number;
+  /** Detector runs (more than inferences with region-based detection). */
+  detectorRuns: number;
   videoSeconds: number;
   wallSeconds: number;
   fps: number;
@@ -86,6 +88,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     cameraId: camera.id,
     frames: s.frames,
     inferences: s.inferences,
+    detectorRuns: s.detectorRuns,
     videoSeconds: s.frames / camera.fps,
     wallSeconds,
     fps: s.frames / wallSeconds,

@@ -28,6 +28,19 @@ export function frameAt(seconds: number, video = VTEST, size = VTEST_SIZE): RgbF
   return { width: size.width, height: size.height, data };
 }
 
+/** `count` frames of `video` from `seconds` on at `fps`, decoded by one ffmpeg run rather than one per frame. */
+export function framesAt(seconds: number, count: number, fps: number, video = VTEST, size = VTEST_SIZE): RgbFrame[] {
+  const bytes = size.width * size.height * 3;
+  const raw = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-ss', String(seconds), '-i', video, '-vf', `fps=${fps}`, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { maxBuffer: count * bytes + 1 },
+  );
+  if (raw.length !== count * bytes) throw new Error(`framesAt(${seconds}): got ${raw.length} bytes, expected ${count} frames of ${size.width}x${size.height}x3`);
+  // Each frame in a buffer of its own, as the video source's are (a worker detector moves, not copies, them).
+  return Array.from({ length: count }, (_, i) => ({ width: size.width, height: size.height, data: Buffer.from(raw.subarray(i * bytes, (i + 1) * bytes)) }));
+}
+
 /**
  * Writes a variant of the clip made with ffmpeg: `seconds` cuts it (`-t`), `filter` is a -vf chain
  * (e.g. `eq=brightness=-0.2`, `noise=alls=20:allf=t`, `scale=384:288`).

@@ -36,6 +36,22 @@ describe('MotionGate', () => {
     expect(changedFraction(a, a, 12)).toBe(0);
   });
 
+  it('locates what moved, also when disabled', () => {
+    for (const enabled of [true, false]) {
+      const gate = new MotionGate({ ...opts, enabled, locate: true });
+      gate.shouldInfer(still, 0);
+      expect(gate.motion).toEqual([]);
+      gate.shouldInfer(withSquare(withSquare(still, 300, 300, 40), 600, 450, 36), 100);
+      const areas = gate.motion.map((b) => [b.x1, b.y1, b.x2, b.y2].map(Math.round));
+      // Cells are 12 px: each square is one area, its box within a cell of the square's edges.
+      expect(areas).toHaveLength(2);
+      const [big, small] = areas.sort((a, b) => a[0] - b[0]);
+      for (const [got, want] of [[small, [600, 450, 636, 486]], [big, [300, 300, 340, 340]]]) {
+        got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(12));
+      }
+    }
+  });
+
   it('always infers when disabled', () => {
     const gate = new MotionGate({ ...opts, enabled: false });
     expect([0, 1, 2].map((t) => gate.shouldInfer(still, t))).toEqual([true, true, true]);

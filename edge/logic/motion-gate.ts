@@ -1,4 +1,4 @@
-import type { RgbFrame } from '../../detector/types.js';
+import type { PixelBox, RgbFrame } from '../../detector/types.js';
 
 /**
  * Decides per frame whether the detector must run. A parked scene changes little from frame to
@@ -13,6 +13,8 @@ export interface MotionGateOptions {
   /** Grey-level difference (0..255) of a cell that counts as a change. */
   cellDelta?: number;
   gridWidth?: number;
+  /** Also find where the frame moved (`motion`), even when disabled: region-based detection aims there. */
+  locate?: boolean;
 }
 
 export class MotionGate {
@@ -21,6 +23,8 @@ export class MotionGate {
   private readonly cellDelta: number;
   private readonly gw: number;
   skipped = 0;
+  /** With `locate`: boxes around what changed since the previous frame examined (frame pixels). */
+  motion: PixelBox[] = [];
 
   constructor(private readonly opts: MotionGateOptions) {
     this.cellDelta = opts.cellDelta ?? 12;
@@ -29,12 +33,15 @@ export class MotionGate {
 
   /** True when this frame should go through the detector. */
   shouldInfer(frame: RgbFrame, tsMs: number): boolean {
-    if (!this.opts.enabled) return true;
+    if (!this.opts.enabled && !this.opts.locate) return true;
     const grid = thumbnail(frame, this.gw);
     const prev = this.prev;
     this.prev = grid;
+    const comparable = prev !== null && prev.length === grid.length;
+    if (this.opts.locate) this.motion = comparable ? motionAreas(prev, grid, this.gw, this.cellDelta, frame) : [];
+    if (!this.opts.enabled) return true;
     const due = tsMs - this.lastInferenceMs >= this.opts.recheckMs;
-    if (due || !prev || prev.length !== grid.length || changedFraction(prev, grid, this.cellDelta) > this.opts.threshold) {
+    if (due || !comparable || changedFraction(prev, grid, this.cellDelta) > this.opts.threshold) {
       this.lastInferenceMs = tsMs;
       return true;
     }
@@ -46,6 +53,7 @@ export class MotionGate {
   reset(): void {
     this.prev = null;
     this.lastInferenceMs = -Infinity;
+    this.motion = [];
   }
 }
 
@@ -73,4 +81,44 @@ export function changedFraction(a: Uint8Array, b: Uint8Array, delta: number): nu
   let changed = 0;
   for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > delta) changed++;
   return changed / a.length;
+}
+
+/**
+ * Boxes around the groups of touching changed cells (8-neighbours), in frame pixels: the grid is
+ * coarse (12 px cells at 768 wide), so a walking person is one or two groups.
+ */
+export function motionAreas(a: Uint8Array, b: Uint8Array, gw: number, delta: number, frame: { width: number; height: number }): PixelBox[] {
+  const gh = a.length / gw;
+  const changed = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > delta) changed[i] = 1;
+  const areas: PixelBox[] = [];
+  const stack: number[] = [];
+  for (let start = 0; start < changed.length; start++) {
+    if (changed[start] !== 1) continue;
+    changed[start] = 2;
+    stack.push(start);
+    let [minX, minY, maxX, maxY] = [gw, gh, -1, -1];
+    while (stack.length) {
+      const i = stack.pop()!;
+      const x = i % gw;
+      const y = (i - x) / gw;
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+      for (let ny = Math.max(0, y - 1); ny <= Math.min(gh - 1, y + 1); ny++) {
+        for (let nx = Math.max(0, x - 1); nx <= Math.min(gw - 1, x + 1); nx++) {
+          const j = ny * gw + nx;
+          if (changed[j] === 1) {
+            changed[j] = 2;
+            stack.push(j);
+          }
+        }
+      }
+    }
+    const cw = frame.width / gw;
+    const ch = frame.height / gh;
+    areas.push({ x1: minX * cw, y1: minY * ch, x2: (maxX + 1) * cw, y2: (maxY + 1) * ch });
+  }
+  return areas;
 }

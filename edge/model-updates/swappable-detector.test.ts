@@ -14,6 +14,7 @@ const car = (x = 10): ObjectBox => ({ box: { x1: x, y1: 10, x2: x + 20, y2: 30 }
 /** A detector whose calls finish only when released, answering `answer` (or throwing it). */
 class HeldDetector implements Detector {
   readonly classNames = CLASSES;
+  readonly inputSize = { width: 416, height: 416 };
   readonly calls: { release: () => void }[] = [];
   closed = false;
   autoRelease = false;

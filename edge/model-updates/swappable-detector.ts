@@ -9,7 +9,7 @@
  * It also keeps a copy of one recent camera frame, the input of the next model's self-test.
  */
 import { StreetWatchError } from '../../common/errors.js';
-import type { Detector, ObjectBox, RgbFrame } from '../../detector/types.js';
+import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../../detector/types.js';
 import { outputProblem } from './model-self-test.js';
 
 export type ProbationOutcome =
@@ -71,6 +71,10 @@ export class SwappableDetector implements Detector {
     return this.current.detector.classNames;
   }
 
+  get inputSize(): { width: number; height: number } {
+    return this.current.detector.inputSize;
+  }
+
   /** The model in use now (the new one while on probation). */
   get active(): Detector {
     return this.current.detector;
@@ -81,13 +85,13 @@ export class SwappableDetector implements Detector {
     return this.probation !== null;
   }
 
-  async detect(frame: RgbFrame): Promise<ObjectBox[]> {
+  async detect(frame: RgbFrame, region?: PixelBox): Promise<ObjectBox[]> {
     if (this.closed) throw new StreetWatchError('DETECTOR_CLOSED', 'detector is closed');
     const slot = this.current;
     const trial = this.probation;
     let objects: ObjectBox[];
     try {
-      objects = await this.run(slot, frame);
+      objects = await this.run(slot, frame, region);
       const problem = trial ? outputProblem(objects, frame, slot.detector.classNames) : null;
       if (problem) throw new ModelUnhealthyError(problem);
     } catch (err) {
@@ -96,10 +100,11 @@ export class SwappableDetector implements Detector {
       // on whatever is current now, which is no longer the model that failed.
       if (this.probation === trial) this.fail(trial, err as Error);
       if (this.current === slot) throw err;
-      return this.detect(frame);
+      return this.detect(frame, region);
     }
     if (trial && this.probation === trial && --trial.left === 0) this.prove(trial);
-    this.keepReference(frame, objects);
+    // The reference is a new model's first test on a whole frame; a region's count is no yardstick.
+    if (!region) this.keepReference(frame, objects);
     return objects;
   }
 
@@ -138,10 +143,10 @@ export class SwappableDetector implements Detector {
     while (this.retiring.size > 0) await Promise.all(this.retiring);
   }
 
-  private async run(slot: Slot, frame: RgbFrame): Promise<ObjectBox[]> {
+  private async run(slot: Slot, frame: RgbFrame, region?: PixelBox): Promise<ObjectBox[]> {
     slot.busy++;
     try {
-      return await slot.detector.detect(frame);
+      return await slot.detector.detect(frame, region);
     } finally {
       if (--slot.busy === 0) slot.onIdle?.();
     }
