@@ -151,7 +151,9 @@ export class SceneOccupancy {
     for (const { zone, box } of found) {
       const same = this.seen.find((s) => s.zoneId === zone.id && overlapShare(s.anchor, box) >= SAME_OBJECT_OVERLAP);
       if (same) {
-        same.box = matched.has(same) ? unionBox([same.box, box]) : box;
+        // Partly hidden behind a passer-by, it keeps the box it had in full view.
+        if (matched.has(same)) same.box = unionBox([same.box, box]);
+        else if (hiddenShare(grid, same.box, covered) === 0) same.box = box;
         same.lastSeenMs = tsMs;
         matched.add(same);
       } else {
