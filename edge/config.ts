@@ -113,8 +113,8 @@ export const noVendingZoneSchema = z.object({
     .describe('Detected classes that, found on a new object, raise its confidence (goods, stall furniture); not required.'),
   personClasses: wire.personClasses.default(['person']).describe('Who can tend a stall.'),
   personNearFactor: wire.personNearFactor
-    .default(1.5)
-    .describe('How far (in stall-box heights) a person may stand from the goods and still tend them.'),
+    .default(0.5)
+    .describe('How far (in object heights) a person may stand from a new object and still tend it: beside it, not across the pavement.'),
   clusterGapFactor: wire.clusterGapFactor.default(1.0).describe('New objects closer than this (in box heights) are one stall.'),
   tendingShare: wire.tendingShare
     .default(0.5)

@@ -80,12 +80,13 @@ describe('vendingCandidates', () => {
 
 describe('tendingPeople', () => {
   it('people standing or shuffling near the object tend it; passers-by and people far away do not', () => {
-    const farAway = track('T4', 'person', b(560, 100, 40, 100)); // 300 px from an 80 px tall stall
+    const farAway = track('T4', 'person', b(301, 240, 40, 100)); // 41 px from an 80 px tall stall (at most 0.5 × 80)
     const passerBy = track('T5', 'person', b(270, 240, 40, 100), { stationary: false, stationarySinceMs: null, velocity: { x: 120, y: 0 } });
     const shuffling = track('T6', 'person', b(270, 240, 40, 100), { stationary: false, stationarySinceMs: null, velocity: { x: 15, y: 5 } });
     const unconfirmed = track('T7', 'person', b(270, 240, 40, 100), { confirmed: false });
     const dog = track('T8', 'dog', b(270, 240, 40, 100));
-    expect(tendingPeople(zone, [vendor, farAway, passerBy, shuffling, unconfirmed, dog], STALL).map((t) => t.id)).toEqual(['T3', 'T6']);
+    const coasting = track('T9', 'person', b(270, 240, 40, 100), { matched: false });
+    expect(tendingPeople(zone, [vendor, farAway, passerBy, shuffling, unconfirmed, dog, coasting], STALL).map((t) => t.id)).toEqual(['T3', 'T6']);
   });
 });
 

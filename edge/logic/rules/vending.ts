@@ -50,10 +50,13 @@ export function vendingCandidates(zone: NoVendingZone, tracks: readonly Track[],
   return out;
 }
 
-/** People standing or moving slowly within personNearFactor object heights of the box. */
+/**
+ * People seen in this frame standing or moving slowly within personNearFactor object heights of the
+ * box. A track coasting on its last box (not matched) says nothing about where its person is now.
+ */
 export function tendingPeople(zone: NoVendingZone, tracks: readonly Track[], box: PixelBox): Track[] {
   return tracks.filter(
-    (t) => t.confirmed && trackHasClass(t, zone.personClasses) && !walkingPast(t) && boxGap(t.box, box) <= zone.personNearFactor * boxHeight(box),
+    (t) => t.confirmed && t.matched && trackHasClass(t, zone.personClasses) && !walkingPast(t) && boxGap(t.box, box) <= zone.personNearFactor * boxHeight(box),
   );
 }
 
