@@ -167,6 +167,7 @@ export class CameraPipeline {
     this.observeScene(frame, tsMs, tracks);
     ctx.stationaryObjects = this.occupied.objects;
     // A moved camera's zones no longer lie where they were drawn: its violations wait, frozen, until the scene is learnt again.
+    if (this.occupied.paused) this.lifecycle.hold(tsMs);
     const events = this.occupied.paused ? [] : this.lifecycle.step(tsMs, zoneCandidates(this.zones, tracks, ctx), (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
     for (const ev of events) await this.emit(ev, tsMs, frame, tracks);
     const release = this.opts.releaseFrame;

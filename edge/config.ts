@@ -148,7 +148,7 @@ export const occupancySchema = z
       .number()
       .min(0)
       .default(10)
-      .describe('An object not seen (and not hidden behind a tracked person or vehicle) for this long is gone.'),
+      .describe('An object is reported only while seen (or hidden behind a tracked person or vehicle); one seen again within this long keeps its id and dwell.'),
     adaptSeconds: z
       .number()
       .positive()

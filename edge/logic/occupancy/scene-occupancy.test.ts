@@ -89,6 +89,15 @@ describe('SceneOccupancy', () => {
     expect(last.paused).toBe(false);
   });
 
+  it('no longer reports an object taken away, and one brought back within holdSeconds is the same', () => {
+    const occ = new SceneOccupancy(config);
+    const states = run(occ, 0, 40, (t) => ({ patches: t >= 10 && (t < 20 || t >= 23) ? [CRATE] : [] }));
+    const at = (t: number) => states[t * 2].objects.map((o) => [o.id, o.sinceMs - T0]);
+    expect(at(19.5)).toEqual([['O1', 10_000]]);
+    expect(at(20.5)).toEqual([]);
+    expect(at(23.5)).toEqual([['O1', 10_000]]);
+  });
+
   it('takes whatever stands there from the start as scene', () => {
     const occ = new SceneOccupancy(config);
     const states = run(occ, 0, 60, () => ({ patches: [CRATE] }));

@@ -77,7 +77,8 @@ export class SceneOccupancy {
     const alerts = this.movedSinceMs === null ? [] : [{ kind: 'camera_moved' as const, sinceMs: this.movedSinceMs }];
     this.state = {
       paused: this.movedSinceMs !== null,
-      objects: this.seen.filter((s) => s.lastSeenMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
+      // Seen (or hidden) in this sample: an object missing for a moment keeps its id and dwell, while the lifecycle's leave grace rides the gap out.
+      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
       alerts,
     };
     return this.state;
