@@ -92,10 +92,14 @@ function CameraTable({ device: d }: { device: Device }) {
         {ids.map((id) => {
           const c = cams.find((x) => x.cameraId === id);
           const state = (c?.state ?? statusOf.get(id)?.state ?? 'unknown') as CameraState;
+          const alerts = statusOf.get(id)?.alerts ?? [];
           return (
-            <tr key={id} data-testid="camera-row" data-camera-id={id} class={state === 'connected' ? '' : 'warn'}>
+            <tr key={id} data-testid="camera-row" data-camera-id={id} class={state === 'connected' && alerts.length === 0 ? '' : 'warn'}>
               <td>{cameraName(d.deviceId, id)}</td>
-              <td>{t(`stream.${state}`)}{statusOf.get(id)?.message ? <span class="muted"> · {statusOf.get(id)!.message}</span> : null}</td>
+              <td>
+                {t(`stream.${state}`)}{statusOf.get(id)?.message ? <span class="muted"> · {statusOf.get(id)!.message}</span> : null}
+                {alerts.map((a) => <div key={a.kind} data-testid="camera-alert">{t(`alert.${a.kind}`)} ({fmt.dateTime(a.since)})</div>)}
+              </td>
               <td data-testid="fps">{c ? fmt.number(c.fps, 1) : '—'}</td>
               <td data-testid="inference">{c ? `${fmt.number(c.inferenceMs, 0)} ms` : '—'}</td>
               <td data-testid="decode">{c?.decodeCpuPercent === undefined ? '—' : `${fmt.number(c.decodeCpuPercent, 0)} %`}</td>
