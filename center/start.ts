@@ -28,7 +28,7 @@ import { Workflow } from '../ticketing/workflow.js';
 import type { CenterConfig } from './config.js';
 import { DesiredConfigStore } from './devices/desired-config-store.js';
 import { deviceConfigService } from './devices/device-config-service.js';
-import { exemptPlateService } from './devices/exempt-plate-service.js';
+import { exemptPlateService, scheduleExemptPlateCatchUp } from './devices/exempt-plate-service.js';
 import { ExemptPlateStore } from './devices/exempt-plate-store.js';
 import { listDevices } from './devices/device-list.js';
 import { ModelFiles } from './devices/model-files.js';
@@ -206,11 +206,14 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
       });
       const devices = { list: () => listDevices(registry, deviceState) };
+      const exemptPlates = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: Date.now });
+      const stopCatchUp = scheduleExemptPlateCatchUp({ redis, prefix, exemptPlates, logger });
+      closers.push(async () => stopCatchUp());
       const app = buildApi({
         store,
         actions: workflow,
         evidence,
-        deadLetters: { list: async (p) => ({ items: await deadLetters.list(p), total: await deadLetters.count() }), count: () => deadLetters.count() },
+        deadLetters: { list: (p) => deadLetters.page(p), count: () => deadLetters.count() },
         devices,
         kpis: () => storeKpis(store),
         metrics: () => prometheusLines({ broker: broker?.stats() ?? null, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
@@ -225,7 +228,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         live: hub,
         deviceConfig,
         // Exempt plates reach the boxes through their desired config, as zone edits do.
-        exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: Date.now }),
+        exemptPlates,
         // Model announcements go out on the same connection as zone edits.
         models: modelService({ redis, prefix, files: new ModelFiles(config.dataDir), deviceState, mqtt: apiMqtt, root: config.rootTopic, now: Date.now }),
         consoleDir: join(projectRoot, 'console', 'dist'),

@@ -7,5 +7,6 @@ export * from './work-orders.js';
 export * from './kpis.js';
 export * from './team-orders.js';
 export * from './devices.js';
+export * from './exempt-plates.js';
 export * from './dead-letters.js';
 export * from './live-events.js';

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { loadConfigFile, parseWithSchema } from '../common/config-file.js';
 import { StreetWatchError } from '../common/errors.js';
-import { writeFileAtomic } from '../common/write-file-atomic.js';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 import { edgeBundleSchema, type EdgeBundle } from '../contract/bundle.js';
 import { edgeConfigSchema } from './config.js';
 import { isNetworkSource } from './adapters/video-source.js';
@@ -75,7 +75,7 @@ export function initEdgeConfig(o: EdgeInitOptions): EdgeInitResult {
   cameras.commentBefore = placeholderCamera
     ? ' TODO: set source to the camera stream (rtsp://user:pass@host/stream) or a video file, then fps and zones.'
     : ' TODO: set fps (default 2) and add the zones.';
-  if (caFile) writeFileAtomic(caFile, bundle.mqtt.caPem!, 0o644);
-  writeFileAtomic(configFile, doc.toString(), 0o600);
+  if (caFile) writeFileAtomicSync(caFile, bundle.mqtt.caPem!, { mode: 0o644 });
+  writeFileAtomicSync(configFile, doc.toString(), { mode: 0o600 });
   return { deviceId: bundle.deviceId, configFile, caFile, placeholderCamera };
 }

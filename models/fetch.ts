@@ -1,7 +1,8 @@
 /** Downloads a model into the cache, verifying its sha256 while it streams. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { commitFile } from '../common/atomic-write.js';
 import { ModelError } from './errors.js';
 import { downloadFile, loadManifest, type ModelManifest } from './manifest.js';
 import { cachedModelPath, checksumMessage, findModel, type ModelLocations } from './resolve.js';
@@ -124,7 +125,7 @@ export async function downloadVerified(d: VerifiedDownload): Promise<string> {
     if (!d.files.some((f) => f.sha256 === sha256 && f.size === received)) {
       throw new ModelError('MODEL_CHECKSUM', d.describeExpected?.(sha256, received) ?? `download of ${what} from ${url} has sha256 ${sha256} (${received} bytes), expected ${expected()}`);
     }
-    await rename(temp, dest);
+    await commitFile(temp, dest);
     renamed = true;
     return dest;
   } finally {

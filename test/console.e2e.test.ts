@@ -7,7 +7,7 @@
  * and recovers. Screenshots of each screen go to test-artifacts/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
@@ -19,11 +19,11 @@ import type { WorkOrder } from '../ticketing/work-order.js';
 import { makeClip, tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
+import { SCREENSHOTS, screenshots } from './helpers/screenshots.js';
 import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
 const OPERATOR = 'demo-operator-token-0001';
 const OFFICER = 'demo-officer-token-0001';
-const SCREENSHOTS = join(projectRoot, 'test-artifacts', 'screenshots');
 
 describe('console: review, board, officer, KPIs, zones in the browser', () => {
   const prefix = `{swcon-${randomBytes(4).toString('hex')}}`;
@@ -37,12 +37,9 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
   const startCenter = () => runCli(centerArgs, { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
   const healthy = async () => waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
   const apiGet = async <T>(path: string): Promise<T> => (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json() as Promise<T>;
-  let shot = 0;
-  const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`) });
+  const screenshot = screenshots('console');
 
   beforeAll(async () => {
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
     // The demo centre, with every detection waiting for review and no webhook receiver.
     const cfg = YAML.parse(readFileSync(join(projectRoot, 'examples', 'center.yaml'), 'utf8')) as Record<string, any>;
     cfg.confirmation = { autoConfirm: { illegal_parking: 0.99, street_vending: 0.99 } };
@@ -88,7 +85,7 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
       await flow();
     } catch (err) {
       // What each page showed and said when it failed, for the CI log.
-      for (const [i, p] of pages.entries()) await p.screenshot({ path: join(SCREENSHOTS, `failure-page-${i}.png`) }).catch(() => undefined);
+      for (const [i, p] of pages.entries()) await p.screenshot({ path: join(SCREENSHOTS, `console-failure-page-${i}.png`) }).catch(() => undefined);
       process.stderr.write(`browser console:\n${browserLog.join('\n')}\ncentre output (last 4000 characters):\n${center.output().slice(-4000)}\n`);
       throw err;
     }

@@ -50,6 +50,13 @@ describe('matchesOpenOrder', () => {
     expect(matchReason(order(), det({ eventId: '01JD00000000000000000000B1', bbox: { x1: 0.2, y1: 0.1, x2: 0.4, y2: 0.3 } }), 0.5, H)).toBeNull();
     expect(matchReason(order(), det({ eventId: '01JD00000000000000000000B1', bbox: { x1: 0.2, y1: 0.1, x2: 0.4, y2: 0.3 } }), 0.33, H)).toBe('iou');
   });
+  it('merges at exactly the threshold', () => {
+    const half = det({ eventId: '01JD00000000000000000000B1', bbox: { x1: 0, y1: 0, x2: 0.25, y2: 0.25 } });
+    const o = order({ bbox: { x1: 0, y1: 0, x2: 0.5, y2: 0.25 } });
+    expect(boxIou(o.bbox!, half.bbox!)).toBe(0.5);
+    expect(matchReason(o, half, 0.5, H)).toBe('iou');
+    expect(matchReason(o, half, 0.5 + 2 ** -20, H)).toBeNull();
+  });
   it('merges by eventId even when the box moved away', () => {
     expect(matchReason(order(), det({ bbox: { x1: 0.7, y1: 0.7, x2: 0.9, y2: 0.9 } }), 0.5, H)).toBe('event');
   });

@@ -4,9 +4,10 @@
  * second copy of a photo (a QoS 1 redelivery, the same frame sent twice) is the same file, and a
  * file can be checked against its name at any time. Large binaries never go to Redis.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { StreetWatchError } from '../common/errors.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -44,22 +45,9 @@ export class EvidenceStore {
     const file = this.path(sha);
     if (await this.has(sha)) return sha;
     await mkdir(join(this.root, sha.slice(0, 2)), { recursive: true });
-    // Temp file in the same directory + rename: readers never see a half-written photo, and two
-    // writers of the same bytes both end with the same complete file.
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(buf);
-      await fh.sync(); // evidence is a legal record: on disk before we say it is stored
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
+    // Readers never see a half-written photo, two writers of the same bytes both end with the same
+    // complete file, and evidence is a legal record: on disk before we say it is stored.
+    await writeFileAtomic(file, buf);
     return sha;
   }
 

@@ -10,8 +10,8 @@ export interface LeasedInterval {
   /** Redis key of the lease, e.g. `<prefix>:evidence:prune-lease`. */
   leaseKey: string;
   intervalMs: number;
-  /** What the round does; its result is logged with `what`. */
-  run: () => Promise<Record<string, unknown>>;
+  /** What the round does; its result is logged with `what` (null: a round with nothing to tell). */
+  run: () => Promise<Record<string, unknown> | null>;
   what: string;
   logger: Logger;
 }
@@ -22,7 +22,8 @@ export function everyIntervalWithLease(o: LeasedInterval): () => void {
     // The lease lapses just before the next round, so a process that died does not block it.
     const leased = await o.redis.set(o.leaseKey, String(process.pid), 'PX', Math.max(1000, o.intervalMs - 1000), 'NX');
     if (leased !== 'OK') return;
-    o.logger.info(await o.run(), o.what);
+    const result = await o.run();
+    if (result) o.logger.info(result, o.what);
   };
   const tick = () => void round().catch((err: Error) => o.logger.warn({ err: err.message }, `${o.what}: failed`));
   tick();

@@ -250,4 +250,23 @@ describe('SLA timers', () => {
     const jobs = await queues.dispatch.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed']);
     expect(jobs.map((j) => `${j.data.audience}:${j.data.kind}`)).toEqual(['supervisor:sla_red']);
   });
+
+  it('gives an order rescheduled between its yellow and red times (a restart) its yellow notice at once, then red on time', async () => {
+    const { team, sup } = await dispatcherWithReceivers();
+    const w = slaWorker();
+    await w.worker.waitUntilReady();
+    const discovered = Date.now() - 2000; // yellow was due 0.5 s ago, red is due in 1 s
+    const order = await openOrder(discovered);
+    const t = Date.now();
+    await scheduleSla(queues, order, SLA, t);
+    await until(() => store.slaCalls.length === 2, 10_000, 'yellow and red');
+    const [yellow, red] = store.slaCalls;
+    expect(yellow).toMatchObject({ id: order.id, level: 'yellow' });
+    expect(yellow.at - t).toBeLessThan(TOLERANCE_MS);
+    expect(red).toMatchObject({ id: order.id, level: 'red' });
+    expect(red.at).toBeGreaterThanOrEqual(discovered + 3000 - 50);
+    await until(() => team.hits.length === 2 && sup.hits.length === 2, 10_000, 'notifications');
+    expect(kinds(team.hits, order.id)).toEqual(['sla_yellow', 'sla_red']);
+    expect(kinds(sup.hits, order.id)).toEqual(['sla_yellow', 'sla_red']);
+  });
 });

@@ -15,6 +15,11 @@ describe('signatures', () => {
     expect(verifySignature(SECRET, Buffer.from(body, 'utf8'), sig)).toBe(true);
   });
 
+  it('is plain HMAC-SHA256 over the body bytes (a published test vector)', () => {
+    // The widely published example (e.g. Wikipedia, "HMAC"): key "key", the pangram as message.
+    expect(signBody('key', 'The quick brown fox jumps over the lazy dog')).toBe('sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+  });
+
   it('detects tampering, a wrong secret and bad headers', () => {
     const sig = signBody(SECRET, body);
     expect(verifySignature(SECRET, body.replace('D51712', 'D51713'), sig)).toBe(false);

@@ -101,6 +101,15 @@ describe('openOrMerge', () => {
     expect(again.order).toEqual(b.order);
   });
 
+  it('merges a box at exactly the IoU threshold (≥, as documented), not under a threshold just above it', async () => {
+    // Dyadic coordinates: each IoU is exactly 0.5 in floating point; the last threshold is just above it.
+    const a = await store.openOrMerge(input(det({ bbox: { x1: 0, y1: 0, x2: 0.5, y2: 0.25 } })));
+    const at = await store.openOrMerge(input(det({ bbox: { x1: 0, y1: 0, x2: 0.25, y2: 0.25 } })));
+    expect(at).toMatchObject({ created: false, order: { id: a.order.id } });
+    const above = await store.openOrMerge(input(det({ bbox: { x1: 0, y1: 0, x2: 0.5, y2: 0.125 } }), { dedupeIou: 0.5 + 2 ** -10 }));
+    expect(above.created).toBe(true);
+  });
+
   it('opens a second order for a box that does not overlap, or another zone', async () => {
     const a = await store.openOrMerge(input(det()));
     const b = await store.openOrMerge(input(det({ bbox: { x1: 0.5, y1: 0.5, x2: 0.7, y2: 0.7 } })));

@@ -10,7 +10,7 @@ import { dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import { parseWithSchema } from '../../common/config-file.js';
 import { StreetWatchError } from '../../common/errors.js';
-import { writeFileAtomic } from '../../common/write-file-atomic.js';
+import { writeFileAtomicSync } from '../../common/atomic-write.js';
 import { EDGE_BUNDLE_KIND, edgeBundleSchema, type EdgeBundle } from '../../contract/bundle.js';
 import type { CenterConfig } from '../config.js';
 import type { DeviceCredentials } from '../../broker/device-registry.js';
@@ -159,5 +159,5 @@ export function makeBundle(plan: BundlePlan, creds: DeviceCredentials, now = Dat
 export function writeBundleFile(file: string, bundle: EdgeBundle): void {
   const yaml = /^\.ya?ml$/i.test(extname(file));
   const text = yaml ? YAML.stringify(bundle) : `${JSON.stringify(bundle, null, 2)}\n`;
-  writeFileAtomic(file, text, 0o600);
+  writeFileAtomicSync(file, text, { mode: 0o600 });
 }

@@ -3,7 +3,10 @@
  * change, sent to every registered, non-revoked box as a new desired config version carrying the
  * whole list, through the same path as zone edits (stored, published retained, consoles told).
  */
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { Logger } from '../../common/logger.js';
+import { everyIntervalWithLease } from '../../ticketing/leased-interval.js';
 import { exemptPlate, type ExemptPlate } from '../../contract/index.js';
 import type { DeviceConfigService, DeviceSource, ExemptPlateService, SentConfig } from '../http/deps.js';
 import type { ExemptPlateStore } from './exempt-plate-store.js';
@@ -18,11 +21,26 @@ export interface ExemptPlateServiceDeps {
 // The wire form drops who added the plate and when: the box needs neither.
 const wirePlate = z.object(exemptPlate.shape);
 
+/** Who the catch-up's config versions are recorded as sent by. */
+export const CATCH_UP_BY = 'system:exempt-plates';
+
 export function exemptPlateService(d: ExemptPlateServiceDeps): ExemptPlateService {
-  const sendToBoxes = async (by: string): Promise<SentConfig[]> => {
+  /** Sends the current list to the active boxes `needs` picks (all by default). */
+  const sendToBoxes = async (by: string, needs?: (deviceId: string, plates: ExemptPlate[]) => Promise<boolean>): Promise<SentConfig[]> => {
     const plates: ExemptPlate[] = (await d.store.list(d.now())).map((e) => wirePlate.parse(e));
     const active = (await d.devices.list()).filter((dev) => dev.revokedAt === null);
-    return Promise.all(active.map(async ({ deviceId }) => ({ deviceId, version: (await d.deviceConfig.setExemptPlates(deviceId, plates, by)).version })));
+    const sent = await Promise.all(
+      active.map(async ({ deviceId }) =>
+        !needs || (await needs(deviceId, plates)) ? { deviceId, version: (await d.deviceConfig.setExemptPlates(deviceId, plates, by)).version } : null,
+      ),
+    );
+    return sent.filter((s): s is SentConfig => s !== null);
+  };
+
+  /** A box registered after the last change, or one whose send was lost in a race, lacks the list. */
+  const lacksList = async (deviceId: string, plates: ExemptPlate[]): Promise<boolean> => {
+    const { desired } = await d.deviceConfig.get(deviceId);
+    return JSON.stringify(desired?.config.exemptPlates ?? []) !== JSON.stringify(plates);
   };
 
   return {
@@ -36,5 +54,24 @@ export function exemptPlateService(d: ExemptPlateServiceDeps): ExemptPlateServic
       return { sent: await sendToBoxes(by) };
     },
     audit: (limit) => d.store.auditTrail(limit),
+    catchUp: () => sendToBoxes(CATCH_UP_BY, lacksList),
   };
+}
+
+/**
+ * At start-up and every `intervalMs` (default 1 min), in one API process per round: boxes that
+ * lack the current list get it.
+ */
+export function scheduleExemptPlateCatchUp(opts: { redis: Redis; prefix: string; exemptPlates: ExemptPlateService; intervalMs?: number; logger: Logger }): () => void {
+  return everyIntervalWithLease({
+    redis: opts.redis,
+    leaseKey: `${opts.prefix}:exempt-plates:catch-up-lease`,
+    intervalMs: opts.intervalMs ?? 60 * 1000,
+    run: async () => {
+      const sent = await opts.exemptPlates.catchUp();
+      return sent.length ? { sent } : null;
+    },
+    what: 'exempt plates sent to boxes that lacked them',
+    logger: opts.logger,
+  });
 }

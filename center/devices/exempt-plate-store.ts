@@ -5,29 +5,13 @@
  * line, so what the boxes are sent never carries a plate that no longer applies.
  */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import { normalisePlateText } from '../../common/plate-normalise.js';
-import { exemptPlate, isoTime, type ExemptPlate } from '../../contract/index.js';
+import type { ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
 
 /** Audit lines kept: enough for months of edits, bounded so the list never grows without end. */
 export const MAX_AUDIT_LINES = 5_000;
 /** Who the audit names when an entry ran out on its own. */
 export const EXPIRY_ACTOR = 'expiry';
-
-export const exemptPlateEntry = exemptPlate.extend({ addedBy: z.string(), addedAt: isoTime }).meta({ id: 'ExemptPlateEntry' });
-export type ExemptPlateEntry = z.output<typeof exemptPlateEntry>;
-
-export const exemptPlateAuditLine = z
-  .object({
-    at: isoTime,
-    by: z.string(),
-    action: z.enum(['added', 'updated', 'removed', 'expired']),
-    plate: z.string(),
-    expiresAt: isoTime.optional(),
-    reason: z.string().optional(),
-  })
-  .meta({ id: 'ExemptPlateAuditLine' });
-export type ExemptPlateAuditLine = z.output<typeof exemptPlateAuditLine>;
 
 /** What a caller gives: the plate as typed, normalised here. */
 export type ExemptPlateInput = Omit<ExemptPlate, 'plate'> & { plate: string };

@@ -5,8 +5,9 @@
  * its name says and what the boxes will check it against.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { commitFile } from '../../common/atomic-write.js';
 import { StreetWatchError } from '../../common/errors.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -75,7 +76,7 @@ export class ModelFiles {
       if (actual !== sha256) throw new ModelFileError('MODEL_FILE_MISMATCH', `the uploaded bytes hash to ${actual}, not ${sha256} (${size} bytes received)`);
       const existing = await this.get(sha256);
       // Same name, same bytes: the copy already there is as good.
-      if (!existing) await rename(tmp, path);
+      if (!existing) await commitFile(tmp, path);
       return { sha256, size, path, created: !existing };
     } finally {
       await rm(tmp, { force: true });

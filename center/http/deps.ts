@@ -4,13 +4,13 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem, ExemptPlate } from '../../contract/index.js';
+import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem, ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
 import { role } from '../config.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
-import type { ExemptPlateAuditLine, ExemptPlateEntry, ExemptPlateInput } from '../devices/exempt-plate-store.js';
+import type { ExemptPlateInput } from '../devices/exempt-plate-store.js';
 import type { Settings, Zone } from './zone-schema.js';
 
 /** The signed-in caller, resolved from the bearer token or session. */
@@ -108,4 +108,9 @@ export interface ExemptPlateService {
   /** Removes a plate, then sends the list; null when it was not on the list (nothing sent). */
   remove(plate: string, by: string): Promise<{ sent: SentConfig[] } | null>;
   audit(limit: number): Promise<ExemptPlateAuditLine[]>;
+  /**
+   * Sends the list to each active box whose desired config does not carry it (registered since the
+   * last change, or an entry expired since); returns those sent to.
+   */
+  catchUp(): Promise<SentConfig[]>;
 }

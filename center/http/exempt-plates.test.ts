@@ -30,15 +30,16 @@ describe('exempt plates API', () => {
   let broker: AedesHandle;
   let mqtt: MqttClient;
   let api: ReturnType<typeof testApi>;
+  let service: ReturnType<typeof exemptPlateService>;
+  const boxes = [...DEVICES, REVOKED];
 
   beforeAll(async () => {
     broker = await startAedes();
     mqtt = await connectAsync(broker.url);
-    const devices = { list: async () => [...DEVICES, REVOKED] };
+    const devices = { list: async () => boxes };
     const deviceConfig = deviceConfigService({ desired, deviceState: new DeviceStateStore(redis, prefix), mqtt, root: ROOT, publishLive: () => {}, now: () => NOW });
-    api = testApi({
-      deps: { now: () => NOW, devices, deviceConfig, exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: () => NOW }) },
-    });
+    service = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: () => NOW });
+    api = testApi({ deps: { now: () => NOW, devices, deviceConfig, exemptPlates: service } });
   });
   afterAll(async () => {
     await api.close();
@@ -106,5 +107,15 @@ describe('exempt plates API', () => {
       ['added', 'AB1234', 'ada'],
     ]);
     expect((await api.app.inject({ url: '/api/exempt-plates/audit?limit=0', headers: auth('operator') })).json()).toMatchObject({ field: 'limit' });
+  });
+
+  it('catches up a box registered after the last change, once, and leaves up-to-date boxes alone', async () => {
+    expect(await service.catchUp()).toEqual([]);
+    boxes.push({ ...DEVICES[0], deviceId: 'box-new' });
+    expect(await service.catchUp()).toEqual([{ deviceId: 'box-new', version: 1 }]);
+    expect(await retainedDesiredConfig(broker.url, ROOT, 'box-new')).toMatchObject({ version: 1, config: { exemptPlates: [{ plate: 'ZZ99' }] } });
+    expect(await desired.get('box-new')).toMatchObject({ by: 'system:exempt-plates' });
+    expect(await service.catchUp()).toEqual([]);
+    expect((await desired.get('box-1'))?.version).toBe(4);
   });
 });

@@ -9,10 +9,9 @@
  */
 import { z } from 'zod';
 import { normalisePlateText } from '../../common/plate-normalise.js';
-import { exemptPlate } from '../../contract/index.js';
+import { exemptPlate, exemptPlateAuditLine, exemptPlateEntry } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { ExemptPlateService } from './deps.js';
-import { exemptPlateAuditLine, exemptPlateEntry } from '../devices/exempt-plate-store.js';
 import { requireRole, signedIn } from './auth.js';
 import type { ApiApp, ApiContext } from './context.js';
 import { badRequest, notFound } from './errors.js';

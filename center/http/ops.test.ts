@@ -1,6 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deleteKeys } from '../../test/helpers/redis-keys.js';
+import { storeKpis } from '../../ticketing/kpi.js';
+import { DeadLetterStore } from '../ingest/dead-letters.js';
 import { PROMETHEUS_CONTENT_TYPE } from './ops.js';
-import { auth, DEAD_LETTERS, DEVICES, testApi } from './test-app.js';
+import { auth, DEVICES, testApi } from './test-app.js';
+import { REDIS_URL, redisStore, seedOrder } from './test-store.js';
 
 describe('health, metrics and read-only side endpoints', () => {
   const { app, store, close } = testApi();
@@ -48,13 +54,34 @@ describe('health, metrics and read-only side endpoints', () => {
     expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
   });
 
-  it('dead letters, devices and KPIs', async () => {
-    const dl = await app.inject({ url: '/api/dead-letters?limit=10', headers: auth('operator') });
-    expect(dl.json()).toEqual({ items: DEAD_LETTERS, total: 1, offset: 0, limit: 10 });
-    const dev = await app.inject({ url: '/api/devices', headers: auth('officer') });
-    expect(dev.json()).toEqual({ items: DEVICES, total: 1 });
-    const kpi = await app.inject({ url: '/api/kpis', headers: auth('operator') });
-    expect(kpi.json()).toEqual({ withinSla: 0.9 });
+  it('serves dead letters from the real store, paged newest first, and KPIs computed from the orders in the store', async () => {
+    const redis = new Redis(REDIS_URL);
+    const prefix = `{swops-${randomBytes(4).toString('hex')}}`;
+    const letters = new DeadLetterStore(redis, prefix);
+    for (const n of [1, 2, 3]) await letters.add({ topic: `bad/${n}`, code: 'unknown_topic', reason: `no such topic ${n}`, payload: Buffer.from('{}') });
+    const orders = redisStore();
+    const own = testApi({ store: orders.store, deps: { deadLetters: { list: (p) => letters.page(p), count: () => letters.count() }, kpis: () => storeKpis(orders.store) } });
+    try {
+      const page = (await own.app.inject({ url: '/api/dead-letters?offset=1&limit=1', headers: auth('operator') })).json();
+      expect(page).toMatchObject({ total: 3, offset: 1, limit: 1 });
+      expect(page.items.map((l: { topic: string; reason: string }) => [l.topic, l.reason])).toEqual([['bad/2', 'no such topic 2']]);
+
+      const at = new Date(Date.now() - 10 * 60_000).toISOString();
+      await seedOrder(own.store, { discoveredAt: at, state: 'resolved' });
+      await seedOrder(own.store, { discoveredAt: at, state: 'dispatched' });
+      const kpi = await own.app.inject({ url: '/api/kpis', headers: auth('operator') });
+      expect(kpi.json().overall).toMatchObject({ orders: 2, open: 1, closed: 1, slaJudged: 1, slaMet: 1, slaCompliance: 1, byState: { resolved: 1, dispatched: 1 } });
+    } finally {
+      await own.close();
+      await orders.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    }
+  });
+
+  it('lists devices for any signed-in user', async () => {
+    expect((await app.inject({ url: '/api/devices' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/devices', headers: auth('officer') })).json()).toEqual({ items: DEVICES, total: 1 });
   });
 
   it('a failing dependency answers 500 without leaking its message or stack', async () => {

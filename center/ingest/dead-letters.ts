@@ -88,6 +88,12 @@ export class DeadLetterStore {
     return raw.map((s) => JSON.parse(s) as DeadLetter);
   }
 
+  /** A page of entries with the total held: what the API serves. */
+  async page(page: { offset: number; limit: number }): Promise<{ items: DeadLetter[]; total: number }> {
+    const [items, total] = await Promise.all([this.list(page), this.count()]);
+    return { items, total };
+  }
+
   /** Entries held (at most maxEntries). */
   async count(): Promise<number> {
     return this.redis.llen(this.listKey);

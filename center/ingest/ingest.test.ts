@@ -306,6 +306,14 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect((await r.ingest.devicesSeen())[0]).toMatchObject({ deviceId: 'pole-1' });
   });
 
+  it('keeps a camera\'s alerts (camera moved) with the status, for the console', async () => {
+    const r = await rig();
+    const cameras = [{ cameraId: 'cam-1', state: 'connected' as const, alerts: [{ kind: 'camera_moved' as const, since: new Date(Date.now() - 60_000).toISOString() }] }];
+    await r.publish(topics.status(r.root, 'pole-1'), json(status('pole-1', 'online', { cameras })), { retain: true });
+    await waitFor(() => r.ingest.stats().valid === 1, 'the status');
+    expect((await r.ingest.lastStatus('pole-1'))?.message.cameras).toEqual(cameras);
+  });
+
   it('keeps the last model report per device; refuses one naming another device', async () => {
     const r = await rig();
     const report = (version: number, status: string, extra = {}) => ({

@@ -70,6 +70,8 @@ describe('device events', () => {
 
   it('passes on valid status, telemetry and config reports, and nothing else', () => {
     expect(deviceEvent(ROOT, topics.status(ROOT, 'box-1'), msg(status('box-1', 'offline')), at)).toEqual({ kind: 'device', deviceId: 'box-1', receivedAt: AT, status: status('box-1', 'offline') });
+    const moved = { ...status('box-1', 'online'), cameras: [{ cameraId: 'cam-1', state: 'connected', alerts: [{ kind: 'camera_moved', since: AT }] }] };
+    expect(deviceEvent(ROOT, topics.status(ROOT, 'box-1'), msg(moved), at)).toEqual({ kind: 'device', deviceId: 'box-1', receivedAt: AT, status: moved });
     const report = { v: 1, deviceId: 'box-1', version: 3, status: 'applied', at: AT };
     expect(deviceEvent(ROOT, topics.configReported(ROOT, 'box-1'), msg(report), at)).toMatchObject({ configReported: report });
     expect(deviceEvent(ROOT, topics.status(ROOT, 'box-2'), msg(status('box-1', 'online')), at)).toBeNull();

@@ -1,6 +1,6 @@
 /**
  * The JSON the console reads from the centre's HTTP API. What the contract describes (orders,
- * KPIs, devices and their config, live events, zones) is type-imported from contract/, whose
+ * KPIs, devices and their config, exempt plates, live events, zones) is type-imported from contract/, whose
  * modules import only zod and each other: type imports are erased, so neither the centre's code
  * nor zod reaches the browser bundle. Declared here: the session and settings routes' own shapes.
  */
@@ -8,6 +8,7 @@ import type { CameraState as ReportedCameraState } from '../../contract/messages
 import type { Location, RejectReason } from '../../contract/work-orders';
 
 export type { DesiredConfig, DeviceConfig, DeviceListItem as Device } from '../../contract/devices';
+export type { ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/exempt-plates';
 export type { KpiGroup, KpiSeries } from '../../contract/kpis';
 export type { LiveEvent } from '../../contract/live-events';
 export type { ViolationType } from '../../contract/messages';

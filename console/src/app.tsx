@@ -15,14 +15,17 @@ import { connectLive, type LinkState } from './live';
 import { BOARD_STATES, ConsoleStore, useStore } from './store';
 import { BoardView } from './views/board';
 import { DevicesView } from './views/devices';
+import { ExemptPlatesView } from './views/exempt-plates';
 import { KpisView } from './views/kpis';
 import { LangSwitch } from './views/lang-switch';
 import { ReviewView } from './views/review';
 import { SignIn } from './views/sign-in';
 import { ZonesView } from './views/zones';
 
-type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis';
-const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis'];
+type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt';
+const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt'];
+/** Screens whose API a role may not read, kept out of its menu. */
+const HIDDEN: Partial<Record<User['role'], Screen[]>> = { officer: ['exempt'] };
 const TOAST_MS = 4000;
 
 function useHash(): string {
@@ -144,6 +147,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
           {screen === 'devices' && <DevicesView />}
           {screen === 'zones' && <ZonesView />}
           {screen === 'kpis' && <KpisView />}
+          {screen === 'exempt' && <ExemptPlatesView />}
         </main>
         <div class="toasts" role="status" aria-live="polite">
           {toasts.map((x) => <div key={x.id} class={`toast ${x.tone}`} data-testid="toast">{x.message}</div>)}
@@ -167,7 +171,7 @@ function Nav({ screen }: { screen: Screen }) {
   const badge: Partial<Record<Screen, { n: number; alarm?: boolean }>> = { review: { n: review }, board: { n: board }, devices: { n: offline, alarm: true } };
   return (
     <nav>
-      {SCREENS.map((s) => (
+      {SCREENS.filter((s) => !HIDDEN[app.user.role]?.includes(s)).map((s) => (
         <a key={s} href={`#/${s}`} class={s === screen ? 'active' : ''} data-testid={`nav-${s}`}>
           {app.t(`nav.${s}`)}
           {badge[s] && badge[s].n > 0 && <span class={`count${badge[s].alarm ? ' alarm' : ''}`}>{badge[s].n}</span>}

@@ -13,6 +13,11 @@ describe('plate format', () => {
     }
   });
 
+  it('pins the large new-energy form of GA 36-2018: 5 digits then D or F, nothing else', () => {
+    for (const t of ['粤B12345D', '粤B12345F']) expect(valid.test(t), t).toBe(true);
+    for (const t of ['粤B12345A', '粤B12345E', '粤B123456', '粤B1234DF', '粤BD12345D']) expect(valid.test(t), t).toBe(false);
+  });
+
   it('takes another format, matched against the whole text', () => {
     const nl = plateFormat('[A-Z]{2}-?[0-9]{3}-?[A-Z]');
     expect(nl.test('AB123C')).toBe(true);

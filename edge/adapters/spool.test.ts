@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/fixtures.js';
-import { Spool, SpoolFullError, type MessageKind, type SpoolMessage } from './spool.js';
+import { DROP_ORDER, MESSAGE_KINDS, Spool, SpoolFullError, type MessageKind, type SpoolMessage } from './spool.js';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -137,6 +137,24 @@ describe('Spool', () => {
 
     const tags = bodies(await drainAll(spool)).map((b) => b.replace(/\.+$/, ''));
     expect(tags).toEqual(['d1', 'e1', 'd2', 'e2', 'd3', 'd4']);
+  });
+
+  it('when full drops by kind in the documented order: telemetry, sensor, status, config, whatever their age', async () => {
+    const same = (kind: MessageKind, tag: string) => msg(kind, tag.padEnd(109 - kind.length, '.'), { topic: 'sw/dev1/x' });
+    const size = await recordSize(same('telemetry', 'x'));
+    for (const kind of MESSAGE_KINDS) expect(await recordSize(same(kind, 'x')), kind).toBe(size);
+    const spool = await Spool.open(freshDir(), { maxBytes: size * 4, fsync: false });
+    // The most valuable droppable kind is the oldest here, so age alone would drop it first.
+    for (const kind of ['config', 'status', 'sensor', 'telemetry'] as const) await spool.append(same(kind, kind));
+    const droppedSoFar = () => DROP_ORDER.filter((k) => spool.stats().dropped[k] > 0);
+    const order: MessageKind[][] = [];
+    for (let i = 1; i <= 4; i++) {
+      await spool.append(same('detection', `d${i}`));
+      order.push(droppedSoFar());
+    }
+    expect(order).toEqual([['telemetry'], ['telemetry', 'sensor'], ['telemetry', 'sensor', 'status'], ['telemetry', 'sensor', 'status', 'config']]);
+    expect(DROP_ORDER).toEqual(['telemetry', 'sensor', 'status', 'config']);
+    expect(bodies(await drainAll(spool)).map((b) => b.replace(/\.+$/, ''))).toEqual(['d1', 'd2', 'd3', 'd4']);
   });
 
   it('a new telemetry message only displaces older telemetry, and is itself dropped if there is none', async () => {

@@ -1,7 +1,7 @@
 /**
  * Store-and-forward spool: outgoing MQTT messages wait here (on disk) until the broker acknowledges them.
  *
- * Layout: one file per message, `<16-digit seq>.msg`, written as `<seq>.tmp` + fsync + rename, so a
+ * Layout: one file per message, `<16-digit seq>.msg`, replaced atomically (common/atomic-write.ts: temp, fsync, rename, directory fsync), so a
  * file either appears complete or not at all. Each file carries a header (magic, lengths, CRC-32) so a
  * record torn by power loss is detected and discarded on reopen (size check) or on read (CRC check).
  * One file per message also makes dropping from the middle of the queue a plain unlink.
@@ -18,9 +18,10 @@
  * Order: FIFO across all kinds (by sequence number), also across a reopen.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, fstatSync, unlinkSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import { StreetWatchError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 
@@ -204,21 +205,7 @@ export class Spool {
       throw new SpoolFullError(msg.kind, record.length, this.stats());
     }
     const seq = this.nextSeq++;
-    const tmp = join(this.dir, `${seq}.tmp`);
-    try {
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(record);
-        if (this.opts.fsync) await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.file(seq));
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined); // e.g. disk full: leave no half-written temp behind
-      throw err;
-    }
-    if (this.opts.fsync) await syncDir(this.dir); // make the rename itself durable
+    await writeFileAtomic(this.file(seq), record, { durable: this.opts.fsync });
     this.add({ seq, kind: msg.kind, bytes: record.length });
     return true;
   }
@@ -334,14 +321,5 @@ function parseMeta(meta: Buffer): Meta | undefined {
     return ok ? m : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

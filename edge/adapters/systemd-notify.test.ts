@@ -85,9 +85,12 @@ describe('startHeartbeat', () => {
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  it('does nothing without NOTIFY_SOCKET or a health file', async () => {
-    const hb = startHeartbeat({ cameras: () => [cam()], logger: quiet, env: {} });
+  it('does nothing without NOTIFY_SOCKET or a health file: no beat ever looks at the cameras', async () => {
+    let looked = 0;
+    const hb = startHeartbeat({ cameras: () => (looked++, [cam()]), logger: quiet, env: {}, fileBeatMs: 10 });
+    await sleep(100);
     await hb.stop();
+    expect(looked).toBe(0);
   });
 
   it('rewrites the health file while healthy and leaves it alone while stuck', async () => {

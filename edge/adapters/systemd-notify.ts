@@ -15,8 +15,9 @@
  * short-lived child: systemd sees the child's pid, not ours, hence `NotifyAccess=all` in the unit.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import type { Logger } from '../../common/logger.js';
 import type { CameraState } from '../../contract/index.js';
 
@@ -126,10 +127,9 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
     if (verdict.healthy && watchdog) fields.push('WATCHDOG=1');
     if (systemd && fields.length > 0) await notify(...fields);
     if (verdict.healthy && healthFile) {
-      // Replaced whole (rename), so a reader never sees it half-written.
-      const temp = `${healthFile}.${process.pid}.tmp`;
-      await writeFile(temp, `${new Date(clock()).toISOString()}\n`)
-        .then(() => rename(temp, healthFile))
+      // Replaced whole, so a reader never sees it half-written; not flushed: its age is all that
+      // counts, it is rewritten every beat, and a flush every beat would wear an SD card.
+      await writeFileAtomic(healthFile, `${new Date(clock()).toISOString()}\n`, { durable: false })
         .catch((err: Error) => log.warn({ err: err.message, healthFile }, 'health file not written'));
     }
   };

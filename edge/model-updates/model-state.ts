@@ -3,10 +3,10 @@
  * switched to: `<spool.dir>/ota/state.json` (the spool folder is the box's persistent data; the
  * spool ignores sub-folders), downloaded models beside it in `ota/models/<sha256>.onnx`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import { modelRef, modelUpdateStatus } from '../../contract/index.js';
 
 const installedModel = modelRef.extend({ path: z.string().min(1) });
@@ -48,16 +48,8 @@ export async function readModelState(dir: string): Promise<ModelState | undefine
   }
 }
 
-/** Written to a temp file and renamed, so a power cut leaves the old state or the new one. */
+/** Replaced atomically, so a power cut leaves the old state or the new one. */
 export async function writeModelState(dir: string, state: ModelState): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const tmp = `${stateFile(dir)}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(`${JSON.stringify(modelStateSchema.parse(state), null, 2)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, stateFile(dir));
+  await writeFileAtomic(stateFile(dir), `${JSON.stringify(modelStateSchema.parse(state), null, 2)}\n`);
 }

@@ -1,9 +1,11 @@
 /**
  * Cameras and boxes: every registered box, online or not, when it was last heard of, its system
  * and spool figures, and per camera the stream state, frame rate, inference time and decoding
- * load from its latest telemetry. Offline boxes come first and stand out.
+ * load from its latest telemetry, and what its box says is wrong with the picture (a moved
+ * camera). Offline boxes come first and stand out.
  */
 import type { CameraState, Device } from '../api-types';
+import { cameraMovedSince } from '../camera-alerts';
 import { Ago } from '../components';
 import { useNow } from '../clock';
 import { useApp } from '../context';
@@ -92,14 +94,18 @@ function CameraTable({ device: d }: { device: Device }) {
         {ids.map((id) => {
           const c = cams.find((x) => x.cameraId === id);
           const state = (c?.state ?? statusOf.get(id)?.state ?? 'unknown') as CameraState;
-          const alerts = statusOf.get(id)?.alerts ?? [];
+          const movedSince = cameraMovedSince(d, id);
           return (
-            <tr key={id} data-testid="camera-row" data-camera-id={id} class={state === 'connected' && alerts.length === 0 ? '' : 'warn'}>
-              <td>{cameraName(d.deviceId, id)}</td>
+            <tr key={id} data-testid="camera-row" data-camera-id={id} class={state === 'connected' && !movedSince ? '' : 'warn'}>
               <td>
-                {t(`stream.${state}`)}{statusOf.get(id)?.message ? <span class="muted"> · {statusOf.get(id)!.message}</span> : null}
-                {alerts.map((a) => <div key={a.kind} data-testid="camera-alert">{t(`alert.${a.kind}`)} ({fmt.dateTime(a.since)})</div>)}
+                {cameraName(d.deviceId, id)}
+                {movedSince && (
+                  <span class="badge alarm camera-alert" data-testid="camera-alert" data-kind="camera_moved" title={fmt.dateTime(movedSince, true)}>
+                    {t('alert.camera_moved')} · {t('alert.since', { at: fmt.dateTime(movedSince) })}
+                  </span>
+                )}
               </td>
+              <td>{t(`stream.${state}`)}{statusOf.get(id)?.message ? <span class="muted"> · {statusOf.get(id)!.message}</span> : null}</td>
               <td data-testid="fps">{c ? fmt.number(c.fps, 1) : '—'}</td>
               <td data-testid="inference">{c ? `${fmt.number(c.inferenceMs, 0)} ms` : '—'}</td>
               <td data-testid="decode">{c?.decodeCpuPercent === undefined ? '—' : `${fmt.number(c.decodeCpuPercent, 0)} %`}</td>

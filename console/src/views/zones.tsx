@@ -2,11 +2,13 @@
  * The zone editor: a camera's zones drawn on its latest photo. Draw a polygon point by point,
  * drag points, add one on an edge's midpoint, double-click a point to remove it; set kind, dwell
  * and active hours; send. Sending replaces the camera's zones on the box (`config/desired`), and
- * the box's `config/reported` answer shows up live as applied or rejected.
+ * the box's `config/reported` answer shows up live as applied or rejected. When the box says the
+ * camera was moved, the zones were drawn on the old view: a warning says so until it clears.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, evidenceUrl } from '../api';
 import type { DesiredConfig, DeviceConfig, Zone } from '../api-types';
+import { cameraMovedSince } from '../camera-alerts';
 import { Ago } from '../components';
 import { applyState } from '../config-status';
 import { useApp } from '../context';
@@ -71,6 +73,7 @@ export function ZonesView() {
   const dirty = JSON.stringify(zones) !== baseline;
   const problems = zoneProblems(zones, t);
   const canEdit = app.user.role === 'operator' || app.user.role === 'admin';
+  const movedSince = cameraMovedSince(store.devices.get(deviceId), cameraId);
 
   const point = (e: MouseEvent): Point => toFrame(e.clientX, e.clientY, svg.current!.getBoundingClientRect());
   const update = (i: number, change: (z: Zone) => Zone) => setZones(zones.map((z, j) => (j === i ? change(z) : z)));
@@ -120,6 +123,12 @@ export function ZonesView() {
         <ApplyStatus state={state} desired={desired ?? null} reported={reported ?? null} />
       </div>
       {loadError && <p class="error">{loadError}</p>}
+      {movedSince && (
+        <p class="alert-banner" role="alert" data-testid="zone-camera-moved">
+          <strong>{t('alert.camera_moved')}</strong> {t('zones.cameraMoved', { at: fmt.dateTime(movedSince, true) })}
+          {photo && photo.capturedAt < movedSince && <> {t('zones.photoBeforeMove')}</>}
+        </p>
+      )}
       <div class="zones-main">
         <div class="zone-canvas" data-testid="zone-canvas">
           {photo ? (
