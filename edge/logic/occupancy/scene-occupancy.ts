@@ -31,6 +31,9 @@ interface Seen extends StationaryObject {
   /** The box it had when first seen: what it may not leave to stay the same object. */
   anchor: PixelBox;
   lastSeenMs: number;
+  /** Samples since it was first seen, and those it was in view in (not hidden, not missing). */
+  samples: number;
+  inView: number;
 }
 
 /** A tracked object's box is grown by this share of its size each side: its shadow and outline are its own. */
@@ -39,6 +42,11 @@ const TRACK_PAD = 0.2;
 const SAME_OBJECT_OVERLAP = 0.5;
 /** Share of an object's cells covered by tracked objects above which it is taken as hidden behind them, not gone. */
 const HIDDEN_SHARE = 0.5;
+/**
+ * Share of its samples an object must have been in view: a person standing still whom the detector
+ * misses now and then shows as a change only then, and is hidden under their own track otherwise.
+ */
+const MIN_IN_VIEW = 0.5;
 
 /**
  * Scene occupancy of one camera, sampled every `sampleSeconds` of frame time: learns the empty scene
@@ -78,7 +86,7 @@ export class SceneOccupancy {
     this.state = {
       paused: this.movedSinceMs !== null,
       // Seen (or hidden) in this sample: an object missing for a moment keeps its id and dwell, while the lifecycle's leave grace rides the gap out.
-      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
+      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && s.inView >= MIN_IN_VIEW * s.samples && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
       alerts,
     };
     return this.state;
@@ -158,13 +166,15 @@ export class SceneOccupancy {
         same.lastSeenMs = tsMs;
         matched.add(same);
       } else {
-        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tendedMs: 0 };
+        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tendedMs: 0, samples: 0, inView: 0 };
         this.seen.push(s);
         matched.add(s);
       }
     }
     this.seen = this.seen.filter((s) => {
-      if (!matched.has(s) && hiddenShare(grid, s.box, covered) >= HIDDEN_SHARE) s.lastSeenMs = tsMs;
+      s.samples++;
+      if (matched.has(s)) s.inView++;
+      else if (hiddenShare(grid, s.box, covered) >= HIDDEN_SHARE) s.lastSeenMs = tsMs;
       return tsMs - s.lastSeenMs <= this.opts.holdSeconds * 1000 && zones.some((z) => z.id === s.zoneId);
     });
     for (const s of this.seen) {
