@@ -75,7 +75,10 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
   const status = (state: 'online' | 'offline'): StatusMessage => ({
       v: 1, deviceId, state, at: toIso(Date.now()), version: opts.version,
       ...(state === 'offline' ? { reason: shuttingDown ? 'shutdown' : 'last_will' } : {}),
-      cameras: [...cameras.values()].map((c) => ({ cameraId: c.config.id, state: c.state, ...(c.message ? { message: c.message } : {}) })),
+      cameras: [...cameras.values()].map((c) => {
+        const alerts = c.pipeline.alerts.map((a) => ({ kind: a.kind, since: toIso(a.sinceMs) }));
+        return { cameraId: c.config.id, state: c.state, ...(c.message ? { message: c.message } : {}), ...(alerts.length ? { alerts } : {}) };
+      }),
   });
   const statusPayload = (state: 'online' | 'offline') => Buffer.from(JSON.stringify(status(state)));
 
@@ -123,6 +126,10 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     const pipeline = new CameraPipeline({
       config, camera: cam, detector, plateReader, zoneModels: zoneModels.forCamera(cam.id), publisher, sensorState: sensors.state, logger: logger.child({ cameraId: cam.id }),
       releaseFrame: (f) => cameras.get(cam.id)?.source?.recycle(f),
+      onAlerts: () => {
+        logger.warn({ cameraId: cam.id, alerts: cameras.get(cam.id)?.pipeline.alerts }, 'camera alerts changed');
+        publishStatus();
+      },
     });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', clock: new FrameClock(cam.fps),

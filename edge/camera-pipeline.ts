@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger.js';
 import { iou, nms, nmsGroupTable } from '../detector/nms.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector, ObjectBox, PixelBox, RgbFrame } from '../detector/types.js';
-import type { CameraConfig, EdgeConfig, ZoneConfig } from './config.js';
+import type { CameraConfig, EdgeConfig, NoVendingZone, ZoneConfig } from './config.js';
 import { detectionMessage, type OpenViolation } from './logic/detection-message.js';
 import { renderEvidence, sha256Hex } from './adapters/evidence.js';
 import { ExemptVehicles } from './logic/exempt-vehicles.js';
@@ -17,6 +17,7 @@ import { ViolationLifecycle } from './logic/lifecycle.js';
 import { MotionGate } from './logic/motion-gate.js';
 import { planRegions } from './logic/region-plan.js';
 import { isScheduleActive } from './logic/zones.js';
+import { SceneOccupancy, type OccupancyState } from './logic/occupancy/scene-occupancy.js';
 import { QueueWatcher } from './logic/queue.js';
 import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
@@ -41,6 +42,8 @@ export interface CameraPipelineOptions {
   logger?: Logger;
   /** This camera's second-stage models by id (`cameras[].models`), run on its zones' crops. */
   zoneModels?: ReadonlyMap<string, ZoneModel>;
+  /** Called when the camera's alerts (camera_moved) change: the agent republishes its status. */
+  onAlerts?: () => void;
 }
 
 export interface CameraStats {
@@ -84,6 +87,8 @@ export class CameraPipeline {
   private readonly plates: PlateStage | undefined;
   private readonly exempt: ExemptVehicles;
   private readonly zoneStage: ZoneModelStage;
+  private readonly occupancy: SceneOccupancy | undefined;
+  private occupied: OccupancyState = { paused: false, objects: [], alerts: [] };
   readonly stats: CameraStats = { frames: 0, inferences: 0, skippedFrames: 0, inferenceMsTotal: 0, detectorRuns: 0, lastFrameMs: null, detectionsStarted: {}, exemptVehicles: 0, zoneModels: {} };
 
   constructor(private readonly opts: CameraPipelineOptions) {
@@ -98,6 +103,7 @@ export class CameraPipeline {
     this.queue = new QueueWatcher({ holdSeconds: opts.config.tracking.queueHoldSeconds });
     const m = opts.config.motion;
     this.gate = new MotionGate({ enabled: m.enabled, recheckMs: m.recheckSeconds * 1000, threshold: m.threshold, locate: opts.config.detector.regions.enabled });
+    if (opts.config.occupancy.enabled) this.occupancy = new SceneOccupancy(opts.config.occupancy);
     if (opts.plateReader && opts.config.plates.enabled) this.plates = new PlateStage(opts.plateReader, opts.config.plates, opts.logger);
     this.exempt = new ExemptVehicles(opts.config.exemptPlates, this.cameraId, (audit) => {
       this.stats.exemptVehicles++;
@@ -117,6 +123,11 @@ export class CameraPipeline {
     this.zones = camera.zones;
     this.indexZones();
     this.zoneStage.setZones(camera.zones);
+  }
+
+  /** What is wrong with the picture (camera_moved), for the agent status. */
+  get alerts(): OccupancyState['alerts'] {
+    return this.occupied.alerts;
   }
 
   get openDetections(): number {
@@ -209,8 +220,11 @@ export class CameraPipeline {
     };
     // Plates are read on fresh detections only: a frame without motion shows the same plate again.
     const reading = this.plates && detection ? this.plates.observe(frame, tsMs, this.standingVehicles(tracks, ctx), new Set(tracks.map((t) => t.id))) : undefined;
-    const candidates = zoneCandidates(this.zones, tracks, ctx);
-    const events = this.lifecycle.step(tsMs, candidates, (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
+    this.observeScene(frame, tsMs, tracks);
+    ctx.stationaryObjects = this.occupied.objects;
+    // A moved camera's zones no longer lie where they were drawn: its violations wait, frozen, until the scene is learnt again.
+    if (this.occupied.paused) this.lifecycle.hold(tsMs);
+    const events = this.occupied.paused ? [] : this.lifecycle.step(tsMs, zoneCandidates(this.zones, tracks, ctx), (id) => this.zoneById.get(id) ?? DEFAULT_TIMING);
     for (const ev of events) await this.emit(ev, tsMs, frame, tracks);
     const release = this.opts.releaseFrame;
     if (release) {
@@ -228,6 +242,19 @@ export class CameraPipeline {
     this.lastWholeMs = undefined;
     this.queue.reset();
     this.gate.reset();
+    this.occupancy?.reset();
+    this.setOccupied({ paused: false, objects: [], alerts: [] });
+  }
+
+  private observeScene(frame: RgbFrame, tsMs: number, tracks: Track[]): void {
+    const vending = this.zones.filter((z): z is NoVendingZone => z.kind === 'no_vending');
+    if (this.occupancy && vending.length > 0) this.setOccupied(this.occupancy.observe(frame, tsMs, tracks, vending));
+  }
+
+  private setOccupied(next: OccupancyState): void {
+    const changed = next.alerts.length !== this.occupied.alerts.length;
+    this.occupied = next;
+    if (changed) this.opts.onAlerts?.();
   }
 
   private newTracker(): Tracker {

@@ -91,7 +91,7 @@ describe('loadEdgeConfig: the example', () => {
     expect(plaza).toEqual({
       id: 'plaza', kind: 'no_vending', polygon: [[0.35, 0.25], [0.85, 0.25], [0.85, 0.6], [0.35, 0.6]],
       dwellSeconds: 30, evidenceRepeatSeconds: 60, updateSeconds: 30, leaveGraceSeconds: 5, minConfidence: 0.35,
-      goodsClasses: DEFAULT_GOODS_CLASSES, personClasses: ['person'], personNearFactor: 1.5, clusterGapFactor: 1.0,
+      goodsClasses: DEFAULT_GOODS_CLASSES, personClasses: ['person'], personNearFactor: 0.5, clusterGapFactor: 1.0, tendingShare: 0.5, obstructions: false,
     });
     // Every class the example names is one yolox_nano knows.
     expect(() => checkClassNames(cfg, COCO)).not.toThrow();

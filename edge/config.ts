@@ -112,13 +112,65 @@ export const noParkingZoneSchema = z.object({
 export const noVendingZoneSchema = z.object({
   ...zoneBase,
   kind: zoneKind('no_vending'),
-  goodsClasses: wire.goodsClasses.default(DEFAULT_GOODS_CLASSES).describe('What counts as goods or stall furniture.'),
+  goodsClasses: wire.goodsClasses
+    .default(DEFAULT_GOODS_CLASSES)
+    .describe('Detected classes that, found on a new object, raise its confidence (goods, stall furniture); not required.'),
   personClasses: wire.personClasses.default(['person']).describe('Who can tend a stall.'),
   personNearFactor: wire.personNearFactor
-    .default(1.5)
-    .describe('How far (in stall-box heights) a person may stand from the goods and still tend them.'),
-  clusterGapFactor: wire.clusterGapFactor.default(1.0).describe('Goods closer than this (in box heights) belong to one stall.'),
+    .default(0.5)
+    .describe('How far (in object heights) a person may stand from a new object and still tend it: beside it, not across the pavement.'),
+  clusterGapFactor: wire.clusterGapFactor.default(1.0).describe('New objects closer than this (in box heights) are one stall.'),
+  tendingShare: wire.tendingShare
+    .default(0.5)
+    .describe('A new object is a stall (`street_vending`) when a person stood or moved slowly near it for this share of the dwell.'),
+  obstructions: wire.obstructions
+    .default(false)
+    .describe('Also report a new object nobody tends for the dwell as an `obstruction` (goods or materials left on the pavement).'),
 });
+
+/** Scene occupancy of a camera's no_vending zones (edge/logic/occupancy/). */
+export const occupancySchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Watch no_vending zones for new objects against a learnt empty scene (stalls, goods left).'),
+    learnSeconds: z.number().positive().default(4).describe('The empty scene is learnt over this long after the camera starts: whatever stands there then is scene.'),
+    relearnSeconds: z
+      .number()
+      .positive()
+      .default(10)
+      .describe('After the camera moved, the picture must stay steady this long while the scene is learnt again; the rules are paused meanwhile.'),
+    sampleSeconds: z.number().positive().default(0.5).describe('The scene is compared at most this often (frame time).'),
+    gridColumns: z.number().int().min(16).max(400).default(96).describe('Columns of the grid of cells the picture is reduced to (rows follow the aspect ratio).'),
+    cellDelta: z
+      .number()
+      .positive()
+      .max(255)
+      .default(25)
+      .describe('Grey levels (0..255) a cell must differ from the empty scene, once global light changes are taken out, to be changed.'),
+    minObjectArea: z.number().positive().max(1).default(0.002).describe('Smallest new object, as a share of the picture.'),
+    persistSeconds: z.number().positive().default(5).describe('A change must stay put this long to be an object (passers-by, noise).'),
+    holdSeconds: z
+      .number()
+      .min(0)
+      .default(10)
+      .describe('An object is reported only while seen (or hidden behind a tracked person or vehicle); one seen again within this long keeps its id and dwell.'),
+    adaptSeconds: z
+      .number()
+      .positive()
+      .default(120)
+      .describe('Time constant of the empty scene following slow changes where nothing new stands.'),
+    moveShare: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.12)
+      .describe('A jump of this share of the picture changing at once is the camera moved (`camera_moved`): rules pause, the scene is learnt again.'),
+    ignoreClasses: z
+      .array(className)
+      .default(['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck'])
+      .describe('Tracked objects of these classes are never new objects: their boxes are left out of the comparison.'),
+  })
+  .prefault({})
+  .describe('Scene occupancy of no_vending zones (docs/edge.md, *No-vending zones*).');
 
 export const zoneSchema = z.discriminatedUnion('kind', [noParkingZoneSchema, noVendingZoneSchema]);
 
@@ -300,6 +352,7 @@ export const edgeConfigSchema = z
           ),
       })
       .prefault({}),
+    occupancy: occupancySchema,
     motion: z
       .object({
         enabled: z.boolean().default(true).describe('Skip inference on frames without motion; tracked objects are carried forward.'),
@@ -472,6 +525,7 @@ export type NoVendingZone = z.output<typeof noVendingZoneSchema>;
 export type TrackingConfig = EdgeConfig['tracking'];
 export type SensorBay = EdgeConfig['sensors']['bays'][number];
 export type PlatesConfig = EdgeConfig['plates'];
+export type OccupancyConfig = EdgeConfig['occupancy'];
 
 /** Loads, validates and resolves the paths of an edge config (a missing video file fails when its camera starts). */
 export function loadEdgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
@@ -506,6 +560,7 @@ export function checkClassNames(cfg: EdgeConfig, modelClasses: readonly string[]
     });
   const known = new Set(modelClasses);
   cfg.detector.mergeClasses.forEach((g, gi) => check(known, `detector.mergeClasses[${gi}]`, g));
+  check(known, 'occupancy.ignoreClasses', cfg.occupancy.ignoreClasses);
   Object.keys(cfg.detector.classThresholds).forEach((n) => {
     if (!known.has(n)) problems.push(`  detector.classThresholds.${n}: unknown class "${n}"`);
   });

@@ -172,4 +172,14 @@ describe('leave grace', () => {
     const ended = lc.step(9_500, [], timing);
     expect(ended.map((e) => [e.state, e.reason, e.eventId])).toEqual([['ended', 'left', 'ev@0']]);
   });
+
+  it('a pause (hold) does not count towards the grace: the violation survives a gap right after it', () => {
+    const lc = new ViolationLifecycle({ newEventId: (t) => `ev@${t}` });
+    const timing = () => ({ updateSeconds: 1000, evidenceRepeatSeconds: 1000, leaveGraceSeconds: 5 });
+    const cand = { key: 'kerb/T1', zoneId: 'kerb', type: 'illegal_parking' as const, label: 'car', confidence: 0.8, box: { x1: 0, y1: 0, x2: 10, y2: 10 }, subjectTrackIds: ['T1'], dwellStartMs: 0, firstSeenMs: 0 };
+    lc.step(0, [cand], timing);
+    for (let t = 1_000; t <= 20_000; t += 1_000) lc.hold(t);
+    expect(lc.step(21_000, [], timing)).toEqual([]); // 1 s after the pause, not 21 s after the last sighting
+    expect(lc.step(25_500, [], timing).map((e) => e.state)).toEqual(['ended']);
+  });
 });

@@ -34,6 +34,14 @@ export class ViolationLifecycle {
   }
 
   /**
+   * No evaluation at tsMs (the camera's rules are paused): open violations are taken as still
+   * there, so the leave grace counts from the end of the pause, not from before it.
+   */
+  hold(tsMs: number): void {
+    for (const o of this.open.values()) o.lastCandidateMs = tsMs;
+  }
+
+  /**
    * One evaluation at tsMs with all current candidates (of every zone this lifecycle owns).
    * Emits ended (keys gone) first, then started (new keys) / updated (at most every updateSeconds,
    * or forced by the one evidence repeat evidenceRepeatSeconds after started).

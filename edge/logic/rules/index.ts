@@ -6,7 +6,7 @@ import type { RuleContext } from './shared.js';
 import { vendingCandidates } from './vending.js';
 
 export { parkingCandidates, vehiclesStandingInZone, PARKING_TYPES } from './parking.js';
-export { vendingCandidates, clusterGoods, MAX_TENDING_SPEED } from './vending.js';
+export { vendingCandidates, tendingPeople, MAX_TENDING_SPEED, OBJECT_CONFIDENCE } from './vending.js';
 export { sensorOnlyCandidates, corroborate, occupiedZoneBays, SENSOR_CONFIDENCE } from './sensors.js';
 export { trackHasClass, unionBox, boxGap, MIN_LABEL_SHARE, type RuleContext } from './shared.js';
 

@@ -1,6 +1,7 @@
 /** Helpers and the evaluation context shared by the zone rules. */
 import type { PixelBox } from '../../../detector/types.js';
 import type { SensorBay } from '../../config.js';
+import type { StationaryObject } from '../occupancy/scene-occupancy.js';
 import type { FrameSize, SensorReadings, Track } from '../violation.js';
 
 export interface RuleContext {
@@ -16,6 +17,8 @@ export interface RuleContext {
   sensorState?: SensorReadings;
   /** Vehicles waiting in a queue (QueueWatcher): not parked. */
   queuedTrackIds?: ReadonlySet<string>;
+  /** New objects standing in the camera's no_vending zones (SceneOccupancy). */
+  stationaryObjects?: readonly StationaryObject[];
 }
 
 /** Share of a track's recent labels that make a listed class count even when it is not the majority. */
@@ -50,9 +53,4 @@ export function boxGap(a: PixelBox, b: PixelBox): number {
 
 export function boxHeight(b: PixelBox): number {
   return b.y2 - b.y1;
-}
-
-/** Older first (by first sighting, then by id number) — the oldest member names a group violation. */
-export function olderFirst(a: Track, b: Track): number {
-  return a.firstSeenMs - b.firstSeenMs || a.id.localeCompare(b.id, 'en', { numeric: true });
 }

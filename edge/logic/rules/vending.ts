@@ -1,75 +1,65 @@
-/** no_vending zones: a stall (stationary goods close together) tended by a person. */
+/**
+ * no_vending zones: new objects standing in the zone (scene occupancy, edge/logic/occupancy/) past
+ * the dwell. Tended by a person for `tendingShare` of the dwell they are a stall (`street_vending`);
+ * untended, goods left on the pavement (`obstruction`, where the zone asks for it).
+ */
+import type { PixelBox } from '../../../detector/types.js';
 import type { NoVendingZone } from '../../config.js';
+import { overlapShare } from '../occupancy/scene-occupancy.js';
 import type { Track, ViolationCandidate } from '../violation.js';
-import { boxInZone, isScheduleActive } from '../zones.js';
-import { boxGap, boxHeight, olderFirst, trackHasClass, unionBox, type RuleContext } from './shared.js';
+import { isScheduleActive } from '../zones.js';
+import { boxGap, boxHeight, trackHasClass, type RuleContext } from './shared.js';
 
 /** A person faster than this (own box heights per second, ~slow walk) is passing by, not tending a stall. */
 export const MAX_TENDING_SPEED = 0.4;
+/** How much a new object alone is believed to be a stall or goods. */
+export const OBJECT_CONFIDENCE = 0.5;
+/** Share of a goods detection's box that must lie on the object for it to vouch for the object. */
+const ON_OBJECT = 0.5;
 
 /**
- * One candidate per cluster of stationary goods in the zone that has a person near it.
- * Dwell counts from the earliest stationarySinceMs of the cluster's goods; the key comes from the
- * oldest goods track so it survives goods joining/leaving (if that oldest item goes, it is a new key).
- * People are never the subject on their own: without goods there is nothing to sell.
+ * One candidate per stationary object of the zone once it has stood for the dwell. The type is
+ * settled by then (tending is counted within the dwell only), so it does not flip later. A detected
+ * goods class on the object raises the confidence as independent evidence (noisy-OR).
  */
 export function vendingCandidates(zone: NoVendingZone, tracks: readonly Track[], ctx: RuleContext): ViolationCandidate[] {
   if (!isScheduleActive(zone.schedule, ctx.tsMs, ctx.timeZone)) return [];
-  const goods = tracks.filter(
-    (t) =>
-      t.confirmed &&
-      t.stationary &&
-      t.stationarySinceMs !== null &&
-      t.score >= zone.minConfidence &&
-      trackHasClass(t, zone.goodsClasses) &&
-      boxInZone(t.box, zone.polygon, ctx.frame),
-  );
-  const goodsIds = new Set(goods.map((t) => t.id));
-  const people = tracks.filter(
-    (t) => t.confirmed && !goodsIds.has(t.id) && trackHasClass(t, zone.personClasses) && !walkingPast(t),
-  );
+  const dwellMs = zone.dwellSeconds * 1000;
   const out: ViolationCandidate[] = [];
-  for (const cluster of clusterGoods(goods, zone.clusterGapFactor)) {
-    const box = unionBox(cluster.map((t) => t.box));
-    const near = people.filter((p) => boxGap(p.box, box) <= zone.personNearFactor * boxHeight(box));
-    if (near.length === 0) continue;
-    const dwellStartMs = Math.min(...cluster.map((t) => t.stationarySinceMs!));
-    if (ctx.tsMs - dwellStartMs < zone.dwellSeconds * 1000) continue;
-    const oldest = cluster[0];
+  for (const o of ctx.stationaryObjects ?? []) {
+    if (o.zoneId !== zone.id || ctx.tsMs - o.sinceMs < dwellMs) continue;
+    const tended = o.tendedMs >= zone.tendingShare * dwellMs;
+    if (!tended && !zone.obstructions) continue;
+    const goods = tracks.filter(
+      (t) => t.confirmed && t.score >= zone.minConfidence && trackHasClass(t, zone.goodsClasses) && overlapShare(t.box, o.box) >= ON_OBJECT,
+    );
+    const best = Math.max(0, ...goods.map((t) => t.score));
+    const people = tended ? tendingPeople(zone, tracks, o.box) : [];
     out.push({
-      key: `${zone.id}/${oldest.id}`,
+      key: `${zone.id}/${o.id}`,
       zoneId: zone.id,
-      type: 'street_vending',
-      label: [...new Set(cluster.map((t) => t.label))].join('+'),
-      confidence: cluster.reduce((s, t) => s + t.score, 0) / cluster.length,
-      box,
-      subjectTrackIds: [...cluster.map((t) => t.id), ...near.map((p) => p.id)],
-      dwellStartMs,
-      firstSeenMs: oldest.firstSeenMs,
+      type: tended ? 'street_vending' : 'obstruction',
+      label: goods.length ? [...new Set(goods.map((t) => t.label))].join('+') : 'object',
+      confidence: 1 - (1 - OBJECT_CONFIDENCE) * (1 - best),
+      box: o.box,
+      subjectTrackIds: [...goods.map((t) => t.id), ...people.map((t) => t.id)],
+      dwellStartMs: o.sinceMs,
+      firstSeenMs: o.sinceMs,
     });
   }
   return out;
 }
 
-function walkingPast(t: Track): boolean {
-  return Math.hypot(t.velocity.x, t.velocity.y) > MAX_TENDING_SPEED * boxHeight(t.box);
+/**
+ * People seen in this frame standing or moving slowly within personNearFactor object heights of the
+ * box. A track coasting on its last box (not matched) says nothing about where its person is now.
+ */
+export function tendingPeople(zone: NoVendingZone, tracks: readonly Track[], box: PixelBox): Track[] {
+  return tracks.filter(
+    (t) => t.confirmed && t.matched && trackHasClass(t, zone.personClasses) && !walkingPast(t) && boxGap(t.box, box) <= zone.personNearFactor * boxHeight(box),
+  );
 }
 
-/** Single-linkage clusters: two goods belong together when their gap ≤ factor × the taller one's height. Each cluster is sorted oldest first. */
-export function clusterGoods(goods: readonly Track[], gapFactor: number): Track[][] {
-  const parent = goods.map((_, i) => i);
-  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i])));
-  for (let i = 0; i < goods.length; i++) {
-    for (let j = i + 1; j < goods.length; j++) {
-      const a = goods[i].box;
-      const b = goods[j].box;
-      if (boxGap(a, b) <= gapFactor * Math.max(boxHeight(a), boxHeight(b))) parent[root(i)] = root(j);
-    }
-  }
-  const groups = new Map<number, Track[]>();
-  goods.forEach((t, i) => {
-    const r = root(i);
-    groups.set(r, [...(groups.get(r) ?? []), t]);
-  });
-  return [...groups.values()].map((g) => g.sort(olderFirst)).sort((a, b) => olderFirst(a[0], b[0]));
+function walkingPast(t: Track): boolean {
+  return Math.hypot(t.velocity.x, t.velocity.y) > MAX_TENDING_SPEED * boxHeight(t.box);
 }

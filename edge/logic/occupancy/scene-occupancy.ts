@@ -1,0 +1,226 @@
+import type { CameraAlert } from '../../../contract/index.js';
+import type { PixelBox, RgbFrame } from '../../../detector/types.js';
+import type { NoVendingZone, OccupancyConfig } from '../../config.js';
+import { boxGap, boxHeight, unionBox } from '../rules/shared.js';
+import { tendingPeople } from '../rules/vending.js';
+import type { Track } from '../violation.js';
+import { boxInZone } from '../zones.js';
+import { EmptyScene } from './empty-scene.js';
+import { components, lumaGrid, markBoxes, type LumaGrid } from './luma-grid.js';
+
+/** Something new standing still in a no_vending zone that no tracked person or vehicle explains. */
+export interface StationaryObject {
+  /** Unique per camera (SceneOccupancy instance). */
+  id: string;
+  zoneId: string;
+  box: PixelBox;
+  /** When it was first seen: its dwell counts from here. */
+  sinceMs: number;
+  /** How long, within the zone's dwell from sinceMs, a person stood or moved slowly near it. */
+  tendedMs: number;
+}
+
+export interface OccupancyState {
+  /** True while the camera's rules must wait: the view changed and the empty scene is being learnt again. */
+  paused: boolean;
+  objects: readonly StationaryObject[];
+  alerts: readonly { kind: CameraAlert; sinceMs: number }[];
+}
+
+interface Seen extends StationaryObject {
+  /** The box it had when first seen: what it may not leave to stay the same object. */
+  anchor: PixelBox;
+  lastSeenMs: number;
+  /** Samples since it was first seen, and those it was in view in (not hidden, not missing). */
+  samples: number;
+  inView: number;
+}
+
+/** A tracked object's box is grown by this share of its size each side: its shadow and outline are its own. */
+const TRACK_PAD = 0.2;
+/** Share of the smaller box two boxes must share to be one object seen again. */
+const SAME_OBJECT_OVERLAP = 0.5;
+/** Share of an object's cells covered by tracked objects above which it is taken as hidden behind them, not gone. */
+const HIDDEN_SHARE = 0.5;
+/**
+ * Share of its samples an object must have been in view: a person standing still whom the detector
+ * misses now and then shows as a change only then, and is hidden under their own track otherwise.
+ */
+const MIN_IN_VIEW = 0.5;
+
+/**
+ * Scene occupancy of one camera, sampled every `sampleSeconds` of frame time: learns the empty scene
+ * (everything there when the camera starts is scene), then reports regions in no_vending zones that
+ * differ from it, are not people or vehicles being tracked, and stay put for `persistSeconds`. A
+ * sudden change over much of the picture is the camera moved: the rules pause and the scene is learnt
+ * again once the picture is steady.
+ */
+export class SceneOccupancy {
+  private readonly scene: EmptyScene;
+  private phase: 'learning' | 'watching' = 'learning';
+  private phaseStartMs: number | null = null;
+  private lastSampleMs = -Infinity;
+  private prevShare = 0;
+  private prevLuma: Float32Array | null = null;
+  private seen: Seen[] = [];
+  private nextId = 1;
+  private movedSinceMs: number | null = null;
+  private state: OccupancyState = { paused: false, objects: [], alerts: [] };
+
+  constructor(private readonly opts: OccupancyConfig) {
+    this.scene = new EmptyScene({ cellDelta: opts.cellDelta, adaptRate: opts.sampleSeconds / opts.adaptSeconds });
+  }
+
+  /** The state at tsMs; a frame between samples returns the last sample's. */
+  observe(frame: RgbFrame, tsMs: number, tracks: readonly Track[], zones: readonly NoVendingZone[]): OccupancyState {
+    if (tsMs - this.lastSampleMs < this.opts.sampleSeconds * 1000) return this.state;
+    const dtMs = Math.min(tsMs - this.lastSampleMs, 2 * this.opts.sampleSeconds * 1000);
+    this.lastSampleMs = tsMs;
+    const grid = lumaGrid(frame, this.opts.gridColumns);
+    const ignored = tracks.filter((t) => this.opts.ignoreClasses.includes(t.label));
+    const covered = markBoxes(grid, ignored.map((t) => t.box), TRACK_PAD);
+    if (this.phase === 'learning') this.learn(grid, covered, tsMs);
+    else this.watch(grid, covered, tsMs, dtMs, frame, tracks, zones);
+    this.prevLuma = grid.luma;
+    const alerts = this.movedSinceMs === null ? [] : [{ kind: 'camera_moved' as const, sinceMs: this.movedSinceMs }];
+    this.state = {
+      paused: this.movedSinceMs !== null,
+      // Seen (or hidden) in this sample: an object missing for a moment keeps its id and dwell, while the lifecycle's leave grace rides the gap out.
+      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && s.inView >= MIN_IN_VIEW * s.samples && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
+      alerts,
+    };
+    return this.state;
+  }
+
+  /** A new stream (reconnect, other size): the scene is learnt again, without any alert. */
+  reset(): void {
+    this.startLearning();
+    this.movedSinceMs = null;
+    this.lastSampleMs = -Infinity;
+    this.prevLuma = null;
+    this.state = { paused: false, objects: [], alerts: [] };
+  }
+
+  private startLearning(): void {
+    this.scene.reset();
+    this.phase = 'learning';
+    this.phaseStartMs = null;
+    this.seen = [];
+    this.prevShare = 0;
+  }
+
+  /** Learning restarts while the picture keeps changing as a whole (a camera still swinging). */
+  private learn(grid: LumaGrid, covered: Uint8Array, tsMs: number): void {
+    if (this.phaseStartMs === null || (this.prevLuma?.length === grid.luma.length && this.unsteady(grid, covered))) {
+      this.scene.reset();
+      this.phaseStartMs = tsMs;
+    }
+    this.scene.learn(grid, covered);
+    const needed = (this.movedSinceMs === null ? this.opts.learnSeconds : this.opts.relearnSeconds) * 1000;
+    if (tsMs - this.phaseStartMs >= needed) {
+      this.scene.finishLearning();
+      this.phase = 'watching';
+      this.movedSinceMs = null;
+    }
+  }
+
+  private unsteady(grid: LumaGrid, covered: Uint8Array): boolean {
+    const prev = this.prevLuma!;
+    let compared = 0;
+    let changed = 0;
+    for (let c = 0; c < prev.length; c++) {
+      if (covered[c]) continue;
+      compared++;
+      if (Math.abs(grid.luma[c] - prev[c]) > this.opts.cellDelta) changed++;
+    }
+    return compared > 0 && changed / compared >= this.opts.moveShare;
+  }
+
+  private watch(grid: LumaGrid, covered: Uint8Array, tsMs: number, dtMs: number, frame: RgbFrame, tracks: readonly Track[], zones: readonly NoVendingZone[]): void {
+    if (grid.luma.length !== this.prevLuma?.length) {
+      this.startLearning();
+      this.learn(grid, covered, tsMs);
+      return;
+    }
+    const diff = this.scene.compare(grid, covered);
+    const jump = diff.changedShare - this.prevShare;
+    this.prevShare = diff.changedShare;
+    if (jump >= this.opts.moveShare) {
+      this.movedSinceMs = tsMs;
+      this.startLearning();
+      this.learn(grid, covered, tsMs);
+      return;
+    }
+    const minCells = this.opts.minObjectArea * grid.cols * grid.rows;
+    const found = zones.flatMap((zone) => {
+      const inZone = components(grid, diff.changed).filter((c) => c.cells >= minCells && boxInZone(c.box, zone.polygon, frame));
+      return clusterBoxes(inZone.map((c) => c.box), zone.clusterGapFactor).map((box) => ({ zone, box }));
+    });
+    const matched = new Set<Seen>();
+    for (const { zone, box } of found) {
+      const same = this.seen.find((s) => s.zoneId === zone.id && overlapShare(s.anchor, box) >= SAME_OBJECT_OVERLAP);
+      if (same) {
+        // Partly hidden behind a passer-by, it keeps the box it had in full view.
+        if (matched.has(same)) same.box = unionBox([same.box, box]);
+        else if (hiddenShare(grid, same.box, covered) === 0) same.box = box;
+        same.lastSeenMs = tsMs;
+        matched.add(same);
+      } else {
+        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tendedMs: 0, samples: 0, inView: 0 };
+        this.seen.push(s);
+        matched.add(s);
+      }
+    }
+    this.seen = this.seen.filter((s) => {
+      s.samples++;
+      if (matched.has(s)) s.inView++;
+      else if (hiddenShare(grid, s.box, covered) >= HIDDEN_SHARE) s.lastSeenMs = tsMs;
+      return tsMs - s.lastSeenMs <= this.opts.holdSeconds * 1000 && zones.some((z) => z.id === s.zoneId);
+    });
+    for (const s of this.seen) {
+      const zone = zones.find((z) => z.id === s.zoneId)!;
+      if (tsMs - s.sinceMs <= zone.dwellSeconds * 1000 && tendingPeople(zone, tracks, s.box).length > 0) s.tendedMs += dtMs;
+    }
+    this.scene.update(diff.normalised, covered, markBoxes(grid, this.seen.map((s) => s.box)));
+  }
+}
+
+/** Boxes closer than gapFactor × the taller one's height merged into one (single linkage): the parts of one stall. */
+export function clusterBoxes(boxes: readonly PixelBox[], gapFactor: number): PixelBox[] {
+  const groups = boxes.map((b) => [b]);
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let i = 0; i < groups.length && !merged; i++) {
+      for (let j = i + 1; j < groups.length && !merged; j++) {
+        const a = unionBox(groups[i]);
+        const b = unionBox(groups[j]);
+        if (boxGap(a, b) <= gapFactor * Math.max(boxHeight(a), boxHeight(b))) {
+          groups[i].push(...groups.splice(j, 1)[0]);
+          merged = true;
+        }
+      }
+    }
+  }
+  return groups.map(unionBox);
+}
+
+/** Intersection over the smaller box's area. */
+export function overlapShare(a: PixelBox, b: PixelBox): number {
+  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  if (iw <= 0 || ih <= 0) return 0;
+  const smaller = Math.min((a.x2 - a.x1) * (a.y2 - a.y1), (b.x2 - b.x1) * (b.y2 - b.y1));
+  return smaller > 0 ? (iw * ih) / smaller : 0;
+}
+
+function hiddenShare(grid: LumaGrid, box: PixelBox, covered: Uint8Array): number {
+  const cells = markBoxes(grid, [box]);
+  let n = 0;
+  let hidden = 0;
+  for (let c = 0; c < cells.length; c++) {
+    if (!cells[c]) continue;
+    n++;
+    if (covered[c]) hidden++;
+  }
+  return n ? hidden / n : 0;
+}
