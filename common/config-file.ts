@@ -6,6 +6,9 @@ import { closestWord } from './closest-word.js';
 import { StreetWatchError } from './errors.js';
 import { objectKeysAt } from './schema-keys.js';
 
+/** Exit status of a process stopped by its configuration (sysexits.h EX_CONFIG): systemd does not restart on it. */
+export const EX_CONFIG = 78;
+
 export class ConfigError extends StreetWatchError {
   constructor(message: string) {
     super('CONFIG_INVALID', message);
