@@ -17,8 +17,8 @@ export class ConfigError extends StreetWatchError {
 
 type Path = readonly PropertyKey[];
 
-// A default may hold one level of braces, e.g. `${STREETWATCH_REDIS_PREFIX:-{sw}}`.
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-((?:[^{}]|\{[^{}]*\})*))?\}/g;
+/** `${NAME}` or `${NAME:-default}`; a default may hold one level of braces, e.g. `${STREETWATCH_REDIS_PREFIX:-{sw}}`. */
+export const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-((?:[^{}]|\{[^{}]*\})*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in one string; an empty variable counts as unset. */
 function substituteRefs(text: string, env: NodeJS.ProcessEnv, missing: string[]): string {
