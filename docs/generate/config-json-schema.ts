@@ -37,7 +37,7 @@ export function configJsonSchema(schema: z.ZodType, title: string): string {
     EnvReference: {
       type: 'string',
       pattern: ENV_REF.source,
-      description: '`${NAME}` or `${NAME:-default}`: replaced from the environment when the file is loaded (docs/edge.md, *Configuration files*).',
+      description: '`${NAME}` or `${NAME:-default}`: replaced from the environment when the file is loaded (docs/configuration.md, *Loading rules*).',
     },
   };
   return `${JSON.stringify({ ...json, title, $defs }, null, 2)}\n`;
