@@ -89,9 +89,15 @@ describe('loadConfigFile: ${VAR} substitution', () => {
     expect(loadConfigFile(schema, file, { CAM_FPS: '2.5', ON: 'true' })).toMatchObject({ fps: 2.5, enabled: true });
   });
 
+  it('an unquoted reference in a field that takes text stays text, whatever it reads as', () => {
+    const file = write('name: ${NAME}\npassword: ${PW}\n');
+    expect(loadConfigFile(schema, file, { NAME: '0x10', PW: '123456' })).toMatchObject({ name: '0x10', password: '123456' });
+  });
+
   it('a quoted reference stays a string, whatever it reads as', () => {
     const file = write('name: "${NAME}"\npassword: \'${PW}\'\n');
     expect(loadConfigFile(schema, file, { NAME: '42', PW: 'true' })).toMatchObject({ name: '42', password: 'true' });
+    expect(errorOf('name: a\nfps: "${F}"\n', { F: '10' })).toContain('fps: Invalid input: expected number, received string (line 2, column 1)');
   });
 
   it('a value with YAML syntax in it (`: `, `#`, quotes, newline) is taken as it is', () => {

@@ -4,7 +4,7 @@ import YAML, { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type
 import type { z } from 'zod';
 import { closestWord } from './closest-word.js';
 import { StreetWatchError } from './errors.js';
-import { objectKeysAt } from './schema-keys.js';
+import { objectKeysAt, takesTextAt } from './schema-keys.js';
 
 /** Exit status of a process stopped by its configuration (sysexits.h EX_CONFIG): systemd does not restart on it. */
 export const EX_CONFIG = 78;
@@ -81,10 +81,12 @@ interface Problem {
  * Substitutes env references in the scalar values of the parsed document, never in its text, so
  * a value holding `: `, `#` or quotes (a password) cannot change the document's structure. An
  * unquoted value that then reads as a YAML number or boolean becomes one, as if written there
- * (`fps: ${CAM_FPS:-10}` is the number 10); a quoted one stays a string (`password: "${PW}"`).
+ * (`fps: ${CAM_FPS:-10}` is the number 10), unless its field takes text (a password of digits
+ * stays a string); a quoted one always stays a string.
  */
-function substituteInDocument(doc: Document, env: NodeJS.ProcessEnv): Problem[] {
+function substituteInDocument(doc: Document, env: NodeJS.ProcessEnv, schema: z.ZodType): Problem[] {
   const problems: Problem[] = [];
+  const input: unknown = doc.toJS();
   const walk = (node: unknown, path: Path): void => {
     if (isMap(node)) node.items.forEach((p) => walk(p.value, [...path, isScalar(p.key) ? (p.key.value as PropertyKey) : String(p.key)]));
     else if (isSeq(node)) node.items.forEach((n, i) => walk(n, [...path, i]));
@@ -92,7 +94,7 @@ function substituteInDocument(doc: Document, env: NodeJS.ProcessEnv): Problem[] 
       const missing: string[] = [];
       const text = substituteRefs(node.value, env, missing);
       for (const name of missing) problems.push({ path, offset: node.range?.[0], message: unsetMessage(name) });
-      node.value = node.type === 'PLAIN' ? plainScalar(text) : text;
+      node.value = node.type === 'PLAIN' && !takesTextAt(schema, path, input) ? plainScalar(text) : text;
     }
   };
   walk(doc.contents, []);
@@ -178,7 +180,7 @@ export function loadConfigFile<S extends z.ZodType>(
   if (doc.errors.length) {
     throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${doc.errors.map((e) => e.message).join('\n')}`);
   }
-  const unset = substituteInDocument(doc, env);
+  const unset = substituteInDocument(doc, env, schema);
   if (unset.length) throw new ConfigError(`invalid config ${file}:\n${formatProblems(unset, lines)}`);
   const input: unknown = doc.toJS();
   const result = schema.safeParse(input);

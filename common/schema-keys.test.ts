@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { objectKeysAt } from './schema-keys.js';
+import { objectKeysAt, takesTextAt } from './schema-keys.js';
 
 const zone = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('parking'), dwellSeconds: z.number().default(300) }),
@@ -40,5 +40,21 @@ describe('objectKeysAt', () => {
   it('nothing where the schema has no object', () => {
     expect(objectKeysAt(schema, ['device', 'id'], doc)).toEqual([]);
     expect(objectKeysAt(schema, ['nowhere', 'deeper'], doc)).toEqual([]);
+  });
+});
+
+describe('takesTextAt', () => {
+  const doc = { cameras: [{ zones: [{ kind: 'vending' }] }] };
+
+  it('is true for a string field, also inside a union or behind a default', () => {
+    expect(takesTextAt(schema, ['device', 'id'], doc)).toBe(true);
+    expect(takesTextAt(schema, ['model', 'path'], doc)).toBe(true);
+    expect(takesTextAt(schema, ['cameras', 0, 'zones', 0, 'goodsClasses', 3], doc)).toBe(true);
+  });
+
+  it('is false for numbers, objects and unknown fields', () => {
+    expect(takesTextAt(schema, ['tuning', 'fps'], doc)).toBe(false);
+    expect(takesTextAt(schema, ['cameras', 0], doc)).toBe(false);
+    expect(takesTextAt(schema, ['nowhere'], doc)).toBe(false);
   });
 });

@@ -45,11 +45,8 @@ function child(s: z.core.$ZodType, key: PropertyKey): z.core.$ZodType | undefine
   return undefined;
 }
 
-/**
- * The keys the schema allows in the object at `path` of `input` (the document being validated,
- * which picks the member of a discriminated union): what an unknown key is compared with.
- */
-export function objectKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[], input: unknown): string[] {
+/** The schemas (unwrapped, unions spread) that may validate the value at `path` of `input`. */
+function schemasAt(schema: z.core.$ZodType, path: readonly PropertyKey[], input: unknown): z.core.$ZodType[] {
   let here = [unwrap(schema)];
   let value = input;
   for (const key of path) {
@@ -59,6 +56,18 @@ export function objectKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey
     });
     value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   }
-  const keys = here.flatMap((s) => branches(s, value)).flatMap((s) => Object.keys(def(s).shape ?? {}));
-  return [...new Set(keys)];
+  return here.flatMap((s) => branches(s, value));
+}
+
+/**
+ * The keys the schema allows in the object at `path` of `input` (the document being validated,
+ * which picks the member of a discriminated union): what an unknown key is compared with.
+ */
+export function objectKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[], input: unknown): string[] {
+  return [...new Set(schemasAt(schema, path, input).flatMap((s) => Object.keys(def(s).shape ?? {})))];
+}
+
+/** Whether the field at `path` takes text: then a value that looks like a number stays text. */
+export function takesTextAt(schema: z.core.$ZodType, path: readonly PropertyKey[], input: unknown): boolean {
+  return schemasAt(schema, path, input).some((s) => def(s).type === 'string');
 }
