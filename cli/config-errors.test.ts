@@ -80,9 +80,11 @@ describe('a config with an unknown key: exit 78, naming the key, the closest kno
 
   it('a missing environment variable is a config error too', async () => {
     const file = join(dir, 'unset.yaml');
-    writeFileSync(file, readFileSync(edge.file, 'utf8').replace('${MQTT_PASSWORD:-}', '${SW_TEST_NEVER_SET}'));
+    const text = readFileSync(edge.file, 'utf8').replace('${MQTT_PASSWORD:-}', '${SW_TEST_NEVER_SET}');
+    writeFileSync(file, text);
+    const line = text.split('\n').findIndex((l) => l.includes('SW_TEST_NEVER_SET')) + 1;
     const r = await cli('edge', 'run', '--config', file);
-    expect(r.stderr).toMatch(/mqtt\.password: environment variable SW_TEST_NEVER_SET is not set and has no default \(line 4, column \d+\)/);
+    expect(r.stderr).toMatch(new RegExp(`mqtt\\.password: environment variable SW_TEST_NEVER_SET is not set and has no default \\(line ${line}, column \\d+\\)`));
     expect(r.code).toBe(EX_CONFIG);
   });
 
