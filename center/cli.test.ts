@@ -16,9 +16,9 @@ describe('streetwatch center', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
-  it('names a bad flag value', async () => {
+  it('names a bad flag value and exits 78 (EX_CONFIG): a restart would fail the same way', async () => {
     const err = (await run('node', [CLI, 'center', '--http-port', 'eighty']).catch((e: unknown) => e)) as { code: number; stderr: string };
-    expect(err.code).toBe(1);
+    expect(err.code).toBe(78);
     expect(err.stderr).toMatch(/--http-port: "eighty" is not a port number/);
     expect(() => parseRoles('ingest,mailer')).toThrow(/unknown role mailer/);
     expect(parseRoles('api, worker')).toEqual(['api', 'worker']);

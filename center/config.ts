@@ -16,19 +16,19 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'must be an IANA time zone such as Asia/Shanghai');
 
-export const webhookSchema = z.object({
+export const webhookSchema = z.strictObject({
   url: z.string().url().describe('Where to POST.'),
   secret: secret.describe('Signs each body: HMAC-SHA256 in `X-StreetWatch-Signature`.'),
 });
 
-export const teamSchema = z.object({
+export const teamSchema = z.strictObject({
   id: id.describe('Team id.'),
   name: z.string().optional().describe('What the console shows.'),
   webhook: webhookSchema.optional().describe("Where the team's orders and notices go. None: the team gets the MQTT topic only."),
   supervisorWebhook: webhookSchema.optional().describe('Told of yellow and red SLA escalations, plate masked.'),
   officers: z
     .array(
-      z.object({
+      z.strictObject({
         id: id.describe('Officer id: what `users[].officerId` and the order\'s `assignee` name.'),
         name: z.string().optional().describe('What the console shows.'),
         onDuty: z.boolean().default(true).describe('Only officers on duty are assigned orders.'),
@@ -38,7 +38,7 @@ export const teamSchema = z.object({
     .describe('The roster, in the order ties are broken in.'),
 });
 
-const violationThresholds = z.object({
+const violationThresholds = z.strictObject({
   illegal_parking: unit.optional().describe('Threshold of `illegal_parking` detections.'),
   street_vending: unit.optional().describe('Threshold of `street_vending` detections.'),
   obstruction: unit.optional().describe('Threshold of `obstruction` detections (goods left with nobody tending them).'),
@@ -49,7 +49,7 @@ const violationThresholds = z.object({
 export const role = z.enum(['operator', 'officer', 'admin']);
 
 export const centerConfigSchema = z
-  .object({
+  .strictObject({
     rootTopic: z.string().default(DEFAULT_ROOT).describe("MQTT topic root; the boxes' `mqtt.rootTopic` must match."),
     timezone: timeZone.default('Asia/Shanghai').describe('IANA time zone of the console\'s times and the day-by-day KPIs.'),
     redisUrl: z
@@ -71,12 +71,12 @@ export const centerConfigSchema = z
       .default('{sw}')
       .describe('Prefix of every Redis key; a hash tag, so all keys share one Redis Cluster slot.'),
     mqtt: z
-      .object({
+      .strictObject({
         port: z.number().int().min(0).max(65535).default(1884).describe('Embedded broker (aedes), plain TCP.'),
         host: z.string().default('0.0.0.0').describe('Embedded broker bind address (all listeners).'),
         wsPort: z.number().int().min(0).max(65535).optional().describe('Embedded broker, MQTT over WebSocket. None: off.'),
         tls: z
-          .object({
+          .strictObject({
             port: z.number().int().min(0).max(65535).default(8883).describe('Embedded broker, MQTT over TLS (1.2 or later).'),
             keyFile: z.string().describe('PEM private key, relative to the config file.'),
             certFile: z.string().describe('PEM certificate (chain), relative to the config file.'),
@@ -112,7 +112,7 @@ export const centerConfigSchema = z
       })
       .prefault({}),
     http: z
-      .object({
+      .strictObject({
         port: z.number().int().min(0).max(65535).default(8080).describe('HTTP API and console.'),
         host: z.string().default('0.0.0.0').describe('HTTP bind address.'),
         publicUrl: z
@@ -130,7 +130,7 @@ export const centerConfigSchema = z
       .prefault({}),
     users: z
       .array(
-        z.object({
+        z.strictObject({
           name: id.describe('Sign-in name, shown in audit trails.'),
           role: role.describe('Operators review and cancel; officers handle their orders; admins do everything.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
@@ -140,7 +140,7 @@ export const centerConfigSchema = z
       .default([])
       .describe('API and console sign-in. Without users only the public routes answer.'),
     sla: z
-      .object({
+      .strictObject({
         targetMinutes: z
           .number()
           .positive()
@@ -151,7 +151,7 @@ export const centerConfigSchema = z
       })
       .prefault({}),
     confirmation: z
-      .object({
+      .strictObject({
         autoConfirm: violationThresholds
           .default({ illegal_parking: 0.6, street_vending: 0.7 })
           .describe(
@@ -164,7 +164,7 @@ export const centerConfigSchema = z
       })
       .prefault({}),
     dedupe: z
-      .object({
+      .strictObject({
         iou: unit
           .default(0.5)
           .describe('Box overlap at or above which a detection merges into an open order (same device, camera, zone and type).'),
@@ -177,12 +177,12 @@ export const centerConfigSchema = z
       .prefault({}),
     cameras: z
       .array(
-        z.object({
+        z.strictObject({
           deviceId: id.describe('The box.'),
           cameraId: id.describe('The camera, as the box names it.'),
           name: z.string().min(1).max(80).optional().describe('What operators call the camera (console labels); default `<deviceId>/<cameraId>`.'),
           location: z
-            .object({
+            .strictObject({
               lat: z.number().min(-90).max(90).describe('Latitude.'),
               long: z.number().min(-180).max(180).describe('Longitude.'),
               address: z.string().optional().describe('Street address, shown in orders and Open311.'),
@@ -197,7 +197,7 @@ export const centerConfigSchema = z
     defaultTeam: id.describe('Team of detections no zone or camera mapping covers.'),
     zones: z
       .array(
-        z.object({
+        z.strictObject({
           deviceId: id.describe('The box.'),
           cameraId: id.describe('The camera.'),
           zoneId: id.describe('The zone, as the box names it.'),
@@ -207,7 +207,7 @@ export const centerConfigSchema = z
       .default([])
       .describe("Zone → team, ahead of the camera's team."),
     influx: z
-      .object({
+      .strictObject({
         url: z.string().url().describe('InfluxDB v2 (or VictoriaMetrics, which accepts the same write API).'),
         org: z.string().describe('Organisation the points go to.'),
         bucket: z.string().describe('Bucket the points go to.'),
@@ -223,7 +223,7 @@ export const centerConfigSchema = z
       .optional()
       .describe('Metrics to InfluxDB. None: no points are written.'),
     dispatch: z
-      .object({
+      .strictObject({
         retryForMinutes: z
           .number()
           .positive()

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EX_CONFIG } from '../common/config-file.js';
 import { projectRoot } from '../common/paths.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { tempDir } from '../test/fixtures.js';
@@ -63,6 +64,8 @@ describe('streetwatch-edge.service', () => {
     expect(one('Service.RestartSec')).toMatch(/^\d+s$/);
     expect(one('Service.WatchdogSec')).toMatch(/^\d+s$/);
     expect(one('Unit.StartLimitIntervalSec')).toBe('0');
+    // …but not into the same config error: the CLI exits EX_CONFIG for an invalid config (cli/config-errors.test.ts).
+    expect(one('Service.RestartPreventExitStatus')).toBe(String(EX_CONFIG));
     expect(one('Service.ExecStart')).toBe('/usr/bin/node /opt/streetwatch/dist/cli/main.js edge run --config /etc/streetwatch/edge.yaml');
     expect(one('Service.ExecStartPre')).toMatch(/^\/usr\/bin\/node \/opt\/streetwatch\/dist\/cli\/main\.js models fetch yolox_nano y5fu_640x_sim$/);
     expect(one('Install.WantedBy')).toBe('multi-user.target');

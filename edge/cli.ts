@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { EX_CONFIG } from '../common/config-file.js';
 import { ConfigError, loadEdgeConfig } from './config.js';
 import { initEdgeConfig } from './init.js';
 
@@ -45,7 +46,7 @@ export function registerEdgeCommands(program: Command): void {
 
   edge
     .command('doctor')
-    .description('Check the box: config, cameras, models, broker login, clock against the centre, spool disk; exit 1 if any check fails.')
+    .description('Check the box: config, cameras, models, broker login, clock against the centre, spool disk; exit 78 if the config is invalid, 1 if any other check fails.')
     .requiredOption('-c, --config <file>', 'edge config (YAML or JSON)')
     .option('--json', 'print the results as JSON')
     .option('--seconds <n>', 'how long to watch each camera', '5')
@@ -57,7 +58,7 @@ export function registerEdgeCommands(program: Command): void {
       const results = await runDoctor(file, { seconds });
       const failed = doctorFailed(results);
       process.stdout.write(`${o.json ? JSON.stringify({ config: file, ok: !failed, results }) : formatReport(file, results)}\n`);
-      if (failed) process.exitCode = 1;
+      if (failed) process.exitCode = results[0].check === 'config' && results[0].status === 'fail' ? EX_CONFIG : 1;
     });
 
   edge

@@ -1,5 +1,5 @@
 /** Edge config loading: the shipped example, env substitution, and one clear error per kind of mistake. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -125,6 +125,40 @@ describe('loadEdgeConfig: the example', () => {
     const cfg = loadEdgeConfig(file, { EDGE_MQTT_PASSWORD: 'x', CAM_PASS: 'pw' });
     expect(cfg.cameras[0].source).toBe('rtsp://admin:pw@cam.local/stream');
     expect(cfg.mqtt.password).toBe('x');
+  });
+});
+
+describe('loadEdgeConfig: strict keys and typed env values', () => {
+  it('an unknown key anywhere is an error naming its path, the closest known key and its line', () => {
+    const doc = validDoc();
+    doc.cameras[0].zones[0].dwelSeconds = 60;
+    doc.cameras[0].zones[1].goodClasses = ['chair'];
+    doc.tracking = { maxGapSecond: 5 };
+    doc.mqtt.passwrd = 'x';
+    doc.model = { nmae: 'yolox_nano' };
+    const file = writeConfig(doc);
+    const lineOf = (text: string) => readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+    const msg = loadError(doc);
+    expect(msg).toMatch(new RegExp(`cameras\\[0\\]\\.zones\\[0\\]\\.dwelSeconds: unknown key \\(did you mean dwellSeconds\\?\\) \\(line ${lineOf('dwelSeconds')}, column \\d+\\)`));
+    expect(msg).toMatch(new RegExp(`cameras\\[0\\]\\.zones\\[1\\]\\.goodClasses: unknown key \\(did you mean goodsClasses\\?\\) \\(line ${lineOf('goodClasses')},`));
+    expect(msg).toMatch(new RegExp(`tracking\\.maxGapSecond: unknown key \\(did you mean maxGapSeconds\\?\\) \\(line ${lineOf('maxGapSecond')},`));
+    expect(msg).toMatch(new RegExp(`mqtt\\.passwrd: unknown key \\(did you mean password\\?\\) \\(line ${lineOf('passwrd')},`));
+    expect(msg).toMatch(new RegExp(`model\\.nmae: unknown key \\(did you mean name\\?\\) \\(line ${lineOf('nmae')},`));
+  });
+
+  it('an unknown top-level section is refused too', () => {
+    const doc = validDoc();
+    doc.plate = { enabled: false };
+    expect(loadError(doc)).toMatch(/ {2}plate: unknown key \(did you mean plates\?\) \(line \d+, column 1\)/);
+  });
+
+  it('`fps: ${CAM_FPS:-10}` is a number and `enabled: ${X:-false}` a boolean', () => {
+    const doc = validDoc();
+    doc.cameras[0].fps = '${CAM_FPS:-10}';
+    doc.cameras[0].enabled = '${CAM_ON:-false}';
+    const file = writeConfig(YAML.stringify(doc).replace(/'(\$\{[^']*\})'/g, '$1'));
+    expect(loadEdgeConfig(file, {}).cameras[0]).toMatchObject({ fps: 10, enabled: false });
+    expect(loadEdgeConfig(file, { CAM_FPS: '4', CAM_ON: 'true' }).cameras[0]).toMatchObject({ fps: 4, enabled: true });
   });
 });
 

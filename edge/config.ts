@@ -52,8 +52,8 @@ function segmentsCross(a: number[], b: number[], c: number[], d: number[]): bool
 
 /** A model by manifest name (found in the path, the cache or ../shared) or by file path. */
 const modelSpecSchema = z.union([
-  z.object({ name: z.string().min(1), path: z.undefined().optional() }),
-  z.object({ path: z.string().min(1), name: z.string().optional() }),
+  z.strictObject({ name: z.string().min(1), path: z.undefined().optional() }),
+  z.strictObject({ path: z.string().min(1), name: z.string().optional() }),
 ]);
 
 /** Checked against the loaded model's class names by `checkClassNames`. */
@@ -62,7 +62,7 @@ const className = z.string().min(1);
 /** Active hours: the rule applies only inside one of these windows (device time zone). */
 export const scheduleSchema = z
   .array(
-    z.object({
+    z.strictObject({
       days: scheduleWindow.shape.days.default([...DAYS]).describe('Days the window opens on.'),
       from: scheduleWindow.shape.from.describe(
         'Start, `HH:MM` (24 h). A window whose `from` is later than its `to` crosses midnight and belongs to the day it starts (`fri 22:00–06:00` covers Saturday morning); `from` = `to` is the whole day.',
@@ -97,7 +97,7 @@ const zoneBase = {
 
 const zoneKind = <K extends string>(kind: K) => z.literal(kind).describe('Which rule the zone enforces.');
 
-export const noParkingZoneSchema = z.object({
+export const noParkingZoneSchema = z.strictObject({
   ...zoneBase,
   kind: zoneKind('no_parking'),
   vehicleClasses: wire.vehicleClasses.default(DEFAULT_VEHICLE_CLASSES).describe('What counts as a vehicle.'),
@@ -109,7 +109,7 @@ export const noParkingZoneSchema = z.object({
   ),
 });
 
-export const noVendingZoneSchema = z.object({
+export const noVendingZoneSchema = z.strictObject({
   ...zoneBase,
   kind: zoneKind('no_vending'),
   goodsClasses: wire.goodsClasses
@@ -130,7 +130,7 @@ export const noVendingZoneSchema = z.object({
 
 /** Scene occupancy of a camera's no_vending zones (edge/logic/occupancy/). */
 export const occupancySchema = z
-  .object({
+  .strictObject({
     enabled: z.boolean().default(true).describe('Watch no_vending zones for new objects against a learnt empty scene (stalls, goods left).'),
     learnSeconds: z.number().positive().default(4).describe('The empty scene is learnt over this long after the camera starts: whatever stands there then is scene.'),
     relearnSeconds: z
@@ -181,7 +181,7 @@ const MAX_MODELS_PER_CAMERA = 8;
 const classId = z.string().regex(/^(0|[1-9]\d{0,3})$/, 'class ids are whole numbers (the model\'s output index)');
 
 /** A user's own ONNX detector, run on zone crops (`zones[].detector`): its file, head and class names. */
-export const zoneModelSchema = z.object({
+export const zoneModelSchema = z.strictObject({
   id: idOf('model').describe('Model id, named by a zone\'s `detector.model`.'),
   path: z.string().min(1).describe('The ONNX file, relative to the config file; fixed input size `[1, 3, H, W]`.'),
   format: z
@@ -194,7 +194,7 @@ export const zoneModelSchema = z.object({
     ),
 });
 
-export const cameraSchema = z.object({
+export const cameraSchema = z.strictObject({
   id: idOf('camera').describe(`Camera id (an MQTT topic level), unique on the box; \`${SENSOR_ONLY_CAMERA}\` is reserved.`),
   source: z
     .string()
@@ -218,7 +218,7 @@ export const cameraSchema = z.object({
       'ffmpeg threads for decoding and scaling this camera; `0`: one per core. One keeps decoding out of the inference workers\' way on a small box (5–10 % more frames/s on 2 cores); raise it for a stream one core cannot decode at its own rate (4K, H.265). `edge doctor` shows the decoding load and warns when it nears the limit.',
     ),
   reconnect: z
-    .object({
+    .strictObject({
       initialMs: z.number().int().positive().default(1000).describe('First reconnect delay; it doubles on each failure…'),
       maxMs: z.number().int().positive().default(30000).describe('…up to this.'),
     })
@@ -234,12 +234,12 @@ export const cameraSchema = z.object({
     .default([])
     .describe('Second-stage detectors its zones may run on their crops (`zones[].detector`); loaded at start-up, a file used by several cameras once.'),
   location: z
-    .object({ lat: z.number(), long: z.number(), address: z.string().optional() })
+    .strictObject({ lat: z.number(), long: z.number(), address: z.string().optional() })
     .optional()
     .describe('Where the camera is. Not sent to the centre, which takes work-order locations from its own `cameras[]`.'),
 });
 
-export const sensorBaySchema = z.object({
+export const sensorBaySchema = z.strictObject({
   id: idOf('sensor').describe('Sensor id: the `<id>` of the HTTP path, or the last level of the MQTT topic.'),
   zoneId: idOf('zone').describe('The `no_parking` zone the bay lies in.'),
   cameraId: z.string().optional().describe('Camera whose zone it is; leave it out for a bay no camera covers (sensor-only detections).'),
@@ -247,8 +247,8 @@ export const sensorBaySchema = z.object({
 });
 
 export const edgeConfigSchema = z
-  .object({
-    device: z.object({
+  .strictObject({
+    device: z.strictObject({
       id: idOf('device').describe("The box's id: every topic it publishes is `<mqtt.rootTopic>/<device.id>/…`."),
       timezone: z
         .string()
@@ -257,7 +257,7 @@ export const edgeConfigSchema = z
         .describe('IANA time zone of the zones\' `schedule`s, e.g. `Asia/Shanghai`.'),
     }),
     mqtt: z
-      .object({
+      .strictObject({
         url: z
           .string()
           .regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, tcp://, ws:// or wss:// URL')
@@ -272,7 +272,7 @@ export const edgeConfigSchema = z
           .describe('PEM file of the CA that signed the broker\'s certificate (TLS), relative to the config file.'),
       }),
     center: z
-      .object({
+      .strictObject({
         url: z
           .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
           .describe('The centre\'s HTTP API (`edge init` fills it from the bundle): `edge doctor` compares the box\'s clock with its `/healthz` time.'),
@@ -285,7 +285,7 @@ export const edgeConfigSchema = z
         'Detector model: by manifest `name` (found in the model cache, then in `../shared/models/`), or by `path` (relative to the config file) identified by its sha256 among the manifests, or trusted as `name` for re-exports and fine-tunes.',
       ),
     detector: z
-      .object({
+      .strictObject({
         workers: z
           .number()
           .int()
@@ -307,7 +307,7 @@ export const edgeConfigSchema = z
           .default([['car', 'truck', 'bus']])
           .describe('Labels that suppression treats as one object: the detector often scores one van as both car and truck.'),
         regions: z
-          .object({
+          .strictObject({
             enabled: z
               .boolean()
               .default(false)
@@ -330,7 +330,7 @@ export const edgeConfigSchema = z
       })
       .prefault({}),
     tracking: z
-      .object({
+      .strictObject({
         maxGapSeconds: z
           .number()
           .positive()
@@ -354,7 +354,7 @@ export const edgeConfigSchema = z
       .prefault({}),
     occupancy: occupancySchema,
     motion: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true).describe('Skip inference on frames without motion; tracked objects are carried forward.'),
         recheckSeconds: z
           .number()
@@ -365,7 +365,7 @@ export const edgeConfigSchema = z
       })
       .prefault({}),
     plates: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true).describe('Read the plates of vehicles standing still in `no_parking` zones.'),
         model: modelSpecSchema
           .default({ name: 'y5fu_640x_sim' })
@@ -393,7 +393,7 @@ export const edgeConfigSchema = z
       .prefault({})
       .describe('Licence plates of vehicles standing in `no_parking` zones (docs/edge.md, *Licence plates*).'),
     privacy: z
-      .object({
+      .strictObject({
         blurPeople: z
           .boolean()
           .default(true)
@@ -405,7 +405,7 @@ export const edgeConfigSchema = z
       })
       .prefault({}),
     spool: z
-      .object({
+      .strictObject({
         dir: z.string().default('./spool').describe('On-disk outgoing queue, relative to the config file.'),
         maxMegabytes: z
           .number()
@@ -415,10 +415,10 @@ export const edgeConfigSchema = z
       })
       .prefault({}),
     telemetry: z
-      .object({ intervalSeconds: telemetrySettings.shape.intervalSeconds.default(30).describe('Telemetry period.') })
+      .strictObject({ intervalSeconds: telemetrySettings.shape.intervalSeconds.default(30).describe('Telemetry period.') })
       .prefault({}),
     sensors: z
-      .object({
+      .strictObject({
         mqttTopic: z
           .string()
           .optional()

@@ -1,6 +1,7 @@
 /**
- * The generated reference pages: each is a hand-written template (docs/generate/*.template.md)
- * whose `{{name}}` lines are replaced by what the generators make of the code as it is now.
+ * The generated references: pages, each a hand-written template (docs/generate/*.template.md)
+ * whose `{{name}}` lines are replaced by what the generators make of the code as it is now, and
+ * the config files' JSON Schemas (schemas/).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { projectRoot } from '../../common/paths.js';
 import { edgeConfigSchema } from '../../edge/config.js';
 import { centerConfigSchema } from '../../center/config.js';
 import { cliReference } from './cli-reference.js';
+import { configJsonSchema } from './config-json-schema.js';
 import { configReference } from './config-reference.js';
 
 export interface GeneratedDoc {
@@ -27,6 +29,8 @@ export function generatedDocs(): GeneratedDoc[] {
       // An empty environment: defaults read from it (STREETWATCH_REDIS_PREFIX) show as the code's own.
       commands: () => cliReference(buildProgram({}), { packageRoot: projectRoot }),
     }),
+    { path: 'schemas/edge.schema.json', content: configJsonSchema(edgeConfigSchema, 'StreetWatch edge config (edge.yaml)') },
+    { path: 'schemas/center.schema.json', content: configJsonSchema(centerConfigSchema, 'StreetWatch centre config (center.yaml)') },
   ];
 }
 

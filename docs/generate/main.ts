@@ -1,4 +1,4 @@
-/** `npm run docs`: rewrites the generated reference pages (docs/configuration.md, docs/cli.md). */
+/** `npm run docs`: rewrites the generated references (docs/configuration.md, docs/cli.md, schemas/*.schema.json). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/paths.js';
