@@ -45,8 +45,11 @@ const violationThresholds = z.object({
   overstay: unit.optional().describe('Threshold of `overstay` detections (past a time-limited zone\'s `maxStaySeconds`).'),
 });
 
-/** A user's role; `users` below says what each may do. */
-export const role = z.enum(['operator', 'officer', 'admin']);
+/**
+ * A user's role: operators review and cancel; supervisors do what operators do for every team;
+ * officers handle their orders; admins do everything; `metrics` may only read `/metrics`.
+ */
+export const role = z.enum(['operator', 'supervisor', 'officer', 'admin', 'metrics']);
 
 export const centerConfigSchema = z
   .object({
@@ -132,7 +135,7 @@ export const centerConfigSchema = z
       .array(
         z.object({
           name: id.describe('Sign-in name, shown in audit trails.'),
-          role: role.describe('Operators review and cancel; officers handle their orders; admins do everything.'),
+          role: role.describe('Operators review and cancel; supervisors do what operators do; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
           officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
         }),

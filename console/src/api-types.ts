@@ -15,7 +15,7 @@ export type { ViolationType } from '../../contract/messages';
 export type { Location, OrderState, RejectReason, SlaLevel, WorkOrder } from '../../contract/work-orders';
 export type { Zone } from '../../contract/zones';
 
-export type Role = 'operator' | 'officer' | 'admin';
+export type Role = 'operator' | 'supervisor' | 'officer' | 'admin' | 'metrics';
 
 export interface User {
   name: string;
