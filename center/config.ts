@@ -127,8 +127,18 @@ export const centerConfigSchema = z
           ),
         linkSecret: secret
           .default('change-me-link-secret')
-          .describe('HMAC key of signed media and model links, and of console session cookies.'),
+          .describe('HMAC key of signed media and model links.'),
         linkTtlMinutes: z.number().positive().default(24 * 60).describe('How long a signed media link is valid.'),
+        sessionIdleMinutes: z.number().positive().default(60).describe('A console session unused this long ends.'),
+        sessionMaxHours: z.number().positive().default(12).describe('A console session ends this long after sign-in, however much it is used.'),
+        signInLockout: z
+          .object({
+            userFailures: z.number().int().positive().default(5).describe('Failed sign-ins as one user that lock that user out.'),
+            addressFailures: z.number().int().positive().default(20).describe('Failed sign-ins from one address that lock that address out.'),
+            minutes: z.number().positive().default(15).describe('How long failures are counted, and how long a lockout lasts unless an admin clears it.'),
+          })
+          .prefault({})
+          .describe('Password guessing: failed sign-ins are counted per user and per address.'),
       })
       .prefault({}),
     users: z

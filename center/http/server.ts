@@ -30,6 +30,7 @@ import { opsRoutes } from './ops.js';
 import { ordersRoutes } from './orders.js';
 import { reviewRoutes } from './review.js';
 import { sessionRoutes } from './session-routes.js';
+import { UserDirectory } from './user-directory.js';
 import { validatorCompiler } from './validate.js';
 
 export type { ApiConfig } from './context.js';
@@ -50,7 +51,8 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
-  installAuth(app, config, ctx.now);
+  const directory = new UserDirectory(config, deps.users.accounts);
+  installAuth(app, deps.users, directory);
   httpMetrics.install(app);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
@@ -72,7 +74,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     open311Routes(api, ctx);
     opsRoutes(api, ctx, httpMetrics);
     // The console's own routes.
-    sessionRoutes(api, ctx);
+    sessionRoutes(api, ctx, directory);
     consoleSettingsRoutes(api, ctx);
     kpiSeriesRoutes(api, ctx);
     cameraPhotoRoutes(api, ctx);
