@@ -54,7 +54,7 @@ export function installAuth(app: FastifyInstance, users: UserServices, directory
   app.addHook('onRequest', async (req) => {
     const token = bearer(req);
     if (token !== null) {
-      req.apiUser = directory.matchConfigToken(token);
+      req.apiUser = await directory.byToken(token);
     } else {
       req.apiUser = await sessionUser(req, users, directory);
       if (req.apiUser && !SAFE_METHODS.has(req.method) && req.headers[CONSOLE_HEADER] !== '1') {

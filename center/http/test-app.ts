@@ -66,6 +66,9 @@ export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>;
     store,
     deps,
     users: deps.users,
+    /** The connection and prefix of the users, sessions and tokens. */
+    redis: own.redis,
+    prefix: own.prefix,
     async close() {
       await app.close();
       await own.close();

@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CenterConfig } from '../config.js';
 import type { Accounts } from '../users/accounts.js';
+import type { ApiTokenStore } from '../users/api-token-store.js';
 import type { UserRecord } from '../users/user.js';
 import type { ApiUser } from './deps.js';
 
@@ -52,10 +53,19 @@ export class UserDirectory {
   constructor(
     private readonly cfg: Cfg,
     private readonly accounts: Accounts,
+    private readonly tokens: ApiTokenStore,
   ) {
     this.configured = apiUsers(cfg);
     this.configStamps = new Map(cfg.users.map((u) => [u.name, `token:${digest(`session:${u.token}`).toString('hex').slice(0, 32)}`]));
     this.matchConfigToken = tokenMatcher(cfg);
+  }
+
+  /** The enabled user a bearer token belongs to (a config user's, or one a user created), or null. */
+  async byToken(token: string): Promise<ApiUser | null> {
+    const configured = this.matchConfigToken(token);
+    if (configured) return configured;
+    const owner = await this.tokens.owner(token);
+    return owner && !this.configured.has(owner) ? ((await this.byName(owner))?.user ?? null) : null;
   }
 
   /** True when the name belongs to a user of the config file (whose account cannot be stored too). */
