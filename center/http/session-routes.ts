@@ -16,7 +16,7 @@ import type { KnownUser, UserDirectory } from './user-directory.js';
 const signInBody = z
   .object({
     name: z.string().trim().max(64).optional().describe('Required with `password`; with `token`, the token must be this user\'s.'),
-    password: z.string().min(1, 'is required').max(256).optional().describe('A stored account\'s password.'),
+    password: z.string().min(1, 'is required').max(512).optional().describe('A stored account\'s password; a config user\'s token.'),
     token: z.string().min(1, 'is required').max(512).optional().describe('A config-file user\'s API token (compatibility).'),
   })
   .refine((b) => (b.password === undefined) !== (b.token === undefined), { message: 'give name and password (or a token)', path: ['password'] })
@@ -57,8 +57,11 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirec
       throw new ApiError(429, 'SIGN_IN_LOCKED', `too many failed sign-ins; try again in ${retry} s, or ask an admin to clear the lockout`);
     }
     let known: KnownUser | null = null;
-    if (password !== undefined) {
-      const record = directory.isConfigured(name!) ? null : await accounts.verify(name!, password);
+    if (password !== undefined && directory.isConfigured(name!)) {
+      // A config user types their token as the password.
+      known = directory.matchConfigToken(password)?.name === name ? await directory.byName(name!) : null;
+    } else if (password !== undefined) {
+      const record = await accounts.verify(name!, password);
       known = record && directory.known(record);
     } else {
       const user = directory.matchConfigToken(token!);

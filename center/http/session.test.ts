@@ -48,7 +48,8 @@ describe('console sessions', () => {
     const unknown = await passwordSignIn('nobody', PASSWORD);
     expect([wrong.statusCode, unknown.statusCode]).toEqual([401, 401]);
     expect(wrong.json()).toEqual(unknown.json());
-    expect((await passwordSignIn('olga', TOKENS.operator)).statusCode).toBe(401);
+    expect((await passwordSignIn('olga', TOKENS.operator)).json().user).toMatchObject({ name: 'olga' }); // a config user's token as the password
+    expect((await passwordSignIn('ada', TOKENS.operator)).statusCode).toBe(401);
     expect((await post('/api/session', { password: PASSWORD })).json()).toMatchObject({ code: 'VALIDATION', field: 'name' });
     expect((await post('/api/session', {})).statusCode).toBe(400);
   });

@@ -22,6 +22,10 @@ export interface User {
   role: Role;
   officerId?: string;
   teams: string[];
+  /** Accounts kept by the centre (users of the config file have none). */
+  displayName?: string;
+  /** Signed in with a one-time password: nothing but changing it is allowed. */
+  mustChangePassword?: true;
 }
 
 export interface Settings {
