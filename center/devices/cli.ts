@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { StreetWatchError } from '../../common/errors.js';
 import { textTable } from '../../common/text-table.js';
 import { projectRoot } from '../../common/paths.js';
+import { appendAudit, CLI_ACTOR } from '../audit/audit-log.js';
 import { loadCenterConfig } from '../config.js';
 import { prefixOption, withRedis } from '../redis-cli-options.js';
 import { DeviceRegistry, type DeviceCredentials, type DeviceInfo } from '../../broker/device-registry.js';
@@ -23,6 +24,13 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
   const out = (text: string) => (io.stdout ?? process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
   const env = io.env ?? process.env;
 
+  /** Runs a registry change and records it in the centre's audit log, named as the command line's. */
+  const change = <T>(prefix: string, action: string, deviceId: string, fn: (registry: DeviceRegistry) => Promise<T>): Promise<T> =>
+    withRedis(env, prefix, async (redis) => {
+      const result = await fn(new DeviceRegistry(redis, prefix));
+      await appendAudit(redis, prefix, { at: new Date().toISOString(), by: CLI_ACTOR, action, subject: deviceId });
+      return result;
+    });
   const withRegistry = <T>(prefix: string, fn: (registry: DeviceRegistry) => Promise<T>): Promise<T> =>
     withRedis(env, prefix, (redis) => fn(new DeviceRegistry(redis, prefix)));
 
@@ -45,7 +53,7 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
     .action(async (deviceId: string, o: AddFlags) => {
       // Everything that can fail is checked first: the password exists only until this command ends.
       const bundle = o.bundle === undefined ? undefined : prepareBundle(deviceId, o);
-      const creds = await withRegistry(o.prefix, (r) => (o.rotate ? r.rotate(deviceId) : r.add(deviceId)));
+      const creds = await change(o.prefix, o.rotate ? 'device.rotated' : 'device.added', deviceId, (r) => (o.rotate ? r.rotate(deviceId) : r.add(deviceId)));
       if (bundle) {
         writeBundle(bundle.file, bundle.plan, creds, o.rotate === true);
         out(o.json
@@ -81,7 +89,7 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
     .argument('<deviceId>', 'the registered device')
     .option(...prefixFlag)
     .action(async (deviceId: string, o: { prefix: string }) => {
-      const info = await withRegistry(o.prefix, (r) => r.revoke(deviceId));
+      const info = await change(o.prefix, 'device.revoked', deviceId, (r) => r.revoke(deviceId));
       out(`device ${info.deviceId} revoked at ${info.revokedAt}; it can no longer connect (a running centre closes its open connections at once)`);
     });
 }
