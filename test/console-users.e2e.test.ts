@@ -94,6 +94,42 @@ describe('console: user accounts in the browser', () => {
     expect(JSON.parse(await cli(['user', 'list', '--json']))).toEqual([expect.objectContaining({ name: 'chief', mustChangePassword: false })]);
   });
 
+  it('the admin creates a user on the Users page, who signs in with the one-time password; disable and lockout clearing work there', async () => {
+    const page = await open();
+    await signIn(page, 'chief', 'my own long phrase 7');
+    await page.locator('[data-testid=live][data-state=live]').waitFor();
+    await page.goto(`${base}/#/users`);
+    await page.getByTestId('user-name').fill('li');
+    await page.getByTestId('user-display-name').fill('Officer Li');
+    await page.getByTestId('user-role').selectOption('officer');
+    await page.getByTestId('user-create').click();
+    expect(await page.getByTestId('users-error').textContent()).toContain('officerId');
+    await page.getByTestId('user-officer-id').fill('li');
+    await page.getByTestId('user-create').click();
+    const oneTime = (await page.locator('[data-testid=one-time-password][data-user=li] code').textContent())!;
+    const row = page.locator('[data-testid=user-row][data-name=li]');
+    await row.waitFor();
+    await screenshot(page, 'users');
+
+    const li = await open();
+    await signIn(li, 'li', oneTime);
+    await li.getByTestId('change-password').waitFor();
+
+    // Five wrong passwords lock li out; the admin sees it and clears it.
+    for (let i = 0; i < 5; i++) await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'li', password: `wrong guess ${i}` }) });
+    await page.reload();
+    await page.locator('[data-testid=user-row][data-name=li][data-state=locked]').waitFor();
+    await row.getByTestId('user-unlock').click();
+    await page.locator('[data-testid=user-row][data-name=li][data-state=active]').waitFor();
+
+    // Disabled: li's open session ends.
+    await row.getByTestId('user-disable').click();
+    await page.locator('[data-testid=user-row][data-name=li][data-state=disabled]').waitFor();
+    expect((await li.request.get(`${base}/api/session`)).status()).toBe(401);
+    const audit = await (await page.request.get(`${base}/api/audit`)).json() as { items: Array<{ action: string; by: string; subject: string }> };
+    expect(audit.items.filter((l) => l.subject === 'li').map((l) => `${l.action} by ${l.by}`)).toEqual(['user.disabled by chief', 'user.added by chief']);
+  });
+
   it('a config user of the demo still signs in with their token, named or not', async () => {
     const page = await open();
     await signIn(page, 'operator', 'demo-operator-token-0001');

@@ -28,6 +28,20 @@ export interface User {
   mustChangePassword?: true;
 }
 
+/** An account kept by the centre, as `GET /api/users` lists it. */
+export interface UserAccount {
+  name: string;
+  displayName: string;
+  role: Role;
+  team?: string;
+  officerId?: string;
+  createdAt: string;
+  createdBy: string;
+  disabledAt?: string;
+  mustChangePassword: boolean;
+  lockedUntil: string | null;
+}
+
 export interface Settings {
   timezone: string;
   sla: { targetMinutes: number; yellowAt: number; redAt: number };

@@ -21,12 +21,13 @@ import { LangSwitch } from './views/lang-switch';
 import { ReviewView } from './views/review';
 import { SignIn } from './views/sign-in';
 import { ChangePassword } from './views/change-password';
+import { UsersView } from './views/users';
 import { ZonesView } from './views/zones';
 
-type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt';
-const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt'];
+type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt' | 'users';
+const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt', 'users'];
 /** Screens whose API a role may not read, kept out of its menu. */
-const HIDDEN: Partial<Record<User['role'], Screen[]>> = { officer: ['exempt'] };
+const HIDDEN: Partial<Record<User['role'], Screen[]>> = { operator: ['users'], supervisor: ['users'], officer: ['exempt', 'users'], metrics: ['users'] };
 const TOAST_MS = 4000;
 
 function useHash(): string {
@@ -154,6 +155,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
           {screen === 'zones' && <ZonesView />}
           {screen === 'kpis' && <KpisView />}
           {screen === 'exempt' && <ExemptPlatesView />}
+          {screen === 'users' && <UsersView />}
         </main>
         <div class="toasts" role="status" aria-live="polite">
           {toasts.map((x) => <div key={x.id} class={`toast ${x.tone}`} data-testid="toast">{x.message}</div>)}
