@@ -7,6 +7,7 @@
  *   POST   /api/users/:name/enable    (admin)
  *   POST   /api/users/:name/reset     a new one-time password, shown once; signed out everywhere (admin)
  *   DELETE /api/users/:name/lockout   end a sign-in lockout early (admin)
+ *   DELETE /api/sign-in-lockouts/:address   the same for a client address (admin)
  *   GET    /api/audit                 who changed what, newest first (admin)
  */
 import { z } from 'zod';
@@ -81,6 +82,11 @@ export function userRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirector
     preValidation: requireRole(ADMINS, 'clearing sign-in lockouts'),
     schema: { summary: "Clear a user's sign-in lockout", description: 'Admins. The failures counted so far are forgotten too.', tags: TAGS, params: nameParam, response: { 200: z.object({ cleared: z.boolean().meta({ description: 'False when there was no lockout' }) }) } },
   }, async (req) => ({ cleared: await limiter.clear('user', req.params.name) }));
+
+  app.delete('/api/sign-in-lockouts/:address', {
+    preValidation: requireRole(ADMINS, 'clearing sign-in lockouts'),
+    schema: { summary: 'Clear an address\'s sign-in lockout', description: 'Admins. For a shared address (a control room behind one NAT) locked out by others\' failures.', tags: TAGS, params: z.object({ address: z.string().min(1).max(64) }), response: { 200: z.object({ cleared: z.boolean() }) } },
+  }, async (req) => ({ cleared: await limiter.clear('address', req.params.address) }));
 
   app.get('/api/audit', {
     preValidation: requireRole(ADMINS, 'reading the audit log'),

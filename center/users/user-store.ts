@@ -103,10 +103,6 @@ export class UserStore {
     await this.change(name, line, disabled ? { set: { disabledAt: at }, signOut: true } : { unset: ['disabledAt'] });
   }
 
-  async setRole(name: string, role: Role, by: string, at: string): Promise<void> {
-    await this.change(name, { at, by, action: 'user.role-changed', subject: name, detail: { role } }, { set: { role }, signOut: true });
-  }
-
   private async change(name: string, line: AuditLine, c: Change): Promise<void> {
     const done = ID_PATTERN.test(name)
       ? await this.redis.eval(UPDATE, 2, this.key(name), auditKey(this.prefix), JSON.stringify(line), MAX_AUDIT_LINES, c.signOut ? '1' : '0', (c.unset ?? []).join(' '), ...Object.entries(c.set ?? {}).flat())
