@@ -4,9 +4,10 @@
  * itself is returned once, by `add` or `rotate`. Names the centre uses for itself are in the set
  * `<prefix>:reserved-names`; revokes are announced on the pub/sub channel `<prefix>:device-revoked`.
  */
-import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
+import { checkSecret, hashSecret } from '../common/secret-hash.js';
 import { CENTER_CLIENT_ID_PREFIXES, DEFAULT_CENTER_USERNAME, ID_PATTERN, RESERVED_DEVICE_IDS } from '../contract/index.js';
 
 export class DeviceRegistryError extends StreetWatchError {}
@@ -33,29 +34,7 @@ export interface DeviceRegistryOptions {
   now?: () => number;
 }
 
-// N=2^14, r=8, p=1: ~16 MiB and tens of ms per check; parameters are stored with each hash.
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 const CACHE_MAX = 10_000;
-
-const scrypt = (password: Buffer, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
-
-async function hashSecret(secret: string): Promise<string> {
-  const salt = randomBytes(16);
-  const { N, r, p, keylen } = SCRYPT;
-  const key = await scrypt(Buffer.from(secret, 'utf8'), salt, keylen, { N, r, p });
-  return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
-}
-
-async function checkSecret(password: Buffer, stored: string): Promise<boolean> {
-  const [alg, n, r, p, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024,
-  });
-  return timingSafeEqual(key, expected);
-}
 
 // Creation and updates are scripts so a device is never half-written or resurrected by a late touch.
 const ADD = `

@@ -45,8 +45,11 @@ const violationThresholds = z.strictObject({
   overstay: unit.optional().describe('Threshold of `overstay` detections (past a time-limited zone\'s `maxStaySeconds`).'),
 });
 
-/** A user's role; `users` below says what each may do. */
-export const role = z.enum(['operator', 'officer', 'admin']);
+/**
+ * A user's role: operators review and cancel; supervisors do what operators do for every team;
+ * officers handle their orders; admins do everything; `metrics` may only read `/metrics`.
+ */
+export const role = z.enum(['operator', 'supervisor', 'officer', 'admin', 'metrics']);
 
 export const centerConfigSchema = z
   .strictObject({
@@ -124,15 +127,25 @@ export const centerConfigSchema = z
           ),
         linkSecret: secret
           .default('change-me-link-secret')
-          .describe('HMAC key of signed media and model links, and of console session cookies.'),
+          .describe('HMAC key of signed media and model links.'),
         linkTtlMinutes: z.number().positive().default(24 * 60).describe('How long a signed media link is valid.'),
+        sessionIdleMinutes: z.number().positive().default(60).describe('A console session unused this long ends.'),
+        sessionMaxHours: z.number().positive().default(12).describe('A console session ends this long after sign-in, however much it is used.'),
+        signInLockout: z
+          .object({
+            userFailures: z.number().int().positive().default(5).describe('Failed sign-ins as one user that lock that user out.'),
+            addressFailures: z.number().int().positive().default(20).describe('Failed sign-ins from one address that lock that address out.'),
+            minutes: z.number().positive().default(15).describe('How long failures are counted, and how long a lockout lasts unless an admin clears it.'),
+          })
+          .prefault({})
+          .describe('Password guessing: failed sign-ins are counted per user and per address.'),
       })
       .prefault({}),
     users: z
       .array(
         z.strictObject({
           name: id.describe('Sign-in name, shown in audit trails.'),
-          role: role.describe('Operators review and cancel; officers handle their orders; admins do everything.'),
+          role: role.describe('Operators review and cancel; supervisors do what operators do; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
           officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
         }),

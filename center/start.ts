@@ -34,6 +34,7 @@ import { listDevices } from './devices/device-list.js';
 import { ModelFiles } from './devices/model-files.js';
 import { modelService } from './devices/model-service.js';
 import { buildApi } from './http/server.js';
+import { userServices } from './users/services.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
@@ -224,6 +225,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
           return { ok: Object.values(checks).every(Boolean), checks };
         },
         maskPlate,
+        users: userServices(redis, prefix, config.http, Date.now),
         logger,
         live: hub,
         deviceConfig,

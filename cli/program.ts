@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerDeviceCommands } from '../center/devices/cli.js';
+import { registerUserCommands } from '../center/users/cli.js';
 import { projectVersion } from '../common/paths.js';
 import { registerEdgeCommands } from '../edge/cli.js';
 import { registerPlateCommands } from './plate.js';
@@ -23,6 +24,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerModelsCommands(program);
   registerPlateCommands(program);
   registerDeviceCommands(program, { env });
+  registerUserCommands(program, { env });
   registerCenterCommands(program);
   registerDemoCommand(program);
   return program;

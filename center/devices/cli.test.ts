@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreetWatchError } from '../../common/errors.js';
 import { connectRedis } from '../../common/redis.js';
 import { registerDeviceCommands } from './cli.js';
+import { readAudit } from '../audit/audit-log.js';
 import { DeviceRegistry } from '../../broker/device-registry.js';
 import { dropPrefix, REDIS_URL, testPrefix } from '../../broker/test-support.js';
 
@@ -51,6 +52,9 @@ describe('streetwatch device', () => {
     await expect(run(['device', 'add', 'pole-1', '--prefix', prefix])).rejects.toMatchObject({ code: 'DEVICE_EXISTS' });
     const creds = JSON.parse(await run(['device', 'add', 'pole-1', '--rotate', '--json', '--prefix', prefix])) as { password: string };
     expect(await new DeviceRegistry(redis, prefix).verify('pole-1', creds.password)).not.toBeNull();
+    // Each change is in the centre's audit log, named as the command line's; the refused add is not.
+    const audit = (await readAudit(redis, prefix, 100)).filter((l) => l.subject === 'pole-1');
+    expect(audit.map((l) => [l.action, l.by])).toEqual([['device.rotated', 'cli'], ['device.added', 'cli']]);
   });
 
   it('add refuses invalid and reserved ids', async () => {

@@ -5,9 +5,11 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { StreetWatchError } from '../../common/errors.js';
+import { textTable } from '../../common/text-table.js';
 import { projectRoot } from '../../common/paths.js';
-import { connectRedis } from '../../common/redis.js';
+import { appendAudit, CLI_ACTOR } from '../audit/audit-log.js';
 import { loadCenterConfig } from '../config.js';
+import { prefixOption, withRedis } from '../redis-cli-options.js';
 import { DeviceRegistry, type DeviceCredentials, type DeviceInfo } from '../../broker/device-registry.js';
 import { checkBundleTarget, makeBundle, planBundle, writeBundleFile, type BundlePlan } from './edge-bundle.js';
 
@@ -18,26 +20,22 @@ export interface DeviceCliIo {
   env?: NodeJS.ProcessEnv;
 }
 
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const DEFAULT_PREFIX = '{sw}';
-const PREFIX_PATTERN = /^\{[A-Za-z0-9_-]+\}$/;
-
 export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): void {
   const out = (text: string) => (io.stdout ?? process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
   const env = io.env ?? process.env;
 
-  async function withRegistry<T>(prefix: string, fn: (registry: DeviceRegistry) => Promise<T>): Promise<T> {
-    if (!PREFIX_PATTERN.test(prefix)) throw new StreetWatchError('CLI_USAGE', `--prefix must be a hash tag like {sw}, got "${prefix}"`);
-    const redis = await connectRedis(env.REDIS_URL || DEFAULT_REDIS_URL);
-    try {
-      return await fn(new DeviceRegistry(redis, prefix));
-    } finally {
-      redis.disconnect();
-    }
-  }
+  /** Runs a registry change and records it in the centre's audit log, named as the command line's. */
+  const change = <T>(prefix: string, action: string, deviceId: string, fn: (registry: DeviceRegistry) => Promise<T>): Promise<T> =>
+    withRedis(env, prefix, async (redis) => {
+      const result = await fn(new DeviceRegistry(redis, prefix));
+      await appendAudit(redis, prefix, { at: new Date().toISOString(), by: CLI_ACTOR, action, subject: deviceId });
+      return result;
+    });
+  const withRegistry = <T>(prefix: string, fn: (registry: DeviceRegistry) => Promise<T>): Promise<T> =>
+    withRedis(env, prefix, (redis) => fn(new DeviceRegistry(redis, prefix)));
 
   const device = program.command('device').description("Devices allowed on the centre's MQTT broker (credentials in Redis).");
-  const prefixOption = ['--prefix <prefix>', 'Redis key prefix (the centre config redisPrefix; env STREETWATCH_REDIS_PREFIX)', env.STREETWATCH_REDIS_PREFIX || DEFAULT_PREFIX] as const;
+  const prefixFlag = prefixOption(env);
 
   device
     .command('add')
@@ -51,11 +49,11 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
     .option('--center-url <url>', 'with --bundle: the centre\'s HTTP API as boxes reach it (default http.publicUrl, else http://<host>:<http.port>)')
     .option('--ca-file <pem>', 'with --bundle: the CA certificate boxes trust (default: from mqtt.tls.certFile)')
     .option('-c, --config <file>', 'with --bundle: the centre config', join(projectRoot, 'examples', 'center.yaml'))
-    .option(...prefixOption)
+    .option(...prefixFlag)
     .action(async (deviceId: string, o: AddFlags) => {
       // Everything that can fail is checked first: the password exists only until this command ends.
       const bundle = o.bundle === undefined ? undefined : prepareBundle(deviceId, o);
-      const creds = await withRegistry(o.prefix, (r) => (o.rotate ? r.rotate(deviceId) : r.add(deviceId)));
+      const creds = await change(o.prefix, o.rotate ? 'device.rotated' : 'device.added', deviceId, (r) => (o.rotate ? r.rotate(deviceId) : r.add(deviceId)));
       if (bundle) {
         writeBundle(bundle.file, bundle.plan, creds, o.rotate === true);
         out(o.json
@@ -79,7 +77,7 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
     .command('list')
     .description('List the registered devices.')
     .option('--json', 'print a JSON array')
-    .option(...prefixOption)
+    .option(...prefixFlag)
     .action(async (o: { json?: boolean; prefix: string }) => {
       const devices = await withRegistry(o.prefix, (r) => r.list());
       out(o.json ? JSON.stringify(devices) : formatTable(devices));
@@ -89,9 +87,9 @@ export function registerDeviceCommands(program: Command, io: DeviceCliIo = {}): 
     .command('revoke')
     .description('Revoke a device: its open connections are closed at once and it is refused at its next connect.')
     .argument('<deviceId>', 'the registered device')
-    .option(...prefixOption)
+    .option(...prefixFlag)
     .action(async (deviceId: string, o: { prefix: string }) => {
-      const info = await withRegistry(o.prefix, (r) => r.revoke(deviceId));
+      const info = await change(o.prefix, 'device.revoked', deviceId, (r) => r.revoke(deviceId));
       out(`device ${info.deviceId} revoked at ${info.revokedAt}; it can no longer connect (a running centre closes its open connections at once)`);
     });
 }
@@ -153,6 +151,5 @@ function formatTable(devices: DeviceInfo[]): string {
     ['DEVICE', 'STATE', 'CREATED', 'LAST SEEN'],
     ...devices.map((d) => [d.deviceId, d.revokedAt ? `revoked ${d.revokedAt}` : 'active', d.createdAt, d.lastSeenAt ?? '-']),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return textTable(rows);
 }

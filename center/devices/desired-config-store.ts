@@ -4,6 +4,7 @@
  * `config/desired` replaces the box's previous one, so it must carry all cameras, not just the
  * one edited last). Versions only grow: each write is compare-and-set on the document read.
  */
+import { auditKey, auditPushLua, MAX_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../../common/errors.js';
 import type { DesiredConfig, ExemptPlate } from '../../contract/index.js';
@@ -12,10 +13,12 @@ import type { Settings, Zone } from '../http/zone-schema.js';
 export type { DesiredConfig };
 
 // Commits only if the document is still what was read ('' = absent).
+// The change and its audit line (ARGV[3], none when '') in one step, so none goes unaudited.
 const COMPARE_AND_SET_LUA = `
 local cur = redis.call('GET', KEYS[1]) or ''
 if cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' then ${auditPushLua(2, 3)} end
 return 1
 `;
 
@@ -27,6 +30,9 @@ interface WriteOptions {
   /** The version the box last reported: ours must be above it. */
   floorVersion: number;
 }
+
+/** What the centre's audit log says of a change (with `by`, the time and the new version added). */
+type Audited = Pick<AuditLine, 'action' | 'subject' | 'detail'>;
 
 export class DesiredConfigStore {
   constructor(
@@ -49,7 +55,8 @@ export class DesiredConfigStore {
    * Redis was reset, would otherwise ignore ours as old.
    */
   setCameraZones(deviceId: string, cameraId: string, zones: Zone[], opts: WriteOptions): Promise<DesiredConfig> {
-    return this.update(deviceId, opts, (config) => {
+    const audited = { action: 'zones.changed', subject: `${deviceId}/${cameraId}`, detail: { zones: zones.map((z) => z.id) } };
+    return this.update(deviceId, opts, audited, (config) => {
       const cameras = config.cameras.filter((c) => c.id !== cameraId);
       cameras.push({ id: cameraId, zones });
       cameras.sort((a, b) => a.id.localeCompare(b.id));
@@ -59,7 +66,7 @@ export class DesiredConfigStore {
 
   /** Merges box-wide settings (privacy, telemetry) into the desired config, zones kept. */
   setSettings(deviceId: string, settings: Settings, opts: WriteOptions): Promise<DesiredConfig> {
-    return this.update(deviceId, opts, (config) => ({
+    return this.update(deviceId, opts, { action: 'settings.changed', subject: deviceId, detail: { settings } }, (config) => ({
       ...config,
       ...(settings.privacy ? { privacy: { ...config.privacy, ...settings.privacy } } : {}),
       ...(settings.telemetry ? { telemetry: { ...config.telemetry, ...settings.telemetry } } : {}),
@@ -68,10 +75,11 @@ export class DesiredConfigStore {
 
   /** Replaces the box's exempt plate list (the same for every box), zones and settings kept. */
   setExemptPlates(deviceId: string, plates: ExemptPlate[], opts: WriteOptions): Promise<DesiredConfig> {
-    return this.update(deviceId, opts, (config) => ({ ...config, exemptPlates: plates }));
+    // The exempt plate store audits each plate change itself; sending the list to each box is not one.
+    return this.update(deviceId, opts, null, (config) => ({ ...config, exemptPlates: plates }));
   }
 
-  private async update(deviceId: string, opts: WriteOptions, change: (config: DesiredConfig['config']) => DesiredConfig['config']): Promise<DesiredConfig> {
+  private async update(deviceId: string, opts: WriteOptions, audited: Audited | null, change: (config: DesiredConfig['config']) => DesiredConfig['config']): Promise<DesiredConfig> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const raw = (await this.redis.get(this.key(deviceId))) ?? '';
       const cur = raw ? (JSON.parse(raw) as DesiredConfig) : null;
@@ -81,7 +89,9 @@ export class DesiredConfigStore {
         by: opts.by,
         config: change(cur?.config ?? { cameras: [] }),
       };
-      if ((await this.redis.eval(COMPARE_AND_SET_LUA, 1, this.key(deviceId), raw, JSON.stringify(next))) === 1) return next;
+      const line: AuditLine | null = audited && { at: opts.nowIso, by: opts.by, ...audited, detail: { ...audited.detail, version: next.version } };
+      const set = await this.redis.eval(COMPARE_AND_SET_LUA, 2, this.key(deviceId), auditKey(this.prefix), raw, JSON.stringify(next), line ? JSON.stringify(line) : '', MAX_AUDIT_LINES);
+      if (set === 1) return next;
     }
     throw new StreetWatchError('DESIRED_CONFIG_CONFLICT', `desired config of ${deviceId} kept changing; try again`);
   }

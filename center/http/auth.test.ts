@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenMatcher } from './auth.js';
+import { tokenMatcher } from './user-directory.js';
 import { seedOrder } from './test-store.js';
 import { auth, testApi, testConfig, TOKENS } from './test-app.js';
 
@@ -50,7 +50,7 @@ describe('API sign-in and roles', () => {
   it('review needs operator or admin', async () => {
     const res = await app.inject({ method: 'POST', url: `/api/review/${pending}/confirm`, headers: auth('officer') });
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual({ error: 'confirming a detection needs role operator or admin (you are officer)', code: 'FORBIDDEN' });
+    expect(res.json()).toEqual({ error: 'confirming a detection needs role operator or supervisor or admin (you are officer)', code: 'FORBIDDEN' });
     expect((await app.inject({ method: 'POST', url: `/api/review/${pending}/confirm` })).statusCode).toBe(401);
     const rej = await app.inject({ method: 'POST', url: `/api/review/${pending}/reject`, headers: auth('officer'), payload: { reason: 'duplicate' } });
     expect(rej.statusCode).toBe(403);
@@ -62,7 +62,7 @@ describe('API sign-in and roles', () => {
     expect(op.json().error).toBe('moving a work order to accepted needs role officer or admin (you are operator)');
     const off = await app.inject({ method: 'POST', url: `/api/orders/${dispatchedNorth}/transitions`, headers: auth('officer'), payload: { to: 'cancelled' } });
     expect(off.statusCode).toBe(403);
-    expect(off.json().error).toContain('needs role operator or admin');
+    expect(off.json().error).toContain('needs role operator or supervisor or admin');
     const selfCleared = await app.inject({ method: 'POST', url: `/api/orders/${dispatchedNorth}/transitions`, headers: auth('operator'), payload: { to: 'self_cleared' } });
     expect(selfCleared.json().error).toContain('needs role admin');
   });

@@ -1,15 +1,18 @@
 /**
- * Sign-in against config.users, default deny: every route needs a valid bearer token or console
- * session cookie unless it sets `config: { public: true }`; writes additionally check the role
- * with `userOf`. Cookie-authenticated writes must carry CONSOLE_HEADER (CSRF: a cross-site form
- * cannot set it, and a cross-origin script cannot send it without a CORS preflight we never grant).
+ * Sign-in, default deny: every route needs a valid bearer token or console session cookie unless
+ * it sets `config: { public: true }`; writes additionally check the role with `userOf`.
+ * Cookie-authenticated writes must carry CONSOLE_HEADER (CSRF: a cross-site form cannot set it,
+ * and a cross-origin script cannot send it without a CORS preflight we never grant). The metrics
+ * role reaches only routes marked `metrics`; a user still on a one-time password reaches only
+ * those marked `passwordChange`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CenterConfig, Role } from '../config.js';
+import type { Role } from '../config.js';
+import type { UserServices } from '../users/services.js';
 import type { ApiUser } from './deps.js';
 import { ApiError, forbidden, unauthorized } from './errors.js';
-import { readCookie, SESSION_COOKIE, sessionCodec } from './session.js';
+import { readCookie, SESSION_COOKIE } from './session.js';
+import type { UserDirectory } from './user-directory.js';
 
 /** Header the console sends on every write; required when the caller is signed in by cookie. */
 export const CONSOLE_HEADER = 'x-streetwatch-console';
@@ -23,31 +26,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a token (Open311, /healthz, signed media links). */
     public?: boolean;
+    /** Reachable by the metrics-only role. */
+    metrics?: boolean;
+    /** Reachable by a user who must change their one-time password first. */
+    passwordChange?: boolean;
   }
-}
-
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-/** The API's view of each configured user. */
-export function apiUsers(cfg: Pick<CenterConfig, 'users' | 'teams'>): Map<string, ApiUser> {
-  return new Map(cfg.users.map((u) => [u.name, {
-    name: u.name,
-    role: u.role,
-    ...(u.officerId ? { officerId: u.officerId } : {}),
-    teams: u.officerId ? cfg.teams.filter((t) => t.officers.some((o) => o.id === u.officerId)).map((t) => t.id) : [],
-  } satisfies ApiUser]));
-}
-
-/** Compares fixed-length digests of every token, no early exit, so timing tells nothing. */
-export function tokenMatcher(cfg: Pick<CenterConfig, 'users' | 'teams'>): (token: string) => ApiUser | null {
-  const byName = apiUsers(cfg);
-  const users = cfg.users.map((u) => ({ digest: digest(u.token), user: byName.get(u.name)! }));
-  return (token) => {
-    const d = digest(token);
-    let found: ApiUser | null = null;
-    for (const u of users) if (timingSafeEqual(d, u.digest) && !found) found = u.user;
-    return found;
-  };
 }
 
 function bearer(req: FastifyRequest): string | null {
@@ -57,26 +40,35 @@ function bearer(req: FastifyRequest): string | null {
   return m ? m[1] : '';
 }
 
-export function installAuth(app: FastifyInstance, cfg: Pick<CenterConfig, 'users' | 'teams' | 'http'>, now: () => number): void {
-  const match = tokenMatcher(cfg);
-  const sessions = sessionCodec(cfg);
-  const byName = apiUsers(cfg);
+/** The user of a console session cookie, or null (none, ended, or the account changed since). */
+export async function sessionUser(req: FastifyRequest, users: UserServices, directory: UserDirectory): Promise<ApiUser | null> {
+  const id = readCookie(req.headers.cookie, SESSION_COOKIE);
+  const session = id ? await users.sessions.use(id) : null;
+  if (!session) return null;
+  const known = await directory.byName(session.name);
+  return known && known.stamp === session.stamp ? known.user : null;
+}
+
+export function installAuth(app: FastifyInstance, users: UserServices, directory: UserDirectory): void {
   app.decorateRequest('apiUser', null);
   app.addHook('onRequest', async (req) => {
     const token = bearer(req);
     if (token !== null) {
-      req.apiUser = match(token);
+      req.apiUser = await directory.byToken(token);
     } else {
-      const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
-      const name = cookie ? sessions.verify(cookie, now()) : null;
-      req.apiUser = name ? (byName.get(name) ?? null) : null;
+      req.apiUser = await sessionUser(req, users, directory);
       if (req.apiUser && !SAFE_METHODS.has(req.method) && req.headers[CONSOLE_HEADER] !== '1') {
         throw new ApiError(403, 'CSRF', `a signed-in console write needs the ${CONSOLE_HEADER}: 1 header`);
       }
     }
+    const config = req.routeOptions.config;
     // Unknown routes answer 404 rather than 401; public ones ignore a bad token.
-    if (req.apiUser || req.is404 || req.routeOptions.config.public) return;
-    throw unauthorized(token === null ? 'sign in with Authorization: Bearer <token> (or a console session)' : 'unknown or malformed bearer token');
+    if (req.is404 || config.public) return;
+    if (!req.apiUser) throw unauthorized(token === null ? 'sign in with Authorization: Bearer <token> (or a console session)' : 'unknown or malformed bearer token');
+    if (req.apiUser.role === 'metrics' && !config.metrics) throw forbidden('the metrics role may only read /metrics');
+    if (req.apiUser.mustChangePassword && !config.passwordChange) {
+      throw new ApiError(403, 'PASSWORD_CHANGE_REQUIRED', 'change your one-time password first (POST /api/me/password)');
+    }
   });
 }
 

@@ -11,6 +11,7 @@ import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
 import type { ExemptPlateInput } from '../devices/exempt-plate-store.js';
+import type { UserServices } from '../users/services.js';
 import type { Settings, Zone } from './zone-schema.js';
 
 /** The signed-in caller, resolved from the bearer token or session. */
@@ -19,7 +20,9 @@ export const apiUser = z
     name: z.string(),
     role,
     officerId: z.string().optional(),
-    teams: z.array(z.string()).meta({ description: 'Teams whose roster lists this user\'s officerId' }),
+    teams: z.array(z.string()).meta({ description: 'Teams whose roster lists this user\'s officerId, and the team of their account' }),
+    displayName: z.string().optional().meta({ description: 'Accounts kept by the centre: what the console shows' }),
+    mustChangePassword: z.literal(true).optional().meta({ description: 'Signed in with a one-time password: only changing it is allowed until then' }),
   })
   .meta({ id: 'ApiUser' });
 export type ApiUser = z.output<typeof apiUser>;
@@ -78,6 +81,8 @@ export interface ApiDeps {
   metrics: () => string;
   health: () => Promise<HealthReport>;
   maskPlate: (text: string) => string;
+  /** Accounts, sessions and sign-in lockouts (Redis). */
+  users: UserServices;
   /** Defaults to Date.now; injected for link expiry and Open311 default windows in tests. */
   now?: () => number;
   /** Without one the API logs nothing. */

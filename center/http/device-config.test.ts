@@ -11,6 +11,7 @@ import { retainedDesiredConfig } from '../../test/helpers/retained-config.js';
 import { deleteKeys } from '../../test/helpers/redis-keys.js';
 import { DeviceStateStore } from '../ingest/device-state.js';
 import { DesiredConfigStore } from '../devices/desired-config-store.js';
+import { readAudit } from '../audit/audit-log.js';
 import { deviceConfigService } from '../devices/device-config-service.js';
 import type { LiveEvent } from '../live/live-events.js';
 import { seedOrder, REDIS_URL } from './test-store.js';
@@ -114,6 +115,17 @@ describe('device config API', () => {
     expect((await retainedDesiredConfig(broker.url, ROOT, 'box-1')).config).toEqual(both.config);
     // A later zone edit keeps the settings.
     expect((await put('cam-1', [ZONE])).json().config.privacy).toEqual({ blurPlates: false, blurPeople: true });
+
+    // Each change is in the centre's audit log, naming who made it; refused ones are not.
+    const audit = await readAudit(redis, prefix, 4);
+    expect(audit.map((l) => [l.action, l.subject, l.by, l.detail?.version])).toEqual([
+      ['zones.changed', 'box-1/cam-1', 'olga', both.version + 1],
+      ['settings.changed', 'box-1', 'ada', both.version],
+      ['settings.changed', 'box-1', 'ada', both.version - 1],
+      ['zones.changed', 'box-1/cam-1', 'olga', zones.version],
+    ]);
+    expect(audit[1].detail?.settings).toEqual({ privacy: { blurPeople: true }, telemetry: { intervalSeconds: 10 } });
+    expect(audit[0].detail?.zones).toEqual([ZONE.id]);
   });
 
   it('never hands out one version twice, however many edits race', async () => {

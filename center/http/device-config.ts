@@ -9,7 +9,7 @@ import { notFound } from './errors.js';
 import { settingsBody, zonesBody } from './zone-schema.js';
 
 /** Zones decide what becomes a work order: the people who review detections may change them. */
-const ZONE_EDITORS: readonly Role[] = ['operator', 'admin'];
+const ZONE_EDITORS: readonly Role[] = ['operator', 'supervisor', 'admin'];
 
 const idText = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ . -');
 const deviceParam = z.object({ deviceId: idText });

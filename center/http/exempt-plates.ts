@@ -17,7 +17,7 @@ import type { ApiApp, ApiContext } from './context.js';
 import { badRequest, notFound } from './errors.js';
 import { paging } from './validate.js';
 
-const READERS: readonly Role[] = ['operator', 'admin'];
+const READERS: readonly Role[] = ['operator', 'supervisor', 'admin'];
 /** An exempt plate silences enforcement on every box: admins only. */
 const EDITORS: readonly Role[] = ['admin'];
 const TAGS = ['exempt-plates'];

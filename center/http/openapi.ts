@@ -23,6 +23,7 @@ const TAGS = [
   { name: 'exempt-plates', description: 'Plates no parking rule applies to, kept by the centre and sent to every box' },
   { name: 'evidence', description: 'Evidence photos, by token or by signed link' },
   { name: 'kpis', description: 'SLA and throughput figures' },
+  { name: 'users', description: 'User accounts kept by the centre, sign-in lockouts, the audit log' },
   { name: 'console', description: 'What the console needs: sign-in, settings, the live stream' },
   { name: 'ops', description: 'Health, metrics, refused messages, this document' },
   { name: 'open311', description: 'Open311 GeoReport v2, public and read-only (https://wiki.open311.org/GeoReport_v2/)' },
@@ -81,7 +82,7 @@ export function openApiOptions(version: string): FastifyDynamicSwaggerOptions {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A user\'s token from the centre config (`users[].token`); the user\'s role decides what they may change.' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'A user\'s API token: one they created (POST /api/me/tokens), or a config user\'s (`users[].token`); the user\'s role decides what they may change.' },
           session: {
             type: 'apiKey',
             in: 'cookie',

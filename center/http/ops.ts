@@ -1,4 +1,4 @@
-/** Liveness for load balancers (public) and Prometheus metrics (any token). */
+/** Liveness for load balancers (public) and Prometheus metrics (any user, the metrics role too). */
 import { z } from 'zod';
 import type { ApiApp, ApiContext } from './context.js';
 import { healthReport } from './deps.js';
@@ -28,6 +28,7 @@ export function opsRoutes(app: ApiApp, ctx: ApiContext, http: HttpMetrics): void
   });
 
   app.get('/metrics', {
+    config: { metrics: true },
     schema: { summary: 'Prometheus metrics', tags: ['ops'], response: { 200: rawResponse(PROMETHEUS_CONTENT_TYPE, 'Prometheus text exposition') } },
   }, async (_req, reply) => {
     const theirs = ctx.deps.metrics().trimEnd();

@@ -41,7 +41,7 @@ const MOVERS: Partial<Record<OrderState, readonly Role[]>> = {
   accepted: ['officer', 'admin'],
   on_site: ['officer', 'admin'],
   resolved: ['officer', 'admin'],
-  cancelled: ['operator', 'admin'],
+  cancelled: ['operator', 'supervisor', 'admin'],
   self_cleared: ['admin'],
   pending_review: ['admin'],
 };

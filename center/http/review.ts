@@ -7,7 +7,7 @@ import type { ApiApp, ApiContext } from './context.js';
 import { getOrder, orderPage } from './orders.js';
 import { paging } from './validate.js';
 
-const REVIEWERS: readonly Role[] = ['operator', 'admin'];
+const REVIEWERS: readonly Role[] = ['operator', 'supervisor', 'admin'];
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const rejectBody = z

@@ -24,12 +24,15 @@ import { kpiSeriesRoutes } from './kpi-series.js';
 import { kpiRoutes } from './kpis.js';
 import { createMediaSigner } from './media-links.js';
 import { modelRoutes } from './models.js';
+import { myTokenRoutes } from './my-tokens.js';
 import { openApiOptions, openApiRoutes } from './openapi.js';
 import { open311Routes } from './open311.js';
 import { opsRoutes } from './ops.js';
 import { ordersRoutes } from './orders.js';
 import { reviewRoutes } from './review.js';
 import { sessionRoutes } from './session-routes.js';
+import { UserDirectory } from './user-directory.js';
+import { userRoutes } from './users.js';
 import { validatorCompiler } from './validate.js';
 
 export type { ApiConfig } from './context.js';
@@ -50,7 +53,8 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
-  installAuth(app, config, ctx.now);
+  const directory = new UserDirectory(config, deps.users.accounts, deps.users.tokens);
+  installAuth(app, deps.users, directory);
   httpMetrics.install(app);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
@@ -72,7 +76,9 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     open311Routes(api, ctx);
     opsRoutes(api, ctx, httpMetrics);
     // The console's own routes.
-    sessionRoutes(api, ctx);
+    sessionRoutes(api, ctx, directory);
+    userRoutes(api, ctx, directory);
+    myTokenRoutes(api, ctx, directory);
     consoleSettingsRoutes(api, ctx);
     kpiSeriesRoutes(api, ctx);
     cameraPhotoRoutes(api, ctx);

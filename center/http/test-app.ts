@@ -5,6 +5,7 @@ import { maskPlate } from '../../ticketing/plate-mask.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { ApiDeps } from './deps.js';
 import { buildApi } from './server.js';
+import { userServices } from '../users/services.js';
 import { redisStore, storeActions } from './test-store.js';
 
 export const TOKENS = {
@@ -41,10 +42,11 @@ export const DEAD_LETTERS: DeadLetter[] = [{
   id: '01JD0000000000000000000000', at: '2026-11-26T08:00:00.000Z', topic: 'bad/topic', code: 'unknown_topic', reason: 'no such topic', bytes: 2, payloadBase64: 'e30=', truncated: false,
 }];
 
-/** `close` closes the app and, unless a store was passed in, drops the store's keys. */
+/** `close` closes the app and drops the keys of its own prefix (users, sessions; the store's unless one was passed in). */
 export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>; http?: Partial<CenterConfig['http']> } = {}) {
-  const own = opts.store ? null : redisStore();
-  const store = opts.store ?? own!.store;
+  const own = redisStore();
+  const store = opts.store ?? own.store;
+  const config = testConfig(opts.http);
   const deps: ApiDeps = {
     store,
     actions: storeActions(store),
@@ -55,16 +57,21 @@ export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>;
     metrics: () => '# TYPE streetwatch_orders_open gauge\nstreetwatch_orders_open 3\n',
     health: async () => ({ ok: true, checks: { redis: true, mqtt: true } }),
     maskPlate,
+    users: userServices(own.redis, own.prefix, config.http, () => (opts.deps?.now ?? Date.now)()),
     ...opts.deps,
   };
-  const app = buildApi(deps, testConfig(opts.http));
+  const app = buildApi(deps, config);
   return {
     app,
     store,
     deps,
+    users: deps.users,
+    /** The connection and prefix of the users, sessions and tokens. */
+    redis: own.redis,
+    prefix: own.prefix,
     async close() {
       await app.close();
-      await own?.close();
+      await own.close();
     },
   };
 }

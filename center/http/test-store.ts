@@ -16,12 +16,14 @@ const newId = monotonicFactory();
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A store on its own prefix; `close` deletes every key under it and disconnects. */
-export function redisStore(): { store: RedisWorkOrderStore; close(): Promise<void> } {
+/** A store on its own prefix, and its connection; `close` deletes every key under the prefix and disconnects. */
+export function redisStore(): { store: RedisWorkOrderStore; redis: Redis; prefix: string; close(): Promise<void> } {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   const prefix = `{swapi-${randomBytes(6).toString('hex')}}`;
   return {
     store: new RedisWorkOrderStore(redis, prefix),
+    redis,
+    prefix,
     async close() {
       await deleteKeys(redis, prefix);
       await redis.quit();

@@ -15,13 +15,31 @@ export type { ViolationType } from '../../contract/messages';
 export type { Location, OrderState, RejectReason, SlaLevel, WorkOrder } from '../../contract/work-orders';
 export type { Zone } from '../../contract/zones';
 
-export type Role = 'operator' | 'officer' | 'admin';
+export type Role = 'operator' | 'supervisor' | 'officer' | 'admin' | 'metrics';
 
 export interface User {
   name: string;
   role: Role;
   officerId?: string;
   teams: string[];
+  /** Accounts kept by the centre (users of the config file have none). */
+  displayName?: string;
+  /** Signed in with a one-time password: nothing but changing it is allowed. */
+  mustChangePassword?: true;
+}
+
+/** An account kept by the centre, as `GET /api/users` lists it. */
+export interface UserAccount {
+  name: string;
+  displayName: string;
+  role: Role;
+  team?: string;
+  officerId?: string;
+  createdAt: string;
+  createdBy: string;
+  disabledAt?: string;
+  mustChangePassword: boolean;
+  lockedUntil: string | null;
 }
 
 export interface Settings {

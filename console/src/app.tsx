@@ -20,12 +20,14 @@ import { KpisView } from './views/kpis';
 import { LangSwitch } from './views/lang-switch';
 import { ReviewView } from './views/review';
 import { SignIn } from './views/sign-in';
+import { ChangePassword } from './views/change-password';
+import { UsersView } from './views/users';
 import { ZonesView } from './views/zones';
 
-type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt';
-const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt'];
+type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt' | 'users';
+const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt', 'users'];
 /** Screens whose API a role may not read, kept out of its menu. */
-const HIDDEN: Partial<Record<User['role'], Screen[]>> = { officer: ['exempt'] };
+const HIDDEN: Partial<Record<User['role'], Screen[]>> = { operator: ['users'], supervisor: ['users'], officer: ['exempt', 'users'], metrics: ['users'] };
 const TOAST_MS = 4000;
 
 function useHash(): string {
@@ -40,7 +42,7 @@ function useHash(): string {
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(() => initialLang(localStorage.getItem(LANG_STORAGE_KEY)));
-  const [session, setSession] = useState<{ user: User; settings: Settings } | 'checking' | 'signed-out'>('checking');
+  const [session, setSession] = useState<{ user: User; settings: Settings } | { mustChange: User } | 'checking' | 'signed-out'>('checking');
   const t = (key: Key, params?: Record<string, string | number>) => translate(lang, key, params);
   const setLang = (l: Lang) => {
     localStorage.setItem(LANG_STORAGE_KEY, l);
@@ -54,9 +56,10 @@ export function App() {
 
   const start = async (user?: User) => {
     try {
-      // Both at once: with no session both answer 401 and the sign-in form shows.
-      const [me, settings] = await Promise.all([user ?? api<{ user: User }>('/api/session').then((r) => r.user), api<Settings>('/api/console/settings')]);
-      setSession({ user: me, settings });
+      // With no session this answers 401 and the sign-in form shows; a one-time password must be changed first.
+      const me = user ?? (await api<{ user: User }>('/api/session')).user;
+      if (me.mustChangePassword) return setSession({ mustChange: me });
+      setSession({ user: me, settings: await api<Settings>('/api/console/settings') });
     } catch {
       setSession('signed-out');
     }
@@ -68,6 +71,7 @@ export function App() {
 
   if (session === 'checking') return <main class="splash">{t('common.loading')}</main>;
   if (session === 'signed-out') return <SignIn t={t} lang={lang} setLang={setLang} onSignedIn={(u) => void start(u)} />;
+  if ('mustChange' in session) return <main class="sign-in"><ChangePassword t={t} forced onDone={(u) => void start(u)} /></main>;
   return <Shell key={session.user.name} user={session.user} settings={session.settings} lang={lang} setLang={setLang} onSignOut={() => setSession('signed-out')} />;
 }
 
@@ -121,6 +125,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
     });
   }, [store]);
 
+  const [changing, setChanging] = useState(false);
   const signOut = async () => {
     await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
     onSignOut();
@@ -136,11 +141,13 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
             <LiveDot link={link} />
             <CenterClock />
             <LangSwitch lang={lang} setLang={setLang} />
-            <span class="user" data-testid="user">{user.name} · {ctx.t(`role.${user.role}`)}</span>
+            <span class="user" data-testid="user">{user.displayName ?? user.name} · {ctx.t(`role.${user.role}`)}</span>
+            {user.displayName !== undefined && <button type="button" class="link" data-testid="change-password-open" onClick={() => setChanging(true)}>{ctx.t('password.title')}</button>}
             <button type="button" class="link" data-testid="sign-out" onClick={() => void signOut()}>{ctx.t('signIn.signOut')}</button>
           </div>
         </header>
         {link.state === 'reconnecting' && <ReconnectBanner link={link} />}
+        {changing && <ChangePassword t={ctx.t} forced={false} onDone={() => setChanging(false)} onCancel={() => setChanging(false)} />}
         <main class={`screen screen-${screen}`}>
           {screen === 'review' && <ReviewView />}
           {screen === 'board' && <BoardView orderId={param} />}
@@ -148,6 +155,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
           {screen === 'zones' && <ZonesView />}
           {screen === 'kpis' && <KpisView />}
           {screen === 'exempt' && <ExemptPlatesView />}
+          {screen === 'users' && <UsersView />}
         </main>
         <div class="toasts" role="status" aria-live="polite">
           {toasts.map((x) => <div key={x.id} class={`toast ${x.tone}`} data-testid="toast">{x.message}</div>)}

@@ -25,7 +25,7 @@ const MOVES: readonly Move[] = [
   { to: 'on_site', from: ['accepted'], roles: ['officer', 'admin'], label: 'action.onSite', tone: 'primary' },
   { to: 'resolved', from: ['on_site'], roles: ['officer', 'admin'], label: 'action.resolve', tone: 'primary' },
   { to: 'self_cleared', from: OPEN_STATES, roles: ['admin'], label: 'action.selfCleared', tone: 'danger' },
-  { to: 'cancelled', from: OPEN_STATES, roles: ['operator', 'admin'], label: 'action.cancel', tone: 'danger' },
+  { to: 'cancelled', from: OPEN_STATES, roles: ['operator', 'supervisor', 'admin'], label: 'action.cancel', tone: 'danger' },
 ];
 
 /** Officers act on orders of their own or of a team whose roster lists them. */

@@ -31,7 +31,7 @@ export function ReviewView() {
   // The guard itself, set before any re-render: a double click or key repeat sends one decision.
   const inFlight = useRef(false);
   const noteRef = useRef<HTMLInputElement>(null);
-  const canDecide = app.user.role === 'operator' || app.user.role === 'admin';
+  const canDecide = ['operator', 'supervisor', 'admin'].includes(app.user.role);
 
   const select = (i: number) => {
     const o = queue[Math.min(queue.length - 1, Math.max(0, i))];

@@ -1,4 +1,7 @@
-/** The sign-in form: a user's API token from the centre config buys an HttpOnly session cookie. */
+/**
+ * The sign-in form: a user name and password buy an HttpOnly session cookie. Users of the
+ * centre's config file type their token as the password; with no name, the token alone is enough.
+ */
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import type { User } from '../api-types';
@@ -6,7 +9,8 @@ import type { Key, Lang } from '../i18n';
 import { LangSwitch } from './lang-switch';
 
 export function SignIn({ t, lang, setLang, onSignedIn }: { t: (k: Key) => string; lang: Lang; setLang: (l: Lang) => void; onSignedIn: (u: User) => void }) {
-  const [token, setToken] = useState('');
+  const [name, setName] = useState('');
+  const [secret, setSecret] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -14,10 +18,12 @@ export function SignIn({ t, lang, setLang, onSignedIn }: { t: (k: Key) => string
     setBusy(true);
     setError(null);
     try {
-      const { user } = await api<{ user: User }>('/api/session', { method: 'POST', body: { token: token.trim() } });
+      const body = name.trim() ? { name: name.trim(), password: secret } : { token: secret.trim() };
+      const { user } = await api<{ user: User }>('/api/session', { method: 'POST', body });
       onSignedIn(user);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? t('signIn.wrong') : `${t('signIn.failed')}: ${(err as Error).message}`);
+      const status = err instanceof ApiError ? err.status : 0;
+      setError(status === 401 ? t('signIn.wrong') : status === 429 ? t('signIn.locked') : `${t('signIn.failed')}: ${(err as Error).message}`);
     } finally {
       setBusy(false);
     }
@@ -28,11 +34,15 @@ export function SignIn({ t, lang, setLang, onSignedIn }: { t: (k: Key) => string
         <h1>{t('app.title')}</h1>
         <p class="muted">{t('signIn.intro')}</p>
         <label>
+          {t('signIn.name')}
+          <input type="text" autocomplete="username" data-testid="name" value={name} onInput={(e) => setName(e.currentTarget.value)} autofocus />
+        </label>
+        <label>
           {t('signIn.token')}
-          <input type="password" autocomplete="current-password" data-testid="token" value={token} onInput={(e) => setToken(e.currentTarget.value)} required autofocus />
+          <input type="password" autocomplete="current-password" data-testid="token" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required />
         </label>
         {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" class="primary big" data-testid="sign-in-submit" disabled={busy || !token.trim()}>{t('signIn.submit')}</button>
+        <button type="submit" class="primary big" data-testid="sign-in-submit" disabled={busy || !secret.trim()}>{t('signIn.submit')}</button>
         <LangSwitch lang={lang} setLang={setLang} />
       </form>
     </main>

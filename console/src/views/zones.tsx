@@ -72,7 +72,7 @@ export function ZonesView() {
   const state = applyState(desired, reported);
   const dirty = JSON.stringify(zones) !== baseline;
   const problems = zoneProblems(zones, t);
-  const canEdit = app.user.role === 'operator' || app.user.role === 'admin';
+  const canEdit = ['operator', 'supervisor', 'admin'].includes(app.user.role);
   const movedSince = cameraMovedSince(store.devices.get(deviceId), cameraId);
 
   const point = (e: MouseEvent): Point => toFrame(e.clientX, e.clientY, svg.current!.getBoundingClientRect());

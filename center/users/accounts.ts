@@ -1,0 +1,73 @@
+/**
+ * What an admin and a user may do with accounts, over the UserStore: passwords are checked
+ * against the policy and hashed here, one-time passwords made here, and nothing returned carries a
+ * hash. Every change names who made it (`by`) in the audit log.
+ */
+import type { Redis } from 'ioredis';
+import { assertPasswordPolicy, checkPassword, hashPassword, oneTimePassword } from './password.js';
+import type { NewUser, UserInfo, UserRecord } from './user.js';
+import { toInfo, UserError, UserStore, userNotFound } from './user-store.js';
+
+export interface CreatedUser {
+  user: UserInfo;
+  /** Set when the account was given a one-time password: shown once, never stored. */
+  oneTimePassword?: string;
+}
+
+// Checked against when the name is unknown, so that a sign-in takes as long whether or not it is.
+let decoy: Promise<string> | undefined;
+const decoyHash = (): Promise<string> => (decoy ??= hashPassword(oneTimePassword()));
+
+export class Accounts {
+  readonly store: UserStore;
+
+  constructor(redis: Redis, prefix: string, private readonly now: () => number = Date.now) {
+    this.store = new UserStore(redis, prefix);
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** Creates a user with `password`, or with a one-time password they must change at first sign-in. */
+  async create(user: NewUser, by: string, password?: string): Promise<CreatedUser> {
+    if (password !== undefined) assertPasswordPolicy(user.name, password);
+    const pw = password ?? oneTimePassword();
+    const info = await this.store.add(user, await hashPassword(pw), by, this.iso(), password === undefined);
+    return password === undefined ? { user: info, oneTimePassword: pw } : { user: info };
+  }
+
+  /** A one-time password replaces the user's (an admin's reset); they are signed out everywhere. */
+  async reset(name: string, by: string): Promise<string> {
+    const pw = oneTimePassword();
+    await this.store.setPassword(name, await hashPassword(pw), true, { at: this.iso(), by, action: 'user.password-reset', subject: name });
+    return pw;
+  }
+
+  /** The user's own change: needs the current password; signs them out everywhere. */
+  async changeOwn(name: string, current: string, next: string): Promise<void> {
+    const user = await this.verify(name, current);
+    if (!user) throw new UserError('PASSWORD_WRONG', 'the current password is wrong');
+    if (next === current) throw new UserError('PASSWORD_POLICY', 'the new password must differ from the current one');
+    assertPasswordPolicy(name, next);
+    await this.store.setPassword(name, await hashPassword(next), false, { at: this.iso(), by: name, action: 'user.password-changed', subject: name });
+  }
+
+  async setDisabled(name: string, disabled: boolean, by: string): Promise<UserInfo> {
+    await this.store.setDisabled(name, disabled, by, this.iso());
+    return this.info(name);
+  }
+
+  async info(name: string): Promise<UserInfo> {
+    const r = await this.store.get(name);
+    if (!r) throw userNotFound(name);
+    return toInfo(r);
+  }
+
+  /** The enabled user whose password this is, else null (unknown, disabled or wrong, alike). */
+  async verify(name: string, password: string): Promise<UserRecord | null> {
+    const user = await this.store.get(name);
+    const ok = await checkPassword(password, user?.passwordHash ?? (await decoyHash()));
+    return user && ok && !user.disabledAt ? user : null;
+  }
+}

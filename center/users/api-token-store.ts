@@ -1,0 +1,76 @@
+/**
+ * Users' own API tokens, in Redis: only the SHA-256 of each token is kept (a token is 256 random
+ * bits, so no slow hash is needed). `<prefix>:api-token:<sha256>` names the owner and token id;
+ * `<prefix>:api-tokens:<user>` lists the user's tokens (id → JSON). A token is shown once, when
+ * it is created.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+
+export interface ApiTokenInfo {
+  id: string;
+  label: string;
+  createdAt: string;
+}
+
+interface Stored extends ApiTokenInfo {
+  digest: string;
+}
+
+/** A recognisable prefix, so a leaked token is easy to grep for in logs and repositories. */
+const TOKEN_PREFIX = 'swt_';
+/** Per user: enough for every script they run, few enough that the list stays readable. */
+export const MAX_TOKENS_PER_USER = 20;
+
+const digestOf = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+export class ApiTokenStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private tokenKey(digest: string): string {
+    return `${this.prefix}:api-token:${digest}`;
+  }
+
+  private userKey(name: string): string {
+    return `${this.prefix}:api-tokens:${name}`;
+  }
+
+  /** A new token for `name`; the answer is the only place the token itself ever appears. */
+  async create(name: string, label: string, nowMs: number): Promise<ApiTokenInfo & { token: string } | null> {
+    if ((await this.redis.hlen(this.userKey(name))) >= MAX_TOKENS_PER_USER) return null;
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const info: ApiTokenInfo = { id: ulid(nowMs), label, createdAt: new Date(nowMs).toISOString() };
+    const digest = digestOf(token);
+    await this.redis.multi()
+      .hset(this.tokenKey(digest), { name, id: info.id })
+      .hset(this.userKey(name), info.id, JSON.stringify({ ...info, digest } satisfies Stored))
+      .exec();
+    return { ...info, token };
+  }
+
+  /** The user's tokens, oldest first, without the tokens. */
+  async list(name: string): Promise<ApiTokenInfo[]> {
+    return Object.values(await this.redis.hgetall(this.userKey(name)))
+      .map((raw) => JSON.parse(raw) as Stored)
+      .map(({ id, label, createdAt }) => ({ id, label, createdAt }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Revokes one of the user's tokens; false when they have no such token. */
+  async revoke(name: string, id: string): Promise<boolean> {
+    const raw = await this.redis.hget(this.userKey(name), id);
+    if (!raw) return false;
+    await this.redis.multi().del(this.tokenKey((JSON.parse(raw) as Stored).digest)).hdel(this.userKey(name), id).exec();
+    return true;
+  }
+
+  /** The owner of a token, or null. */
+  async owner(token: string): Promise<string | null> {
+    if (!token.startsWith(TOKEN_PREFIX)) return null;
+    return this.redis.hget(this.tokenKey(digestOf(token)), 'name');
+  }
+}
