@@ -132,7 +132,7 @@ export const centerConfigSchema = z
         sessionIdleMinutes: z.number().positive().default(60).describe('A console session unused this long ends.'),
         sessionMaxHours: z.number().positive().default(12).describe('A console session ends this long after sign-in, however much it is used.'),
         signInLockout: z
-          .object({
+          .strictObject({
             userFailures: z.number().int().positive().default(5).describe('Failed sign-ins as one user that lock that user out.'),
             addressFailures: z.number().int().positive().default(20).describe('Failed sign-ins from one address that lock that address out.'),
             minutes: z.number().positive().default(15).describe('How long failures are counted, and how long a lockout lasts unless an admin clears it.'),
