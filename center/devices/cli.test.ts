@@ -1,6 +1,6 @@
-import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommands } from '../../test/helpers/cli-program.js';
 import { StreetWatchError } from '../../common/errors.js';
 import { connectRedis } from '../../common/redis.js';
 import { registerDeviceCommands } from './cli.js';
@@ -21,13 +21,8 @@ afterAll(async () => {
 });
 
 /** Runs `streetwatch <args>` against the device commands; returns what it printed. */
-async function run(args: string[], env: NodeJS.ProcessEnv = { REDIS_URL }): Promise<string> {
-  let out = '';
-  const program = new Command().exitOverride();
-  program.configureOutput({ writeErr: () => undefined, writeOut: (s) => (out += s) });
-  registerDeviceCommands(program, { stdout: { write: (s: string) => (out += s) }, env });
-  await program.parseAsync(['node', 'streetwatch', ...args]);
-  return out;
+function run(args: string[], env: NodeJS.ProcessEnv = { REDIS_URL }): Promise<string> {
+  return runCommands(registerDeviceCommands, [...args], env);
 }
 
 describe('streetwatch device', () => {

@@ -1,8 +1,8 @@
-import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommands } from '../../test/helpers/cli-program.js';
 import { dropPrefix, REDIS_URL, testPrefix } from '../../broker/test-support.js';
 import { tempDir } from '../../test/fixtures.js';
 import { readAudit } from '../audit/audit-log.js';
@@ -23,13 +23,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function run(args: string[], env: NodeJS.ProcessEnv = { REDIS_URL }): Promise<string> {
-  let out = '';
-  const program = new Command().exitOverride();
-  program.configureOutput({ writeErr: () => undefined, writeOut: (s) => (out += s) });
-  registerUserCommands(program, { stdout: { write: (s: string) => (out += s) }, env });
-  await program.parseAsync(['node', 'streetwatch', ...args, '--prefix', prefix]);
-  return out;
+function run(args: string[], env: NodeJS.ProcessEnv = { REDIS_URL }): Promise<string> {
+  return runCommands(registerUserCommands, [...args, '--prefix', prefix], env);
 }
 
 describe('streetwatch user', () => {

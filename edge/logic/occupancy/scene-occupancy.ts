@@ -1,25 +1,15 @@
 import type { CameraAlert } from '../../../contract/index.js';
 import type { PixelBox, RgbFrame } from '../../../detector/types.js';
 import type { NoVendingZone, OccupancyConfig } from '../../config.js';
-import { boxGap, boxHeight, unionBox } from '../rules/shared.js';
+import { boxGap, boxHeight, overlapShare, unionBox } from '../rules/shared.js';
 import { tendingPeople } from '../rules/vending.js';
 import type { Track } from '../violation.js';
 import { boxInZone } from '../zones.js';
 import { EmptyScene } from './empty-scene.js';
+import type { StationaryObject } from './stationary-object.js';
 import { components, lumaGrid, markBoxes, type LumaGrid } from './luma-grid.js';
 
 /** Something new standing still in a no_vending zone that no tracked person or vehicle explains. */
-export interface StationaryObject {
-  /** Unique per camera (SceneOccupancy instance). */
-  id: string;
-  zoneId: string;
-  box: PixelBox;
-  /** When it was first seen: its dwell counts from here. */
-  sinceMs: number;
-  /** How long, within the zone's dwell from sinceMs, a person stood or moved slowly near it. */
-  tendedMs: number;
-}
-
 export interface OccupancyState {
   /** True while the camera's rules must wait: the view changed and the empty scene is being learnt again. */
   paused: boolean;
@@ -204,14 +194,6 @@ export function clusterBoxes(boxes: readonly PixelBox[], gapFactor: number): Pix
   return groups.map(unionBox);
 }
 
-/** Intersection over the smaller box's area. */
-export function overlapShare(a: PixelBox, b: PixelBox): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (iw <= 0 || ih <= 0) return 0;
-  const smaller = Math.min((a.x2 - a.x1) * (a.y2 - a.y1), (b.x2 - b.x1) * (b.y2 - b.y1));
-  return smaller > 0 ? (iw * ih) / smaller : 0;
-}
 
 function hiddenShare(grid: LumaGrid, box: PixelBox, covered: Uint8Array): number {
   const cells = markBoxes(grid, [box]);

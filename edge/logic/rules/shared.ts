@@ -1,7 +1,7 @@
 /** Helpers and the evaluation context shared by the zone rules. */
 import type { PixelBox } from '../../../detector/types.js';
 import type { SensorBay } from '../../config.js';
-import type { StationaryObject } from '../occupancy/scene-occupancy.js';
+import type { StationaryObject } from '../occupancy/stationary-object.js';
 import type { FrameSize, SensorReadings, Track } from '../violation.js';
 
 export interface RuleContext {
@@ -53,4 +53,13 @@ export function boxGap(a: PixelBox, b: PixelBox): number {
 
 export function boxHeight(b: PixelBox): number {
   return b.y2 - b.y1;
+}
+
+/** Intersection over the smaller box's area. */
+export function overlapShare(a: PixelBox, b: PixelBox): number {
+  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  if (iw <= 0 || ih <= 0) return 0;
+  const smaller = Math.min((a.x2 - a.x1) * (a.y2 - a.y1), (b.x2 - b.x1) * (b.y2 - b.y1));
+  return smaller > 0 ? (iw * ih) / smaller : 0;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PixelBox } from '../../../detector/types.js';
 import { noParkingZoneSchema, noVendingZoneSchema } from '../../config.js';
-import type { StationaryObject } from '../occupancy/scene-occupancy.js';
+import type { StationaryObject } from '../occupancy/stationary-object.js';
 import type { Track } from '../violation.js';
 import { zoneCandidates } from './index.js';
 import type { RuleContext } from './shared.js';

@@ -5,10 +5,9 @@
  */
 import type { PixelBox } from '../../../detector/types.js';
 import type { NoVendingZone } from '../../config.js';
-import { overlapShare } from '../occupancy/scene-occupancy.js';
 import type { Track, ViolationCandidate } from '../violation.js';
 import { isScheduleActive } from '../zones.js';
-import { boxGap, boxHeight, trackHasClass, type RuleContext } from './shared.js';
+import { boxGap, boxHeight, overlapShare, trackHasClass, type RuleContext } from './shared.js';
 
 /** A person faster than this (own box heights per second, ~slow walk) is passing by, not tending a stall. */
 export const MAX_TENDING_SPEED = 0.4;
