@@ -560,7 +560,6 @@ export function checkClassNames(cfg: EdgeConfig, modelClasses: readonly string[]
     });
   const known = new Set(modelClasses);
   cfg.detector.mergeClasses.forEach((g, gi) => check(known, `detector.mergeClasses[${gi}]`, g));
-  check(known, 'occupancy.ignoreClasses', cfg.occupancy.ignoreClasses);
   Object.keys(cfg.detector.classThresholds).forEach((n) => {
     if (!known.has(n)) problems.push(`  detector.classThresholds.${n}: unknown class "${n}"`);
   });

@@ -95,7 +95,7 @@ describe('zone models', () => {
     expect(stats.stalls).toMatchObject({ inferences: 3, objects: 6 });
   });
 
-  it('through the camera pipeline: counted per model, and tracked as goods tended by a person (street vending)', async () => {
+  it('through the camera pipeline: counted per model; a stall it reports where the scene shows nothing new is no violation', async () => {
     const detections: DetectionMessage[] = [];
     const publisher = new EdgePublisher({ send: (m) => { if (m.kind === 'detection') detections.push(JSON.parse(String(m.payload))); } }, 'streetwatch/v1', 'pole-1');
     const pipeline = new CameraPipeline({ config: cfg, camera: cfg.cameras[0], detector, publisher, zoneModels: zoneModels.forCamera('cam-1') });
@@ -103,14 +103,9 @@ describe('zone models', () => {
     await pipeline.flush();
     expect(pipeline.stats.inferences).toBe(30); // the main detector: every frame
     expect(pipeline.stats.zoneModels.stalls).toMatchObject({ inferences: 3, objects: 6 });
-    const started = detections.filter((d) => d.state === 'started');
-    expect(started).toHaveLength(1);
-    // Confirmed by the model's second look, 5 s in (dwell 4 s, counted from the first).
-    expect(started[0]).toMatchObject({ type: 'street_vending', zoneId: 'market', label: 'stall', discoveredAt: new Date(tsOf(10)).toISOString() });
-    // The stall's box, normalised (the person tends it; the subject is the goods).
-    const stall = inFrame(STALL);
-    expect(started[0].bbox!.x1).toBeCloseTo(stall.x1 / 768, 2);
-    expect(started[0].bbox!.y2).toBeCloseTo(stall.y2 / 576, 2);
+    // No_vending zones fire on new objects in the scene (occupancy); goods classes only raise their
+    // confidence. The synthetic model's stall stands on unchanged footage: nothing is new there.
+    expect(detections.filter((d) => d.state === 'started')).toEqual([]);
   });
 
   it('a zone without a due model, or outside its active hours, runs nothing', () => {
