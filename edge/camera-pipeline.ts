@@ -84,6 +84,7 @@ export class CameraPipeline {
   /** The latest tracks, for region planning (a frame or two behind the frame being inferred). */
   private tracks: Track[] = [];
   private lastWholeMs: number | undefined;
+  private nmsGroupCache: { classNames: readonly string[]; merge: string[][]; table: Int32Array } | undefined;
   private readonly plates: PlateStage | undefined;
   private readonly exempt: ExemptVehicles;
   private readonly zoneStage: ZoneModelStage;
@@ -187,8 +188,16 @@ export class CameraPipeline {
       // One pass after another: a detector may hold the frame's pixels in a worker while it runs.
       for (const region of passes) found.push(...(await detector.detect(frame, region)));
       // An object seen by two passes (overlapping regions, or a region and the whole frame) is one.
-      return { objects: nms(found, nmsIou, nmsGroupTable(detector.classNames, mergeClasses)), runs: passes.length, whole: plan.whole };
+      return { objects: nms(found, nmsIou, this.nmsGroups(detector.classNames, mergeClasses)), runs: passes.length, whole: plan.whole };
     })();
+  }
+
+  /** The merge table for cross-pass NMS, rebuilt only when the model (an update) or the config changes. */
+  private nmsGroups(classNames: readonly string[], merge: string[][]): Int32Array {
+    const c = this.nmsGroupCache;
+    if (c?.classNames === classNames && c.merge === merge) return c.table;
+    this.nmsGroupCache = { classNames, merge, table: nmsGroupTable(classNames, merge) };
+    return this.nmsGroupCache.table;
   }
 
   private async applyFrame(frame: RgbFrame, tsMs: number, detection: Promise<{ objects: TrackerInput[]; runs: number; whole: boolean; ms: number }> | null): Promise<void> {
