@@ -255,9 +255,11 @@ export class CameraPipeline {
     this.setOccupied({ paused: false, objects: [], alerts: [] });
   }
 
+  /** Every camera watches for a moved view (it pauses parking too); objects are looked for in no_vending zones only. */
   private observeScene(frame: RgbFrame, tsMs: number, tracks: Track[]): void {
+    if (!this.occupancy) return;
     const vending = this.zones.filter((z): z is NoVendingZone => z.kind === 'no_vending');
-    if (this.occupancy && vending.length > 0) this.setOccupied(this.occupancy.observe(frame, tsMs, tracks, vending));
+    this.setOccupied(this.occupancy.observe(frame, tsMs, tracks, vending));
   }
 
   private setOccupied(next: OccupancyState): void {

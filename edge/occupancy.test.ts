@@ -12,7 +12,7 @@ import { tempDir, VTEST, VTEST_SIZE } from '../test/fixtures.js';
 import { EdgePublisher } from './adapters/outbox.js';
 import { openVideoSource } from './adapters/video-source.js';
 import { CameraPipeline } from './camera-pipeline.js';
-import { edgeConfigSchema } from './config.js';
+import { edgeConfigSchema, type EdgeConfig } from './config.js';
 import { loadDetector, type TimedDetector } from './model-updates/load-detector.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
@@ -73,7 +73,10 @@ beforeAll(async () => {
 });
 afterAll(() => detector.close());
 
-async function play(video: string): Promise<Run> {
+/** Shaken ±48 px at 3-4 Hz from 10 s to 13 s. */
+const SHAKE = "[0:v]pad=iw+96:ih+96:48:48,crop=768:576:x='48+48*sin(2*PI*t*3)*between(t,10,13)':y='48+48*cos(2*PI*t*4)*between(t,10,13)'";
+
+async function play(video: string, cfg: EdgeConfig = config): Promise<Run> {
   const run: Run = { started: [], photos: new Map(), alerts: [] };
   let nowS = 0;
   const publisher = new EdgePublisher(
@@ -88,9 +91,9 @@ async function play(video: string): Promise<Run> {
     'r',
     'pole-1',
   );
-  const camera = config.cameras[0];
+  const camera = cfg.cameras[0];
   const pipeline = new CameraPipeline({
-    config, camera, detector, publisher,
+    config: cfg, camera, detector, publisher,
     onAlerts: () => run.alerts.push({ at: nowS, kinds: pipeline.alerts.map((a) => a.kind) }),
   });
   const source = await openVideoSource({ source: video, fps: FPS, mode: 'fast', watchdogSeconds: camera.watchdogSeconds, decodeThreads: 1, reconnect: camera.reconnect });
@@ -147,8 +150,7 @@ describe('scene occupancy on the example clip', { timeout: 240_000 }, () => {
   });
 
   it('a shaken camera pauses its rules with camera_moved, and resumes once steady again', async () => {
-    const shake = "[0:v]pad=iw+96:ih+96:48:48,crop=768:576:x='48+48*sin(2*PI*t*3)*between(t,10,13)':y='48+48*cos(2*PI*t*4)*between(t,10,13)'";
-    const r = await play(clip(join(dir, 'shake.avi'), 30, shake));
+    const r = await play(clip(join(dir, 'shake.avi'), 30, SHAKE));
     expect(r.alerts.map((a) => a.kinds)).toEqual([['camera_moved'], []]);
     expect(r.alerts[0].at).toBeGreaterThanOrEqual(10);
     expect(r.alerts[0].at).toBeLessThan(10.6);
@@ -156,6 +158,14 @@ describe('scene occupancy on the example clip', { timeout: 240_000 }, () => {
     expect(r.alerts[1].at).toBeGreaterThanOrEqual(23);
     expect(r.alerts[1].at).toBeLessThan(25);
     expect(vendingTypes(r)).toEqual([]);
+  });
+
+  it('a camera with parking zones only notices the move too', async () => {
+    const kerbOnly = edgeConfigSchema.parse({ ...config, cameras: [{ ...config.cameras[0], zones: config.cameras[0].zones.filter((z) => z.kind === 'no_parking') }] });
+    const r = await play(clip(join(dir, 'shake-kerb.avi'), 12, SHAKE), kerbOnly);
+    expect(r.alerts.map((a) => a.kinds)).toEqual([['camera_moved']]);
+    expect(r.alerts[0].at).toBeGreaterThanOrEqual(10);
+    expect(r.alerts[0].at).toBeLessThan(10.6);
   });
 
   it('the example clip itself: its two parked vehicles, nothing on the plaza', async () => {
