@@ -203,11 +203,12 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
       const apiMqtt = await connectMqtt(`${CENTER_CLIENT_IDS.api}${instance}-${process.pid}`, false);
       await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
+      const desired = new DesiredConfigStore(redis, prefix);
       const deviceConfig = deviceConfigService({
-        desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
+        desired, deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
       });
       const devices = { list: () => listDevices(registry, deviceState) };
-      const exemptPlates = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: Date.now });
+      const exemptPlates = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, desired, now: Date.now });
       const stopCatchUp = scheduleExemptPlateCatchUp({ redis, prefix, exemptPlates, logger });
       closers.push(async () => stopCatchUp());
       const app = buildApi({

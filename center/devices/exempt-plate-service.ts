@@ -9,12 +9,15 @@ import type { Logger } from '../../common/logger.js';
 import { everyIntervalWithLease } from '../../ticketing/leased-interval.js';
 import { exemptPlate, type ExemptPlate } from '../../contract/index.js';
 import type { DeviceConfigService, DeviceSource, ExemptPlateService, SentConfig } from '../http/deps.js';
+import type { DesiredConfigStore } from './desired-config-store.js';
 import type { ExemptPlateStore } from './exempt-plate-store.js';
 
 export interface ExemptPlateServiceDeps {
   store: ExemptPlateStore;
   devices: DeviceSource;
   deviceConfig: DeviceConfigService;
+  /** Read alone by the catch-up: what a box last reported does not tell whether it lacks the list. */
+  desired: Pick<DesiredConfigStore, 'get'>;
   now: () => number;
 }
 
@@ -39,7 +42,7 @@ export function exemptPlateService(d: ExemptPlateServiceDeps): ExemptPlateServic
 
   /** A box registered after the last change, or one whose send was lost in a race, lacks the list. */
   const lacksList = async (deviceId: string, plates: ExemptPlate[]): Promise<boolean> => {
-    const { desired } = await d.deviceConfig.get(deviceId);
+    const desired = await d.desired.get(deviceId);
     return JSON.stringify(desired?.config.exemptPlates ?? []) !== JSON.stringify(plates);
   };
 

@@ -135,13 +135,14 @@ describe('bad input, every route, over a real socket', () => {
     writeFileSync(join(consoleDir, 'assets', 'main-ABC123.js'), 'console.log("the console");');
     broker = await startAedes();
     mqtt = await connectAsync(broker.url);
-    const deviceConfig = deviceConfigService({ desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt, root: ROOT, publishLive: () => undefined, now: Date.now });
+    const desired = new DesiredConfigStore(redis, prefix);
+    const deviceConfig = deviceConfigService({ desired, deviceState, mqtt, root: ROOT, publishLive: () => undefined, now: Date.now });
     api = testApi({
       deps: {
         live: new LiveHub(pino({ level: 'silent' })),
         deviceConfig,
         models: modelService({ redis, prefix, files: new ModelFiles(tempDir('sw-bad-input-models-')), deviceState, mqtt, root: ROOT, now: Date.now }),
-        exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices: { list: async () => DEVICES }, deviceConfig, now: Date.now }),
+        exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices: { list: async () => DEVICES }, deviceConfig, desired, now: Date.now }),
         consoleDir,
       },
       http: { publicUrl: 'http://centre.example:8080' },

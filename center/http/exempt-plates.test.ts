@@ -38,7 +38,7 @@ describe('exempt plates API', () => {
     mqtt = await connectAsync(broker.url);
     const devices = { list: async () => boxes };
     const deviceConfig = deviceConfigService({ desired, deviceState: new DeviceStateStore(redis, prefix), mqtt, root: ROOT, publishLive: () => {}, now: () => NOW });
-    service = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, now: () => NOW });
+    service = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, desired, now: () => NOW });
     api = testApi({ deps: { now: () => NOW, devices, deviceConfig, exemptPlates: service } });
   });
   afterAll(async () => {
