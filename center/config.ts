@@ -112,6 +112,17 @@ export const centerConfigSchema = z
           .positive()
           .default(4 * 1024 * 1024)
           .describe('Largest device payload: the embedded broker cuts the connection above it, the ingest dead-letters larger photos (`oversized`).'),
+        httpAuth: z
+          .strictObject({
+            secret: z
+              .string()
+              .min(16, 'a broker secret needs at least 16 characters')
+              .describe('Shared with the broker: it sends it as the `X-StreetWatch-Broker-Secret` header or the `secret` query parameter.'),
+          })
+          .optional()
+          .describe(
+            'External broker: the api role serves device login and ACL checks for EMQX 5 (HTTP authentication and authorization) and Mosquitto (mosquitto-go-auth HTTP backend) under `/broker-auth/`. None: not served.',
+          ),
       })
       .prefault({}),
     http: z

@@ -30,6 +30,8 @@ declare module 'fastify' {
     metrics?: boolean;
     /** Reachable by a user who must change their one-time password first. */
     passwordChange?: boolean;
+    /** Called by the MQTT broker with the shared secret, not by users (broker-auth.ts); public to user auth. */
+    brokerAuth?: boolean;
   }
 }
 

@@ -3,6 +3,7 @@
  * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ExternalAuth } from '../../broker/external-auth.js';
 import { z } from 'zod';
 import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem, ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
 import { role } from '../config.js';
@@ -97,6 +98,8 @@ export interface ApiDeps {
   models?: ModelService;
   /** The built console (index.html and assets); without it the console is not served. */
   consoleDir?: string;
+  /** Login and ACL checks for an external broker, and the secret it must send; without it they are not served. */
+  brokerAuth?: { secret: string; auth: Pick<ExternalAuth, 'login' | 'access'> };
 }
 
 /** A box the change was sent to, and the desired config version it now has. */
