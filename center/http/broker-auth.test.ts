@@ -157,6 +157,21 @@ describe('broker auth routes, registry in Redis', () => {
     });
   });
 
+  describe('bad input', () => {
+    const raw = async (path: string, type: string, body: string) => {
+      const res = await fetch(broker.url(`${path}?secret=${SECRET}`), { method: 'POST', headers: { 'content-type': type }, body });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+
+    it('answers malformed, mistyped or oversized bodies with a 4xx in the error shape, never an answer a broker would take as allow', async () => {
+      expect(await raw('/broker-auth/emqx/authn', 'application/json', '{"username":')).toMatchObject({ status: 400, json: { code: expect.any(String) } });
+      expect(await raw('/broker-auth/mosquitto/acl', 'application/json', goJson({ acc: 'write', clientid: 'c', topic: 't', username: 'pole-1' }))).toMatchObject({ status: 400, json: { field: 'acc' } });
+      expect(await raw('/broker-auth/emqx/authz', 'application/json', JSON.stringify({ username: 'pole-1', topic: 'x'.repeat(70_000), action: 'publish' }))).toMatchObject({ status: 413 });
+      expect(await raw('/broker-auth/mosquitto/user', 'text/plain', 'username=pole-1')).toMatchObject({ status: 400, json: { code: 'VALIDATION' } });
+      expect(await raw('/broker-auth/mosquitto/user', 'application/xml', '<u/>')).toMatchObject({ status: 415 });
+    });
+  });
+
   describe('mosquitto-go-auth HTTP backend', () => {
     const acl = async (username: string, topic: string, acc: number, mode: 'json' | 'form' = 'json') => (await broker.goAuth('acl', { username, clientid: edgeClientId(username), topic, acc }, mode)).status;
 
