@@ -38,8 +38,15 @@ export interface UserAccount {
   createdAt: string;
   createdBy: string;
   disabledAt?: string;
+  /** `oidc`: signs in through the city's identity provider and has no password here. */
+  source: 'password' | 'oidc';
   mustChangePassword: boolean;
   lockedUntil: string | null;
+}
+
+/** GET /api/session/options: whether the sign-in page offers the identity provider's button. */
+export interface SignInOptions {
+  oidc: { name: string; url: string } | null;
 }
 
 export interface Settings {
