@@ -61,14 +61,14 @@ const httpsUnlessLoopback = (what: string) =>
 
 export const oidcSchema = z.strictObject({
   name: z.string().trim().min(1).max(40).default('City SSO').describe('What the console\'s button says: "Sign in with <name>".'),
-  issuer: httpsUnlessLoopback('the issuer').describe("The identity provider's issuer URL (its discovery document is `<issuer>/.well-known/openid-configuration`)."),
+  issuer: httpsUnlessLoopback('the issuer').describe("The identity provider's issuer URL, https (http only on localhost, for tests); its discovery document is `<issuer>/.well-known/openid-configuration`."),
   clientId: z.string().min(1).describe('The client id the provider gave the centre.'),
   clientSecret: z.string().min(1, 'is required').describe('Its client secret (a confidential client); keep it out of the file with `${OIDC_CLIENT_SECRET}`.'),
   redirectUrl: httpsUnlessLoopback('the redirect URL')
     .optional()
     .describe('The redirect URI registered at the provider. Default: `http.publicUrl` + `/api/session/oidc/callback` (one of the two is required).'),
   scopes: z
-    .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is one word'))
+    .array(z.string().regex(/^\S+$/, 'a scope is one word'))
     .default(['openid', 'profile', 'email', 'groups'])
     .refine((s) => s.includes('openid'), 'must include openid')
     .describe('Scopes asked for. `groups` is the scope some providers release group membership under (Keycloak with a `groups` client scope, Authentik, Dex); drop it where the provider refuses unknown scopes (Azure AD).'),
