@@ -94,7 +94,7 @@ describe('sign-in through the identity provider', () => {
   it('signs a user of the admin group in as admin (the highest of their roles), marked as coming from the provider', async () => {
     const { user, error, browser } = await signIn('p-ada');
     expect(error).toBeNull();
-    expect(user).toEqual({ name: 'ada.l', role: 'admin', teams: [], displayName: 'Ada Lovelace' });
+    expect(user).toEqual({ name: 'ada.l', role: 'admin', teams: [], displayName: 'Ada Lovelace', oidc: true });
     expect(browser.cookie(base, 'sw_oidc')).toBeUndefined();
     const record = await centre.users.accounts.store.get('ada.l');
     expect(record).toMatchObject({ source: 'oidc', role: 'admin', createdBy: 'oidc', mustChangePassword: false });

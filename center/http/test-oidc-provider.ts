@@ -32,10 +32,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startProvider(redirectUri: string): Promise<TestProvider> {
+/**
+ * `host` names the provider in its issuer URL (it listens on 127.0.0.1): `localhost` makes it
+ * another site than a centre on 127.0.0.1, as a real provider is, for a browser's SameSite rules.
+ */
+export async function startProvider(redirectUri: string, host = '127.0.0.1'): Promise<TestProvider> {
   let handler: ReturnType<Provider['callback']> | undefined;
   const server = createServer((req, res) => void handler!(req, res));
-  const issuer = `http://127.0.0.1:${await listen(server)}`;
+  const issuer = `http://${host}:${await listen(server)}`;
   const people = new Map<string, Record<string, unknown>>();
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(issuer, {

@@ -26,6 +26,8 @@ export interface User {
   displayName?: string;
   /** Signed in with a one-time password: nothing but changing it is allowed. */
   mustChangePassword?: true;
+  /** Signs in through the identity provider: no password here to change. */
+  oidc?: true;
 }
 
 /** An account kept by the centre, as `GET /api/users` lists it. */

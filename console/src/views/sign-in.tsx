@@ -60,14 +60,9 @@ export function SignIn({ t, lang, setLang, onSignedIn }: { t: T; lang: Lang; set
     <main class="sign-in">
       <form onSubmit={submit} data-testid="sign-in">
         <h1>{t('app.title')}</h1>
-        {oidc && (
-          <>
-            <a class="button primary big" href={oidc.url} data-testid="sign-in-oidc">{t('signIn.with', { name: oidc.name })}</a>
-            <p class="muted">{t('signIn.or')}</p>
-          </>
-        )}
-        {!oidc && <p class="muted">{t('signIn.intro')}</p>}
+        {oidc && <a class="button primary big" href={oidc.url} data-testid="sign-in-oidc">{t('signIn.with', { name: oidc.name })}</a>}
         {providerError && !error && <p class="error" role="alert" data-testid="sign-in-oidc-error" data-code={providerError}>{t(providerErrorKey(providerError))}</p>}
+        <p class="muted">{t(oidc ? 'signIn.or' : 'signIn.intro')}</p>
         <label>
           {t('signIn.name')}
           <input type="text" autocomplete="username" data-testid="name" value={name} onInput={(e) => setName(e.currentTarget.value)} autofocus />
