@@ -5,56 +5,35 @@
  * button leads to the provider's form and back into the console with the group's role; a user in
  * no mapped group lands on the sign-in page told why.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { projectRoot } from '../common/paths.js';
-import { launchChromium } from '../console/headless.js';
 import { CLIENT_ID, CLIENT_SECRET, startProvider, type TestProvider } from '../center/http/test-oidc-provider.js';
-import { tempDir } from './fixtures.js';
-import { deleteKeys } from './helpers/redis-keys.js';
-import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { launchChromium } from '../console/headless.js';
+import { startExampleCentre, type ExampleCentre } from './helpers/example-centre.js';
 import { screenshots } from './helpers/screenshots.js';
 
 describe('console: sign-in through the identity provider in the browser', () => {
-  const prefix = `{swoidc-${randomBytes(4).toString('hex')}}`;
-  const dir = tempDir('sw-console-oidc-');
   const screenshot = screenshots('oidc');
-  let center: Cli;
+  let centre: ExampleCentre;
   let provider: TestProvider;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${httpPort}`;
-    provider = await startProvider(`${base}/api/session/oidc/callback`, 'localhost');
+    centre = await startExampleCentre('oidc', async (cfg, centreUrl) => {
+      provider = await startProvider(`${centreUrl}/api/session/oidc/callback`, 'localhost');
+      cfg.http = { ...cfg.http, publicUrl: centreUrl, oidc: { issuer: provider.issuer, clientId: CLIENT_ID, clientSecret: '${OIDC_CLIENT_SECRET}', roles: { 'sw-admins': 'admin' } } };
+    }, { OIDC_CLIENT_SECRET: CLIENT_SECRET });
+    base = centre.base;
     provider.people.set('p-chief', { preferred_username: 'chief.wang', name: 'Chief Wang', groups: ['sw-admins'] });
     provider.people.set('p-guest', { preferred_username: 'guest', groups: ['visitors'] });
-    const cfg = YAML.parse(readFileSync(join(projectRoot, 'examples', 'center.yaml'), 'utf8')) as Record<string, any>;
-    delete cfg.teams[0].webhook;
-    cfg.http = { ...cfg.http, publicUrl: base, oidc: { issuer: provider.issuer, clientId: CLIENT_ID, clientSecret: '${OIDC_CLIENT_SECRET}', roles: { 'sw-admins': 'admin' } } };
-    const centerConfig = join(dir, 'center.yaml');
-    writeFileSync(centerConfig, YAML.stringify(cfg));
-    center = runCli(['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
-      STREETWATCH_REDIS_PREFIX: prefix, OIDC_CLIENT_SECRET: CLIENT_SECRET, ...AS_IN_CENTER_IMAGE,
-    });
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
     browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
-    await center?.stop();
+    await centre?.stop();
     await provider?.close();
-    const redis = new Redis();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** From the console's sign-in page through the provider's form (and its consent page) as `login`. */
