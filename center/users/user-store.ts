@@ -114,7 +114,7 @@ export class UserStore {
     const profile: Record<string, string> = { name: p.name, displayName: p.displayName, role: p.role, ...(p.team ? { team: p.team } : {}), ...(p.officerId ? { officerId: p.officerId } : {}) };
     const unset = ['team', 'officerId'].filter((f) => !(f in profile));
     const created: Record<string, string> = { source: 'oidc', createdAt: at, createdBy: OIDC_ACTOR, mustChangePassword: '0', generation: '0' };
-    const detail = { role: p.role, ...(p.team ? { team: p.team } : {}), ...(p.officerId ? { officerId: p.officerId } : {}) };
+    const { name: _name, displayName: _displayName, ...detail } = profile; // role, team, officer id
     const added: AuditLine = { at, by: OIDC_ACTOR, action: 'user.added', subject: p.name, detail: { ...detail, source: 'oidc', oidcSubject: p.subject } };
     const changed: AuditLine = { at, by: OIDC_ACTOR, action: 'user.oidc-changed', subject: p.name, detail };
     return (await this.redis.eval(

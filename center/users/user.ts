@@ -21,7 +21,6 @@ export type NewUser = z.output<typeof newUserSchema>;
 
 /** Where the account signs in: its own password, or the city's identity provider (no password kept). */
 export const accountSource = z.enum(['password', 'oidc']).describe('`password`: signs in with a password kept here; `oidc`: with the identity provider only.');
-export type AccountSource = z.output<typeof accountSource>;
 
 export const userInfoSchema = z
   .object({
