@@ -24,6 +24,7 @@ export const apiUser = z
     teams: z.array(z.string()).meta({ description: 'Teams whose roster lists this user\'s officerId, and the team of their account' }),
     displayName: z.string().optional().meta({ description: 'Accounts kept by the centre: what the console shows' }),
     mustChangePassword: z.literal(true).optional().meta({ description: 'Signed in with a one-time password: only changing it is allowed until then' }),
+    oidc: z.literal(true).optional().meta({ description: 'Signs in through the identity provider: has no password here' }),
   })
   .meta({ id: 'ApiUser' });
 export type ApiUser = z.output<typeof apiUser>;

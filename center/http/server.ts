@@ -26,6 +26,7 @@ import { kpiRoutes } from './kpis.js';
 import { createMediaSigner } from './media-links.js';
 import { modelRoutes } from './models.js';
 import { myTokenRoutes } from './my-tokens.js';
+import { oidcRoutes } from './oidc-routes.js';
 import { openApiOptions, openApiRoutes } from './openapi.js';
 import { open311Routes } from './open311.js';
 import { opsRoutes } from './ops.js';
@@ -80,6 +81,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     opsRoutes(api, ctx, httpMetrics);
     // The console's own routes.
     sessionRoutes(api, ctx, directory);
+    if (config.http.oidc) oidcRoutes(api, ctx, directory, config.http.oidc);
     userRoutes(api, ctx, directory);
     myTokenRoutes(api, ctx, directory);
     consoleSettingsRoutes(api, ctx);
