@@ -17,9 +17,14 @@ export interface ExampleCentre {
   /** The HTTP API and console, `http://127.0.0.1:<port>`. */
   base: string;
   mqttPort: number;
+  /** The centre's own folder (config, data), removed by `stop`; a test may keep its files there too. */
+  dir: string;
   /** Redis key prefix, for the `streetwatch` commands a test runs against this centre. */
   prefix: string;
+  /** The running centre process (a new one after `restart`). */
   center: Cli;
+  /** Stops the centre process, awaits `whileDown`, and starts it again on the same ports, prefix and data; resolves once healthy. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the centre and removes its Redis keys and folder. */
   stop(): Promise<void>;
 }
@@ -39,21 +44,31 @@ export async function startExampleCentre(
   await edit(cfg, base);
   const centerConfig = join(dir, 'center.yaml');
   writeFileSync(centerConfig, YAML.stringify(cfg));
-  const center = runCli(['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
-    STREETWATCH_REDIS_PREFIX: prefix, ...env, ...AS_IN_CENTER_IMAGE,
-  });
-  await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
-  return {
+  const start = async (): Promise<Cli> => {
+    const cli = runCli(['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
+      STREETWATCH_REDIS_PREFIX: prefix, ...env, ...AS_IN_CENTER_IMAGE,
+    });
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${cli.output()})`, 30_000);
+    return cli;
+  };
+  const centre: ExampleCentre = {
     base,
     mqttPort,
+    dir,
     prefix,
-    center,
+    center: await start(),
+    async restart(whileDown) {
+      await centre.center.stop();
+      await whileDown?.();
+      centre.center = await start();
+    },
     async stop() {
-      await center.stop();
+      await centre.center.stop();
       const redis = new Redis();
       await deleteKeys(redis, prefix);
       redis.disconnect();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return centre;
 }
