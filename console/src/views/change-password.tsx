@@ -6,24 +6,15 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { User } from '../api-types';
 import type { Key } from '../i18n';
+import { useAction } from '../use-action';
 
 export function ChangePassword({ t, forced, onDone, onCancel }: { t: (k: Key) => string; forced: boolean; onDone: (u: User) => void; onCancel?: () => void }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { busy, error, run } = useAction((err) => `${t('password.failed')}: ${err.message}`);
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { user } = await api<{ user: User }>('/api/me/password', { method: 'POST', body: { current, next } });
-      onDone(user);
-    } catch (err) {
-      setError(`${t('password.failed')}: ${(err as Error).message}`);
-    } finally {
-      setBusy(false);
-    }
+    void run(async () => onDone((await api<{ user: User }>('/api/me/password', { method: 'POST', body: { current, next } })).user));
   };
   return (
     <form class="sign-in" onSubmit={submit} data-testid="change-password">

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { ExemptPlateAuditLine, ExemptPlateEntry } from '../api-types';
 import { useApp } from '../context';
+import { useAction } from '../use-action';
 import { wallTimeToIso } from '../wall-time';
 
 /** Audit lines shown: the last few weeks of edits; the API keeps more. */
@@ -26,8 +27,7 @@ export function ExemptPlatesView() {
   const [plate, setPlate] = useState('');
   const [reason, setReason] = useState('');
   const [expires, setExpires] = useState('');
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: formError, setError: setFormError, run } = useAction();
   const [removing, setRemoving] = useState<string | null>(null);
 
   const load = async () => {
@@ -46,21 +46,12 @@ export function ExemptPlatesView() {
   useEffect(() => void load(), []);
 
   /** Runs one change; answers whether it was done, the centre's refusal shown if not. */
-  const change = async (call: () => Promise<{ sent: Sent }>, done: (sent: Sent) => string): Promise<boolean> => {
-    setBusy(true);
-    setFormError(null);
-    try {
+  const change = (call: () => Promise<{ sent: Sent }>, done: (sent: Sent) => string): Promise<boolean> =>
+    run(async () => {
       const { sent } = await call();
       app.toast(done(sent));
       await load();
-      return true;
-    } catch (err) {
-      setFormError((err as Error).message);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const add = async (e: Event) => {
     e.preventDefault();

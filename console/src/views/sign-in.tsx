@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import type { SignInOptions, User } from '../api-types';
 import { DICTIONARIES, type Key, type Lang } from '../i18n';
+import { useAction } from '../use-action';
 import { LangSwitch } from './lang-switch';
 
 const ERROR_PARAM = 'signInError';
@@ -34,27 +35,19 @@ export function SignIn({ t, lang, setLang, onSignedIn }: { t: T; lang: Lang; set
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
   const [providerError] = useState(takeProviderError);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction((err) => {
+    const status = err instanceof ApiError ? err.status : 0;
+    return status === 401 ? t('signIn.wrong') : status === 429 ? t('signIn.locked') : `${t('signIn.failed')}: ${err.message}`;
+  });
   const [oidc, setOidc] = useState<SignInOptions['oidc']>(null);
   useEffect(() => {
     // Without the options (an older centre, a network blip) the password form is still there.
     api<SignInOptions>('/api/session/options').then((o) => setOidc(o.oidc), () => undefined);
   }, []);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body = name.trim() ? { name: name.trim(), password: secret } : { token: secret.trim() };
-      const { user } = await api<{ user: User }>('/api/session', { method: 'POST', body });
-      onSignedIn(user);
-    } catch (err) {
-      const status = err instanceof ApiError ? err.status : 0;
-      setError(status === 401 ? t('signIn.wrong') : status === 429 ? t('signIn.locked') : `${t('signIn.failed')}: ${(err as Error).message}`);
-    } finally {
-      setBusy(false);
-    }
+    const body = name.trim() ? { name: name.trim(), password: secret } : { token: secret.trim() };
+    void run(async () => onSignedIn((await api<{ user: User }>('/api/session', { method: 'POST', body })).user));
   };
   return (
     <main class="sign-in">

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { Role, UserAccount } from '../api-types';
 import { useApp } from '../context';
+import { useAction } from '../use-action';
 
 const ROLES: Role[] = ['operator', 'supervisor', 'officer', 'admin', 'metrics'];
 
@@ -15,10 +16,9 @@ export function UsersView() {
   const app = useApp();
   const { t, fmt } = app;
   const [users, setUsers] = useState<UserAccount[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<{ name: string; password: string } | null>(null);
   const [form, setForm] = useState({ name: '', displayName: '', role: 'operator' as Role, team: '', officerId: '' });
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run: act } = useAction();
 
   const load = async () => {
     try {
@@ -29,18 +29,10 @@ export function UsersView() {
   };
   useEffect(() => void load(), []);
 
-  const run = async (call: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await call();
-      await load();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (call: () => Promise<unknown>) => act(async () => {
+    await call();
+    await load();
+  });
 
   const create = (e: Event) => {
     e.preventDefault();
