@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PixelBox, RgbFrame } from '../../../detector/types.js';
 import { noVendingZoneSchema, occupancySchema } from '../../config.js';
+import { vendingCandidates } from '../rules/vending.js';
 import type { Track } from '../violation.js';
 import { clusterBoxes, SceneOccupancy, type OccupancyState } from './scene-occupancy.js';
 
@@ -154,6 +155,27 @@ describe('SceneOccupancy', () => {
     expect(last.objects).toHaveLength(1); // the crate; neither person
     expect(last.objects[0].box.x2).toBeLessThanOrEqual(184);
     expect(last.objects[0].tendedMs).toBeGreaterThanOrEqual(30_000); // the whole dwell
+  });
+
+  it('people strolling past the goods one after another are no keeper: goods left alone are an obstruction, goods with a keeper a stall', () => {
+    // A new stroller every 4 s, each near the crate for 3 s at 0.35 own heights/s (slow enough to tend).
+    const strollers = (t: number): Track[] => {
+      const k = Math.floor(t / 4);
+      const s = t - 4 * k;
+      if (s >= 3) return [];
+      const x1 = 80 + 28 * s;
+      return [person({ x1, y1: 110, x2: x1 + 24, y2: 190 }, { id: `W${k}`, stationary: false, stationarySinceMs: null, velocity: { x: 28, y: 0 } })];
+    };
+    const keeper = person({ x1: 184, y1: 110, x2: 208, y2: 190 }, { id: 'K' });
+    const types = (tracks: (t: number) => Track[]) => {
+      const occ = new SceneOccupancy(config);
+      const last = run(occ, 0, 45, (t) => ({ patches: t >= 10 ? [CRATE] : [] }), (t) => (t >= 10 ? tracks(t) : [])).at(-1)!;
+      expect(last.objects).toHaveLength(1);
+      const ctx = { tsMs: T0 + 45_000, frame: { width: W, height: H }, timeZone: 'UTC', cameraId: 'c', stationaryObjects: last.objects };
+      return vendingCandidates({ ...zone, obstructions: true }, [], ctx).map((c) => c.type);
+    };
+    expect(types(strollers)).toEqual(['obstruction']);
+    expect(types((t) => [...strollers(t), keeper])).toEqual(['street_vending']);
   });
 
   it('a moved camera pauses the rules with camera_moved, learns the new view, then resumes', () => {

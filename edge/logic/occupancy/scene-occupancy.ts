@@ -6,6 +6,7 @@ import { tendingPeople } from '../rules/vending.js';
 import type { Track } from '../violation.js';
 import { boxInZone } from '../zones.js';
 import { EmptyScene } from './empty-scene.js';
+import { NO_TENDING, tallyTending, type TendingTally } from './keeper-spells.js';
 import type { StationaryObject } from './stationary-object.js';
 import { components, lumaGrid, markBoxes, type LumaGrid } from './luma-grid.js';
 
@@ -17,13 +18,14 @@ export interface OccupancyState {
   alerts: readonly { kind: CameraAlert; sinceMs: number }[];
 }
 
-interface Seen extends StationaryObject {
+interface Seen extends Omit<StationaryObject, 'tendedMs'> {
   /** The box it had when first seen: what it may not leave to stay the same object. */
   anchor: PixelBox;
   lastSeenMs: number;
   /** Samples since it was first seen, and those it was in view in (not hidden, not missing). */
   samples: number;
   inView: number;
+  tending: TendingTally;
 }
 
 /** A tracked object's box is grown by this share of its size each side: its shadow and outline are its own. */
@@ -76,7 +78,7 @@ export class SceneOccupancy {
     this.state = {
       paused: this.movedSinceMs !== null,
       // Seen (or hidden) in this sample: an object missing for a moment keeps its id and dwell, while the lifecycle's leave grace rides the gap out.
-      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && s.inView >= MIN_IN_VIEW * s.samples && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
+      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && s.inView >= MIN_IN_VIEW * s.samples && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tending }) => ({ id, zoneId, box, sinceMs, tendedMs: tending.tendedMs })),
       alerts,
     };
     return this.state;
@@ -156,7 +158,7 @@ export class SceneOccupancy {
         same.lastSeenMs = tsMs;
         matched.add(same);
       } else {
-        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tendedMs: 0, samples: 0, inView: 0 };
+        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tending: NO_TENDING, samples: 0, inView: 0 };
         this.seen.push(s);
         matched.add(s);
       }
@@ -169,7 +171,9 @@ export class SceneOccupancy {
     });
     for (const s of this.seen) {
       const zone = zones.find((z) => z.id === s.zoneId)!;
-      if (tsMs - s.sinceMs <= zone.dwellSeconds * 1000 && tendingPeople(zone, tracks, s.box).length > 0) s.tendedMs += dtMs;
+      if (tsMs - s.sinceMs > zone.dwellSeconds * 1000) continue;
+      const keepers = tendingPeople(zone, tracks, s.box).map((t) => t.id);
+      s.tending = tallyTending(s.tending, tsMs, dtMs, keepers, this.opts.keeperMinSeconds * 1000);
     }
     this.scene.update(diff.normalised, covered, markBoxes(grid, this.seen.map((s) => s.box)));
   }
