@@ -198,6 +198,18 @@ describe('SceneOccupancy', () => {
     expect(after.at(-1)!.objects[0].sinceMs).toBe(T0 + 45_000);
   });
 
+  it('a big stall (a fifth of the picture) appearing at once in one part is an object, not a moved camera', () => {
+    const occ = new SceneOccupancy(config);
+    const big = { box: { x1: 150, y1: 110, x2: 300, y2: 215 }, grey: 230 };
+    const states = run(occ, 0, 30, (t) => ({ patches: t >= 10 ? [big] : [] }));
+    expect(states.filter((s) => s.paused || s.alerts.length > 0)).toHaveLength(0);
+    const last = states.at(-1)!;
+    expect(last.objects).toHaveLength(1);
+    expect(last.objects[0].sinceMs).toBe(T0 + 10_000);
+    expect(Math.abs(last.objects[0].box.x1 - 150)).toBeLessThanOrEqual(8);
+    expect(Math.abs(last.objects[0].box.y2 - 215)).toBeLessThanOrEqual(8);
+  });
+
   it('merges parts closer than the gap factor into one object', () => {
     const a = { x1: 0, y1: 0, x2: 10, y2: 10 };
     const b = { x1: 20, y1: 0, x2: 30, y2: 10 };

@@ -5,6 +5,7 @@ import { boxGap, boxHeight, overlapShare, unionBox } from '../rules/shared.js';
 import { tendingPeople } from '../rules/vending.js';
 import type { Track } from '../violation.js';
 import { boxInZone } from '../zones.js';
+import { changeSpread } from './change-spread.js';
 import { EmptyScene } from './empty-scene.js';
 import { NO_TENDING, tallyTending, type TendingTally } from './keeper-spells.js';
 import type { StationaryObject } from './stationary-object.js';
@@ -39,6 +40,11 @@ const HIDDEN_SHARE = 0.5;
  * misses now and then shows as a change only then, and is hidden under their own track otherwise.
  */
 const MIN_IN_VIEW = 0.5;
+/**
+ * Share of the picture's blocks a sudden change must reach to be the camera moved: more than the 9 of
+ * 16 one compact object can touch (changeSpread), so a big stall appearing at once is an object.
+ */
+const MOVE_SPREAD = 2 / 3;
 
 /**
  * Scene occupancy of one camera, sampled every `sampleSeconds` of frame time: learns the empty scene
@@ -53,6 +59,7 @@ export class SceneOccupancy {
   private phaseStartMs: number | null = null;
   private lastSampleMs = -Infinity;
   private prevShare = 0;
+  private prevChanged: Uint8Array | null = null;
   private prevLuma: Float32Array | null = null;
   private seen: Seen[] = [];
   private nextId = 1;
@@ -99,6 +106,7 @@ export class SceneOccupancy {
     this.phaseStartMs = null;
     this.seen = [];
     this.prevShare = 0;
+    this.prevChanged = null;
   }
 
   /** Learning restarts while the picture keeps changing as a whole (a camera still swinging). */
@@ -118,14 +126,23 @@ export class SceneOccupancy {
 
   private unsteady(grid: LumaGrid, covered: Uint8Array): boolean {
     const prev = this.prevLuma!;
+    const changed = new Uint8Array(prev.length);
     let compared = 0;
-    let changed = 0;
+    let changes = 0;
     for (let c = 0; c < prev.length; c++) {
       if (covered[c]) continue;
       compared++;
-      if (Math.abs(grid.luma[c] - prev[c]) > this.opts.cellDelta) changed++;
+      if (Math.abs(grid.luma[c] - prev[c]) > this.opts.cellDelta) {
+        changed[c] = 1;
+        changes++;
+      }
     }
-    return compared > 0 && changed / compared >= this.opts.moveShare;
+    return compared > 0 && this.moved(grid, changed, covered, changes / compared);
+  }
+
+  /** A sudden change of `share` of the picture, its cells `changed`, is the view moving when it is spread over all of it. */
+  private moved(grid: LumaGrid, changed: Uint8Array, covered: Uint8Array, share: number): boolean {
+    return share >= this.opts.moveShare && changeSpread(grid, changed, covered, this.opts.moveShare) >= MOVE_SPREAD;
   }
 
   private watch(grid: LumaGrid, covered: Uint8Array, tsMs: number, dtMs: number, frame: RgbFrame, tracks: readonly Track[], zones: readonly NoVendingZone[]): void {
@@ -136,8 +153,11 @@ export class SceneOccupancy {
     }
     const diff = this.scene.compare(grid, covered);
     const jump = diff.changedShare - this.prevShare;
+    // Only the cells that changed since the last sample show where the jump is.
+    const fresh = this.prevChanged ? diff.changed.map((v, c) => v & (this.prevChanged![c] ^ 1)) : diff.changed;
     this.prevShare = diff.changedShare;
-    if (jump >= this.opts.moveShare) {
+    this.prevChanged = diff.changed;
+    if (this.moved(grid, fresh, covered, jump)) {
       this.movedSinceMs = tsMs;
       this.startLearning();
       this.learn(grid, covered, tsMs);
