@@ -117,6 +117,15 @@ describe('SceneOccupancy', () => {
     expect(states.filter((s) => s.objects.length > 0)).toHaveLength(0);
   });
 
+  it('the place of an object there from the start and taken away later is scene, not a new object; one put down later is', () => {
+    const occ = new SceneOccupancy(config);
+    const dark = { box: { x1: 220, y1: 120, x2: 270, y2: 160 }, grey: 15 };
+    const states = run(occ, 0, 60, (t) => ({ patches: [...(t < 20 ? [CRATE, dark] : []), ...(t >= 35 ? [{ ...CRATE, box: { x1: 40, y1: 180, x2: 96, y2: 220 } }] : [])] }));
+    expect(states.slice(0, 70).filter((s) => s.objects.length > 0)).toHaveLength(0);
+    const last = states.at(-1)!;
+    expect(last.objects.map((o) => [o.sinceMs - T0, Math.round(o.box.x1 / 10)])).toEqual([[35_000, 4]]);
+  });
+
   it('never makes an object of a tracked vehicle, parked from the start or arriving, nor of the paving it leaves', () => {
     const occ = new SceneOccupancy(config);
     const van = { box: { x1: 20, y1: 120, x2: 100, y2: 180 }, grey: 240 };

@@ -27,6 +27,11 @@ interface Seen extends Omit<StationaryObject, 'tendedMs'> {
   samples: number;
   inView: number;
   tending: TendingTally;
+  /** Samples before persistSeconds in which its region looked like something taken away (wasRemoved), and all in view then. */
+  removedVotes: number;
+  votes: number;
+  /** Past persistSeconds: found new, it is no longer tested. */
+  settled: boolean;
 }
 
 /** A tracked object's box is grown by this share of its size each side: its shadow and outline are its own. */
@@ -178,15 +183,29 @@ export class SceneOccupancy {
         same.lastSeenMs = tsMs;
         matched.add(same);
       } else {
-        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tending: NO_TENDING, samples: 0, inView: 0 };
+        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tending: NO_TENDING, samples: 0, inView: 0, removedVotes: 0, votes: 0, settled: false };
         this.seen.push(s);
         matched.add(s);
       }
     }
+    const persistMs = this.opts.persistSeconds * 1000;
     this.seen = this.seen.filter((s) => {
       s.samples++;
       if (matched.has(s)) s.inView++;
       else if (hiddenShare(grid, s.box, covered) >= HIDDEN_SHARE) s.lastSeenMs = tsMs;
+      if (!s.settled) {
+        const region = markBoxes(grid, [s.box]).map((v, c) => v & diff.changed[c]);
+        if (tsMs - s.sinceMs < persistMs) {
+          if (matched.has(s)) {
+            s.votes++;
+            if (this.scene.removedAt(grid, region, diff.normalised, covered)) s.removedVotes++;
+          }
+        } else if (2 * s.removedVotes > s.votes) {
+          // The place of something that was there when the scene was learnt: pavement now, not a new object.
+          this.scene.absorb(region, diff.normalised);
+          return false;
+        } else s.settled = true;
+      }
       return tsMs - s.lastSeenMs <= this.opts.holdSeconds * 1000 && zones.some((z) => z.id === s.zoneId);
     });
     for (const s of this.seen) {
