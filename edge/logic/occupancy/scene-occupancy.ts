@@ -211,7 +211,7 @@ export class SceneOccupancy {
     for (const s of this.seen) {
       const zone = zones.find((z) => z.id === s.zoneId)!;
       if (tsMs - s.sinceMs > zone.dwellSeconds * 1000) continue;
-      const keepers = tendingPeople(zone, tracks, s.box).map((t) => t.id);
+      const keepers = tendingPeople(zone, tracks, s.box).map(({ id, box }) => ({ id, box }));
       s.tending = tallyTending(s.tending, tsMs, dtMs, keepers, this.opts.keeperMinSeconds * 1000);
     }
     this.scene.update(diff.normalised, covered, markBoxes(grid, this.seen.map((s) => s.box)));
