@@ -148,6 +148,13 @@ export const occupancySchema = z
       .describe('Grey levels (0..255) a cell must differ from the empty scene, once global light changes are taken out, to be changed.'),
     minObjectArea: z.number().positive().max(1).default(0.002).describe('Smallest new object, as a share of the picture.'),
     persistSeconds: z.number().positive().default(5).describe('A change must stay put this long to be an object (passers-by, noise).'),
+    keeperMinSeconds: z
+      .number()
+      .min(0)
+      .default(8)
+      .describe(
+        'A person tends a new object only after standing or moving slowly near it this long without a break (then the whole spell counts towards `tendingShare`): people walking past, each near it for a moment, never add up to a keeper.',
+      ),
     holdSeconds: z
       .number()
       .min(0)

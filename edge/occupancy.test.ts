@@ -138,6 +138,12 @@ describe('scene occupancy on the example clip', { timeout: 240_000 }, () => {
     expect(iou(pixels(r.started.find((d) => d.zoneId === 'plaza')!.bbox!), STALL)).toBeGreaterThan(0.7);
   });
 
+  it('a stall there since the camera started and taken away later is nothing: its place is learnt as scene', async () => {
+    const r = await play(clip(join(dir, 'ghost.avi'), 30, stallAt(0, 12)));
+    expect(vendingTypes(r)).toEqual([]);
+    expect(r.alerts).toEqual([]);
+  });
+
   it('a person standing alone on the plaza is nothing', async () => {
     const r = await play(clip(join(dir, 'person.avi'), 35, keeperAt(5, 35, '0:v')));
     expect(vendingTypes(r)).toEqual([]);

@@ -36,6 +36,14 @@ describe('recipes', () => {
     expect(meanDiff(frameAt(6, clip), frameAt(6), keeper)).toBeGreaterThan(CHANGED);
   });
 
+  it('stall-taken-away: the stall is on the plaza from the first frame and gone after 20 s', () => {
+    const clip = shortClip('stall-taken-away', 22);
+    const stall = { x: 470, y: 262, w: 112, h: 64 };
+    expect(meanDiff(frameAt(0, clip), frameAt(0), stall)).toBeGreaterThan(CHANGED);
+    expect(meanDiff(frameAt(19, clip), frameAt(19), stall)).toBeGreaterThan(CHANGED);
+    expect(meanDiff(frameAt(21, clip), frameAt(21), stall)).toBeLessThan(UNCHANGED);
+  });
+
   it('queue-moving-off: the front van drives in from 2 s and stands on the road from 5 s; the rest of the frame is the footage', () => {
     const clip = shortClip('queue-moving-off', 7);
     const front = { x: 632, y: 272, w: 90, h: 71 };

@@ -133,6 +133,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   'stall-removed': composite(60, [stall(5, 50), keeper(5, 50)]),
   // The stall from 5 s to the end with nobody near it.
   'goods-left': composite(60, [stall(5, 60)]),
+  // The stall there from the first frame (learnt as scene) and taken away at 20 s: its place is pavement, not a new object.
+  'stall-taken-away': composite(60, [stall(0, 20)]),
   // A man stands still on the plaza from 5 s to 60 s; nothing else is added.
   'person-standing': composite(65, [{ ...keeper(5, 65), sway: 1 }]),
 };

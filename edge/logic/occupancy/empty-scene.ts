@@ -1,4 +1,5 @@
 import type { LumaGrid } from './luma-grid.js';
+import { wasRemoved } from './removed-object.js';
 
 export interface EmptySceneOptions {
   /** Grey levels (0..255, after brightness normalisation) a cell must differ by to count as changed. */
@@ -91,6 +92,21 @@ export class EmptyScene {
       }
     }
     return { changed, changedShare: compared ? changes / compared : 0, normalised };
+  }
+
+  /** Whether the changed `region` is the place of something taken away rather than something new (wasRemoved). */
+  removedAt(grid: LumaGrid, region: Uint8Array, normalised: Float32Array, covered: Uint8Array): boolean {
+    const visible = this.known.map((k, c) => k & (covered[c] ^ 1));
+    return wasRemoved(grid, region, visible, normalised, this.bg!);
+  }
+
+  /** The cells of `region` become scene as they are now (pavement under something taken away). */
+  absorb(region: Uint8Array, normalised: Float32Array): void {
+    for (let c = 0; c < region.length; c++) {
+      if (!region[c]) continue;
+      this.bg![c] = normalised[c];
+      this.known[c] = 1;
+    }
   }
 
   /**

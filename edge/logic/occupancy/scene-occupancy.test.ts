@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PixelBox, RgbFrame } from '../../../detector/types.js';
 import { noVendingZoneSchema, occupancySchema } from '../../config.js';
+import { vendingCandidates } from '../rules/vending.js';
 import type { Track } from '../violation.js';
 import { clusterBoxes, SceneOccupancy, type OccupancyState } from './scene-occupancy.js';
 
@@ -116,6 +117,15 @@ describe('SceneOccupancy', () => {
     expect(states.filter((s) => s.objects.length > 0)).toHaveLength(0);
   });
 
+  it('the place of an object there from the start and taken away later is scene, not a new object; one put down later is', () => {
+    const occ = new SceneOccupancy(config);
+    const dark = { box: { x1: 220, y1: 120, x2: 270, y2: 160 }, grey: 15 };
+    const states = run(occ, 0, 60, (t) => ({ patches: [...(t < 20 ? [CRATE, dark] : []), ...(t >= 35 ? [{ ...CRATE, box: { x1: 40, y1: 180, x2: 96, y2: 220 } }] : [])] }));
+    expect(states.slice(0, 70).filter((s) => s.objects.length > 0)).toHaveLength(0);
+    const last = states.at(-1)!;
+    expect(last.objects.map((o) => [o.sinceMs - T0, Math.round(o.box.x1 / 10)])).toEqual([[35_000, 4]]);
+  });
+
   it('never makes an object of a tracked vehicle, parked from the start or arriving, nor of the paving it leaves', () => {
     const occ = new SceneOccupancy(config);
     const van = { box: { x1: 20, y1: 120, x2: 100, y2: 180 }, grey: 240 };
@@ -156,6 +166,27 @@ describe('SceneOccupancy', () => {
     expect(last.objects[0].tendedMs).toBeGreaterThanOrEqual(30_000); // the whole dwell
   });
 
+  it('people strolling past the goods one after another are no keeper: goods left alone are an obstruction, goods with a keeper a stall', () => {
+    // A new stroller every 4 s, each near the crate for 3 s at 0.35 own heights/s (slow enough to tend).
+    const strollers = (t: number): Track[] => {
+      const k = Math.floor(t / 4);
+      const s = t - 4 * k;
+      if (s >= 3) return [];
+      const x1 = 80 + 28 * s;
+      return [person({ x1, y1: 110, x2: x1 + 24, y2: 190 }, { id: `W${k}`, stationary: false, stationarySinceMs: null, velocity: { x: 28, y: 0 } })];
+    };
+    const keeper = person({ x1: 184, y1: 110, x2: 208, y2: 190 }, { id: 'K' });
+    const types = (tracks: (t: number) => Track[]) => {
+      const occ = new SceneOccupancy(config);
+      const last = run(occ, 0, 45, (t) => ({ patches: t >= 10 ? [CRATE] : [] }), (t) => (t >= 10 ? tracks(t) : [])).at(-1)!;
+      expect(last.objects).toHaveLength(1);
+      const ctx = { tsMs: T0 + 45_000, frame: { width: W, height: H }, timeZone: 'UTC', cameraId: 'c', stationaryObjects: last.objects };
+      return vendingCandidates({ ...zone, obstructions: true }, [], ctx).map((c) => c.type);
+    };
+    expect(types(strollers)).toEqual(['obstruction']);
+    expect(types((t) => [...strollers(t), keeper])).toEqual(['street_vending']);
+  });
+
   it('a moved camera pauses the rules with camera_moved, learns the new view, then resumes', () => {
     const occ = new SceneOccupancy(config);
     const before = run(occ, 0, 20, () => ({}));
@@ -174,6 +205,18 @@ describe('SceneOccupancy', () => {
     const after = run(occ, 40, 60, (t) => ({ shift: 12, patches: t >= 45 ? [CRATE] : [] }));
     expect(after.at(-1)!.objects).toHaveLength(1);
     expect(after.at(-1)!.objects[0].sinceMs).toBe(T0 + 45_000);
+  });
+
+  it('a big stall (a fifth of the picture) appearing at once in one part is an object, not a moved camera', () => {
+    const occ = new SceneOccupancy(config);
+    const big = { box: { x1: 150, y1: 110, x2: 300, y2: 215 }, grey: 230 };
+    const states = run(occ, 0, 30, (t) => ({ patches: t >= 10 ? [big] : [] }));
+    expect(states.filter((s) => s.paused || s.alerts.length > 0)).toHaveLength(0);
+    const last = states.at(-1)!;
+    expect(last.objects).toHaveLength(1);
+    expect(last.objects[0].sinceMs).toBe(T0 + 10_000);
+    expect(Math.abs(last.objects[0].box.x1 - 150)).toBeLessThanOrEqual(8);
+    expect(Math.abs(last.objects[0].box.y2 - 215)).toBeLessThanOrEqual(8);
   });
 
   it('merges parts closer than the gap factor into one object', () => {

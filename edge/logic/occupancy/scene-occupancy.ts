@@ -5,7 +5,9 @@ import { boxGap, boxHeight, overlapShare, unionBox } from '../rules/shared.js';
 import { tendingPeople } from '../rules/vending.js';
 import type { Track } from '../violation.js';
 import { boxInZone } from '../zones.js';
+import { changeSpread } from './change-spread.js';
 import { EmptyScene } from './empty-scene.js';
+import { NO_TENDING, tallyTending, type TendingTally } from './keeper-spells.js';
 import type { StationaryObject } from './stationary-object.js';
 import { components, lumaGrid, markBoxes, type LumaGrid } from './luma-grid.js';
 
@@ -17,13 +19,19 @@ export interface OccupancyState {
   alerts: readonly { kind: CameraAlert; sinceMs: number }[];
 }
 
-interface Seen extends StationaryObject {
+interface Seen extends Omit<StationaryObject, 'tendedMs'> {
   /** The box it had when first seen: what it may not leave to stay the same object. */
   anchor: PixelBox;
   lastSeenMs: number;
   /** Samples since it was first seen, and those it was in view in (not hidden, not missing). */
   samples: number;
   inView: number;
+  tending: TendingTally;
+  /** Samples before persistSeconds in which its region looked like something taken away (wasRemoved), and all in view then. */
+  removedVotes: number;
+  votes: number;
+  /** Past persistSeconds: found new, it is no longer tested. */
+  settled: boolean;
 }
 
 /** A tracked object's box is grown by this share of its size each side: its shadow and outline are its own. */
@@ -37,6 +45,11 @@ const HIDDEN_SHARE = 0.5;
  * misses now and then shows as a change only then, and is hidden under their own track otherwise.
  */
 const MIN_IN_VIEW = 0.5;
+/**
+ * Share of the picture's blocks a sudden change must reach to be the camera moved: more than the 9 of
+ * 16 one compact object can touch (changeSpread), so a big stall appearing at once is an object.
+ */
+const MOVE_SPREAD = 2 / 3;
 
 /**
  * Scene occupancy of one camera, sampled every `sampleSeconds` of frame time: learns the empty scene
@@ -51,6 +64,7 @@ export class SceneOccupancy {
   private phaseStartMs: number | null = null;
   private lastSampleMs = -Infinity;
   private prevShare = 0;
+  private prevChanged: Uint8Array | null = null;
   private prevLuma: Float32Array | null = null;
   private seen: Seen[] = [];
   private nextId = 1;
@@ -76,7 +90,7 @@ export class SceneOccupancy {
     this.state = {
       paused: this.movedSinceMs !== null,
       // Seen (or hidden) in this sample: an object missing for a moment keeps its id and dwell, while the lifecycle's leave grace rides the gap out.
-      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && s.inView >= MIN_IN_VIEW * s.samples && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tendedMs }) => ({ id, zoneId, box, sinceMs, tendedMs })),
+      objects: this.seen.filter((s) => s.lastSeenMs === tsMs && s.inView >= MIN_IN_VIEW * s.samples && tsMs - s.sinceMs >= this.opts.persistSeconds * 1000).map(({ id, zoneId, box, sinceMs, tending }) => ({ id, zoneId, box, sinceMs, tendedMs: tending.tendedMs })),
       alerts,
     };
     return this.state;
@@ -97,6 +111,7 @@ export class SceneOccupancy {
     this.phaseStartMs = null;
     this.seen = [];
     this.prevShare = 0;
+    this.prevChanged = null;
   }
 
   /** Learning restarts while the picture keeps changing as a whole (a camera still swinging). */
@@ -116,14 +131,23 @@ export class SceneOccupancy {
 
   private unsteady(grid: LumaGrid, covered: Uint8Array): boolean {
     const prev = this.prevLuma!;
+    const changed = new Uint8Array(prev.length);
     let compared = 0;
-    let changed = 0;
+    let changes = 0;
     for (let c = 0; c < prev.length; c++) {
       if (covered[c]) continue;
       compared++;
-      if (Math.abs(grid.luma[c] - prev[c]) > this.opts.cellDelta) changed++;
+      if (Math.abs(grid.luma[c] - prev[c]) > this.opts.cellDelta) {
+        changed[c] = 1;
+        changes++;
+      }
     }
-    return compared > 0 && changed / compared >= this.opts.moveShare;
+    return compared > 0 && this.moved(grid, changed, covered, changes / compared);
+  }
+
+  /** A sudden change of `share` of the picture, its cells `changed`, is the view moving when it is spread over all of it. */
+  private moved(grid: LumaGrid, changed: Uint8Array, covered: Uint8Array, share: number): boolean {
+    return share >= this.opts.moveShare && changeSpread(grid, changed, covered, this.opts.moveShare) >= MOVE_SPREAD;
   }
 
   private watch(grid: LumaGrid, covered: Uint8Array, tsMs: number, dtMs: number, frame: RgbFrame, tracks: readonly Track[], zones: readonly NoVendingZone[]): void {
@@ -134,8 +158,11 @@ export class SceneOccupancy {
     }
     const diff = this.scene.compare(grid, covered);
     const jump = diff.changedShare - this.prevShare;
+    // Only the cells that changed since the last sample show where the jump is.
+    const fresh = this.prevChanged ? diff.changed.map((v, c) => v & (this.prevChanged![c] ^ 1)) : diff.changed;
     this.prevShare = diff.changedShare;
-    if (jump >= this.opts.moveShare) {
+    this.prevChanged = diff.changed;
+    if (this.moved(grid, fresh, covered, jump)) {
       this.movedSinceMs = tsMs;
       this.startLearning();
       this.learn(grid, covered, tsMs);
@@ -156,20 +183,36 @@ export class SceneOccupancy {
         same.lastSeenMs = tsMs;
         matched.add(same);
       } else {
-        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tendedMs: 0, samples: 0, inView: 0 };
+        const s: Seen = { id: `O${this.nextId++}`, zoneId: zone.id, box, anchor: box, sinceMs: tsMs, lastSeenMs: tsMs, tending: NO_TENDING, samples: 0, inView: 0, removedVotes: 0, votes: 0, settled: false };
         this.seen.push(s);
         matched.add(s);
       }
     }
+    const persistMs = this.opts.persistSeconds * 1000;
     this.seen = this.seen.filter((s) => {
       s.samples++;
       if (matched.has(s)) s.inView++;
       else if (hiddenShare(grid, s.box, covered) >= HIDDEN_SHARE) s.lastSeenMs = tsMs;
+      if (!s.settled) {
+        const region = markBoxes(grid, [s.box]).map((v, c) => v & diff.changed[c]);
+        if (tsMs - s.sinceMs < persistMs) {
+          if (matched.has(s)) {
+            s.votes++;
+            if (this.scene.removedAt(grid, region, diff.normalised, covered)) s.removedVotes++;
+          }
+        } else if (2 * s.removedVotes > s.votes) {
+          // The place of something that was there when the scene was learnt: pavement now, not a new object.
+          this.scene.absorb(region, diff.normalised);
+          return false;
+        } else s.settled = true;
+      }
       return tsMs - s.lastSeenMs <= this.opts.holdSeconds * 1000 && zones.some((z) => z.id === s.zoneId);
     });
     for (const s of this.seen) {
       const zone = zones.find((z) => z.id === s.zoneId)!;
-      if (tsMs - s.sinceMs <= zone.dwellSeconds * 1000 && tendingPeople(zone, tracks, s.box).length > 0) s.tendedMs += dtMs;
+      if (tsMs - s.sinceMs > zone.dwellSeconds * 1000) continue;
+      const keepers = tendingPeople(zone, tracks, s.box).map(({ id, box }) => ({ id, box }));
+      s.tending = tallyTending(s.tending, tsMs, dtMs, keepers, this.opts.keeperMinSeconds * 1000);
     }
     this.scene.update(diff.normalised, covered, markBoxes(grid, this.seen.map((s) => s.box)));
   }
