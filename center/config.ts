@@ -6,6 +6,9 @@ const id = z.string().regex(ID_PATTERN, 'may use letters, digits, _ . - only (1-
 const unit = z.number().min(0).max(1);
 const secret = z.string().min(8, 'a secret needs at least 8 characters');
 
+/** The schema's link secret when none is set: public, so `streetwatch center` refuses it (public-secrets.ts). */
+export const DEFAULT_LINK_SECRET = 'change-me-link-secret';
+
 /** An IANA zone the runtime knows (Intl throws RangeError for anything else). */
 const timeZone = z.string().refine((tz) => {
   try {
@@ -126,8 +129,8 @@ export const centerConfigSchema = z
             "How clients reach the API: Open311 `media_url` links (without it, taken from the request's `Host`), model download links (needed for them), the default `centerUrl` of bundles.",
           ),
         linkSecret: secret
-          .default('change-me-link-secret')
-          .describe('HMAC key of signed media and model links.'),
+          .default(DEFAULT_LINK_SECRET)
+          .describe('HMAC key of signed media and model links: a random 32+ character value (`openssl rand -hex 32`). The centre refuses to start with the default or an example\'s value unless run as the demo.'),
         linkTtlMinutes: z.number().positive().default(24 * 60).describe('How long a signed media link is valid.'),
         sessionIdleMinutes: z.number().positive().default(60).describe('A console session unused this long ends.'),
         sessionMaxHours: z.number().positive().default(12).describe('A console session ends this long after sign-in, however much it is used.'),

@@ -54,7 +54,7 @@ describe('console: exempt plates and a moved camera in the browser', () => {
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${httpPort}`;
     const creds = addDevice(prefix, DEVICE);
-    center = runCli(['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
+    center = runCli(['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
     await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
     box = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { ...creds, clientId: edgeClientId(DEVICE), reconnectPeriod: 0 });
     await sendStatus([{ cameraId: 'cam-1', state: 'connected' }]);

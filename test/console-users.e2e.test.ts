@@ -40,7 +40,7 @@ describe('console: user accounts in the browser', () => {
     writeFileSync(centerConfig, YAML.stringify(cfg));
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${httpPort}`;
-    center = runCli(['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
+    center = runCli(['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
     await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
     browser = await launchChromium();
   }, 90_000);

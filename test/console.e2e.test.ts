@@ -48,7 +48,7 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
     writeFileSync(centerConfig, YAML.stringify(cfg));
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${httpPort}`;
-    centerArgs = ['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')];
+    centerArgs = ['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')];
     center = startCenter();
     await healthy();
 
