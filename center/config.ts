@@ -142,6 +142,27 @@ export const centerConfigSchema = z
           })
           .prefault({})
           .describe('Password guessing: failed sign-ins are counted per user and per address.'),
+        rateLimit: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe('Off: no request is rate limited (the sign-in lockout still applies).'),
+            windowSeconds: z.number().int().positive().default(60).describe('The window requests are counted over.'),
+            publicRequests: z
+              .number()
+              .int()
+              .positive()
+              .default(300)
+              .describe('Requests per window from one address to the routes that need no sign-in: Open311, signed media and model links, sign-out, the API description, the console page (`/healthz` is not limited).'),
+            signInRequests: z
+              .number()
+              .int()
+              .positive()
+              .default(30)
+              .describe('Sign-ins (`POST /api/session`) per window from one address, counted apart from the other public routes, on top of the sign-in lockout.'),
+          })
+          .prefault({})
+          .describe(
+            'Requests to the public routes, counted per client address in Redis (shared by every API process); over the limit they answer 429 with Retry-After. Behind a reverse proxy every client has the proxy\'s address: raise the limits or limit at the proxy.',
+          ),
       })
       .prefault({}),
     users: z

@@ -11,6 +11,7 @@ import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
 import type { ExemptPlateInput } from '../devices/exempt-plate-store.js';
+import type { RateLimitStore } from './rate-limit.js';
 import type { UserServices } from '../users/services.js';
 import type { Settings, Zone } from './zone-schema.js';
 
@@ -83,6 +84,8 @@ export interface ApiDeps {
   maskPlate: (text: string) => string;
   /** Accounts, sessions and sign-in lockouts (Redis). */
   users: UserServices;
+  /** Where the public routes' rate-limit counts live; without it each process counts alone (memory). */
+  rateLimitStore?: RateLimitStore;
   /** Defaults to Date.now; injected for link expiry and Open311 default windows in tests. */
   now?: () => number;
   /** Without one the API logs nothing. */

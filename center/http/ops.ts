@@ -14,7 +14,8 @@ export function opsRoutes(app: ApiApp, ctx: ApiContext, http: HttpMetrics): void
   // `time` (ISO, ms) lets a box measure its clock offset (`edge doctor`): work-order deadlines count
   // from the box's discoveredAt, so a box clock that is off moves every SLA deadline with it.
   app.get('/healthz', {
-    config: { public: true },
+    // Not rate limited: probers ask often, and a refused probe would make the centre look down.
+    config: { public: true, rateLimit: false },
     schema: { summary: 'Liveness, with the centre\'s clock', description: '503 when a dependency does not answer.', tags: ['ops'], response: { 200: health, 503: health } },
   }, async (req, reply) => {
     const time = () => new Date(ctx.now()).toISOString();

@@ -58,6 +58,7 @@ export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>;
     health: async () => ({ ok: true, checks: { redis: true, mqtt: true } }),
     maskPlate,
     users: userServices(own.redis, own.prefix, config.http, () => (opts.deps?.now ?? Date.now)()),
+    rateLimitStore: { redis: own.redis, prefix: own.prefix },
     ...opts.deps,
   };
   const app = buildApi(deps, config);
