@@ -86,6 +86,7 @@ describe('the audit trail names the user of every state change', () => {
     for (let i = 0; i < 20; i++) await users.limiter.failed(null, '198.51.100.10');
     const seeded = (state: 'dispatched' | 'pending_review') => seedOrder(api.store, { state, discoveredAt: new Date(NOW).toISOString() });
     orders.cancel = (await seeded('dispatched')).id;
+    orders.reassign = (await seeded('dispatched')).id;
     orders.confirm = (await seeded('pending_review')).id;
     orders.reject = (await seeded('pending_review')).id;
   });
@@ -115,6 +116,7 @@ describe('the audit trail names the user of every state change', () => {
     { method: 'DELETE', route: '/api/me/tokens/:id', url: () => `/api/me/tokens/${rita.tokenId}`, headers: cookie, status: 204, audit: { by: 'rita', action: 'api-token.revoked', subject: 'rita' } },
     { method: 'POST', route: '/api/me/password', url: '/api/me/password', headers: cookie, payload: { current: PASSWORD, next: `${PASSWORD} changed` }, status: 200, audit: { by: 'rita', action: 'user.password-changed', subject: 'rita' } },
     { method: 'POST', route: '/api/orders/:id/transitions', url: () => `/api/orders/${orders.cancel}/transitions`, headers: () => auth('operator'), payload: { to: 'cancelled' }, status: 200, order: { by: 'olga', id: () => orders.cancel } },
+    { method: 'POST', route: '/api/orders/:id/assignment', url: () => `/api/orders/${orders.reassign}/assignment`, headers: admin, payload: { officerId: 'o-north-2' }, status: 200, order: { by: 'ada', id: () => orders.reassign } },
     { method: 'POST', route: '/api/review/:id/confirm', url: () => `/api/review/${orders.confirm}/confirm`, headers: () => auth('operator'), status: 200, order: { by: 'olga', id: () => orders.confirm } },
     { method: 'POST', route: '/api/review/:id/reject', url: () => `/api/review/${orders.reject}/reject`, headers: admin, payload: { reason: 'not_a_violation' }, status: 200, order: { by: 'ada', id: () => orders.reject } },
   ];

@@ -56,6 +56,8 @@ export interface WorkflowActions {
   confirm(orderId: string, user: ApiUser): Promise<WorkOrder>;
   reject(orderId: string, user: ApiUser, reason: NonNullable<WorkOrder['rejection']>['reason'], note?: string): Promise<WorkOrder>;
   transition(orderId: string, to: OrderState, user: ApiUser, note?: string): Promise<WorkOrder>;
+  /** Another team and/or officer (none: the workflow picks one of the team's once it is confirmed). */
+  reassign(orderId: string, to: { team: string; assignee?: string }, user: ApiUser, note?: string): Promise<WorkOrder>;
 }
 
 export interface DeviceConfigService {
