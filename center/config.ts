@@ -49,8 +49,9 @@ const violationThresholds = z.strictObject({
 });
 
 /**
- * A user's role: operators review and cancel; supervisors do what operators do for every team;
- * officers handle their orders; admins do everything; `metrics` may only read `/metrics`.
+ * A user's role: operators review and cancel; supervisors do what operators do, and reassign
+ * orders, read the audit log and clear non-admins' sign-in lockouts; officers handle their orders;
+ * admins do everything; `metrics` may only read `/metrics` (and manage its own password and tokens).
  */
 export const role = z.enum(['operator', 'supervisor', 'officer', 'admin', 'metrics']);
 
@@ -169,7 +170,7 @@ export const centerConfigSchema = z
       .array(
         z.strictObject({
           name: id.describe('Sign-in name, shown in audit trails.'),
-          role: role.describe('Operators review and cancel; supervisors do what operators do; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
+          role: role.describe('Operators review and cancel; supervisors do what operators do, and reassign orders, read the audit log and clear non-admins\' sign-in lockouts; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
           officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
         }),
