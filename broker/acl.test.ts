@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canReceive, canSubscribe, unshare, type Identity } from './acl.js';
+import { canPublish, canReceive, canSubscribe, mayAccess, unshare, type Identity } from './acl.js';
 import { centerSubscriptions, topics } from '../contract/index.js';
 
 const root = 'streetwatch/v1';
@@ -193,5 +193,15 @@ describe('a root of one level', () => {
     expect(canPublish(pole1, 'sw/pole-1/status', 'sw')).toBe(true);
     expect(canPublish(pole1, 'sw/pole-10/status', 'sw')).toBe(false);
     expect(canSubscribe(pole1, 'sw/pole-1/config/desired', 'sw')).toBe(true);
+  });
+});
+
+describe('mayAccess', () => {
+  it('asks canPublish, canSubscribe or canReceive, by the access an external broker asks about', () => {
+    const own = topics.configDesired(root, 'pole-1');
+    expect([mayAccess(pole1, 'publish', own, root), mayAccess(pole1, 'subscribe', own, root), mayAccess(pole1, 'receive', own, root)]).toEqual([false, true, true]);
+    const detections = topics.detections(root, 'pole-1', 'cam-a');
+    expect([mayAccess(pole1, 'publish', detections, root), mayAccess(pole1, 'subscribe', detections, root), mayAccess(pole1, 'receive', detections, root)]).toEqual([true, false, false]);
+    expect(mayAccess(center, 'subscribe', `$share/g/${root}/#`, root)).toBe(true);
   });
 });

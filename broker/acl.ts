@@ -96,3 +96,15 @@ export function unshare(topicFilter: string): string {
   const slash = rest.indexOf('/');
   return slash > 0 ? rest.slice(slash + 1) : topicFilter;
 }
+
+/**
+ * What a broker asks about a topic: to publish on it, to subscribe to it (a filter), or to have a
+ * message on it delivered (Mosquitto's plugins ask that for every message a subscriber gets).
+ */
+export type Access = 'publish' | 'subscribe' | 'receive';
+
+export function mayAccess(identity: Identity, access: Access, topic: string, root: string): boolean {
+  if (access === 'publish') return canPublish(identity, topic, root);
+  if (access === 'subscribe') return canSubscribe(identity, topic, root);
+  return canReceive(identity, topic, root);
+}

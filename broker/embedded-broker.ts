@@ -7,7 +7,7 @@
  * and what MQTT 3.1.1 allows: it has no way to say "not authorized" to a PUBLISH). aedes speaks
  * MQTT 3.1 and 3.1.1 only: clients must connect with protocolVersion 4.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type AuthErrorCode, type Client } from 'aedes';
@@ -15,6 +15,7 @@ import type { Logger } from '../common/logger.js';
 import { StreetWatchError } from '../common/errors.js';
 import { canPublish, canReceive, canSubscribe, unshare, type Identity } from './acl.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { identifier } from './identify.js';
 import { guardFrames, MQTT_PUBLISH } from './frame-guard.js';
 import { listenTcp, listenTls, listenWs, type Accepted, type Listener } from './listeners.js';
 import { openRedisPersistence } from './redis-persistence.js';
@@ -88,7 +89,6 @@ const FRAME_SLACK = 65_536 + 16;
 const TOUCH_EVERY_MS = 60_000;
 const RC = { identifierRejected: 2, serverUnavailable: 3, badCredentials: 4, notAuthorized: 5 } as const;
 
-const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 const byteLength = (payload: Buffer | string) => (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
 const shortTopic = (t: string) => (t.length > 200 ? `${t.slice(0, 200)}…` : t);
 
@@ -97,7 +97,6 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const root = config.rootTopic;
   const log = opts.logger.child({ component: 'mqtt-broker' });
   const center = { username: config.username, password: config.password ?? randomBytes(24).toString('base64url') };
-  const centerDigest = digest(center.password);
   const maxPayload = config.maxMessageBytes;
   const denied = { connect: 0, publish: 0, subscribe: 0, oversized: 0 };
 
@@ -127,13 +126,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     done(Object.assign(new Error(reason), { returnCode: code as AuthErrorCode }), false);
   };
 
-  async function identify(username: string | undefined, password: Buffer | undefined): Promise<Identity | null> {
-    if (username === center.username) {
-      return password && timingSafeEqual(digest(password), centerDigest) ? { kind: 'center' } : null;
-    }
-    const device = await registry.verify(username, password);
-    return device ? { kind: 'device', deviceId: device.deviceId } : null;
-  }
+  const identify = identifier(center, registry);
 
   /** Hands a device's message to onDevicePublish, then lets aedes go on (and acknowledge). */
   const keep = (deviceId: string, packet: { topic: string; payload: Buffer | string; retain?: boolean }, client: Client | null, cb: (err: Error | null) => void) => {

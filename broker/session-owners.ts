@@ -7,6 +7,7 @@
  * under a client id owns it; others are refused that id. Clean sessions are checked but not
  * recorded, so random client ids do not pile up.
  */
+import { CENTER_CLIENT_ID_PREFIXES, edgeClientId } from '../contract/index.js';
 import type { PersistenceRedis } from './redis-persistence.js';
 import type { Identity } from './acl.js';
 
@@ -18,6 +19,21 @@ return ARGV[2]`;
 
 /** Stored in Redis: the centre's value keeps the spelling earlier versions recorded, so their claims still match. */
 export const ownerOf = (identity: Identity): string => (identity.kind === 'center' ? 'centre' : `device:${identity.deviceId}`);
+
+const EDGE_CLIENT_ID_PREFIX = edgeClientId('');
+
+/**
+ * Why a device may never use `clientId`, or null: the ids of the centre's own connections, and the
+ * id another box connects with. Needed where claims cannot be recorded (an external broker does not
+ * say whether a session is persistent), so that a device cannot squat on ids before their owners
+ * connect.
+ */
+export function reservedClientId(identity: Identity, clientId: string): string | null {
+  if (identity.kind === 'center') return null;
+  if (CENTER_CLIENT_ID_PREFIXES.some((p) => clientId.startsWith(p))) return "it is one of the centre's client ids";
+  if (clientId.startsWith(EDGE_CLIENT_ID_PREFIX) && clientId !== edgeClientId(identity.deviceId)) return "it is another box's client id";
+  return null;
+}
 
 export class SessionOwners {
   /** `key` is relative to the connection's key prefix. */

@@ -29,4 +29,21 @@ describe('loadCenterConfig', () => {
       expect((e as Error).message).toMatch(new RegExp(`teams\\[\\d+\\]\\.officers\\[\\d+\\]\\.nmae: unknown key \\(did you mean name\\?\\) \\(line ${line + 1}, column ${lines[line].indexOf('nmae') + 1}\\)`));
     }
   });
+
+  it('checks http.oidc: a redirect URL or publicUrl, https, openid among the scopes, known teams', () => {
+    const file = join(tempDir('sw-center-oidc-'), 'center.yaml');
+    const load = (oidc: string, http = '', roles = '{ admins: admin }') => {
+      writeFileSync(file, `teams: [{ id: north }]\ndefaultTeam: north\nhttp:\n${http}  oidc: { issuer: "\${ISSUER}", clientId: sw, clientSecret: "\${SECRET}", roles: ${roles}${oidc} }\n`);
+      return loadCenterConfig(file, { ISSUER: 'https://sso.city.example/realms/city', SECRET: 'from-the-environment' });
+    };
+    const ok = load('', '  publicUrl: https://sw.city.example\n').http.oidc!;
+    expect(ok).toMatchObject({ name: 'City SSO', clientSecret: 'from-the-environment', scopes: ['openid', 'profile', 'email', 'groups'], usernameClaim: 'preferred_username', groupsClaim: 'groups', teams: {} });
+    expect(load(', redirectUrl: "https://sw.city.example/api/session/oidc/callback"').http.oidc!.redirectUrl).toBe('https://sw.city.example/api/session/oidc/callback');
+    expect(() => load('')).toThrow(/http\.oidc\.redirectUrl: set it, or http\.publicUrl/);
+    expect(() => load(', redirectUrl: "http://sw.city.example/cb"')).toThrow(/http\.oidc\.redirectUrl: the redirect URL must be https/);
+    expect(() => load(', scopes: [profile]', '  publicUrl: https://sw.city.example\n')).toThrow(/http\.oidc\.scopes: must include openid/);
+    expect(() => load(', teams: { crew: east }', '  publicUrl: https://sw.city.example\n')).toThrow(/http\.oidc\.teams\.crew: no team east/);
+    expect(() => load('', '  publicUrl: https://sw.city.example\n', '{ admins: king }')).toThrow(/http\.oidc\.roles\.admins: .*operator/);
+    expect(() => load('', '  publicUrl: https://sw.city.example\n', '{}')).toThrow(/http\.oidc\.roles: map at least one group to a role/);
+  });
 });

@@ -55,6 +55,43 @@ const violationThresholds = z.strictObject({
  */
 export const role = z.enum(['operator', 'supervisor', 'officer', 'admin', 'metrics']);
 
+/** Who wins when a user is in several mapped groups: the role furthest right. */
+export const ROLE_RANK = ['metrics', 'officer', 'operator', 'supervisor', 'admin'] as const satisfies readonly z.output<typeof role>[];
+
+const claimName = z.string().min(1).max(100);
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const httpsUnlessLoopback = (what: string) =>
+  z.string().url().refine((u) => { const url = new URL(u); return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)); }, `${what} must be https (http only on localhost, for tests)`);
+
+export const oidcSchema = z.strictObject({
+  name: z.string().trim().min(1).max(40).default('City SSO').describe('What the console\'s button says: "Sign in with <name>".'),
+  issuer: httpsUnlessLoopback('the issuer').describe("The identity provider's issuer URL, https (http only on localhost, for tests); its discovery document is `<issuer>/.well-known/openid-configuration`."),
+  clientId: z.string().min(1).describe('The client id the provider gave the centre.'),
+  clientSecret: z.string().min(1, 'is required').describe('Its client secret (a confidential client); keep it out of the file with `${OIDC_CLIENT_SECRET}`.'),
+  redirectUrl: httpsUnlessLoopback('the redirect URL')
+    .optional()
+    .describe('The redirect URI registered at the provider. Default: `http.publicUrl` + `/api/session/oidc/callback` (one of the two is required).'),
+  scopes: z
+    .array(z.string().regex(/^\S+$/, 'a scope is one word'))
+    .default(['openid', 'profile', 'email', 'groups'])
+    .refine((s) => s.includes('openid'), 'must include openid')
+    .describe('Scopes asked for. `groups` is the scope some providers release group membership under (Keycloak with a `groups` client scope, Authentik, Dex); drop it where the provider refuses unknown scopes (Azure AD).'),
+  usernameClaim: claimName.default('preferred_username').describe('Claim holding the user name (letters, digits, `_ . -`, 1-64 characters; see `stripDomain`).'),
+  stripDomain: z.boolean().default(false).describe('Take the user name before an `@` (`jane@city.gov` → `jane`), for providers whose names are e-mail addresses (Azure AD). Only where one domain signs in.'),
+  displayNameClaim: claimName.default('name').describe('Claim holding what the console shows; the user name when absent.'),
+  groupsClaim: claimName.default('groups').describe('Claim holding the user\'s groups (an array of strings, or one string).'),
+  roles: z
+    .record(z.string().min(1), role)
+    .refine((r) => Object.keys(r).length > 0, 'map at least one group to a role')
+    .describe('Group → role. A user in several mapped groups gets the highest of their roles: admin > supervisor > operator > officer > metrics. A user in no mapped group is refused.'),
+  teamClaim: claimName.optional().describe('Claim holding the user\'s team id (a team of `teams`). Ahead of `teams`.'),
+  teams: z.record(z.string().min(1), id).default({}).describe('Group → team id, when no `teamClaim` gives one: the first group listed here that the user is in.'),
+  officerIdClaim: claimName
+    .optional()
+    .describe('Claim holding an officer\'s id in `teams[].officers`. A user whose role is officer is refused without it.'),
+});
+export type OidcConfig = z.output<typeof oidcSchema>;
+
 export const centerConfigSchema = z
   .strictObject({
     rootTopic: z.string().default(DEFAULT_ROOT).describe("MQTT topic root; the boxes' `mqtt.rootTopic` must match."),
@@ -116,6 +153,17 @@ export const centerConfigSchema = z
           .positive()
           .default(4 * 1024 * 1024)
           .describe('Largest device payload: the embedded broker cuts the connection above it, the ingest dead-letters larger photos (`oversized`).'),
+        httpAuth: z
+          .strictObject({
+            secret: z
+              .string()
+              .min(16, 'a broker secret needs at least 16 characters')
+              .describe('Shared with the broker: it sends it as the `X-StreetWatch-Broker-Secret` header or the `secret` query parameter.'),
+          })
+          .optional()
+          .describe(
+            'External broker: the api role serves device login and ACL checks for EMQX 5 (HTTP authentication and authorization) and Mosquitto (mosquitto-go-auth HTTP backend) under `/broker-auth/`. None: not served.',
+          ),
       })
       .prefault({}),
     http: z
@@ -152,7 +200,7 @@ export const centerConfigSchema = z
               .int()
               .positive()
               .default(300)
-              .describe('Requests per window from one address to the routes that need no sign-in: Open311, signed media and model links, sign-out, the API description, the console page (`/healthz` is not limited).'),
+              .describe('Requests per window from one address to the routes that need no sign-in: Open311, signed media and model links, sign-out, OpenID Connect redirects, the API description, the console page (not `/healthz` nor the broker\'s `/broker-auth/…` hooks).'),
             signInRequests: z
               .number()
               .int()
@@ -164,6 +212,9 @@ export const centerConfigSchema = z
           .describe(
             'Requests to the public routes, counted per client address in Redis (shared by every API process); over the limit they answer 429 with Retry-After. Behind a reverse proxy every client has the proxy\'s address: raise the limits or limit at the proxy.',
           ),
+        oidc: oidcSchema
+          .optional()
+          .describe("Sign-in with the city's OpenID Connect identity provider, next to passwords. None: off."),
       })
       .prefault({}),
     users: z
@@ -280,6 +331,13 @@ export const centerConfigSchema = z
     cfg.cameras.forEach((c, i) => {
       if (c.team && !teams.has(c.team)) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'team'], message: `no team ${c.team}` });
     });
+    const oidc = cfg.http.oidc;
+    if (oidc && !oidc.redirectUrl && !cfg.http.publicUrl) {
+      ctx.addIssue({ code: 'custom', path: ['http', 'oidc', 'redirectUrl'], message: 'set it, or http.publicUrl (the redirect URI is then <publicUrl>/api/session/oidc/callback)' });
+    }
+    for (const [group, team] of Object.entries(oidc?.teams ?? {})) {
+      if (!teams.has(team)) ctx.addIssue({ code: 'custom', path: ['http', 'oidc', 'teams', group], message: `no team ${team}` });
+    }
     cfg.users.forEach((u, i) => {
       if (u.role === 'officer' && !u.officerId) ctx.addIssue({ code: 'custom', path: ['users', i, 'officerId'], message: 'an officer user needs officerId' });
     });

@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { ExternalAuth } from '../broker/external-auth.js';
+import { SessionOwners } from '../broker/session-owners.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
 import { connectRedis, redisAnswers } from '../common/redis.js';
@@ -236,6 +238,16 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         // Model announcements go out on the same connection as zone edits.
         models: modelService({ redis, prefix, files: new ModelFiles(config.dataDir), deviceState, mqtt: apiMqtt, root: config.rootTopic, now: Date.now }),
         consoleDir: join(projectRoot, 'console', 'dist'),
+        brokerAuth: config.mqtt.httpAuth && {
+          secret: config.mqtt.httpAuth.secret,
+          auth: new ExternalAuth({
+            registry,
+            // The embedded broker's client-id claims (keys `<prefix>:mqtt:…`), still honoured after a move to an external broker.
+            owners: new SessionOwners(redis, `${prefix}:mqtt:owners`),
+            center: { username: account.username, password: account.password || undefined },
+            rootTopic: config.rootTopic,
+          }),
+        },
       }, config);
       const address = await app.listen({ port: config.http.port, host: config.http.host });
       closers.push(() => app.close());

@@ -6,21 +6,15 @@
  * its camera was moved shows a badge on the camera and a warning in its zone editor, and both go
  * when the box says the alert is over. Screenshots go to test-artifacts/screenshots/admin-*.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { projectRoot } from '../common/paths.js';
 import { launchChromium } from '../console/headless.js';
 import { DEFAULT_ROOT, edgeClientId, topics, type DesiredConfig, type DeviceListItem, type ExemptPlateAuditLine, type ExemptPlateEntry, type StatusMessage } from '../contract/index.js';
-import { tempDir } from './fixtures.js';
-import { deleteKeys } from './helpers/redis-keys.js';
 import { addDevice } from './helpers/kerb-box.js';
-import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { startExampleCentre, type ExampleCentre } from './helpers/example-centre.js';
+import { waitFor } from './helpers/processes.js';
 import { SCREENSHOTS, screenshots } from './helpers/screenshots.js';
 
 const OPERATOR = 'demo-operator-token-0001';
@@ -29,10 +23,8 @@ const ADMIN = 'demo-admin-token-00001';
 const DEVICE = 'pole-0001';
 
 describe('console: exempt plates and a moved camera in the browser', () => {
-  const prefix = `{swadm-${randomBytes(4).toString('hex')}}`;
-  const dir = tempDir('sw-console-admin-');
   const screenshot = screenshots('admin');
-  let center: Cli;
+  let centre: ExampleCentre;
   let box: MqttClient;
   let browser: Browser;
   let base: string;
@@ -47,16 +39,10 @@ describe('console: exempt plates and a moved camera in the browser', () => {
     box.publishAsync(topics.status(DEFAULT_ROOT, DEVICE), JSON.stringify({ v: 1, deviceId: DEVICE, state: 'online', at: new Date().toISOString(), cameras } satisfies StatusMessage), { qos: 1, retain: true });
 
   beforeAll(async () => {
-    const cfg = YAML.parse(readFileSync(join(projectRoot, 'examples', 'center.yaml'), 'utf8')) as Record<string, any>;
-    delete cfg.teams[0].webhook;
-    const centerConfig = join(dir, 'center.yaml');
-    writeFileSync(centerConfig, YAML.stringify(cfg));
-    const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${httpPort}`;
-    const creds = addDevice(prefix, DEVICE);
-    center = runCli(['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
-    box = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { ...creds, clientId: edgeClientId(DEVICE), reconnectPeriod: 0 });
+    centre = await startExampleCentre('adm');
+    base = centre.base;
+    const creds = addDevice(centre.prefix, DEVICE);
+    box = await connectAsync(`mqtt://127.0.0.1:${centre.mqttPort}`, { ...creds, clientId: edgeClientId(DEVICE), reconnectPeriod: 0 });
     await sendStatus([{ cameraId: 'cam-1', state: 'connected' }]);
     browser = await launchChromium();
   }, 90_000);
@@ -64,18 +50,14 @@ describe('console: exempt plates and a moved camera in the browser', () => {
   afterAll(async () => {
     await browser?.close();
     await box?.endAsync();
-    await center?.stop();
-    const redis = new Redis();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await centre?.stop();
   });
 
   // What each page showed and the centre said when a test failed, for the CI log.
   afterEach(async ({ task }) => {
     if (task.result?.state !== 'fail') return;
     for (const [i, p] of pages.entries()) await p.screenshot({ path: join(SCREENSHOTS, `admin-failure-page-${i}.png`) }).catch(() => undefined);
-    process.stderr.write(`centre output (last 4000 characters):\n${center.output().slice(-4000)}\n`);
+    process.stderr.write(`centre output (last 4000 characters):\n${centre.center.output().slice(-4000)}\n`);
   });
 
   const signIn = async (token: string, screen: string): Promise<Page> => {

@@ -4,54 +4,35 @@
  * before anything else, and is then in the console; the old password no longer signs in, and
  * the demo's config users still sign in with their tokens.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { projectRoot } from '../common/paths.js';
 import { launchChromium } from '../console/headless.js';
-import { tempDir } from './fixtures.js';
-import { deleteKeys } from './helpers/redis-keys.js';
-import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { startExampleCentre, type ExampleCentre } from './helpers/example-centre.js';
+import { runCli } from './helpers/processes.js';
 import { screenshots } from './helpers/screenshots.js';
 
 describe('console: user accounts in the browser', () => {
-  const prefix = `{swusr-${randomBytes(4).toString('hex')}}`;
-  const dir = tempDir('sw-console-users-');
   const screenshot = screenshots('users');
-  let center: Cli;
+  let centre: ExampleCentre;
   let browser: Browser;
   let base: string;
 
   const cli = async (args: string[]): Promise<string> => {
-    const run = runCli(args, { STREETWATCH_REDIS_PREFIX: prefix });
+    const run = runCli(args, { STREETWATCH_REDIS_PREFIX: centre.prefix });
     const code = await run.exited;
     if (code !== 0) throw new Error(`streetwatch ${args.join(' ')} exited ${code}: ${run.output()}`);
     return run.output();
   };
 
   beforeAll(async () => {
-    const cfg = YAML.parse(readFileSync(join(projectRoot, 'examples', 'center.yaml'), 'utf8')) as Record<string, any>;
-    delete cfg.teams[0].webhook;
-    const centerConfig = join(dir, 'center.yaml');
-    writeFileSync(centerConfig, YAML.stringify(cfg));
-    const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${httpPort}`;
-    center = runCli(['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
+    centre = await startExampleCentre('usr');
+    base = centre.base;
     browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
-    await center?.stop();
-    const redis = new Redis();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await centre?.stop();
   });
 
   const open = async (): Promise<Page> => {

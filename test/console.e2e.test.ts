@@ -6,54 +6,39 @@
  * camera's photo is sent and the box reports it applied; a lost connection shows "reconnecting"
  * and recovers. Screenshots of each screen go to test-artifacts/screenshots/.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { projectRoot } from '../common/paths.js';
 import { launchChromium } from '../console/headless.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
-import { makeClip, tempDir } from './fixtures.js';
-import { deleteKeys } from './helpers/redis-keys.js';
+import { makeClip } from './fixtures.js';
 import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
 import { SCREENSHOTS, screenshots } from './helpers/screenshots.js';
-import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
+import { startExampleCentre, type ExampleCentre } from './helpers/example-centre.js';
+import { runCli, type Cli } from './helpers/processes.js';
 
 const OPERATOR = 'demo-operator-token-0001';
 const OFFICER = 'demo-officer-token-0001';
 
 describe('console: review, board, officer, KPIs, zones in the browser', () => {
-  const prefix = `{swcon-${randomBytes(4).toString('hex')}}`;
-  const dir = tempDir('sw-console-e2e-');
-  let centerArgs: string[];
-  let center: Cli;
+  let centre: ExampleCentre;
   let edge: Cli | undefined;
   let browser: Browser;
   let base: string;
 
-  const startCenter = () => runCli(centerArgs, { STREETWATCH_REDIS_PREFIX: prefix, ...AS_IN_CENTER_IMAGE });
-  const healthy = async () => waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${center.output()})`, 30_000);
   const apiGet = async <T>(path: string): Promise<T> => (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json() as Promise<T>;
   const screenshot = screenshots('console');
 
   beforeAll(async () => {
     // The demo centre, with every detection waiting for review and no webhook receiver.
-    const cfg = YAML.parse(readFileSync(join(projectRoot, 'examples', 'center.yaml'), 'utf8')) as Record<string, any>;
-    cfg.confirmation = { autoConfirm: { illegal_parking: 0.99, street_vending: 0.99 } };
-    delete cfg.teams[0].webhook;
-    const centerConfig = join(dir, 'center.yaml');
-    writeFileSync(centerConfig, YAML.stringify(cfg));
-    const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${httpPort}`;
-    centerArgs = ['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')];
-    center = startCenter();
-    await healthy();
+    centre = await startExampleCentre('con', (cfg) => {
+      cfg.confirmation = { autoConfirm: { illegal_parking: 0.99, street_vending: 0.99 } };
+    });
+    base = centre.base;
+    const { dir, mqttPort } = centre;
 
     const clip = makeClip(join(dir, 'vtest-60s.avi'), { seconds: 60 });
-    const edgeConfig = writeKerbEdgeConfig(dir, { mqttPort, creds: addDevice(prefix), clip, dwellSeconds: 5, evidenceRepeatSeconds: 30, telemetrySeconds: 2 });
+    const edgeConfig = writeKerbEdgeConfig(dir, { mqttPort, creds: addDevice(centre.prefix), clip, dwellSeconds: 5, evidenceRepeatSeconds: 30, telemetrySeconds: 2 });
     edge = runCli(['edge', 'run', '--config', edgeConfig]);
     browser = await launchChromium();
   }, 90_000);
@@ -61,11 +46,7 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
   afterAll(async () => {
     await browser?.close();
     await edge?.stop();
-    await center?.stop();
-    const redis = new Redis();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await centre?.stop();
   });
 
   const pages: Page[] = [];
@@ -86,7 +67,7 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
     } catch (err) {
       // What each page showed and said when it failed, for the CI log.
       for (const [i, p] of pages.entries()) await p.screenshot({ path: join(SCREENSHOTS, `console-failure-page-${i}.png`) }).catch(() => undefined);
-      process.stderr.write(`browser console:\n${browserLog.join('\n')}\ncentre output (last 4000 characters):\n${center.output().slice(-4000)}\n`);
+      process.stderr.write(`browser console:\n${browserLog.join('\n')}\ncentre output (last 4000 characters):\n${centre.center.output().slice(-4000)}\n`);
       throw err;
     }
   }, 180_000);
@@ -190,11 +171,10 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
 
     // A lost connection says so, and comes back by itself.
     await edge?.stop();
-    await center.stop();
-    await operator.getByTestId('reconnecting').waitFor({ timeout: 15_000 });
-    await screenshot(operator, 'reconnecting');
-    center = startCenter();
-    await healthy();
+    await centre.restart(async () => {
+      await operator.getByTestId('reconnecting').waitFor({ timeout: 15_000 });
+      await screenshot(operator, 'reconnecting');
+    });
     await operator.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 20_000 });
     expect(await operator.getByTestId('live').getAttribute('data-state')).toBe('live');
   }

@@ -23,6 +23,8 @@ export type AuditLine = z.output<typeof auditLineSchema>;
 
 /** Who the audit names for changes made with the `streetwatch` command line. */
 export const CLI_ACTOR = 'cli';
+/** Who the audit names for account changes the identity provider's claims made at sign-in. */
+export const OIDC_ACTOR = 'oidc';
 
 export const auditKey = (prefix: string): string => `${prefix}:audit`;
 

@@ -30,6 +30,8 @@ declare module 'fastify' {
     metrics?: boolean;
     /** Reachable by a user who must change their one-time password first. */
     passwordChange?: boolean;
+    /** Called by the MQTT broker with the shared secret, not by users (broker-auth.ts); public to user auth. */
+    brokerAuth?: boolean;
   }
 }
 
@@ -52,6 +54,9 @@ export async function sessionUser(req: FastifyRequest, users: UserServices, dire
 export function installAuth(app: FastifyInstance, users: UserServices, directory: UserDirectory): void {
   app.decorateRequest('apiUser', null);
   app.addHook('onRequest', async (req) => {
+    // The broker's checks have their own secret (broker-auth.ts); whatever Authorization header a
+    // broker plugin sends (mosquitto-auth-plug: Basic) is no user's, and is not looked up in Redis.
+    if (req.routeOptions.config.brokerAuth) return;
     const token = bearer(req);
     if (token !== null) {
       req.apiUser = await directory.byToken(token);

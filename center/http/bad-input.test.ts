@@ -6,30 +6,21 @@
  * the whole request before reading (send-then-read.ts): a server that closes on unread bytes
  * resets it, which fetch, reading as it writes, may not notice.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { connectAsync, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/fixtures.js';
-import { startAedes, type AedesHandle } from '../../test/helpers/aedes-broker.js';
-import { deleteKeys } from '../../test/helpers/redis-keys.js';
 import { sendThenRead, type RawRequest, type RawResponse } from '../../test/helpers/send-then-read.js';
-import { DeviceStateStore } from '../ingest/device-state.js';
 import { ModelFiles } from '../devices/model-files.js';
-import { DesiredConfigStore } from '../devices/desired-config-store.js';
-import { deviceConfigService } from '../devices/device-config-service.js';
 import { exemptPlateService } from '../devices/exempt-plate-service.js';
 import { ExemptPlateStore } from '../devices/exempt-plate-store.js';
 import { LiveHub } from '../live/live-events.js';
 import { modelService } from '../devices/model-service.js';
-import { REDIS_URL } from './test-store.js';
 import { auth, DEVICES, testApi } from './test-app.js';
+import { deviceConfigRig, ROOT } from './test-device-config.js';
 
-const ROOT = 'streetwatch/v1';
 const TEN_MB = 10 * 1024 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -119,12 +110,9 @@ function problemWith(outcome: RawResponse | Error, status?: number): string | nu
 }
 
 describe('bad input, every route, over a real socket', () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `{swbad-${randomBytes(4).toString('hex')}}`;
-  const deviceState = new DeviceStateStore(redis, prefix);
+  const rig = deviceConfigRig('swbad', { now: Date.now });
+  const { redis, prefix, desired, deviceState } = rig;
   const consoleDir = tempDir('sw-bad-input-console-');
-  let broker: AedesHandle;
-  let mqtt: MqttClient;
   let api: ReturnType<typeof testApi>;
   let port: number;
   let routes: Route[];
@@ -133,10 +121,8 @@ describe('bad input, every route, over a real socket', () => {
     mkdirSync(join(consoleDir, 'assets'));
     writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>StreetWatch</title>');
     writeFileSync(join(consoleDir, 'assets', 'main-ABC123.js'), 'console.log("the console");');
-    broker = await startAedes();
-    mqtt = await connectAsync(broker.url);
-    const desired = new DesiredConfigStore(redis, prefix);
-    const deviceConfig = deviceConfigService({ desired, deviceState, mqtt, root: ROOT, publishLive: () => undefined, now: Date.now });
+    await rig.start();
+    const { deviceConfig, mqtt } = rig;
     api = testApi({
       deps: {
         live: new LiveHub(pino({ level: 'silent' })),
@@ -152,10 +138,7 @@ describe('bad input, every route, over a real socket', () => {
   });
   afterAll(async () => {
     await api.close();
-    await mqtt.endAsync();
-    await broker.stop();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
+    await rig.stop();
     rmSync(consoleDir, { recursive: true, force: true });
   });
 

@@ -3,6 +3,7 @@
  * never builds a store, queue or registry itself, so it can be wired (and tested) on its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ExternalAuth } from '../../broker/external-auth.js';
 import { z } from 'zod';
 import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem, ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
 import { role } from '../config.js';
@@ -24,6 +25,7 @@ export const apiUser = z
     teams: z.array(z.string()).meta({ description: 'Teams whose roster lists this user\'s officerId, and the team of their account' }),
     displayName: z.string().optional().meta({ description: 'Accounts kept by the centre: what the console shows' }),
     mustChangePassword: z.literal(true).optional().meta({ description: 'Signed in with a one-time password: only changing it is allowed until then' }),
+    oidc: z.literal(true).optional().meta({ description: 'Signs in through the identity provider: has no password here' }),
   })
   .meta({ id: 'ApiUser' });
 export type ApiUser = z.output<typeof apiUser>;
@@ -102,6 +104,8 @@ export interface ApiDeps {
   models?: ModelService;
   /** The built console (index.html and assets); without it the console is not served. */
   consoleDir?: string;
+  /** Login and ACL checks for an external broker, and the secret it must send; without it they are not served. */
+  brokerAuth?: { secret: string; auth: Pick<ExternalAuth, 'login' | 'access'> };
 }
 
 /** A box the change was sent to, and the desired config version it now has. */

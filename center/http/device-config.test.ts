@@ -2,50 +2,30 @@
  * Remote zone edits through the API, against real Redis and a real (embedded) broker: versions
  * only grow, every camera sent so far stays in the retained message, and the box's reports show.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAedes, type AedesHandle } from '../../test/helpers/aedes-broker.js';
 import { retainedDesiredConfig } from '../../test/helpers/retained-config.js';
-import { deleteKeys } from '../../test/helpers/redis-keys.js';
-import { DeviceStateStore } from '../ingest/device-state.js';
-import { DesiredConfigStore } from '../devices/desired-config-store.js';
 import { readAudit } from '../audit/audit-log.js';
-import { deviceConfigService } from '../devices/device-config-service.js';
 import type { LiveEvent } from '../live/live-events.js';
-import { seedOrder, REDIS_URL } from './test-store.js';
+import { seedOrder } from './test-store.js';
+import { deviceConfigRig, ROOT } from './test-device-config.js';
 import { auth, testApi } from './test-app.js';
 
-const ROOT = 'streetwatch/v1';
 const ZONE = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.4]], dwellSeconds: 60 };
 const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 
 describe('device config API', () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `{swcfg-${randomBytes(4).toString('hex')}}`;
-  const deviceState = new DeviceStateStore(redis, prefix);
   const live: LiveEvent[] = [];
-  let broker: AedesHandle;
-  let mqtt: MqttClient;
+  const rig = deviceConfigRig('swcfg', { now: () => NOW, publishLive: (e) => live.push(e) });
+  const { redis, prefix, deviceState } = rig;
   let api: ReturnType<typeof testApi>;
 
   beforeAll(async () => {
-    broker = await startAedes();
-    mqtt = await connectAsync(broker.url);
-    api = testApi({
-      deps: {
-        now: () => NOW,
-        deviceConfig: deviceConfigService({ desired: new DesiredConfigStore(redis, prefix), deviceState, mqtt, root: ROOT, publishLive: (e) => live.push(e), now: () => NOW }),
-      },
-    });
+    await rig.start();
+    api = testApi({ deps: { now: () => NOW, deviceConfig: rig.deviceConfig } });
   });
   afterAll(async () => {
     await api.close();
-    await mqtt.endAsync();
-    await broker.stop();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
+    await rig.stop();
   });
 
   const put = (camera: string, zones: unknown, who: 'operator' | 'officer' | 'admin' = 'operator') =>
@@ -78,7 +58,7 @@ describe('device config API', () => {
     const second = (await put('cam-2', [vending])).json();
     expect(second.version).toBe(2);
     expect(second.config.cameras.map((c: { id: string }) => c.id)).toEqual(['cam-1', 'cam-2']);
-    expect(await retainedDesiredConfig(broker.url, ROOT, 'box-1')).toEqual({ v: 1, version: 2, issuedAt: '2026-11-26T08:00:00.000Z', config: second.config });
+    expect(await retainedDesiredConfig(rig.broker.url, ROOT, 'box-1')).toEqual({ v: 1, version: 2, issuedAt: '2026-11-26T08:00:00.000Z', config: second.config });
     expect(live.map((e) => e.kind === 'config_desired' && e.desired.version)).toEqual([1, 2]);
   });
 
@@ -112,7 +92,7 @@ describe('device config API', () => {
     expect(both.version).toBe(zones.version + 2);
     expect(both.config).toMatchObject({ privacy: { blurPlates: false, blurPeople: true }, telemetry: { intervalSeconds: 10 } });
     expect(both.config.cameras[0]).toEqual({ id: 'cam-1', zones: [tuned] });
-    expect((await retainedDesiredConfig(broker.url, ROOT, 'box-1')).config).toEqual(both.config);
+    expect((await retainedDesiredConfig(rig.broker.url, ROOT, 'box-1')).config).toEqual(both.config);
     // A later zone edit keeps the settings.
     expect((await put('cam-1', [ZONE])).json().config.privacy).toEqual({ blurPlates: false, blurPeople: true });
 

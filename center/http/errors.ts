@@ -28,7 +28,7 @@ export const unauthorized = (message: string): ApiError => new ApiError(401, 'UN
 /**
  * Statuses for errors from the workflow layer, by code, since the store and actions are written
  * elsewhere: a refused or raced transition is a conflict, a missing order is a 404, a taken name
- * a conflict, a password the policy refuses a 400.
+ * or a password change of an identity provider's user a conflict, a password the policy refuses a 400.
  */
 export function statusOfDomainError(err: StreetWatchError): number | null {
   if (err instanceof IllegalTransitionError) return 409;
@@ -36,6 +36,7 @@ export function statusOfDomainError(err: StreetWatchError): number | null {
   if (/NOT_FOUND|UNKNOWN_ORDER/.test(err.code)) return 404;
   if (/_EXISTS$/.test(err.code)) return 409;
   if (err.code === 'PASSWORD_POLICY') return 400;
+  if (err.code === 'OIDC_USER') return 409;
   if (err.code === 'PASSWORD_WRONG') return 403;
   return null;
 }

@@ -3,50 +3,34 @@
  * operators read, plates are normalised, bad input names its field, every change reaches each
  * active box's desired config (retained), and the audit names the user.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceListItem } from '../../contract/index.js';
-import { startAedes, type AedesHandle } from '../../test/helpers/aedes-broker.js';
 import { retainedDesiredConfig } from '../../test/helpers/retained-config.js';
-import { deleteKeys } from '../../test/helpers/redis-keys.js';
-import { DeviceStateStore } from '../ingest/device-state.js';
-import { DesiredConfigStore } from '../devices/desired-config-store.js';
-import { deviceConfigService } from '../devices/device-config-service.js';
 import { exemptPlateService } from '../devices/exempt-plate-service.js';
 import { ExemptPlateStore } from '../devices/exempt-plate-store.js';
-import { REDIS_URL } from './test-store.js';
 import { auth, DEVICES, testApi } from './test-app.js';
+import { deviceConfigRig, ROOT } from './test-device-config.js';
 
-const ROOT = 'streetwatch/v1';
 const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 const REVOKED: DeviceListItem = { ...DEVICES[0], deviceId: 'box-old', revokedAt: '2026-11-01T00:00:00.000Z' };
 
 describe('exempt plates API', () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `{swexemptapi-${randomBytes(4).toString('hex')}}`;
-  const desired = new DesiredConfigStore(redis, prefix);
-  let broker: AedesHandle;
-  let mqtt: MqttClient;
+  const rig = deviceConfigRig('swexemptapi', { now: () => NOW });
+  const { redis, prefix, desired } = rig;
   let api: ReturnType<typeof testApi>;
   let service: ReturnType<typeof exemptPlateService>;
   const boxes = [...DEVICES, REVOKED];
 
   beforeAll(async () => {
-    broker = await startAedes();
-    mqtt = await connectAsync(broker.url);
+    await rig.start();
     const devices = { list: async () => boxes };
-    const deviceConfig = deviceConfigService({ desired, deviceState: new DeviceStateStore(redis, prefix), mqtt, root: ROOT, publishLive: () => {}, now: () => NOW });
+    const { deviceConfig } = rig;
     service = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, desired, now: () => NOW });
     api = testApi({ deps: { now: () => NOW, devices, deviceConfig, exemptPlates: service } });
   });
   afterAll(async () => {
     await api.close();
-    await mqtt.endAsync();
-    await broker.stop();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
+    await rig.stop();
   });
 
   const put = (plate: string, payload: object = {}, who: 'operator' | 'admin' = 'admin') =>
@@ -82,7 +66,7 @@ describe('exempt plates API', () => {
     const wire = [{ plate: 'AB1234', reason: 'ambulance', expiresAt: '2027-01-01T00:00:00.000Z' }];
     expect(await desired.get('box-1')).toMatchObject({ version: 1, by: 'ada', config: { cameras: [], exemptPlates: wire } });
     expect(await desired.get('box-old')).toBeNull();
-    expect(await retainedDesiredConfig(broker.url, ROOT, 'box-1')).toEqual({ v: 1, version: 1, issuedAt: '2026-11-26T08:00:00.000Z', config: { cameras: [], exemptPlates: wire } });
+    expect(await retainedDesiredConfig(rig.broker.url, ROOT, 'box-1')).toEqual({ v: 1, version: 1, issuedAt: '2026-11-26T08:00:00.000Z', config: { cameras: [], exemptPlates: wire } });
   });
 
   it('bumps the desired config on every change and keeps the zones already sent', async () => {
@@ -93,7 +77,7 @@ describe('exempt plates API', () => {
 
     const removed = await api.app.inject({ method: 'DELETE', url: '/api/exempt-plates/ab1234', headers: auth('admin') });
     expect(removed.json()).toEqual({ sent: [{ deviceId: 'box-1', version: 4 }] });
-    expect((await retainedDesiredConfig(broker.url, ROOT, 'box-1')).config).toEqual({ cameras: [{ id: 'cam-1', zones: [zone] }], exemptPlates: [{ plate: 'ZZ99' }] });
+    expect((await retainedDesiredConfig(rig.broker.url, ROOT, 'box-1')).config).toEqual({ cameras: [{ id: 'cam-1', zones: [zone] }], exemptPlates: [{ plate: 'ZZ99' }] });
     expect((await api.app.inject({ method: 'DELETE', url: '/api/exempt-plates/AB1234', headers: auth('admin') })).statusCode).toBe(404);
     expect((await desired.get('box-1'))?.version).toBe(4);
   });
@@ -113,7 +97,7 @@ describe('exempt plates API', () => {
     expect(await service.catchUp()).toEqual([]);
     boxes.push({ ...DEVICES[0], deviceId: 'box-new' });
     expect(await service.catchUp()).toEqual([{ deviceId: 'box-new', version: 1 }]);
-    expect(await retainedDesiredConfig(broker.url, ROOT, 'box-new')).toMatchObject({ version: 1, config: { exemptPlates: [{ plate: 'ZZ99' }] } });
+    expect(await retainedDesiredConfig(rig.broker.url, ROOT, 'box-new')).toMatchObject({ version: 1, config: { exemptPlates: [{ plate: 'ZZ99' }] } });
     expect(await desired.get('box-new')).toMatchObject({ by: 'system:exempt-plates' });
     expect(await service.catchUp()).toEqual([]);
     expect((await desired.get('box-1'))?.version).toBe(4);

@@ -11,6 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectVersion } from '../../common/paths.js';
 import { tempDir } from '../../test/fixtures.js';
+import type { ExternalAuth } from '../../broker/external-auth.js';
 import type { DeviceConfigService, ExemptPlateService } from './deps.js';
 import { LiveHub } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
@@ -62,6 +63,7 @@ describe('the OpenAPI document', () => {
       deviceConfig: unreached<DeviceConfigService>(),
       models: unreached<ModelService>(),
       exemptPlates: unreached<ExemptPlateService>(),
+      brokerAuth: { secret: 'broker-secret-0123456789', auth: unreached<ExternalAuth>() },
       consoleDir,
     },
   });
@@ -116,6 +118,8 @@ describe('the OpenAPI document', () => {
     expect(doc.components.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       session: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'sw_session' }),
+      brokerSecret: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-streetwatch-broker-secret' }),
+      brokerSecretQuery: expect.objectContaining({ type: 'apiKey', in: 'query', name: 'secret' }),
     });
     const wrong: string[] = [];
     for (const { path, method, op } of operations) {

@@ -9,11 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CONSOLE_HEADER } from './auth.js';
+import { BROKER_SECRET_HEADER, BROKER_SECRET_QUERY } from './broker-auth.js';
 import { ERROR_SCHEMA_ID } from './errors.js';
 import { SESSION_COOKIE } from './session.js';
 
 /** Either credential will do on every route that is not public (auth.ts). */
 const SIGNED_IN: Array<Record<string, string[]>> = [{ bearer: [] }, { session: [] }];
+/** The broker's routes take the shared secret in either place (broker-auth.ts). */
+const BROKER: Array<Record<string, string[]>> = [{ brokerSecret: [] }, { brokerSecretQuery: [] }];
 
 const TAGS = [
   { name: 'orders', description: 'Work orders: lists, one order, repeat offenders, state transitions' },
@@ -26,6 +29,7 @@ const TAGS = [
   { name: 'users', description: 'User accounts kept by the centre, sign-in lockouts, the audit log' },
   { name: 'console', description: 'What the console needs: sign-in, settings, the live stream' },
   { name: 'ops', description: 'Health, metrics, refused messages, this document' },
+  { name: 'broker', description: 'Device login and ACL checks an external MQTT broker calls (EMQX 5, Mosquitto with mosquitto-go-auth); served when `mqtt.httpAuth` is set' },
   { name: 'open311', description: 'Open311 GeoReport v2, public and read-only (https://wiki.open311.org/GeoReport_v2/)' },
 ];
 
@@ -89,12 +93,14 @@ export function openApiOptions(version: string): FastifyDynamicSwaggerOptions {
             name: SESSION_COOKIE,
             description: `The console's session, opened by POST /api/session. Writes signed in this way also need the \`${CONSOLE_HEADER}: 1\` header.`,
           },
+          brokerSecret: { type: 'apiKey', in: 'header', name: BROKER_SECRET_HEADER, description: 'The broker routes\' shared secret, `mqtt.httpAuth.secret`.' },
+          brokerSecretQuery: { type: 'apiKey', in: 'query', name: BROKER_SECRET_QUERY, description: 'The same secret, for brokers that cannot send headers (mosquitto-go-auth).' },
         },
       },
       tags: TAGS,
     },
-    // Security follows from the `public` flag auth.ts enforces, rather than being declared again in each route.
-    transform: ({ schema, route, ...rest }) => jsonSchemaTransform({ ...rest, route, schema: schema && { ...schema, security: route.config?.public ? [] : SIGNED_IN } }),
+    // Security follows from the `public` and `brokerAuth` flags the hooks enforce, rather than being declared again in each route.
+    transform: ({ schema, route, ...rest }) => jsonSchemaTransform({ ...rest, route, schema: schema && { ...schema, security: route.config?.brokerAuth ? BROKER : route.config?.public ? [] : SIGNED_IN } }),
     transformObject: (doc) => withoutUnusedSchemas(withErrorResponses(jsonSchemaTransformObject(doc))),
   };
 }

@@ -58,6 +58,28 @@ describe('rate limits on the public routes, shared through Redis', () => {
   });
 });
 
+describe('the external broker\'s auth hooks', () => {
+  const SECRET = 'broker-secret-0123456789';
+  const { app, close } = testApi({
+    http: { rateLimit: { enabled: true, ...LIMITS } },
+    deps: { brokerAuth: { secret: SECRET, auth: { login: async () => ({ result: 'allow' }), access: async () => ({ result: 'allow' }) } } },
+  });
+  afterAll(() => close());
+
+  it('are not limited: the broker asks from one address for every device', async () => {
+    const statuses = new Set<number>();
+    for (let i = 0; i < 3 * LIMITS.publicRequests; i++) {
+      const res = await app.inject({
+        method: 'POST', url: '/broker-auth/emqx/authn', remoteAddress: '203.0.113.50',
+        headers: { 'content-type': 'application/json', 'x-streetwatch-broker-secret': SECRET },
+        payload: { username: 'pole-0001', password: 'x', clientid: 'pole-0001' },
+      });
+      statuses.add(res.statusCode);
+    }
+    expect([...statuses]).toEqual([200]);
+  });
+});
+
 describe('rate limits turned off', () => {
   const { app, close } = testApi({ http: { rateLimit: { enabled: false, ...LIMITS } } });
   afterAll(() => close());

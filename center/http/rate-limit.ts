@@ -2,8 +2,9 @@
  * Rate limits on the routes anyone can call without signing in (`config: { public: true }`):
  * Open311, signed media and model links, sign-out, the API description, the console page, and
  * apart from them, more tightly, sign-in (POST /api/session). Counted per client address in Redis
- * by @fastify/rate-limit, so every API process shares the count. `/healthz` is not limited: a
- * busy prober must not make the centre look down. Over the limit: 429 with Retry-After, in the
+ * by @fastify/rate-limit, so every API process shares the count. Routes that set
+ * `rateLimit: false` are not limited: `/healthz` (a busy prober must not make the centre look
+ * down) and the external broker's auth hooks. Over the limit: 429 with Retry-After, in the
  * API's error shape.
  */
 import rateLimit from '@fastify/rate-limit';

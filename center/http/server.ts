@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { projectVersion } from '../../common/paths.js';
 import { installAuth } from './auth.js';
+import { brokerAuthRoutes } from './broker-auth.js';
 import { cameraPhotoRoutes } from './camera-photo.js';
 import { consoleSettingsRoutes } from './console-settings.js';
 import { consoleStaticRoutes } from './console-static.js';
@@ -25,6 +26,7 @@ import { kpiRoutes } from './kpis.js';
 import { createMediaSigner } from './media-links.js';
 import { modelRoutes } from './models.js';
 import { myTokenRoutes } from './my-tokens.js';
+import { oidcRoutes } from './oidc-routes.js';
 import { openApiOptions, openApiRoutes } from './openapi.js';
 import { open311Routes } from './open311.js';
 import { installRateLimit } from './rate-limit.js';
@@ -58,6 +60,8 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   installAuth(app, deps.users, directory);
   httpMetrics.install(app);
   app.addHook('onResponse', async (req, reply) => {
+    // The broker's checks come at the rate of MQTT traffic; they log their refusals themselves.
+    if (req.routeOptions.config?.brokerAuth) return;
     req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
   });
 
@@ -80,6 +84,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     opsRoutes(api, ctx, httpMetrics);
     // The console's own routes.
     sessionRoutes(api, ctx, directory);
+    if (config.http.oidc) oidcRoutes(api, ctx, directory, config.http.oidc);
     userRoutes(api, ctx, directory);
     myTokenRoutes(api, ctx, directory);
     consoleSettingsRoutes(api, ctx);
@@ -90,6 +95,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     if (deps.exemptPlates) exemptPlateRoutes(api, ctx, deps.exemptPlates);
     if (deps.models) modelRoutes(api, ctx, deps.models);
     if (deps.consoleDir) consoleStaticRoutes(api, deps.consoleDir);
+    if (deps.brokerAuth) brokerAuthRoutes(api, deps.brokerAuth);
     openApiRoutes(api);
   });
   return app;

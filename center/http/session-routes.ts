@@ -1,7 +1,7 @@
 /**
  * Console sign-in: a stored user's name and password (or, for users of the config file, their API
- * token) for a session cookie (POST), who is signed in (GET), sign out (DELETE), and a user's own
- * password change. The session id never reaches the page's script; the cookie is HttpOnly.
+ * token) for a session cookie (POST), who is signed in (GET), sign out (DELETE), how one may sign
+ * in (the identity provider's button: oidc-routes.ts), and a user's own password change. The session id never reaches the page's script; the cookie is HttpOnly.
  * Failed sign-ins count towards the per-user and per-address lockouts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +10,7 @@ import { signedIn } from './auth.js';
 import type { ApiApp, ApiContext } from './context.js';
 import { apiUser } from './deps.js';
 import { ApiError, unauthorized } from './errors.js';
-import { readCookie, SESSION_COOKIE, sessionCookie } from './session.js';
+import { OIDC_PATH, readCookie, SESSION_COOKIE, sessionCookie } from './session.js';
 import type { KnownUser, UserDirectory } from './user-directory.js';
 
 const signInBody = z
@@ -28,6 +28,13 @@ const passwordBody = z.object({
 });
 
 const session = z.object({ user: apiUser });
+
+const signInOptions = z.object({
+  oidc: z
+    .object({ name: z.string().meta({ description: 'What the button says: "Sign in with <name>"' }), url: z.string().meta({ description: 'Where the button goes' }) })
+    .nullable()
+    .meta({ description: 'Sign-in through the identity provider; null when it is not configured' }),
+});
 
 export function sessionRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirectory): void {
   const { accounts, sessions, limiter } = ctx.deps.users;
@@ -74,6 +81,14 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirec
     }
     await limiter.succeeded(known.user.name);
     return open(req, reply, known);
+  });
+
+  app.get('/api/session/options', {
+    config: { public: true },
+    schema: { summary: 'How one may sign in', description: 'For the sign-in page: whether to offer the identity provider\'s button.', tags: ['console'], response: { 200: signInOptions } },
+  }, async () => {
+    const oidc = ctx.config.http.oidc;
+    return { oidc: oidc ? { name: oidc.name, url: OIDC_PATH } : null };
   });
 
   app.get('/api/session', {

@@ -1,8 +1,12 @@
 /**
- * The console session cookie: an opaque id of a session kept in Redis (users/session-store.ts),
- * HttpOnly so the page's script never holds it.
+ * The console's cookies: the session cookie, an opaque id of a session kept in Redis
+ * (users/session-store.ts), and the cookie of a sign-in under way at the identity provider
+ * (users/oidc-flows.ts). Both HttpOnly, so the page's script never holds them.
  */
 export const SESSION_COOKIE = 'sw_session';
+export const OIDC_FLOW_COOKIE = 'sw_oidc';
+/** The flow cookie goes only to the routes that begin and finish a provider sign-in. */
+export const OIDC_PATH = '/api/session/oidc';
 
 /** The value of one cookie from a Cookie header, or null. */
 export function readCookie(header: string | undefined, name: string): string | null {
@@ -14,7 +18,11 @@ export function readCookie(header: string | undefined, name: string): string | n
   return null;
 }
 
+const cookie = (name: string, value: string, path: string, sameSite: 'Strict' | 'Lax', maxAgeS: number, secure: boolean): string =>
+  `${name}=${value}; Path=${path}; HttpOnly; SameSite=${sameSite}; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
+
 /** HttpOnly, SameSite=Strict (never sent on cross-site requests); Secure when served over TLS. */
-export function sessionCookie(value: string, maxAgeS: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
-}
+export const sessionCookie = (value: string, maxAgeS: number, secure: boolean): string => cookie(SESSION_COOKIE, value, '/', 'Strict', maxAgeS, secure);
+
+/** SameSite=Lax: the provider sends the browser back with a cross-site top-level GET, which Strict would leave it off. */
+export const oidcFlowCookie = (value: string, maxAgeS: number, secure: boolean): string => cookie(OIDC_FLOW_COOKIE, value, OIDC_PATH, 'Lax', maxAgeS, secure);

@@ -1,5 +1,6 @@
 /** Tests only: a config with one user per role, fake side deps, and buildApi around the Redis store. */
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { DeadLetter, DeviceListItem } from '../../contract/index.js';
 import { centerConfigSchema, type CenterConfig } from '../config.js';
 import { maskPlate } from '../../ticketing/plate-mask.js';
@@ -18,7 +19,10 @@ export const TOKENS = {
 
 export const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[who]}` });
 
-export function testConfig(http: Partial<CenterConfig['http']> = {}): CenterConfig {
+/** The `http` section as a config file gives it (defaults filled in by the schema). */
+export type TestHttp = NonNullable<z.input<typeof centerConfigSchema>['http']>;
+
+export function testConfig(http: TestHttp = {}): CenterConfig {
   return centerConfigSchema.parse({
     teams: [
       { id: 'north', officers: [{ id: 'o-north' }, { id: 'o-north-2' }] },
@@ -45,7 +49,7 @@ export const DEAD_LETTERS: DeadLetter[] = [{
 
 /** `close` closes the app and drops the keys of its own prefix (users, sessions; the store's unless one was passed in). */
 /** `deps` may be made from the app's own Redis and prefix, so that stores share its audit log. */
-export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps> | ((own: { redis: Redis; prefix: string }) => Partial<ApiDeps>); http?: Partial<CenterConfig['http']> } = {}) {
+export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps> | ((own: { redis: Redis; prefix: string }) => Partial<ApiDeps>); http?: TestHttp } = {}) {
   const own = redisStore();
   const store = opts.store ?? own.store;
   const config = testConfig(opts.http);

@@ -91,6 +91,7 @@ export class UserDirectory {
       teams,
       displayName: r.displayName,
       ...(r.mustChangePassword ? { mustChangePassword: true } : {}),
+      ...(r.source === 'oidc' ? { oidc: true } : {}),
     };
     return { user, stamp: `account:${r.generation}` };
   }

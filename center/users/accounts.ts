@@ -4,7 +4,9 @@
  * hash. Every change names who made it (`by`) in the audit log.
  */
 import type { Redis } from 'ioredis';
+import { appendAudit, OIDC_ACTOR } from '../audit/audit-log.js';
 import { assertPasswordPolicy, checkPassword, hashPassword, oneTimePassword } from './password.js';
+import { OidcRefusal, type OidcProfile } from './oidc-profile.js';
 import type { NewUser, UserInfo, UserRecord } from './user.js';
 import { toInfo, UserError, UserStore, userNotFound } from './user-store.js';
 
@@ -21,7 +23,11 @@ const decoyHash = (): Promise<string> => (decoy ??= hashPassword(oneTimePassword
 export class Accounts {
   readonly store: UserStore;
 
-  constructor(redis: Redis, prefix: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.store = new UserStore(redis, prefix);
   }
 
@@ -39,6 +45,7 @@ export class Accounts {
 
   /** A one-time password replaces the user's (an admin's reset); they are signed out everywhere. */
   async reset(name: string, by: string): Promise<string> {
+    await this.assertPasswordAccount(name);
     const pw = oneTimePassword();
     await this.store.setPassword(name, await hashPassword(pw), true, { at: this.iso(), by, action: 'user.password-reset', subject: name });
     return pw;
@@ -46,11 +53,35 @@ export class Accounts {
 
   /** The user's own change: needs the current password; signs them out everywhere. */
   async changeOwn(name: string, current: string, next: string): Promise<void> {
+    await this.assertPasswordAccount(name);
     const user = await this.verify(name, current);
     if (!user) throw new UserError('PASSWORD_WRONG', 'the current password is wrong');
     if (next === current) throw new UserError('PASSWORD_POLICY', 'the new password must differ from the current one');
     assertPasswordPolicy(name, next);
     await this.store.setPassword(name, await hashPassword(next), false, { at: this.iso(), by: name, action: 'user.password-changed', subject: name });
+  }
+
+  /**
+   * The account of a user the identity provider signed in, created or brought up to date from its
+   * claims; throws OidcRefusal when a password account has the name or an admin disabled it.
+   */
+  async signInOidc(profile: OidcProfile): Promise<UserRecord> {
+    const done = await this.store.upsertOidc(profile, this.iso());
+    if (done === 'password') throw new OidcRefusal('password_account', `${profile.name} is an account with a password here: it cannot sign in through the provider`, profile.name);
+    if (done === 'disabled') throw new OidcRefusal('disabled', `${profile.name} is disabled here`, profile.name);
+    const record = await this.store.get(profile.name);
+    if (!record || record.disabledAt) throw new OidcRefusal('disabled', `${profile.name} was disabled or removed while signing in`, profile.name);
+    return record;
+  }
+
+  /** Audits a sign-in the provider vouched for but the centre refused, so an admin can see why. */
+  async auditOidcRefusal(name: string, reason: string, message: string): Promise<void> {
+    await appendAudit(this.redis, this.prefix, { at: this.iso(), by: OIDC_ACTOR, action: 'user.oidc-refused', subject: name, detail: { reason, message } });
+  }
+
+  private async assertPasswordAccount(name: string): Promise<void> {
+    const user = await this.store.get(name);
+    if (user?.source === 'oidc') throw new UserError('OIDC_USER', `${name} signs in through the identity provider: there is no password here to change`);
   }
 
   async setDisabled(name: string, disabled: boolean, by: string): Promise<UserInfo> {

@@ -1,9 +1,10 @@
-/** The Redis-backed pieces of sign-in the HTTP API is given: accounts, sessions, lockouts, API tokens, the audit log. */
+/** The Redis-backed pieces of sign-in the HTTP API is given: accounts, sessions, lockouts, API tokens, identity provider sign-ins under way, the audit log. */
 import type { Redis } from 'ioredis';
 import { readAudit, type AuditLine } from '../audit/audit-log.js';
 import type { CenterConfig } from '../config.js';
 import { Accounts } from './accounts.js';
 import { ApiTokenStore } from './api-token-store.js';
+import { OidcFlowStore } from './oidc-flows.js';
 import { SessionStore } from './session-store.js';
 import { SignInLimiter } from './sign-in-limiter.js';
 
@@ -12,6 +13,8 @@ export interface UserServices {
   sessions: SessionStore;
   limiter: SignInLimiter;
   tokens: ApiTokenStore;
+  /** Sign-ins under way at the identity provider. */
+  oidcFlows: OidcFlowStore;
   /** The newest `limit` lines of the centre's audit log. */
   audit(limit: number): Promise<AuditLine[]>;
 }
@@ -22,6 +25,7 @@ export function userServices(redis: Redis, prefix: string, http: CenterConfig['h
     sessions: new SessionStore(redis, prefix, { idleMs: http.sessionIdleMinutes * 60_000, absoluteMs: http.sessionMaxHours * 3_600_000 }, now),
     limiter: new SignInLimiter(redis, prefix, http.signInLockout),
     tokens: new ApiTokenStore(redis, prefix),
+    oidcFlows: new OidcFlowStore(redis, prefix),
     audit: (limit) => readAudit(redis, prefix, limit),
   };
 }

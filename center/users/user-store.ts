@@ -6,8 +6,9 @@
 import type { Redis } from 'ioredis';
 import { StreetWatchError } from '../../common/errors.js';
 import { ID_PATTERN } from '../../contract/index.js';
-import { auditKey, auditPushLua, MAX_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
+import { auditKey, auditPushLua, MAX_AUDIT_LINES, OIDC_ACTOR, type AuditLine } from '../audit/audit-log.js';
 import type { Role } from '../config.js';
+import type { OidcProfile } from './oidc-profile.js';
 import type { NewUser, UserInfo, UserRecord } from './user.js';
 
 export class UserError extends StreetWatchError {}
@@ -31,6 +32,37 @@ for f in string.gmatch(ARGV[4], '%S+') do redis.call('HDEL', KEYS[1], f) end
 if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[1], 'generation', 1) end
 ${auditPushLua(2, 1)}
 return 1`;
+
+// KEYS: user, set, audit. ARGV: name, added line, cap, changed line, cap, fields to delete
+// (space-separated), number of profile pairs, profile pairs, then pairs set only on creation.
+// A password account or a disabled one is left alone: the provider cannot take over or re-enable.
+const UPSERT_OIDC = `
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if exists and redis.call('HGET', KEYS[1], 'source') ~= 'oidc' then return 'password' end
+if exists and redis.call('HEXISTS', KEYS[1], 'disabledAt') == 1 then return 'disabled' end
+local last = 8 + 2 * tonumber(ARGV[7])
+local changed = false
+for i = 8, last - 1, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) ~= ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    changed = true
+  end
+end
+for f in string.gmatch(ARGV[6], '%S+') do
+  if redis.call('HDEL', KEYS[1], f) == 1 then changed = true end
+end
+if not exists then
+  for i = last, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  redis.call('SADD', KEYS[2], ARGV[1])
+  ${auditPushLua(3, 2)}
+  return 'created'
+end
+if not changed then return 'same' end
+${auditPushLua(3, 4)}
+return 'updated'`;
+
+/** What signing in through the provider did to the account, or why it left it alone. */
+export type OidcUpsert = 'created' | 'updated' | 'same' | 'password' | 'disabled';
 
 interface Change {
   set?: Record<string, string>;
@@ -74,6 +106,24 @@ export class UserStore {
     return toInfo(toRecord(fields)!);
   }
 
+  /**
+   * Creates or refreshes the account of a user the identity provider signed in (no password): its
+   * role, team and officer id follow the provider's at every sign-in, and each change is audited.
+   */
+  async upsertOidc(p: OidcProfile, at: string): Promise<OidcUpsert> {
+    const profile: Record<string, string> = { name: p.name, displayName: p.displayName, role: p.role, ...(p.team ? { team: p.team } : {}), ...(p.officerId ? { officerId: p.officerId } : {}) };
+    const unset = ['team', 'officerId'].filter((f) => !(f in profile));
+    const created: Record<string, string> = { source: 'oidc', createdAt: at, createdBy: OIDC_ACTOR, mustChangePassword: '0', generation: '0' };
+    const { name: _name, displayName: _displayName, ...detail } = profile; // role, team, officer id
+    const added: AuditLine = { at, by: OIDC_ACTOR, action: 'user.added', subject: p.name, detail: { ...detail, source: 'oidc', oidcSubject: p.subject } };
+    const changed: AuditLine = { at, by: OIDC_ACTOR, action: 'user.oidc-changed', subject: p.name, detail };
+    return (await this.redis.eval(
+      UPSERT_OIDC, 3, this.key(p.name), this.setKey, auditKey(this.prefix),
+      p.name, JSON.stringify(added), MAX_AUDIT_LINES, JSON.stringify(changed), MAX_AUDIT_LINES, unset.join(' '),
+      Object.keys(profile).length, ...Object.entries(profile).flat(), ...Object.entries(created).flat(),
+    )) as OidcUpsert;
+  }
+
   async get(name: string): Promise<UserRecord | null> {
     if (!ID_PATTERN.test(name)) return null;
     return toRecord(await this.redis.hgetall(this.key(name)));
@@ -112,7 +162,8 @@ export class UserStore {
 }
 
 function toRecord(f: Record<string, string>): UserRecord | null {
-  if (!f.name || !f.passwordHash) return null;
+  const source = f.source === 'oidc' ? 'oidc' : 'password';
+  if (!f.name || (source === 'password' && !f.passwordHash)) return null;
   return {
     name: f.name,
     displayName: f.displayName ?? f.name,
@@ -122,9 +173,10 @@ function toRecord(f: Record<string, string>): UserRecord | null {
     createdAt: f.createdAt,
     createdBy: f.createdBy,
     ...(f.disabledAt ? { disabledAt: f.disabledAt } : {}),
-    passwordChangedAt: f.passwordChangedAt,
+    source,
+    ...(f.passwordChangedAt ? { passwordChangedAt: f.passwordChangedAt } : {}),
     mustChangePassword: f.mustChangePassword === '1',
-    passwordHash: f.passwordHash,
+    ...(f.passwordHash ? { passwordHash: f.passwordHash } : {}),
     generation: Number(f.generation ?? 0),
   };
 }

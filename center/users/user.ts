@@ -19,6 +19,9 @@ export const newUserSchema = z
   });
 export type NewUser = z.output<typeof newUserSchema>;
 
+/** Where the account signs in: its own password, or the city's identity provider (no password kept). */
+export const accountSource = z.enum(['password', 'oidc']).describe('`password`: signs in with a password kept here; `oidc`: with the identity provider only.');
+
 export const userInfoSchema = z
   .object({
     name: z.string(),
@@ -29,7 +32,8 @@ export const userInfoSchema = z
     createdAt: z.string(),
     createdBy: z.string(),
     disabledAt: z.string().optional(),
-    passwordChangedAt: z.string(),
+    source: accountSource,
+    passwordChangedAt: z.string().optional().describe('Password accounts only.'),
     mustChangePassword: z.boolean().describe('Signed in with a one-time password that has not been changed yet.'),
   })
   .meta({ id: 'UserAccount' });
@@ -37,7 +41,8 @@ export type UserInfo = z.output<typeof userInfoSchema>;
 
 /** A stored user with what sign-in checks. */
 export interface UserRecord extends UserInfo {
-  passwordHash: string;
+  /** Password accounts only. */
+  passwordHash?: string;
   /** Raised by every password change and disable: sessions and tokens of an older generation are void. */
   generation: number;
 }

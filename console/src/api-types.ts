@@ -26,6 +26,8 @@ export interface User {
   displayName?: string;
   /** Signed in with a one-time password: nothing but changing it is allowed. */
   mustChangePassword?: true;
+  /** Signs in through the identity provider: no password here to change. */
+  oidc?: true;
 }
 
 /** An account kept by the centre, as `GET /api/users` lists it. */
@@ -38,8 +40,15 @@ export interface UserAccount {
   createdAt: string;
   createdBy: string;
   disabledAt?: string;
+  /** `oidc`: signs in through the city's identity provider and has no password here. */
+  source: 'password' | 'oidc';
   mustChangePassword: boolean;
   lockedUntil: string | null;
+}
+
+/** GET /api/session/options: whether the sign-in page offers the identity provider's button. */
+export interface SignInOptions {
+  oidc: { name: string; url: string } | null;
 }
 
 export interface Settings {

@@ -142,7 +142,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
             <CenterClock />
             <LangSwitch lang={lang} setLang={setLang} />
             <span class="user" data-testid="user">{user.displayName ?? user.name} · {ctx.t(`role.${user.role}`)}</span>
-            {user.displayName !== undefined && <button type="button" class="link" data-testid="change-password-open" onClick={() => setChanging(true)}>{ctx.t('password.title')}</button>}
+            {user.displayName !== undefined && !user.oidc && <button type="button" class="link" data-testid="change-password-open" onClick={() => setChanging(true)}>{ctx.t('password.title')}</button>}
             <button type="button" class="link" data-testid="sign-out" onClick={() => void signOut()}>{ctx.t('signIn.signOut')}</button>
           </div>
         </header>

@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { PixelBox } from '../../detector/types.js';
-import { noParkingZoneSchema } from '../config.js';
 import { QueueWatcher } from './queue.js';
 import { Tracker } from './tracker.js';
 import { parkingCandidates } from './rules/parking.js';
 import type { Track } from './violation.js';
+import { FRAME, kerbZone, T0 } from './rule-test-fixtures.js';
 
-const T0 = Date.UTC(2024, 0, 1, 12, 0);
-const FRAME = { width: 1000, height: 500 };
 const S = 1000;
-/** The kerb: x 400..1000 px, y 250..500 px; a dwell shorter than the queue hold, so a held queue outlasts it. */
-const zone = noParkingZoneSchema.parse({
-  id: 'kerb',
-  kind: 'no_parking',
-  polygon: [
-    [0.4, 0.5],
-    [1, 0.5],
-    [1, 1],
-    [0.4, 1],
-  ],
-  dwellSeconds: 60,
-});
+/** A dwell shorter than the queue hold, so a held queue outlasts it. */
+const zone = kerbZone(60);
 
 /** A car at x1..x1+120 that stands still from stopAt until moveAt (ms after T0). */
 interface Car {

@@ -1,18 +1,46 @@
 /**
  * The sign-in form: a user name and password buy an HttpOnly session cookie. Users of the
  * centre's config file type their token as the password; with no name, the token alone is enough.
+ * When the centre has an identity provider, a button above the form signs in there instead; a
+ * refused provider sign-in comes back as `?signInError=<code>`, shown here in words.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
-import type { User } from '../api-types';
-import type { Key, Lang } from '../i18n';
+import type { SignInOptions, User } from '../api-types';
+import { DICTIONARIES, type Key, type Lang } from '../i18n';
 import { LangSwitch } from './lang-switch';
 
-export function SignIn({ t, lang, setLang, onSignedIn }: { t: (k: Key) => string; lang: Lang; setLang: (l: Lang) => void; onSignedIn: (u: User) => void }) {
+const ERROR_PARAM = 'signInError';
+
+/** The code the provider sign-in came back with, taken off the address so a reload does not show it again. */
+function takeProviderError(): string | null {
+  const params = new URLSearchParams(location.search);
+  const code = params.get(ERROR_PARAM);
+  if (code === null) return null;
+  params.delete(ERROR_PARAM);
+  const rest = params.toString();
+  history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  return code;
+}
+
+const providerErrorKey = (code: string): Key => {
+  const key = `signIn.error.${code}`;
+  return key in DICTIONARIES.en ? (key as Key) : 'signIn.error.failed';
+};
+
+type T = (k: Key, params?: Record<string, string | number>) => string;
+
+export function SignIn({ t, lang, setLang, onSignedIn }: { t: T; lang: Lang; setLang: (l: Lang) => void; onSignedIn: (u: User) => void }) {
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
+  const [providerError] = useState(takeProviderError);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState<SignInOptions['oidc']>(null);
+  useEffect(() => {
+    // Without the options (an older centre, a network blip) the password form is still there.
+    api<SignInOptions>('/api/session/options').then((o) => setOidc(o.oidc), () => undefined);
+  }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -32,7 +60,9 @@ export function SignIn({ t, lang, setLang, onSignedIn }: { t: (k: Key) => string
     <main class="sign-in">
       <form onSubmit={submit} data-testid="sign-in">
         <h1>{t('app.title')}</h1>
-        <p class="muted">{t('signIn.intro')}</p>
+        {oidc && <a class="button primary big" href={oidc.url} data-testid="sign-in-oidc">{t('signIn.with', { name: oidc.name })}</a>}
+        {providerError && !error && <p class="error" role="alert" data-testid="sign-in-oidc-error" data-code={providerError}>{t(providerErrorKey(providerError))}</p>}
+        <p class="muted">{t(oidc ? 'signIn.or' : 'signIn.intro')}</p>
         <label>
           {t('signIn.name')}
           <input type="text" autocomplete="username" data-testid="name" value={name} onInput={(e) => setName(e.currentTarget.value)} autofocus />

@@ -1,6 +1,7 @@
 /**
  * User accounts, for admins: create one (its one-time password shown once, to hand over), disable
- * or enable, reset a password (a new one-time password), clear a sign-in lockout. What the centre
+ * or enable, reset a password (a new one-time password; not for users of the identity provider,
+ * who have none here), clear a sign-in lockout. Each row says how the user signs in. What the centre
  * refuses is shown as it says it, next to the form.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -74,18 +75,19 @@ export function UsersView() {
         </p>
       )}
       <table class="users-table">
-        <thead><tr><th>{t('users.name')}</th><th>{t('users.displayName')}</th><th>{t('users.role')}</th><th>{t('users.team')}</th><th>{t('users.state')}</th><th /></tr></thead>
+        <thead><tr><th>{t('users.name')}</th><th>{t('users.displayName')}</th><th>{t('users.role')}</th><th>{t('users.team')}</th><th>{t('users.source')}</th><th>{t('users.state')}</th><th /></tr></thead>
         <tbody>
           {(users ?? []).map((u) => (
-            <tr key={u.name} data-testid="user-row" data-name={u.name} data-state={u.disabledAt ? 'disabled' : u.lockedUntil ? 'locked' : 'active'}>
+            <tr key={u.name} data-testid="user-row" data-name={u.name} data-source={u.source} data-state={u.disabledAt ? 'disabled' : u.lockedUntil ? 'locked' : 'active'}>
               <td>{u.name}</td>
               <td>{u.displayName}</td>
               <td>{t(`role.${u.role}`)}</td>
               <td>{u.team ?? '—'}</td>
+              <td>{t(`users.source.${u.source}`)}</td>
               <td>{u.disabledAt ? `${t('users.disabled')} ${fmt.dateTime(u.disabledAt)}` : u.lockedUntil ? `${t('users.locked')} ${fmt.dateTime(u.lockedUntil)}` : u.mustChangePassword ? t('users.oneTimeState') : t('users.active')}</td>
               <td class="actions">
                 {u.name !== app.user.name && <button type="button" class="link" data-testid={u.disabledAt ? 'user-enable' : 'user-disable'} disabled={busy} onClick={() => void post(u.name, u.disabledAt ? 'enable' : 'disable')}>{t(u.disabledAt ? 'users.enable' : 'users.disable')}</button>}
-                <button type="button" class="link" data-testid="user-reset" disabled={busy} onClick={() => void reset(u.name)}>{t('users.reset')}</button>
+                {u.source === 'password' && <button type="button" class="link" data-testid="user-reset" disabled={busy} onClick={() => void reset(u.name)}>{t('users.reset')}</button>}
                 {u.lockedUntil && <button type="button" class="link" data-testid="user-unlock" disabled={busy} onClick={() => void unlock(u.name)}>{t('users.unlock')}</button>}
               </td>
             </tr>

@@ -6,20 +6,9 @@ import type { Track } from '../violation.js';
 import { parkingCandidates } from './parking.js';
 import { corroborate, sensorOnlyCandidates } from './sensors.js';
 import type { RuleContext } from './shared.js';
+import { FRAME, kerbZone, T0 } from '../rule-test-fixtures.js';
 
-const T0 = Date.UTC(2024, 0, 1, 12, 0); // Monday 12:00 UTC
-const FRAME = { width: 1000, height: 500 };
-const zone = noParkingZoneSchema.parse({
-  id: 'kerb',
-  kind: 'no_parking',
-  polygon: [
-    [0.4, 0.5],
-    [1, 0.5],
-    [1, 1],
-    [0.4, 1],
-  ],
-  dwellSeconds: 300,
-});
+const zone = kerbZone(300);
 const IN_ZONE: PixelBox = { x1: 550, y1: 300, x2: 790, y2: 460 };
 
 function track(over: Partial<Track> = {}): Track {
