@@ -284,7 +284,8 @@ function benchConfig(prefix: string, root: string, hookUrl: string): Record<stri
     rootTopic: root,
     redisUrl: REDIS_URL,
     redisPrefix: prefix,
-    http: { port: 0, host: '127.0.0.1' },
+    // Not a public example value: `center` (the split deployment's processes) refuses those.
+    http: { port: 0, host: '127.0.0.1', linkSecret: randomBytes(32).toString('hex') },
     teams: [{
       id: 'bench', webhook: { url: hookUrl, secret: 'bench-webhook-secret' },
       officers: [{ id: 'o1' }, { id: 'o2' }, { id: 'o3' }, { id: 'o4' }],

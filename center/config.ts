@@ -6,6 +6,9 @@ const id = z.string().regex(ID_PATTERN, 'may use letters, digits, _ . - only (1-
 const unit = z.number().min(0).max(1);
 const secret = z.string().min(8, 'a secret needs at least 8 characters');
 
+/** The schema's link secret when none is set: public, so `streetwatch center` refuses it (public-secrets.ts). */
+export const DEFAULT_LINK_SECRET = 'change-me-link-secret';
+
 /** An IANA zone the runtime knows (Intl throws RangeError for anything else). */
 const timeZone = z.string().refine((tz) => {
   try {
@@ -46,8 +49,9 @@ const violationThresholds = z.strictObject({
 });
 
 /**
- * A user's role: operators review and cancel; supervisors do what operators do for every team;
- * officers handle their orders; admins do everything; `metrics` may only read `/metrics`.
+ * A user's role: operators review and cancel; supervisors do what operators do, and reassign
+ * orders, read the audit log and clear non-admins' sign-in lockouts; officers handle their orders;
+ * admins do everything; `metrics` may only read `/metrics` (and manage its own password and tokens).
  */
 export const role = z.enum(['operator', 'supervisor', 'officer', 'admin', 'metrics']);
 
@@ -174,8 +178,8 @@ export const centerConfigSchema = z
             "How clients reach the API: Open311 `media_url` links (without it, taken from the request's `Host`), model download links (needed for them), the default `centerUrl` of bundles.",
           ),
         linkSecret: secret
-          .default('change-me-link-secret')
-          .describe('HMAC key of signed media and model links.'),
+          .default(DEFAULT_LINK_SECRET)
+          .describe('HMAC key of signed media and model links: a random 32+ character value (`openssl rand -hex 32`). The centre refuses to start with the default or an example\'s value unless run as the demo.'),
         linkTtlMinutes: z.number().positive().default(24 * 60).describe('How long a signed media link is valid.'),
         sessionIdleMinutes: z.number().positive().default(60).describe('A console session unused this long ends.'),
         sessionMaxHours: z.number().positive().default(12).describe('A console session ends this long after sign-in, however much it is used.'),
@@ -187,6 +191,27 @@ export const centerConfigSchema = z
           })
           .prefault({})
           .describe('Password guessing: failed sign-ins are counted per user and per address.'),
+        rateLimit: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe('Off: no request is rate limited (the sign-in lockout still applies).'),
+            windowSeconds: z.number().int().positive().default(60).describe('The window requests are counted over.'),
+            publicRequests: z
+              .number()
+              .int()
+              .positive()
+              .default(300)
+              .describe('Requests per window from one address to the routes that need no sign-in: Open311, signed media and model links, sign-out, OpenID Connect redirects, the API description, the console page (not `/healthz` nor the broker\'s `/broker-auth/…` hooks).'),
+            signInRequests: z
+              .number()
+              .int()
+              .positive()
+              .default(30)
+              .describe('Sign-ins (`POST /api/session`) per window from one address, counted apart from the other public routes, on top of the sign-in lockout.'),
+          })
+          .prefault({})
+          .describe(
+            'Requests to the public routes, counted per client address in Redis (shared by every API process); over the limit they answer 429 with Retry-After. Behind a reverse proxy every client has the proxy\'s address: raise the limits or limit at the proxy.',
+          ),
         oidc: oidcSchema
           .optional()
           .describe("Sign-in with the city's OpenID Connect identity provider, next to passwords. None: off."),
@@ -196,7 +221,7 @@ export const centerConfigSchema = z
       .array(
         z.strictObject({
           name: id.describe('Sign-in name, shown in audit trails.'),
-          role: role.describe('Operators review and cancel; supervisors do what operators do; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
+          role: role.describe('Operators review and cancel; supervisors do what operators do, and reassign orders, read the audit log and clear non-admins\' sign-in lockouts; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
           officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
         }),

@@ -229,6 +229,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         },
         maskPlate,
         users: userServices(redis, prefix, config.http, Date.now),
+        rateLimitStore: { redis, prefix },
         logger,
         live: hub,
         deviceConfig,

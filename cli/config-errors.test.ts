@@ -89,7 +89,7 @@ describe('a config with an unknown key: exit 78, naming the key, the closest kno
   });
 
   it('other failures keep exit 1', async () => {
-    const r = await cli('center', '--config', join(projectRoot, 'examples', 'center.yaml'));
+    const r = await cli('center', '--demo', '--config', join(projectRoot, 'examples', 'center.yaml'));
     expect(r.stderr).toMatch(/cannot reach Redis/);
     expect(r.code).toBe(1);
   });

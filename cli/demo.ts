@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { StreetWatchError } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import type { RunningAgent } from '../edge/agent.js';
@@ -17,12 +18,13 @@ import { fetchModel } from '../models/fetch.js';
 import { withDownloadProgress } from '../models/progress.js';
 import { startCenter, type RunningCenter } from '../center/start.js';
 import { loadCenterConfig, type CenterConfig } from '../center/config.js';
+import { DEMO_CONFIG } from '../center/cli.js';
+import { guardPublicSecrets } from '../center/public-secrets.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { demoClip } from './demo-clip.js';
 import { demoRedis, type DemoRedis } from './demo-redis.js';
 import { ensurePortFree, freePort } from './ports.js';
 
-const CENTER_CONFIG = join(projectRoot, 'examples', 'center.yaml');
 const EDGE_CONFIG = join(projectRoot, 'examples', 'edge-vtest.yaml');
 const DEVICE = 'pole-0001';
 
@@ -92,8 +94,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const team = await teamReceiver();
     stops.push(() => new Promise((r) => team.server.close(r)));
     const env = { ...process.env, REDIS_URL: redis.url, STREETWATCH_REDIS_PREFIX: process.env.STREETWATCH_REDIS_PREFIX || '{swdemo}', TEAM_WEBHOOK_URL: team.url };
-    const centerConfig = demoCenterConfig(loadCenterConfig(CENTER_CONFIG, env), o);
-    const center = await startCenter({ config: centerConfig });
+    const centerConfig = demoCenterConfig(loadCenterConfig(DEMO_CONFIG, env), o);
+    const logger = createLogger('center');
+    guardPublicSecrets(centerConfig, { demo: true, logger });
+    const center = await startCenter({ config: centerConfig, logger });
     stops.push(() => center.close());
 
     const creds = await deviceCredentials(centerConfig);

@@ -52,4 +52,5 @@ EXPOSE 8080 1884
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.STREETWATCH_HEALTH_URL || 'http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/app/docker/center-entrypoint.sh"]
-CMD ["center"]
+# Mount your config there. The demo's (public tokens) runs only when asked: `center --demo`.
+CMD ["center", "--config", "/etc/streetwatch/center.yaml"]

@@ -17,6 +17,7 @@ import { detectionState } from '../contract/index.js';
 import { checkClassNames, loadEdgeConfig } from '../edge/config.js';
 import { loadManifest } from '../models/manifest.js';
 import { loadCenterConfig } from '../center/config.js';
+import { findPublicSecrets, isPublicValue } from '../center/public-secrets.js';
 import { detectionPoint, orderEventPoint, sensorPoint, telemetryPoints, type Point } from '../center/metrics/points.js';
 import { ORDER_STATES } from '../ticketing/work-order.js';
 import { tempDir } from '../test/fixtures.js';
@@ -27,6 +28,10 @@ import { checkDockerfile, parseDockerfile, stages } from './dockerfile-rules.js'
 const here = join(projectRoot, 'docker');
 const read = (file: string) => readFileSync(join(here, file), 'utf8');
 const DOCKERFILES = ['center.Dockerfile', 'edge.Dockerfile'];
+/** Restart policies other than unless-stopped, of the long-running services. */
+const RESTART: Record<string, string> = { center: 'on-failure:5' };
+/** Compose variables without a public default: .env.example gives the demo's values. */
+const DEMO_ONLY = ['STREETWATCH_DEMO', 'LINK_SECRET', 'OPERATOR_TOKEN', 'OFFICER_TOKEN', 'ADMIN_TOKEN', 'TEAM_WEBHOOK_SECRET'];
 
 interface ComposeService {
   image?: string;
@@ -130,12 +135,14 @@ describe('Dockerfiles', () => {
     expect(existsSync(join(here, entry[0].replace('/app/docker/', '')))).toBe(true); // …and is one of ours
   });
 
-  it('runs the centre image\'s default command (examples/center.yaml) with its data on the prepared directory', () => {
+  it('runs the centre image with a mounted config by default; the demo config it carries (data on the prepared directory) only with --demo', () => {
     const env = imageEnv('center.Dockerfile');
-    expect(finalStage('center.Dockerfile').find((i) => i.keyword === 'CMD')?.args).toBe('["center"]');
+    expect(finalStage('center.Dockerfile').find((i) => i.keyword === 'CMD')?.args).toBe('["center", "--config", "/etc/streetwatch/center.yaml"]');
+    expect(read('center.Dockerfile')).toContain('COPY examples/center.yaml examples/center.yaml');
     const cfg = loadCenterConfig(join(projectRoot, 'examples', 'center.yaml'), env);
     expect(cfg.dataDir).toBe('/var/lib/streetwatch/data');
     expect(read('center.Dockerfile')).toMatch(new RegExp(`install -d -o streetwatch -g streetwatch .*${cfg.dataDir}`));
+    expect(findPublicSecrets(cfg).length).toBeGreaterThan(0); // so `center` without --demo refuses it
   });
 
   it('fetches at the edge\'s first start the models an edge config uses by default', () => {
@@ -222,9 +229,16 @@ describe('compose.yaml', () => {
     expect(Object.keys(svc).sort()).toEqual(['center', 'clip', 'edge', 'grafana', 'influxdb', 'redis', 'register']);
     for (const [name, s] of Object.entries(svc)) {
       if (s.restart === 'no') continue;
-      expect(s.restart, name).toBe('unless-stopped');
+      expect(s.restart, name).toBe(RESTART[name] ?? 'unless-stopped');
       expect(hasHealthcheck(s), `${name} has no healthcheck`).toBe(true);
     }
+  });
+
+  it('gives up restarting the centre after a few failures: compose cannot skip exit 78 (a config error) as systemd does', () => {
+    expect(svc.center.restart).toMatch(/^on-failure:[1-9]\d*$/);
+    expect(composeText).toMatch(/RestartPreventExitStatus=78[^\n]*\n\s*restart: on-failure:5/); // and says why
+    // The pole box's agent never gives up (like its systemd unit): unattended, it must come back.
+    expect(svc.edge.restart).toBe('unless-stopped');
   });
 
   it('starts each service after what it needs: healthy services, completed one-shot jobs', () => {
@@ -262,11 +276,14 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('has a default or a .env.example entry for every variable, and .env.example agrees with the defaults', () => {
+  it('has a default or a .env.example entry for every variable, and .env.example agrees with the defaults but for the demo\'s secrets', () => {
     const refs = [...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-([^}]*))?\}/g)];
     for (const [, name, hasDefault, value] of refs) {
       expect(hasDefault !== undefined || envExample.has(name), `${name} has no default`).toBe(true);
-      if (hasDefault !== undefined && envExample.has(name)) expect(envExample.get(name), name).toBe(value);
+      if (DEMO_ONLY.includes(name)) {
+        expect(value, `${name}: no public default in compose`).toBe('');
+        expect(name === 'STREETWATCH_DEMO' ? envExample.get(name) === '1' : isPublicValue(envExample.get(name)!), name).toBe(true);
+      } else if (hasDefault !== undefined && envExample.has(name)) expect(envExample.get(name), name).toBe(value);
     }
     const used = new Set(refs.map((r) => r[1]));
     for (const name of envExample.keys()) if (name !== 'COMPOSE_PROJECT_NAME') expect(used.has(name), `${name} in .env.example is not used`).toBe(true);
@@ -277,6 +294,9 @@ describe('compose.yaml', () => {
     expect(mounts(c)).toContainEqual(['./center.compose.yaml', '/etc/streetwatch/center.yaml', 'ro']);
     expect(c.command).toEqual(['center', '--config', '/etc/streetwatch/center.yaml', '--instance', 'center']);
     const cfg = loadCenterConfig(join(here, 'center.compose.yaml'), c.environment);
+    // Without .env the centre would start with public secrets outside the demo: it refuses.
+    expect(c.environment!.STREETWATCH_DEMO).toBe('');
+    expect(findPublicSecrets(cfg).map((f) => f.field)).toContain('http.linkSecret');
     expect(cfg.redisUrl).toBe('redis://redis:6379');
     expect(cfg.influx).toMatchObject({ url: 'http://influxdb:8086', org: 'streetwatch', bucket: 'streetwatch', token: 'streetwatch-demo-token' });
     expect(mounts(c).find((m) => m[1] === cfg.dataDir)?.[0]).toBe('center-data');

@@ -51,7 +51,7 @@ describe('a hostile device against a real centre (seeded fuzz)', () => {
     const mqttPort = await freePort();
     const httpPort = await freePort();
     const creds = new Map([HOSTILE, HONEST].map((id) => [id, addDevice(prefix, id)]));
-    center = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
+    center = runCli(['center', '--demo', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
       STREETWATCH_REDIS_PREFIX: prefix, LOG_LEVEL: 'error', ...AS_IN_CENTER_IMAGE,
     });
     api = `http://127.0.0.1:${httpPort}`;

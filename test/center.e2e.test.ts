@@ -47,7 +47,7 @@ describe('edge → centre → enforcement team', () => {
     const hookPort = (receiver.address() as { port: number }).port;
     mqttPort = await freePort();
     const httpPort = await freePort();
-    center = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
+    center = runCli(['center', '--demo', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
       STREETWATCH_REDIS_PREFIX: prefix, TEAM_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/orders`, TEAM_WEBHOOK_SECRET: SECRET,
       ...AS_IN_CENTER_IMAGE,
     });

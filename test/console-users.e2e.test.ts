@@ -108,7 +108,7 @@ describe('console: user accounts in the browser', () => {
     await page.locator('[data-testid=user-row][data-name=li][data-state=disabled]').waitFor();
     expect((await li.request.get(`${base}/api/session`)).status()).toBe(401);
     const audit = await (await page.request.get(`${base}/api/audit`)).json() as { items: Array<{ action: string; by: string; subject: string }> };
-    expect(audit.items.filter((l) => l.subject === 'li').map((l) => `${l.action} by ${l.by}`)).toEqual(['user.disabled by chief', 'user.added by chief']);
+    expect(audit.items.filter((l) => l.subject === 'li').map((l) => `${l.action} by ${l.by}`)).toEqual(['user.disabled by chief', 'sign-in-lockout.cleared by chief', 'user.added by chief']);
   });
 
   it('a config user of the demo still signs in with their token, named or not', async () => {

@@ -44,7 +44,7 @@ describe('acknowledged detections survive crashes', () => {
 
   /** `roles` without `ingest`: the embedded broker journals what devices send, and nothing works it off. */
   const startCenter = async (roles = 'ingest'): Promise<Cli> => {
-    const c = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--role', roles, '--instance', 'durability',
+    const c = runCli(['center', '--demo', '--config', join(projectRoot, 'examples', 'center.yaml'), '--role', roles, '--instance', 'durability',
       '--mqtt-port', String(mqttPort), '--http-port', String(await freePort()), '--data-dir', join(dir, 'data')], {
       REDIS_URL: redisServer.url, STREETWATCH_REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...AS_IN_CENTER_IMAGE,
     });

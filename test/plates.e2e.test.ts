@@ -107,7 +107,7 @@ describe('plates: still street scene → plate on the detection → work order',
     beforeAll(async () => {
       mqttPort = await freePort();
       const httpPort = await freePort();
-      center = runCli(['center', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
+      center = runCli(['center', '--demo', '--config', join(projectRoot, 'examples', 'center.yaml'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
         STREETWATCH_REDIS_PREFIX: prefix, TEAM_WEBHOOK_URL: 'http://127.0.0.1:9/orders', LOG_LEVEL: 'debug',
       });
       api = `http://127.0.0.1:${httpPort}`;

@@ -17,6 +17,12 @@ export interface OpenOrderInput {
   nowIso: string;
 }
 
+/** Who handles an order: a team, and one of its officers or none yet. */
+export interface Assignment {
+  team: string;
+  assignee: string | null;
+}
+
 export interface OrderFilter {
   state?: OrderState[];
   team?: string;
@@ -47,6 +53,11 @@ export interface WorkOrderStore {
   list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
   /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
   transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] }): Promise<WorkOrder>;
+  /**
+   * Atomic: moves an open order to another team and officer (null: none yet), state unchanged, with
+   * a trail entry by `by`. OrderClosedError when it is closed.
+   */
+  reassign(id: string, to: Assignment, by: string, note?: string): Promise<WorkOrder>;
   attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
   setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
   setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder>;

@@ -26,8 +26,8 @@ import { commitScript } from './lua/commit.js';
 import { listScript } from './lua/list.js';
 import { runScript } from './lua/script.js';
 import { snapshotScript } from './lua/snapshot.js';
-import type { OpenOrderInput, OrderFilter, WorkOrderStore } from './store-types.js';
-import { applyTransition, isOpen, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
+import type { Assignment, OpenOrderInput, OrderFilter, WorkOrderStore } from './store-types.js';
+import { applyReassignment, applyTransition, isOpen, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
 
 /** `expectFrom` no longer holds: someone else acted on the order first (e.g. two operators reviewing). */
 export class StaleStateError extends StreetWatchError {
@@ -238,6 +238,10 @@ export class RedisWorkOrderStore implements WorkOrderStore {
         ...(opts.rejection !== undefined ? { rejection: opts.rejection } : {}),
       };
     });
+  }
+
+  async reassign(id: string, to: Assignment, by: string, note?: string): Promise<WorkOrder> {
+    return this.update(id, `reassign ${id}`, (o) => applyReassignment(o, to, by, new Date(this.now()).toISOString(), note));
   }
 
   /** Late photos may arrive after the order closed; they are kept either way. */

@@ -34,6 +34,26 @@ export class IllegalTransitionError extends StreetWatchError {
 
 export const isOpen = (s: OrderState): boolean => OPEN_STATES.includes(s);
 
+export class OrderClosedError extends StreetWatchError {
+  constructor(orderId: string, state: OrderState) {
+    super('ORDER_CLOSED_CONFLICT', `work order ${orderId} is ${state}: a closed order is not reassigned`);
+  }
+}
+
+/** Pure: the open order handed to another team and officer, with its trail entry (state unchanged). */
+export function applyReassignment(order: WorkOrder, to: { team: string; assignee: string | null }, by: string, atIso: string, note?: string): WorkOrder {
+  if (!isOpen(order.state)) throw new OrderClosedError(order.id, order.state);
+  const who = (team: string, assignee: string | null) => `${team}/${assignee ?? 'unassigned'}`;
+  const what = `reassigned from ${who(order.team, order.assignee)} to ${who(to.team, to.assignee)}`;
+  return {
+    ...order,
+    team: to.team,
+    assignee: to.assignee,
+    updatedAt: atIso,
+    audit: [...order.audit, { at: atIso, by, from: order.state, to: order.state, note: note ? `${what}: ${note}` : what }],
+  };
+}
+
 /** Pure: the order after a transition, with its audit entry and state time; throws if not allowed. */
 export function applyTransition(order: WorkOrder, to: OrderState, by: string, atIso: string, note?: string): WorkOrder {
   if (!TRANSITIONS[order.state].includes(to)) throw new IllegalTransitionError(order.id, order.state, to);

@@ -511,3 +511,21 @@ describe('delivery', () => {
     }
   });
 });
+
+describe('reassignment by a supervisor', () => {
+  it('hands a dispatched order to another team\'s least-loaded officer on duty and sends it to them; one waiting for review is sent nothing', async () => {
+    const order = (await workflow.onDetection(started(freshCamera(), { confidence: 0.83 })))!;
+    expect(order.team).toBe('team-north');
+    const moved = await workflow.reassign(order.id, { team: 'team-south' }, { name: 'sup-wu' }, 'north is short-handed');
+    expect(moved.team).toBe('team-south');
+    expect(['an', 'bo', 'chen']).toContain(moved.assignee);
+    expect(moved.audit.at(-1)).toMatchObject({ by: 'sup-wu', from: 'dispatched', to: 'dispatched', note: `reassigned from team-north/${order.assignee} to team-south/${moved.assignee}: north is short-handed` });
+    const jobs = await dispatchJobs(order.id, 'order');
+    expect(jobs.map((j) => j.id).sort()).toEqual([`${order.id}-team-order-1`, `${order.id}-team-order-reassigned-2`]);
+
+    const pending = (await workflow.onDetection(started(freshCamera(), { confidence: 0.41 })))!;
+    const waiting = await workflow.reassign(pending.id, { team: 'team-south' }, { name: 'sup-wu' });
+    expect(waiting).toMatchObject({ state: 'pending_review', team: 'team-south', assignee: null });
+    expect(await dispatchJobs(pending.id)).toEqual([]);
+  });
+});

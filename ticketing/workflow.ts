@@ -116,6 +116,24 @@ export class Workflow {
     return updated;
   }
 
+  /**
+   * A supervisor hands an open order to another team or officer. Without an officer, a dispatched
+   * order goes to the least-loaded one of the team; one waiting for review gets its officer when
+   * confirmed. The new team (and its officer) is sent the order.
+   */
+  async reassign(orderId: string, to: { team: string; assignee?: string }, actor: Actor, note?: string): Promise<WorkOrder> {
+    const { store, config } = this.deps;
+    const order = await this.mustGet(orderId);
+    const teamCfg = config.teams.find((t) => t.id === to.team);
+    if (!teamCfg) throw new StreetWatchError('TEAM_NOT_FOUND', `no team ${to.team}`);
+    const reviewed = order.state !== 'pending_review';
+    const assignee = to.assignee ?? (reviewed ? pickOfficer(teamCfg, await store.openCountByAssignee(to.team)) : null);
+    const updated = await store.reassign(orderId, { team: to.team, assignee }, actor.name, note);
+    this.deps.logger.info({ orderId, team: updated.team, assignee: updated.assignee, by: actor.name }, 'work order reassigned');
+    if (reviewed) await this.dispatch(updated, 'order', undefined, `reassigned-${updated.audit.length}`);
+    return updated;
+  }
+
   async transition(orderId: string, to: OrderState, actor: Actor, note?: string): Promise<WorkOrder> {
     return this.move(await this.mustGet(orderId), to, actor.name, note);
   }

@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import { normalisePlateText } from '../../common/plate-normalise.js';
 import type { ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
+import { auditKey, MAX_AUDIT_LINES as MAX_CENTRE_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
 
 /** Audit lines kept: enough for months of edits, bounded so the list never grows without end. */
 export const MAX_AUDIT_LINES = 5_000;
@@ -16,20 +17,31 @@ export const EXPIRY_ACTOR = 'expiry';
 /** What a caller gives: the plate as typed, normalised here. */
 export type ExemptPlateInput = Omit<ExemptPlate, 'plate'> & { plate: string };
 
-// A change and its audit line in one step, so no change is ever left unaudited (or audited twice
-// when readers race to drop an expired entry). ARGV: plate, entry JSON ('' to delete), audit line
-// when the plate was new (or, deleting, when it was there), audit line when it replaced one, cap.
+// A change and its audit lines in one step, so no change is ever left unaudited (or audited twice
+// when readers race to drop an expired entry): the exempt list's own (KEYS[2]) and the centre's
+// (KEYS[3]). ARGV: plate, entry JSON ('' to delete), audit line when the plate was new (or,
+// deleting, when it was there), audit line when it replaced one, cap, the centre's lines for the
+// same two cases, its cap.
 const CHANGE_LUA = `
 local line
+local centre
 if ARGV[2] == '' then
-  if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then line = ARGV[3] end
+  if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then line = ARGV[3]; centre = ARGV[6] end
 else
-  if redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) == 1 then line = ARGV[3] else line = ARGV[4] end
+  if redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) == 1 then line = ARGV[3]; centre = ARGV[6] else line = ARGV[4]; centre = ARGV[7] end
 end
 if not line then return 0 end
 redis.call('LPUSH', KEYS[2], line)
 redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+redis.call('LPUSH', KEYS[3], centre)
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[8]) - 1)
 return 1`;
+
+/** The centre audit log's line for an exempt list change. */
+const centreLine = (l: ExemptPlateAuditLine): AuditLine => ({
+  at: l.at, by: l.by, action: `exempt-plate.${l.action}`, subject: l.plate,
+  ...(l.expiresAt || l.reason ? { detail: { ...(l.expiresAt ? { expiresAt: l.expiresAt } : {}), ...(l.reason ? { reason: l.reason } : {}) } } : {}),
+});
 
 export class ExemptPlateStore {
   constructor(
@@ -78,7 +90,11 @@ export class ExemptPlateStore {
 
   /** Sets (entry JSON) or deletes ('') a plate with its audit line; false when a delete found nothing. */
   private async change(plate: string, entry: string, line: ExemptPlateAuditLine, replacedLine = line): Promise<boolean> {
-    const res = await this.redis.eval(CHANGE_LUA, 2, this.platesKey, this.auditKey, plate, entry, JSON.stringify(line), JSON.stringify(replacedLine), MAX_AUDIT_LINES);
+    const res = await this.redis.eval(
+      CHANGE_LUA, 3, this.platesKey, this.auditKey, auditKey(this.prefix),
+      plate, entry, JSON.stringify(line), JSON.stringify(replacedLine), MAX_AUDIT_LINES,
+      JSON.stringify(centreLine(line)), JSON.stringify(centreLine(replacedLine)), MAX_CENTRE_AUDIT_LINES,
+    );
     return res === 1;
   }
 }

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { DELIVERY, topics, type ModelDesiredMessage, type ModelReportedMessage } from '../../contract/index.js';
 import type { DeviceStateStore, Received } from '../ingest/device-state.js';
-import type { ModelFiles } from './model-files.js';
+import type { ModelFiles, StoredModelFile } from './model-files.js';
+import { appendAudit, auditKey, MAX_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
 import { ApiError } from '../http/errors.js';
 
 /** How long an announcement waits for the broker's PUBACK before telling the user it did not get through. */
@@ -37,6 +38,8 @@ export interface ModelService {
   get(deviceId: string): Promise<DeviceModelView>;
   /** Stores the box's next desired model (version bumped) and publishes it, retained. */
   announce(deviceId: string, model: AnnouncedModel, by: string): Promise<DesiredModel>;
+  /** Stores an uploaded model file (see ModelFiles.put); a new one is audited as `by`'s. */
+  upload(sha256: string, body: AsyncIterable<Uint8Array>, by: string): Promise<StoredModelFile & { created: boolean }>;
 }
 
 export interface ModelServiceDeps {
@@ -50,7 +53,8 @@ export interface ModelServiceDeps {
 }
 
 // Next version = past both the stored one and the one the box last reported (a box that applied
-// a higher version, e.g. before Redis was reset, would ignore ours as old), stored in one step.
+// a higher version, e.g. before Redis was reset, would ignore ours as old), stored in one step with
+// its line in the centre's audit log (KEYS[2]; ARGV[3] the line without the version, ARGV[4] the cap).
 const ANNOUNCE_LUA = `
 local cur = redis.call('GET', KEYS[1])
 local version = tonumber(ARGV[2])
@@ -59,6 +63,10 @@ local doc = cjson.decode(ARGV[1])
 doc['version'] = version + 1
 local out = cjson.encode(doc)
 redis.call('SET', KEYS[1], out)
+local line = cjson.decode(ARGV[3])
+line['detail']['version'] = version + 1
+redis.call('LPUSH', KEYS[2], cjson.encode(line))
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
 return out
 `;
 
@@ -94,11 +102,18 @@ export function modelService(d: ModelServiceDeps): ModelService {
       const [raw, reported] = await Promise.all([d.redis.get(key(deviceId)), d.deviceState.lastModelReported(deviceId)]);
       return { desired: raw ? (JSON.parse(raw) as DesiredModel) : null, reported };
     },
+    async upload(sha256, body, by) {
+      const stored = await d.files.put(sha256, body);
+      if (stored.created) await appendAudit(d.redis, d.prefix, { at: new Date(d.now()).toISOString(), by, action: 'model.uploaded', subject: sha256, detail: { size: stored.size } });
+      return stored;
+    },
     announce(deviceId, model, by) {
       return oneAtATime(deviceId, async () => {
         const reported = await d.deviceState.lastModelReported(deviceId);
         const draft = { issuedAt: new Date(d.now()).toISOString(), by, model };
-        const stored = (await d.redis.eval(ANNOUNCE_LUA, 1, key(deviceId), JSON.stringify(draft), reported?.message.version ?? 0)) as string;
+        // The script adds the announcement's version to `detail`.
+        const line: AuditLine = { at: draft.issuedAt, by, action: 'model.announced', subject: deviceId, detail: { model: { name: model.name, version: model.version, sha256: model.sha256 } } };
+        const stored = (await d.redis.eval(ANNOUNCE_LUA, 2, key(deviceId), auditKey(d.prefix), JSON.stringify(draft), reported?.message.version ?? 0, JSON.stringify(line), MAX_AUDIT_LINES)) as string;
         const desired = JSON.parse(stored) as DesiredModel;
         await publishRetained(deviceId, desired);
         return desired;

@@ -89,7 +89,9 @@ function mosquittoAnswerOf(verdict: Verdict | null): { status: 200 | 403 | 503; 
 
 export function brokerAuthRoutes(app: ApiApp, deps: NonNullable<ApiDeps['brokerAuth']>): void {
   const { auth } = deps;
-  const config = { public: true, brokerAuth: true };
+  // Not rate limited (rate-limit.ts): the broker asks from one address for every device's connect,
+  // publish and subscribe, and the shared secret already keeps others out.
+  const config = { public: true, brokerAuth: true, rateLimit: false } as const;
   const onRequest = requireSecret(deps.secret);
   const tags = ['broker'];
   // A wrong secret is a 403 too, in the API's error shape (errors.ts).

@@ -12,6 +12,7 @@ import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
 import type { ExemptPlateInput } from '../devices/exempt-plate-store.js';
+import type { RateLimitStore } from './rate-limit.js';
 import type { UserServices } from '../users/services.js';
 import type { Settings, Zone } from './zone-schema.js';
 
@@ -57,6 +58,8 @@ export interface WorkflowActions {
   confirm(orderId: string, user: ApiUser): Promise<WorkOrder>;
   reject(orderId: string, user: ApiUser, reason: NonNullable<WorkOrder['rejection']>['reason'], note?: string): Promise<WorkOrder>;
   transition(orderId: string, to: OrderState, user: ApiUser, note?: string): Promise<WorkOrder>;
+  /** Another team and/or officer (none: the workflow picks one of the team's once it is confirmed). */
+  reassign(orderId: string, to: { team: string; assignee?: string }, user: ApiUser, note?: string): Promise<WorkOrder>;
 }
 
 export interface DeviceConfigService {
@@ -85,6 +88,8 @@ export interface ApiDeps {
   maskPlate: (text: string) => string;
   /** Accounts, sessions and sign-in lockouts (Redis). */
   users: UserServices;
+  /** Where the public routes' rate-limit counts live; without it each process counts alone (memory). */
+  rateLimitStore?: RateLimitStore;
   /** Defaults to Date.now; injected for link expiry and Open311 default windows in tests. */
   now?: () => number;
   /** Without one the API logs nothing. */

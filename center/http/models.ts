@@ -81,7 +81,7 @@ export function modelRoutes(app: ApiApp, ctx: ApiContext, service: ModelService)
       const body = req.body;
       if (!(body instanceof Readable)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the model file as the body, with Content-Type: application/octet-stream');
       try {
-        const stored = await service.files.put(sha256, body);
+        const stored = await service.upload(sha256, body, signedIn(req).name);
         return await reply.code(stored.created ? 201 : 200).send({ sha256, size: stored.size });
       } catch (err) {
         if (err instanceof ModelFileError) throw new ApiError(err.code === 'MODEL_FILE_TOO_LARGE' ? 413 : 400, err.code, err.message);

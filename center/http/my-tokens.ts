@@ -25,11 +25,16 @@ export function myTokenRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirec
     return name;
   };
 
+  // A metrics user (a scraper's account) needs a token of its own too.
+  const config = { metrics: true };
+
   app.get('/api/me/tokens', {
+    config,
     schema: { summary: 'My API tokens', description: 'Oldest first; the tokens themselves are never shown again.', tags: TAGS, response: { 200: z.object({ items: z.array(tokenInfo) }) } },
   }, async (req) => ({ items: await tokens.list(owner(req)) }));
 
   app.post('/api/me/tokens', {
+    config,
     schema: {
       summary: 'Create an API token',
       description: `Answers the token this once (\`Authorization: Bearer <token>\`); only its SHA-256 is kept. At most ${MAX_TOKENS_PER_USER} per user.`,
@@ -44,9 +49,10 @@ export function myTokenRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirec
   });
 
   app.delete('/api/me/tokens/:id', {
+    config,
     schema: { summary: 'Revoke one of my API tokens', description: 'It stops working at once. 404 when it is not yours.', tags: TAGS, params: z.object({ id: z.string().min(1).max(64) }), response: { 204: z.null() } },
   }, async (req, reply) => {
-    if (!(await tokens.revoke(owner(req), req.params.id))) throw notFound(`you have no token ${req.params.id}`);
+    if (!(await tokens.revoke(owner(req), req.params.id, ctx.now()))) throw notFound(`you have no token ${req.params.id}`);
     return reply.code(204).send(null);
   });
 }

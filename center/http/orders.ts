@@ -1,13 +1,13 @@
-/** Work orders: list with filters, one order, repeat offenders by plate, and state transitions. */
+/** Work orders: list with filters, one order, repeat offenders by plate, state transitions and reassignment. */
 import { z } from 'zod';
 import { violationType } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { OrderFilter } from '../../ticketing/store-types.js';
 import { ORDER_STATES, orderState, workOrderSchema, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
-import { userOf } from './auth.js';
+import { requireRole, signedIn, userOf } from './auth.js';
 import type { ApiApp, ApiContext } from './context.js';
 import type { ApiUser } from './deps.js';
-import { badRequest, forbidden, notFound } from './errors.js';
+import { ApiError, badRequest, forbidden, notFound } from './errors.js';
 import { commaList, isoDate, paging } from './validate.js';
 
 const text = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
@@ -28,7 +28,18 @@ const listQuery = z.object({
 const idParam = z.object({ id: text });
 const plateParam = z.object({ plate: text });
 const pageQuery = z.object(paging);
-const transitionBody = z.object({ to: orderState, note: z.string().max(1000, 'must be at most 1000 characters').optional() });
+const note = z.string().max(1000, 'must be at most 1000 characters').optional();
+const transitionBody = z.object({ to: orderState, note });
+const assignmentBody = z
+  .object({
+    team: text.optional().describe('The team to hand it to; default its own.'),
+    officerId: text.optional().describe("One of that team's officers; default the least loaded (once confirmed)."),
+    note,
+  })
+  .refine((b) => b.team !== undefined || b.officerId !== undefined, { message: 'give team, officerId or both', path: ['officerId'] });
+
+/** Shift supervisors move work between officers and teams; operators do not. */
+const REASSIGNERS: readonly Role[] = ['supervisor', 'admin'];
 
 /** A page of work orders, as the order lists answer. */
 export const orderPage = z.object({ items: z.array(workOrderSchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() });
@@ -108,5 +119,26 @@ export function ordersRoutes(app: ApiApp, ctx: ApiContext): void {
     const user = userOf(req, MOVERS[to] ?? [], `moving a work order to ${to}`);
     assertOfficerScope(user, await getOrder(ctx, id));
     return actions.transition(id, to, user, note);
+  });
+
+  app.post('/api/orders/:id/assignment', {
+    preValidation: requireRole(REASSIGNERS, 'reassigning a work order'),
+    schema: {
+      summary: 'Hand an open work order to another officer or team',
+      description: 'Supervisors and admins. The state stays; the trail names who moved it, from whom to whom. The new team is sent the order. An order waiting for review changes team only (confirming picks its officer). 409 once closed.',
+      tags: ['orders'],
+      params: idParam,
+      body: assignmentBody,
+      response: { 200: workOrderSchema },
+    },
+  }, async (req) => {
+    const order = await getOrder(ctx, req.params.id);
+    const { officerId, note } = req.body;
+    const team = req.body.team ?? order.team;
+    const teamCfg = ctx.config.teams.find((t) => t.id === team);
+    if (!teamCfg) throw badRequest(`team: no team ${team}`, 'team');
+    if (officerId !== undefined && !teamCfg.officers.some((o) => o.id === officerId)) throw badRequest(`officerId: ${officerId} is not an officer of ${team}`, 'officerId');
+    if (officerId !== undefined && order.state === 'pending_review') throw new ApiError(409, 'NOT_CONFIRMED', `work order ${order.id} waits for review: confirm it first, or change only its team`);
+    return actions.reassign(order.id, { team, ...(officerId !== undefined ? { assignee: officerId } : {}) }, signedIn(req), note);
   });
 }

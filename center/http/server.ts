@@ -29,6 +29,7 @@ import { myTokenRoutes } from './my-tokens.js';
 import { oidcRoutes } from './oidc-routes.js';
 import { openApiOptions, openApiRoutes } from './openapi.js';
 import { open311Routes } from './open311.js';
+import { installRateLimit } from './rate-limit.js';
 import { opsRoutes } from './ops.js';
 import { ordersRoutes } from './orders.js';
 import { reviewRoutes } from './review.js';
@@ -63,6 +64,8 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     if (req.routeOptions.config?.brokerAuth) return;
     req.log.info({ method: req.method, route: req.is404 ? null : req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.apiUser?.name }, 'request');
   });
+
+  installRateLimit(app, config.http.rateLimit, deps.rateLimitStore);
 
   // Routes validate with their zod schemas; responses with one are encoded by it.
   app.setValidatorCompiler(validatorCompiler);

@@ -108,7 +108,7 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirec
   });
 
   app.post('/api/me/password', {
-    config: { passwordChange: true },
+    config: { passwordChange: true, metrics: true },
     schema: {
       summary: 'Change my password',
       description: 'Needs the current password. Every other session of the user ends; a console caller gets a new session cookie.',

@@ -1,4 +1,5 @@
 /** Tests only: a config with one user per role, fake side deps, and buildApi around the Redis store. */
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { DeadLetter, DeviceListItem } from '../../contract/index.js';
 import { centerConfigSchema, type CenterConfig } from '../config.js';
@@ -47,10 +48,12 @@ export const DEAD_LETTERS: DeadLetter[] = [{
 }];
 
 /** `close` closes the app and drops the keys of its own prefix (users, sessions; the store's unless one was passed in). */
-export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>; http?: TestHttp } = {}) {
+/** `deps` may be made from the app's own Redis and prefix, so that stores share its audit log. */
+export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps> | ((own: { redis: Redis; prefix: string }) => Partial<ApiDeps>); http?: TestHttp } = {}) {
   const own = redisStore();
   const store = opts.store ?? own.store;
   const config = testConfig(opts.http);
+  const extra = typeof opts.deps === 'function' ? opts.deps(own) : opts.deps;
   const deps: ApiDeps = {
     store,
     actions: storeActions(store),
@@ -61,8 +64,9 @@ export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps>;
     metrics: () => '# TYPE streetwatch_orders_open gauge\nstreetwatch_orders_open 3\n',
     health: async () => ({ ok: true, checks: { redis: true, mqtt: true } }),
     maskPlate,
-    users: userServices(own.redis, own.prefix, config.http, () => (opts.deps?.now ?? Date.now)()),
-    ...opts.deps,
+    users: userServices(own.redis, own.prefix, config.http, () => (extra?.now ?? Date.now)()),
+    rateLimitStore: { redis: own.redis, prefix: own.prefix },
+    ...extra,
   };
   const app = buildApi(deps, config);
   return {

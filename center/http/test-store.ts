@@ -52,6 +52,10 @@ export function storeActions(store: WorkOrderStore): WorkflowActions {
       const o = await current(id);
       return store.transition(id, to, user.name, { expectFrom: o.state, note });
     },
+    async reassign(id, to, user, note) {
+      await current(id);
+      return store.reassign(id, { team: to.team, assignee: to.assignee ?? null }, user.name, note);
+    },
   };
 }
 

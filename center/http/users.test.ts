@@ -60,7 +60,7 @@ describe('user administration and API tokens', () => {
 
     const audit = (await app.inject({ url: '/api/audit?limit=10', headers: as('admin') })).json().items as Array<{ action: string; by: string; subject: string }>;
     expect(audit.filter((l) => l.subject === 'ola').map((l) => `${l.action} by ${l.by}`)).toEqual([
-      'user.password-reset by ada', 'user.enabled by ada', 'user.disabled by ada', 'user.password-changed by ola', 'user.added by ada',
+      'user.password-reset by ada', 'sign-in-lockout.cleared by ada', 'user.enabled by ada', 'user.disabled by ada', 'user.password-changed by ola', 'user.added by ada',
     ]);
     expect((await app.inject({ url: '/api/audit', headers: as('operator') })).statusCode).toBe(403);
   });
@@ -91,5 +91,47 @@ describe('user administration and API tokens', () => {
     expect((await app.inject({ url: '/api/orders', headers: bearer(token) })).statusCode).toBe(401);
     expect((await app.inject({ method: 'DELETE', url: `/api/me/tokens/${id}`, headers: { cookie: again, [CONSOLE_HEADER]: '1' } })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/api/me/tokens', headers: as('admin'), payload: { label: 'x' } })).json()).toMatchObject({ code: 'CONFIG_USER' });
+  });
+
+  describe('a shift supervisor, unlike an operator', () => {
+    const lockOut = async (name: string) => {
+      for (let i = 0; i < 5; i++) await users.limiter.failed(name, '192.0.2.50');
+      expect(await users.limiter.lockedUntil(name, Date.now())).not.toBeNull();
+    };
+    const clear = (name: string, headers: Record<string, string>) => app.inject({ method: 'DELETE', url: `/api/users/${name}/lockout`, headers });
+    let supervisor: Record<string, string> = {};
+    it('(setup: a stored supervisor with an API token)', async () => {
+      await users.accounts.create({ name: 'sue', role: 'supervisor' }, 'test', 'supervises the night shift');
+      supervisor = bearer((await users.tokens.create('sue', 'console script', Date.now()))!.token);
+    });
+
+    it('reads the audit log (an operator gets 403)', async () => {
+      expect((await app.inject({ url: '/api/audit', headers: as('operator') })).json()).toEqual({ error: 'reading the audit log needs role admin or supervisor (you are operator)', code: 'FORBIDDEN' });
+      const res = await app.inject({ url: '/api/audit?limit=5', headers: supervisor });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items[0]).toMatchObject({ action: 'api-token.created', by: 'sue' });
+    });
+
+    it('clears the sign-in lockout of a non-admin, audited with their name (an operator gets 403)', async () => {
+      await users.accounts.create({ name: 'otto', role: 'officer', officerId: 'o-north' }, 'test', 'patrols the north kerb');
+      await lockOut('otto');
+      expect((await clear('otto', as('operator'))).statusCode).toBe(403);
+      expect(await users.limiter.lockedUntil('otto', Date.now())).not.toBeNull();
+      expect((await clear('otto', supervisor)).json()).toEqual({ cleared: true });
+      expect(await users.limiter.lockedUntil('otto', Date.now())).toBeNull();
+      expect((await users.audit(1))[0]).toMatchObject({ action: 'sign-in-lockout.cleared', by: 'sue', subject: 'otto' });
+    });
+
+    it('does not clear an admin\'s lockout, stored or of the config file (an admin does)', async () => {
+      await users.accounts.create({ name: 'root2', role: 'admin' }, 'test', 'second admin password');
+      for (const name of ['root2', 'ada']) {
+        await lockOut(name);
+        const res = await clear(name, supervisor);
+        expect(res.statusCode, name).toBe(403);
+        expect(res.json()).toEqual({ error: "clearing an admin's sign-in lockout needs role admin", code: 'FORBIDDEN' });
+        expect(await users.limiter.lockedUntil(name, Date.now()), name).not.toBeNull();
+        expect((await clear(name, as('admin'))).json()).toEqual({ cleared: true });
+      }
+    });
   });
 });

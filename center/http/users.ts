@@ -6,9 +6,9 @@
  *   POST   /api/users/:name/disable   sign-in refused, signed out everywhere (admin)
  *   POST   /api/users/:name/enable    (admin)
  *   POST   /api/users/:name/reset     a new one-time password, shown once; signed out everywhere (admin)
- *   DELETE /api/users/:name/lockout   end a sign-in lockout early (admin)
+ *   DELETE /api/users/:name/lockout   end a sign-in lockout early (admin; supervisor, of a non-admin)
  *   DELETE /api/sign-in-lockouts/:address   the same for a client address (admin)
- *   GET    /api/audit                 who changed what, newest first (admin)
+ *   GET    /api/audit                 who changed what, newest first (admin, supervisor)
  */
 import { z } from 'zod';
 import { auditLineSchema } from '../audit/audit-log.js';
@@ -16,11 +16,13 @@ import type { Role } from '../config.js';
 import { newUserSchema, userInfoSchema, type NewUser } from '../users/user.js';
 import { requireRole, signedIn } from './auth.js';
 import type { ApiApp, ApiContext } from './context.js';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError, badRequest, forbidden } from './errors.js';
 import type { UserDirectory } from './user-directory.js';
 import { paging } from './validate.js';
 
 const ADMINS: readonly Role[] = ['admin'];
+/** A shift supervisor lets a locked-out colleague back in and reads who changed what. */
+const SUPERVISORS: readonly Role[] = ['admin', 'supervisor'];
 const TAGS = ['users'];
 
 const nameParam = z.object({ name: z.string().min(1).max(64) });
@@ -78,18 +80,26 @@ export function userRoutes(app: ApiApp, ctx: ApiContext, directory: UserDirector
     schema: { summary: "Reset a user's password", description: 'Admins. A one-time password replaces the old one; the user is signed out everywhere and must change it at the next sign-in.', tags: TAGS, params: nameParam, response: { 200: z.object({ oneTimePassword: oneTime }) } },
   }, async (req) => ({ oneTimePassword: await accounts.reset(req.params.name, signedIn(req).name) }));
 
+  /** The role of a config or stored user, or null for a name nobody has. */
+  const roleOf = async (name: string): Promise<Role | null> =>
+    ctx.config.users.find((u) => u.name === name)?.role ?? (await accounts.store.get(name))?.role ?? null;
+
   app.delete('/api/users/:name/lockout', {
-    preValidation: requireRole(ADMINS, 'clearing sign-in lockouts'),
-    schema: { summary: "Clear a user's sign-in lockout", description: 'Admins. The failures counted so far are forgotten too.', tags: TAGS, params: nameParam, response: { 200: z.object({ cleared: z.boolean().meta({ description: 'False when there was no lockout' }) }) } },
-  }, async (req) => ({ cleared: await limiter.clear('user', req.params.name) }));
+    preValidation: requireRole(SUPERVISORS, 'clearing sign-in lockouts'),
+    schema: { summary: "Clear a user's sign-in lockout", description: 'Admins, and supervisors for users other than admins. The failures counted so far are forgotten too.', tags: TAGS, params: nameParam, response: { 200: z.object({ cleared: z.boolean().meta({ description: 'False when there was no lockout' }) }) } },
+  }, async (req) => {
+    const by = signedIn(req);
+    if (by.role !== 'admin' && (await roleOf(req.params.name)) === 'admin') throw forbidden("clearing an admin's sign-in lockout needs role admin");
+    return { cleared: await limiter.clear('user', req.params.name, by.name, ctx.now()) };
+  });
 
   app.delete('/api/sign-in-lockouts/:address', {
     preValidation: requireRole(ADMINS, 'clearing sign-in lockouts'),
     schema: { summary: 'Clear an address\'s sign-in lockout', description: 'Admins. For a shared address (a control room behind one NAT) locked out by others\' failures.', tags: TAGS, params: z.object({ address: z.string().min(1).max(64) }), response: { 200: z.object({ cleared: z.boolean() }) } },
-  }, async (req) => ({ cleared: await limiter.clear('address', req.params.address) }));
+  }, async (req) => ({ cleared: await limiter.clear('address', req.params.address, signedIn(req).name, ctx.now()) }));
 
   app.get('/api/audit', {
-    preValidation: requireRole(ADMINS, 'reading the audit log'),
-    schema: { summary: 'The audit log, newest first', description: 'Admins. Changes to users, devices, zones and settings, each naming who made it.', tags: TAGS, querystring: z.object({ limit: paging.limit }), response: { 200: z.object({ items: z.array(auditLineSchema) }) } },
+    preValidation: requireRole(SUPERVISORS, 'reading the audit log'),
+    schema: { summary: 'The audit log, newest first', description: 'Admins and supervisors. Changes to users, API tokens, sign-in lockouts, devices, zones, settings, models and exempt plates, each naming who made it.', tags: TAGS, querystring: z.object({ limit: paging.limit }), response: { 200: z.object({ items: z.array(auditLineSchema) }) } },
   }, async (req) => ({ items: await ctx.deps.users.audit(req.query.limit) }));
 }

@@ -19,6 +19,7 @@ export function withOrderEvents(store: WorkOrderStore, publish: (event: LiveEven
       return res;
     },
     transition: async (id, to, by, opts) => told(await store.transition(id, to, by, opts)),
+    reassign: async (id, to, by, note) => told(await store.reassign(id, to, by, note)),
     attachEvidence: async (id, refs) => told(await store.attachEvidence(id, refs)),
     setSla: async (id, level) => told(await store.setSla(id, level)),
     setEdgeEnded: async (id, ended) => told(await store.setEdgeEnded(id, ended)),

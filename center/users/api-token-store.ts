@@ -2,11 +2,12 @@
  * Users' own API tokens, in Redis: only the SHA-256 of each token is kept (a token is 256 random
  * bits, so no slow hash is needed). `<prefix>:api-token:<sha256>` names the owner and token id;
  * `<prefix>:api-tokens:<user>` lists the user's tokens (id → JSON). A token is shown once, when
- * it is created.
+ * it is created. Creating and revoking write their audit line in the same transaction.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
+import { auditKey, MAX_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
 
 export interface ApiTokenInfo {
   id: string;
@@ -45,11 +46,16 @@ export class ApiTokenStore {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const info: ApiTokenInfo = { id: ulid(nowMs), label, createdAt: new Date(nowMs).toISOString() };
     const digest = digestOf(token);
-    await this.redis.multi()
+    const audit: AuditLine = { at: info.createdAt, by: name, action: 'api-token.created', subject: name, detail: { id: info.id, label } };
+    await this.withAudit(audit, this.redis.multi()
       .hset(this.tokenKey(digest), { name, id: info.id })
-      .hset(this.userKey(name), info.id, JSON.stringify({ ...info, digest } satisfies Stored))
+      .hset(this.userKey(name), info.id, JSON.stringify({ ...info, digest } satisfies Stored)))
       .exec();
     return { ...info, token };
+  }
+
+  private withAudit(line: AuditLine, tx: ReturnType<Redis['multi']>): ReturnType<Redis['multi']> {
+    return tx.lpush(auditKey(this.prefix), JSON.stringify(line)).ltrim(auditKey(this.prefix), 0, MAX_AUDIT_LINES - 1);
   }
 
   /** The user's tokens, oldest first, without the tokens. */
@@ -61,10 +67,12 @@ export class ApiTokenStore {
   }
 
   /** Revokes one of the user's tokens; false when they have no such token. */
-  async revoke(name: string, id: string): Promise<boolean> {
+  async revoke(name: string, id: string, nowMs: number): Promise<boolean> {
     const raw = await this.redis.hget(this.userKey(name), id);
     if (!raw) return false;
-    await this.redis.multi().del(this.tokenKey((JSON.parse(raw) as Stored).digest)).hdel(this.userKey(name), id).exec();
+    const { digest, label } = JSON.parse(raw) as Stored;
+    const audit: AuditLine = { at: new Date(nowMs).toISOString(), by: name, action: 'api-token.revoked', subject: name, detail: { id, label } };
+    await this.withAudit(audit, this.redis.multi().del(this.tokenKey(digest)).hdel(this.userKey(name), id)).exec();
     return true;
   }
 

@@ -5,6 +5,7 @@
  * lockout early.
  */
 import type { Redis } from 'ioredis';
+import { appendAudit } from '../audit/audit-log.js';
 
 export interface LockoutLimits {
   userFailures: number;
@@ -63,9 +64,10 @@ export class SignInLimiter {
     return ttl > 0 ? new Date(nowMs + ttl).toISOString() : null;
   }
 
-  /** Ends a lockout and forgets the failures; true when there was a lockout. */
-  async clear(kind: Kind, value: string): Promise<boolean> {
+  /** Ends a lockout and forgets the failures; true when there was a lockout, which the audit log then names `by`. */
+  async clear(kind: Kind, value: string, by: string, nowMs: number): Promise<boolean> {
     const [locked] = await Promise.all([this.redis.del(this.key('lock', kind, value)), this.redis.del(this.key('fail', kind, value))]);
+    if (locked === 1) await appendAudit(this.redis, this.prefix, { at: new Date(nowMs).toISOString(), by, action: `sign-in-lockout.cleared`, subject: kind === 'user' ? value : `address:${value}` });
     return locked === 1;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The real centre for the console's browser tests: `examples/center.yaml` (its team webhook left
  * out: nothing receives it here), changed as a test needs, run as in the centre image on free
- * ports under a Redis prefix and a folder of its own.
+ * ports under a Redis prefix and a folder of its own; with `--demo`, since the tests sign in with
+ * the example's public tokens.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,7 @@ export async function startExampleCentre(
   const centerConfig = join(dir, 'center.yaml');
   writeFileSync(centerConfig, YAML.stringify(cfg));
   const start = async (): Promise<Cli> => {
-    const cli = runCli(['center', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
+    const cli = runCli(['center', '--demo', '--config', centerConfig, '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--data-dir', join(dir, 'data')], {
       STREETWATCH_REDIS_PREFIX: prefix, ...env, ...AS_IN_CENTER_IMAGE,
     });
     await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, `centre health (${cli.output()})`, 30_000);
