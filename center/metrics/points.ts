@@ -41,7 +41,7 @@ export class NoopMetricsWriter implements MetricsWriter {
 }
 
 
-/** `edge_camera` per camera and `edge_system` per box, at the telemetry's `at`. */
+/** `edge_camera` per camera, `edge_zone_model` per camera and second-stage model, and `edge_system` per box, at the telemetry's `at`. */
 export function telemetryPoints(msg: TelemetryMessage): Point[] {
   const at = new Date(msg.at);
   const cameras = msg.cameras.map((c) => {
@@ -57,6 +57,18 @@ export function telemetryPoints(msg: TelemetryMessage): Point[] {
       .timestamp(at);
     return c.decodeCpuPercent === undefined ? point : point.floatField('decode_cpu_percent', c.decodeCpuPercent);
   });
+  const zoneModels = msg.cameras.flatMap((c) =>
+    (c.zoneModels ?? []).map((m) =>
+      new Point('edge_zone_model')
+        .tag('device', msg.deviceId)
+        .tag('camera', c.cameraId)
+        .tag('model', m.modelId)
+        .intField('runs', m.runs)
+        .floatField('inference_ms', m.inferenceMs)
+        .intField('detections', m.detections)
+        .timestamp(at),
+    ),
+  );
   const s = msg.system;
   const system = new Point('edge_system')
     .tag('device', msg.deviceId)
@@ -70,7 +82,7 @@ export function telemetryPoints(msg: TelemetryMessage): Point[] {
     .intField('spool_bytes', msg.spool.bytes)
     .intField('spool_dropped', msg.spool.dropped)
     .timestamp(at);
-  return [...cameras, system];
+  return [...cameras, ...zoneModels, system];
 }
 
 /** `detection`: one per lifecycle message, at its `sentAt`. */
