@@ -2,7 +2,7 @@
  * One measured run of the full edge pipeline (decode, preprocess, infer, track, rules, evidence,
  * and with `plates` on the plate stage) over a video, in its own process so its peak RSS and CPU
  * time are the pipeline's alone. Prints one JSON line.
- * Usage: node dist/bench/edge-pipeline.js <config> <video> <motion:on|off> [plates:on|off] [fps] [regions:on|off]
+ * Usage: node dist/bench/edge-pipeline.js <config> <video> <motion:on|off> [plates:on|off] [fps] [regions:on|off] [occupancy:on|off]
  */
 import type { PlateReader } from '../detector/plate/types.js';
 import { loadEdgeConfig } from '../edge/config.js';
@@ -10,12 +10,13 @@ import { loadDetector, loadEdgePlateReader } from '../edge/model-updates/load-de
 import { replay } from '../edge/replay.js';
 import { peakRssMb } from './peak-rss.js';
 
-const [configFile, video, motion = 'off', plates = 'off', fps, regions = 'off'] = process.argv.slice(2);
+const [configFile, video, motion = 'off', plates = 'off', fps, regions = 'off', occupancy = 'on'] = process.argv.slice(2);
 const loaded = loadEdgeConfig(configFile);
 const config = {
   ...loaded,
   motion: { ...loaded.motion, enabled: motion === 'on' },
   detector: { ...loaded.detector, regions: { ...loaded.detector.regions, enabled: regions === 'on' } },
+  occupancy: { ...loaded.occupancy, enabled: occupancy === 'on' },
   plates: { ...loaded.plates, enabled: plates === 'on' },
   privacy: { ...loaded.privacy, blurPlates: plates === 'on' },
   cameras: loaded.cameras.map((c) => ({ ...c, fps: fps ? Number(fps) : c.fps })),

@@ -104,6 +104,19 @@ export const statusMessage = z
   })
   .meta({ id: 'Status', description: 'Retained; the Last Will publishes `offline`.' });
 
+/** One second-stage model of a camera, since the previous telemetry. */
+export const zoneModelTelemetry = z
+  .object({
+    modelId: id,
+    /** Times it ran on a zone's crop. */
+    runs: z.number().int().min(0),
+    /** Mean time of a run, queue included; 0 without runs. */
+    inferenceMs: z.number().min(0),
+    /** Objects it found that it passed on (a class it maps, inside the zone). */
+    detections: z.number().int().min(0),
+  })
+  .meta({ id: 'ZoneModelTelemetry' });
+
 export const telemetryMessage = z
   .object({
     v: z.literal(CONTRACT_VERSION),
@@ -122,6 +135,11 @@ export const telemetryMessage = z
         droppedFrames: z.number().int().min(0),
         lastFrameAt: isoTime.nullable(),
         openDetections: z.number().int().min(0),
+        /**
+         * Second-stage models (`zones[].detector`) since the previous telemetry, one entry per model that has run
+         * since the box started. Absent from boxes without them, and from older boxes.
+         */
+        zoneModels: z.array(zoneModelTelemetry).optional(),
       }),
     ),
     system: z.object({
@@ -247,6 +265,7 @@ export type DetectionState = z.output<typeof detectionState>;
 export type EndReason = z.output<typeof endReason>;
 export type StatusMessage = z.output<typeof statusMessage>;
 export type TelemetryMessage = z.output<typeof telemetryMessage>;
+export type ZoneModelTelemetry = z.output<typeof zoneModelTelemetry>;
 export type SensorMessage = z.output<typeof sensorMessage>;
 export type LocalSensorReading = z.output<typeof localSensorReading>;
 export type ConfigDesiredMessage = z.output<typeof configDesiredMessage>;

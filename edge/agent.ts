@@ -17,6 +17,7 @@ import { MqttLink } from './adapters/mqtt-link.js';
 import { EdgePublisher } from './adapters/outbox.js';
 import { SensorHub } from './adapters/sensor-hub.js';
 import { SensorOnlyWatcher } from './logic/sensor-only-watcher.js';
+import { snapshotZoneModels, zoneModelWindow, type ZoneModelStats } from './logic/zone-model-telemetry.js';
 import { ProcessCpuMeter } from './adapters/process-cpu.js';
 import { Spool } from './adapters/spool.js';
 import { SystemSampler } from './adapters/system-stats.js';
@@ -51,7 +52,7 @@ interface CameraRun {
   message?: string;
   clock: FrameClock;
   /** The pipeline's running totals at the last telemetry. */
-  window: { frames: number; inferMs: number; inferences: number };
+  window: { frames: number; inferMs: number; inferences: number; zoneModels: Record<string, ZoneModelStats> };
   /** ffmpeg's CPU between telemetry messages. */
   decodeCpu: ProcessCpuMeter;
   done: Promise<void>;
@@ -133,7 +134,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     });
     const run: CameraRun = {
       config: cam, pipeline, state: cam.enabled ? 'connecting' : 'disabled', clock: new FrameClock(cam.fps),
-      window: { frames: 0, inferMs: 0, inferences: 0 }, decodeCpu: new ProcessCpuMeter(), done: Promise.resolve(),
+      window: { frames: 0, inferMs: 0, inferences: 0, zoneModels: {} }, decodeCpu: new ProcessCpuMeter(), done: Promise.resolve(),
     };
     cameras.set(cam.id, run);
   }
@@ -205,7 +206,8 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
         // Per-window figures are differences of the pipeline's running totals.
         const { frames, inferences, inferenceMsTotal } = c.pipeline.stats;
         const w = { frames: frames - c.window.frames, inferences: inferences - c.window.inferences, inferMs: inferenceMsTotal - c.window.inferMs };
-        c.window = { frames, inferences, inferMs: inferenceMsTotal };
+        const zoneModels = zoneModelWindow(c.pipeline.stats.zoneModels, c.window.zoneModels);
+        c.window = { frames, inferences, inferMs: inferenceMsTotal, zoneModels: snapshotZoneModels(c.pipeline.stats.zoneModels) };
         const decodeCores = c.decodeCpu.sample(c.source?.pid);
         const decodeCpuPercent = decodeCores === undefined ? undefined : Math.round(decodeCores * 1000) / 10;
         return {
@@ -214,6 +216,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
           ...(decodeCpuPercent === undefined ? {} : { decodeCpuPercent }),
           skippedFrames: c.pipeline.stats.skippedFrames, droppedFrames: c.source?.stats.dropped ?? 0,
           lastFrameAt: c.clock.last === null ? null : toIso(c.clock.last), openDetections: c.pipeline.openDetections,
+          ...(zoneModels.length ? { zoneModels } : {}),
         };
       }),
       system: await sampler.sample(),

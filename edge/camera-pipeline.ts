@@ -23,7 +23,8 @@ import type { EdgePublisher } from './adapters/outbox.js';
 import { PlateStage, type KnownPlate } from './plate-stage.js';
 import { PARKING_TYPES, vehiclesStandingInZone, zoneCandidates, type RuleContext } from './logic/rules/index.js';
 import { Tracker, VEHICLE_GROUP, type TrackerInput } from './logic/tracker.js';
-import { ZoneModelStage, type ZoneModelStats } from './zone-model-stage.js';
+import type { ZoneModelStats } from './logic/zone-model-telemetry.js';
+import { ZoneModelStage } from './zone-model-stage.js';
 import type { ZoneModel } from './zone-models.js';
 import type { EndReason, LifecycleEvent, SensorReadings, Track, ViolationCandidate } from './logic/violation.js';
 

@@ -65,7 +65,7 @@ describe('loadEdgeConfig: the example', () => {
     expect(cfg.model).toEqual({ name: 'yolox_nano' });
     expect(cfg.detector).toEqual({
       workers: 2, threads: 1, scoreThreshold: 0.3, classThresholds: {}, nmsIou: 0.45, mergeClasses: [['car', 'truck', 'bus']],
-      regions: { enabled: false, wholeFrameEverySeconds: 2, maxRegions: 3, minSize: 416 },
+      regions: { enabled: false, wholeFrameEverySeconds: 4, maxRegions: 1, minSize: 416 },
     });
     expect(cfg.tracking).toEqual({ maxGapSeconds: 10, iouThreshold: 0.3, stationaryTolerance: 0.15, stationarySeconds: 5, queueHoldSeconds: 90 });
     expect(cfg.motion).toEqual({ enabled: true, recheckSeconds: 1, threshold: 0.002 });

@@ -322,9 +322,16 @@ export const edgeConfigSchema = z
             wholeFrameEverySeconds: z
               .number()
               .positive()
-              .default(2)
+              // 4 s and one region: regions cost ≤ 15 % more than whole frames (bench/README.md, *Region-based detection*).
+              .default(4)
               .describe('A whole-frame pass at least this often (and on the first frame), for what happens outside the regions.'),
-            maxRegions: z.number().int().min(1).max(8).default(3).describe('At most this many regions per inferred frame; zones beyond it wait for the whole-frame pass.'),
+            maxRegions: z
+              .number()
+              .int()
+              .min(1)
+              .max(8)
+              .default(1)
+              .describe('At most this many regions per inferred frame; zones beyond it wait for the whole-frame pass. Each region is one more model run per frame.'),
             minSize: z
               .number()
               .int()

@@ -15,7 +15,8 @@ import { CameraPipeline } from './camera-pipeline.js';
 import { edgeConfigSchema, type EdgeConfig } from './config.js';
 import { boxInZone } from './logic/zones.js';
 import { loadDetector, type TimedDetector } from './model-updates/load-detector.js';
-import { ZoneModelStage, type ZoneModelStats } from './zone-model-stage.js';
+import type { ZoneModelStats } from './logic/zone-model-telemetry.js';
+import { ZoneModelStage } from './zone-model-stage.js';
 import { loadZoneModels, type ZoneModels } from './zone-models.js';
 import type { DetectionMessage } from '../contract/index.js';
 

@@ -10,16 +10,10 @@ import type { RgbFrame } from '../detector/types.js';
 import type { ZoneConfig } from './config.js';
 import { isDue } from './logic/every-schedule.js';
 import type { TrackerInput } from './logic/tracker.js';
+import type { ZoneModelStats } from './logic/zone-model-telemetry.js';
 import { zoneCrop } from './logic/zone-crop.js';
 import { boxInZone, isScheduleActive } from './logic/zones.js';
 import type { ZoneModel } from './zone-models.js';
-
-export interface ZoneModelStats {
-  inferences: number;
-  inferenceMsTotal: number;
-  /** Objects passed on (mapped class, inside the zone). */
-  objects: number;
-}
 
 /** Found by a zone model: `model` is its id, `everyMs` how often it looks (the tracker waits that long for a new track's next sighting). */
 export type ZoneObject = TrackerInput & { model: string; everyMs: number };

@@ -16,6 +16,7 @@ import { parseTopic, statusMessage, telemetryMessage, type DetectionMessage, typ
 import { startAedes } from './helpers/aedes-broker.js';
 import { captureTimes, violations } from './events.js';
 import { makeClip, tempDir } from './fixtures.js';
+import { fakeYolov8Onnx } from './helpers/onnx-models.js';
 
 const CLI = join(projectRoot, 'dist', 'cli', 'main.js');
 const CLIP_SECONDS = 20;
@@ -43,8 +44,22 @@ async function subscribe(url: string, root: string): Promise<{ client: MqttClien
   return { client, capture };
 }
 
-function writeConfig(dir: string, url: string, root: string, clip: string): string {
+/**
+ * A second-stage model on the plaza (a synthetic YOLOv8 export that always sees one stall there),
+ * every 2 s; its long dwell keeps it from reporting within the clip.
+ */
+function plazaZoneModel(dir: string) {
+  const path = join(dir, 'stalls.onnx');
+  writeFileSync(path, fakeYolov8Onnx({ size: 320, classes: 1, boxes: [{ cx: 160, cy: 160, w: 60, h: 40, classId: 0, score: 0.9 }] }));
+  return {
+    models: [{ id: 'stalls', path, format: 'yolov8', classes: ['stall'] }],
+    zone: { id: 'plaza', kind: 'no_vending', polygon: [[0.35, 0.25], [0.85, 0.25], [0.85, 0.6], [0.35, 0.6]], dwellSeconds: 3600, goodsClasses: ['stall'], detector: { model: 'stalls', everySeconds: 2 } },
+  };
+}
+
+function writeConfig(dir: string, url: string, root: string, clip: string, opts: { zoneModel?: boolean } = {}): string {
   const file = join(dir, 'edge.yaml');
+  const zoneModel = opts.zoneModel ? plazaZoneModel(dir) : undefined;
   writeFileSync(file, YAML.stringify({
     device: { id: 'pole-e2e' },
     mqtt: { url, rootTopic: root },
@@ -54,7 +69,11 @@ function writeConfig(dir: string, url: string, root: string, clip: string): stri
     telemetry: { intervalSeconds: 5 },
     cameras: [{
       id: 'cam-1', source: clip, fps: 5,
-      zones: [{ id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1, 0.04], [1, 0.22], [0.8, 0.22]], dwellSeconds: 5, evidenceRepeatSeconds: 4 }],
+      ...(zoneModel ? { models: zoneModel.models } : {}),
+      zones: [
+        { id: 'kerb', kind: 'no_parking', polygon: [[0.8, 0.04], [1, 0.04], [1, 0.22], [0.8, 0.22]], dwellSeconds: 5, evidenceRepeatSeconds: 4 },
+        ...(zoneModel ? [zoneModel.zone] : []),
+      ],
     }],
   }));
   return file;
@@ -84,11 +103,11 @@ function expectBothVehiclesDelivered(capture: Capture) {
 describe.concurrent('edge run → MQTT', () => {
   const clip = makeClip(join(tempDir(), 'vtest-20s.avi'), { seconds: CLIP_SECONDS });
 
-  it('publishes to Mosquitto on 127.0.0.1:1883: detections, matching evidence, status', async () => {
+  it('publishes to Mosquitto on 127.0.0.1:1883: detections, matching evidence, status, telemetry with the zone model', async () => {
     const dir = tempDir();
     const root = `swtest-${randomBytes(4).toString('hex')}/v1`;
     const { client, capture } = await subscribe('mqtt://127.0.0.1:1883', root);
-    const edge = runEdge(writeConfig(dir, 'mqtt://127.0.0.1:1883', root, clip));
+    const edge = runEdge(writeConfig(dir, 'mqtt://127.0.0.1:1883', root, clip, { zoneModel: true }));
     expect(await edge.exited, edge.stderr()).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     expectBothVehiclesDelivered(capture);
@@ -103,6 +122,14 @@ describe.concurrent('edge run → MQTT', () => {
       expect(c.decodeCpuPercent).toBeGreaterThan(0);
       expect(c.decodeCpuPercent).toBeLessThan(100); // one decoding thread
     }
+    // The plaza's model every 2 s (2 or 3 runs in a whole 5 s window), its one stall passed on each run.
+    const zoneModelRuns = running.map((c) => c.zoneModels ?? []);
+    for (const [m] of zoneModelRuns) {
+      expect(m).toMatchObject({ modelId: 'stalls', detections: m.runs });
+      expect(m.runs).toBeLessThanOrEqual(3);
+      if (m.runs > 0) expect(m.inferenceMs).toBeGreaterThan(0);
+    }
+    expect(zoneModelRuns.reduce((n, [m]) => n + m.runs, 0)).toBeGreaterThanOrEqual(2 * running.length - 1);
     // Clear what the box left retained on the shared Mosquitto.
     for (const t of ['status', 'model/reported', 'config/reported']) await client.publishAsync(`${root}/pole-e2e/${t}`, '', { retain: true, qos: 1 });
     await client.endAsync();

@@ -85,7 +85,11 @@ export function telemetry(deviceId: string, over: Partial<TelemetryMessage> = {}
     deviceId,
     at: iso(),
     cameras: [
-      { cameraId: 'cam-1', state: 'connected', fps: 12.5, inferenceMs: 31.5, decodeCpuPercent: 8.5, skippedFrames: 40, droppedFrames: 2, lastFrameAt: iso(), openDetections: 1 },
+      {
+        cameraId: 'cam-1', state: 'connected', fps: 12.5, inferenceMs: 31.5, decodeCpuPercent: 8.5, skippedFrames: 40, droppedFrames: 2, lastFrameAt: iso(), openDetections: 1,
+        zoneModels: [{ modelId: 'stalls', runs: 6, inferenceMs: 12.5, detections: 4 }],
+      },
+      // As older boxes send it: no zoneModels.
       { cameraId: 'cam-2', state: 'stalled', fps: 0, inferenceMs: 0, skippedFrames: 0, droppedFrames: 7, lastFrameAt: null, openDetections: 0 },
     ],
     system: { cpuPercent: 42.5, rssMb: 180, memFreeMb: 512, diskFreeMb: 20_000, loadAvg1: 0.7, uptimeSeconds: 3600 },

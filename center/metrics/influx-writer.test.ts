@@ -16,6 +16,7 @@ describe('point helpers', () => {
     expect(lines).toEqual([
       'edge_camera,camera=cam-1,device=pole-1 connected=1i,decode_cpu_percent=8.5,dropped_frames=2i,fps=12.5,inference_ms=31.5,open_detections=1i,skipped_frames=40i',
       'edge_camera,camera=cam-2,device=pole-1 connected=0i,dropped_frames=7i,fps=0,inference_ms=0,open_detections=0i,skipped_frames=0i',
+      'edge_zone_model,camera=cam-1,device=pole-1,model=stalls detections=4i,inference_ms=12.5,runs=6i',
       'edge_system,device=pole-1 cpu_percent=42.5,disk_free_mb=20000,load_avg1=0.7,mem_free_mb=512,rss_mb=180,spool_bytes=4096i,spool_dropped=0i,spool_messages=3i,uptime_seconds=3600',
     ]);
     expect(detectionPoint(detection('pole-1', 'cam-1')).toLineProtocol()).toMatch(/^detection,camera=cam-1,device=pole-1,state=started,type=illegal_parking,zone=kerb-1 confidence=0.83 \d+$/);
@@ -52,8 +53,8 @@ describe.skipIf(!victoriaMetricsAvailable())('InfluxMetricsWriter', () => {
     w.write(detectionPoint(d));
     w.write(orderEventPoint({ order, from: null, to: 'dispatched', at: Date.now() }));
     // No flush(): the flush interval sends them.
-    await waitFor(() => w.stats().written === 5, 'points written');
-    expect(w.stats()).toEqual({ written: 5, buffered: 0, dropped: 0, failures: 0 });
+    await waitFor(() => w.stats().written === 6, 'points written');
+    expect(w.stats()).toEqual({ written: 6, buffered: 0, dropped: 0, failures: 0 });
 
     const fps = await vm.waitFor(async () => {
       const r = await vm.query('edge_camera_fps{device="pole-vm1"}');
@@ -62,6 +63,9 @@ describe.skipIf(!victoriaMetricsAvailable())('InfluxMetricsWriter', () => {
     expect(Object.fromEntries(fps.map((s) => [s.metric.camera, Number(s.value[1])]))).toEqual({ 'cam-1': 12.5, 'cam-2': 0 });
     expect((await vm.query('edge_system_cpu_percent{device="pole-vm1"}'))[0].value[1]).toBe('42.5');
     expect((await vm.query('edge_system_spool_messages{device="pole-vm1"}'))[0].value[1]).toBe('3');
+    const [zoneModelMs] = await vm.query('edge_zone_model_inference_ms{device="pole-vm1"}');
+    expect(zoneModelMs.metric).toMatchObject({ camera: 'cam-1', model: 'stalls' });
+    expect(zoneModelMs.value[1]).toBe('12.5');
     const [conf] = await vm.query('detection_confidence{device="pole-vm1"}');
     expect(conf.metric).toMatchObject({ type: 'illegal_parking', camera: 'cam-1', zone: 'kerb-1', state: 'started' });
     expect(Number(conf.value[1])).toBe(0.83);

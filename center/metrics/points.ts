@@ -41,22 +41,25 @@ export class NoopMetricsWriter implements MetricsWriter {
 }
 
 
-/** `edge_camera` per camera and `edge_system` per box, at the telemetry's `at`. */
+/** `edge_camera` per camera, `edge_zone_model` per camera and second-stage model, and `edge_system` per box, at the telemetry's `at`. */
 export function telemetryPoints(msg: TelemetryMessage): Point[] {
   const at = new Date(msg.at);
+  const ofCamera = (measurement: string, cameraId: string) => new Point(measurement).tag('device', msg.deviceId).tag('camera', cameraId).timestamp(at);
   const cameras = msg.cameras.map((c) => {
-    const point = new Point('edge_camera')
-      .tag('device', msg.deviceId)
-      .tag('camera', c.cameraId)
+    const point = ofCamera('edge_camera', c.cameraId)
       .floatField('fps', c.fps)
       .floatField('inference_ms', c.inferenceMs)
       .intField('skipped_frames', c.skippedFrames)
       .intField('dropped_frames', c.droppedFrames)
       .intField('open_detections', c.openDetections)
-      .intField('connected', c.state === 'connected' ? 1 : 0)
-      .timestamp(at);
+      .intField('connected', c.state === 'connected' ? 1 : 0);
     return c.decodeCpuPercent === undefined ? point : point.floatField('decode_cpu_percent', c.decodeCpuPercent);
   });
+  const zoneModels = msg.cameras.flatMap((c) =>
+    (c.zoneModels ?? []).map((m) =>
+      ofCamera('edge_zone_model', c.cameraId).tag('model', m.modelId).intField('runs', m.runs).floatField('inference_ms', m.inferenceMs).intField('detections', m.detections),
+    ),
+  );
   const s = msg.system;
   const system = new Point('edge_system')
     .tag('device', msg.deviceId)
@@ -70,7 +73,7 @@ export function telemetryPoints(msg: TelemetryMessage): Point[] {
     .intField('spool_bytes', msg.spool.bytes)
     .intField('spool_dropped', msg.spool.dropped)
     .timestamp(at);
-  return [...cameras, system];
+  return [...cameras, ...zoneModels, system];
 }
 
 /** `detection`: one per lifecycle message, at its `sentAt`. */
