@@ -191,6 +191,12 @@ export const centerConfigSchema = z
           })
           .prefault({})
           .describe('Password guessing: failed sign-ins are counted per user and per address.'),
+        trustedProxies: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Addresses or CIDR ranges (e.g. `10.0.0.0/8`) of the reverse proxies in front of the API. A request from one of them is taken to come from the client its `X-Forwarded-For` names, and over TLS when its `X-Forwarded-Proto` says https: rate limits, sign-in lockouts and the audit then see real clients, and session cookies are Secure. Empty: the socket\'s address is the client (headers are ignored, as anyone can send them).',
+          ),
         rateLimit: z
           .strictObject({
             enabled: z.boolean().default(true).describe('Off: no request is rate limited (the sign-in lockout still applies).'),
@@ -210,7 +216,7 @@ export const centerConfigSchema = z
           })
           .prefault({})
           .describe(
-            'Requests to the public routes, counted per client address in Redis (shared by every API process); over the limit they answer 429 with Retry-After. Behind a reverse proxy every client has the proxy\'s address: raise the limits or limit at the proxy.',
+            'Requests to the public routes, counted per client address in Redis (shared by every API process); over the limit they answer 429 with Retry-After. Behind a reverse proxy, list it in `http.trustedProxies`, or every client has the proxy\'s address.',
           ),
         oidc: oidcSchema
           .optional()

@@ -58,6 +58,28 @@ describe('rate limits on the public routes, shared through Redis', () => {
   });
 });
 
+describe('behind a trusted reverse proxy', () => {
+  const PROXY = '10.1.2.3';
+  const api = testApi({ http: { rateLimit: { enabled: true, ...LIMITS }, trustedProxies: ['10.0.0.0/8'] } });
+  afterAll(() => api.close());
+  const open311 = (remoteAddress: string, forwardedFor: string) =>
+    api.app.inject({ url: '/open311/v2/services.json', remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('counts each client the proxy names apart, and ignores the header from anyone else', async () => {
+    const viaProxy = [];
+    for (let i = 0; i < LIMITS.publicRequests; i++) viaProxy.push((await open311(PROXY, '198.51.100.1')).statusCode);
+    expect(viaProxy).toEqual([200, 200, 200]);
+    expect((await open311(PROXY, '198.51.100.1')).statusCode).toBe(429);
+    // Another client behind the same proxy has its own budget.
+    expect((await open311(PROXY, '198.51.100.2')).statusCode).toBe(200);
+    expect(await api.redis.keys(`${api.prefix}:rate-limit:198.51.100.*`)).toHaveLength(2);
+    // A client that is no proxy cannot pick its address by sending the header.
+    const direct = [];
+    for (let i = 0; i <= LIMITS.publicRequests; i++) direct.push((await open311('203.0.113.90', `198.51.100.${10 + i}`)).statusCode);
+    expect(direct).toEqual([200, 200, 200, 429]);
+  });
+});
+
 describe('the external broker\'s auth hooks', () => {
   const SECRET = 'broker-secret-0123456789';
   const { app, close } = testApi({

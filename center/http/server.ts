@@ -46,6 +46,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     // Fastify's request lines carry the raw URL (plates in /by-plate, link signatures); ours below do not.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    ...(config.http.trustedProxies.length ? { trustProxy: config.http.trustedProxies } : {}),
     frameworkErrors: answerFrameworkError,
   });
   const ctx: ApiContext = { deps, config, signer: createMediaSigner(config.http), now: deps.now ?? Date.now };
