@@ -1,5 +1,6 @@
 /** What the rest of the centre needs from work-order storage (implemented on Redis). */
 import type { DetectionMessage, EvidenceRef } from '../contract/index.js';
+import type { OutboxFn } from './outbox.js';
 import type { OrderState, SlaLevel, WorkOrder } from './work-order.js';
 
 export interface OpenOrderInput {
@@ -15,6 +16,8 @@ export interface OpenOrderInput {
   /** Same plate at the same camera within this many ms merges too (issue 4). */
   plateWindowMs: number;
   nowIso: string;
+  /** The side effects of the write (new order or merge), committed with it. */
+  outbox?: OutboxFn;
 }
 
 export interface OrderFilter {
@@ -46,10 +49,11 @@ export interface WorkOrderStore {
   /** Newest discovery first; `total` counts all matches. An order that cannot be read is left out (and logged), not an error. */
   list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
   /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
-  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] }): Promise<WorkOrder>;
+  /** `outbox`: the move's side effects, committed with it. */
+  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn }): Promise<WorkOrder>;
   attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
   setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
-  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder>;
+  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts?: { outbox?: OutboxFn }): Promise<WorkOrder>;
   /** Open orders per officer, for assignment (fewest first). */
   openCountByAssignee(team: string): Promise<Map<string, number>>;
   /** Earlier orders with this plate (repeat offenders). */

@@ -13,6 +13,7 @@
  *                                      commits only if it is unchanged (the scope's lock word)
  *   <p>:wo-load:<team>:<assignee>      zset of the officer's open orders; <p>:wo-assignees:<team> set of officers seen
  *   <p>:wo-events                      hash eventId → orderId
+ *   <p>:outbox                         stream of the commits' side effects (outbox.ts)
  * The client must not use ioredis `keyPrefix` (scripts build order keys themselves).
  */
 import { createHash } from 'node:crypto';
@@ -26,6 +27,7 @@ import { commitScript } from './lua/commit.js';
 import { listScript } from './lua/list.js';
 import { runScript } from './lua/script.js';
 import { snapshotScript } from './lua/snapshot.js';
+import { OUTBOX_FIELD, outboxKey, type OutboxFn } from './outbox.js';
 import type { OpenOrderInput, OrderFilter, WorkOrderStore } from './store-types.js';
 import { applyTransition, isOpen, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
 
@@ -99,6 +101,7 @@ function keyspace(p: string) {
     load: (team: string, assignee: string) => `${p}:wo-load:${team}:${assignee}`,
     assignees: (team: string) => `${p}:wo-assignees:${team}`,
     events: `${p}:wo-events`,
+    outbox: outboxKey(p),
     tmp: () => `${p}:wo-tmp:${ulid()}`,
   };
 }
@@ -175,10 +178,10 @@ export class RedisWorkOrderStore implements WorkOrderStore {
         const cur = snap.open.find((r) => r.order.id === target.id)!;
         const merged = mergeDetection(cur.order, d, input.nowIso);
         if (!merged) return { order: cur.order, created: false };
-        if (await this.commit(cur, merged, [versionGuard])) return { order: merged, created: false };
+        if (await this.commit(cur, merged, [versionGuard], input.outbox)) return { order: merged, created: false };
       } else {
         const order = buildOrder(input, this.nextId());
-        if (await this.commit(null, order, [versionGuard])) return { order, created: true };
+        if (await this.commit(null, order, [versionGuard], input.outbox)) return { order, created: true };
       }
     }
     throw new StoreConflictError(`openOrMerge ${scope}`, this.maxAttempts);
@@ -226,9 +229,9 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     id: string,
     to: OrderState,
     by: string,
-    opts: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] } = {},
+    opts: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn } = {},
   ): Promise<WorkOrder> {
-    return this.update(id, `transition ${id} → ${to}`, (o) => {
+    return this.update(id, `transition ${id} → ${to}`, opts.outbox, (o) => {
       // Checked against the state read for this very commit, so of two operators exactly one wins.
       if (opts.expectFrom !== undefined && o.state !== opts.expectFrom) throw new StaleStateError(id, opts.expectFrom, o.state);
       const next = applyTransition(o, to, by, new Date(this.now()).toISOString(), opts.note);
@@ -242,7 +245,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
 
   /** Late photos may arrive after the order closed; they are kept either way. */
   async attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder> {
-    return this.update(id, `attachEvidence ${id}`, (o) => {
+    return this.update(id, `attachEvidence ${id}`, undefined, (o) => {
       const evidence = appendEvidence(o.evidence, refs);
       return evidence.length === o.evidence.length ? null : { ...o, evidence, updatedAt: this.nowIso() };
     });
@@ -250,11 +253,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
 
   /** No-op for a closed order: a timer racing the close must not paint it yellow/red afterwards. */
   async setSla(id: string, level: SlaLevel): Promise<WorkOrder> {
-    return this.update(id, `setSla ${id}`, (o) => (o.sla === level || !isOpen(o.state) ? null : { ...o, sla: level, updatedAt: this.nowIso() }));
+    return this.update(id, `setSla ${id}`, undefined, (o) => (o.sla === level || !isOpen(o.state) ? null : { ...o, sla: level, updatedAt: this.nowIso() }));
   }
 
-  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder> {
-    return this.update(id, `setEdgeEnded ${id}`, (o) =>
+  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts: { outbox?: OutboxFn } = {}): Promise<WorkOrder> {
+    return this.update(id, `setEdgeEnded ${id}`, opts.outbox, (o) =>
       o.edgeEnded?.reason === ended.reason && o.edgeEnded.at === ended.at ? null : { ...o, edgeEnded: ended, updatedAt: this.nowIso() },
     );
   }
@@ -284,8 +287,8 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     return new Date(this.now()).toISOString();
   }
 
-  /** Read → `change` (null: nothing to write) → guarded commit, retried on conflict. Errors from `change` propagate. */
-  private async update(id: string, what: string, change: (o: WorkOrder) => WorkOrder | null): Promise<WorkOrder> {
+  /** Read → `change` (null: nothing to write) → guarded commit with its outbox entry, retried on conflict. Errors from `change` propagate. */
+  private async update(id: string, what: string, outbox: OutboxFn | undefined, change: (o: WorkOrder) => WorkOrder | null): Promise<WorkOrder> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) await backoff(attempt);
       const raw = await this.redis.get(this.k.order(id));
@@ -293,7 +296,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
       const cur = { raw, order: parseOrder(id, raw) };
       const next = change(cur.order);
       if (!next) return cur.order;
-      if (await this.commit(cur, next)) return next;
+      if (await this.commit(cur, next, [], outbox)) return next;
     }
     throw new StoreConflictError(what, this.maxAttempts);
   }
@@ -345,10 +348,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   }
 
   /**
-   * Writes `next` and moves it between indexes (the diff from `prev`), if `prev` (and every extra
-   * guard) is still what was read. False: lost a race, read again.
+   * Writes `next` and moves it between indexes (the diff from `prev`), with the side effects
+   * `outbox` names for this change, if `prev` (and every extra guard) is still what was read.
+   * False: lost a race, read again.
    */
-  private async commit(prev: Read | null, next: WorkOrder, extraGuards: [string, string | null][] = []): Promise<boolean> {
+  private async commit(prev: Read | null, next: WorkOrder, extraGuards: [string, string | null][], outbox: OutboxFn | undefined): Promise<boolean> {
     const keys: string[] = [];
     const at = (key: string): number => {
       let i = keys.indexOf(key);
@@ -361,6 +365,8 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     for (const [key, raw] of guards) argv.push(at(key), sha1(raw));
     const op = (name: string, key: string, a = '', b = ''): void => void argv.push(name, at(key), a, b);
 
+    const effects = outbox?.(prev?.order ?? null, next) ?? [];
+    if (effects.length) op('xadd', this.k.outbox, OUTBOX_FIELD, JSON.stringify(effects));
     op('set', orderKey, JSON.stringify(next));
     const before = new Set(prev ? this.indexKeys(prev.order) : []);
     const after = new Set(this.indexKeys(next));

@@ -21,7 +21,7 @@ export function withOrderEvents(store: WorkOrderStore, publish: (event: LiveEven
     transition: async (id, to, by, opts) => told(await store.transition(id, to, by, opts)),
     attachEvidence: async (id, refs) => told(await store.attachEvidence(id, refs)),
     setSla: async (id, level) => told(await store.setSla(id, level)),
-    setEdgeEnded: async (id, ended) => told(await store.setEdgeEnded(id, ended)),
+    setEdgeEnded: async (id, ended, opts) => told(await store.setEdgeEnded(id, ended, opts)),
     get: (id) => store.get(id),
     findByEvent: (eventId) => store.findByEvent(eventId),
     list: (filter, page) => store.list(filter, page),
