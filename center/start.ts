@@ -194,7 +194,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // the outbox; the worker processes queue them, so an installation needs at least one worker.
       const migrated = await migrateOrderNotices({ redis, prefix, store });
       if (migrated) logger.info(migrated, 'order notices of orders from before the outbox queued once');
-      const drainer = new OutboxDrainer({ redis, prefix, queues, consumer: `${instance}-${process.pid}`, logger });
+      const drainer = new OutboxDrainer({ redis, prefix, queues, consumer: instance, logger });
       drainer.start();
       closers.push(() => drainer.close());
       if (config.evidenceRetentionDays !== undefined) {

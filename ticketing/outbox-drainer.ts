@@ -28,7 +28,7 @@ export interface OutboxDrainerOptions {
   redis: Redis;
   prefix: string;
   queues: Queues;
-  /** Unique per process (a dead process's entries are claimed from its name). */
+  /** Its name in the consumer group: the process's `--instance`, stable across restarts (so the group does not grow). */
   consumer: string;
   logger: Logger;
   claimIdleMs?: number;
