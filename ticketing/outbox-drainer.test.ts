@@ -86,8 +86,8 @@ describe('the commit writes the outbox', () => {
     await redis.set(outboxKey(ns.prefix), 'not a stream');
     await expect(store.transition(order.id, 'cancelled', 'sup', { outbox: transitionEffects() })).rejects.toThrow(/WRONGTYPE/);
     expect(await redis.get(`${ns.prefix}:wo:${order.id}`)).toBe(before);
-    expect(await redis.zrange(`${ns.prefix}:wo-idx:state:cancelled`, 0, -1)).toEqual([]);
-    expect(await redis.zrange(`${ns.prefix}:wo-idx:state:dispatched`, 0, -1)).toEqual([order.id]);
+    expect(await redis.zrange(`${ns.prefix}:wo-idx:state:cancelled`, '0', '-1')).toEqual([]);
+    expect(await redis.zrange(`${ns.prefix}:wo-idx:state:dispatched`, '0', '-1')).toEqual([order.id]);
 
     // An op the script does not know, after a write: refused before anything is written.
     await redis.del(outboxKey(ns.prefix));
