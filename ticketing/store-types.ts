@@ -6,7 +6,11 @@ import type { OrderState, SlaLevel, WorkOrder } from './work-order.js';
 export interface OpenOrderInput {
   detection: DetectionMessage;
   team: string;
-  assignee: string | null;
+  /**
+   * The officer, or how to pick one for a new order from the open orders of each of the team's
+   * officers (read with the de-dup snapshot, so a merge costs no extra read).
+   */
+  assignee: string | null | ((openCounts: ReadonlyMap<string, number>) => string | null);
   location: WorkOrder['location'];
   /** Confirmed (auto or by an operator) → `dispatched`; else `pending_review`. */
   confirmed: boolean;

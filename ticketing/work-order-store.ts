@@ -98,6 +98,7 @@ function keyspace(p: string) {
     idx: (name: string) => `${p}:wo-idx:${name}`,
     open: (scope: string) => `${p}:wo-open:${scope}`,
     openVer: (scope: string) => `${p}:wo-openver:${scope}`,
+    loadPrefix: (team: string) => `${p}:wo-load:${team}:`,
     load: (team: string, assignee: string) => `${p}:wo-load:${team}:${assignee}`,
     assignees: (team: string) => `${p}:wo-assignees:${team}`,
     events: `${p}:wo-events`,
@@ -112,7 +113,7 @@ const backoff = (attempt: number): Promise<void> => new Promise((r) => setTimeou
 const sha1 = (s: string | null): string => (s === null ? '' : createHash('sha1').update(s, 'utf8').digest('hex'));
 
 /** Pure: the order a new detection opens. */
-export function buildOrder(input: OpenOrderInput, id: string): WorkOrder {
+export function buildOrder(input: OpenOrderInput & { assignee: string | null }, id: string): WorkOrder {
   const d = input.detection;
   const state: OrderState = input.confirmed ? 'dispatched' : 'pending_review';
   return {
@@ -167,7 +168,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     const scope = dedupeScope(d);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) await backoff(attempt);
-      const snap = await this.snapshot(scope, d.eventId);
+      const snap = await this.snapshot(scope, d.eventId, typeof input.assignee === 'function' ? input.team : null);
       // A late message of an event whose order is closed (rejected, resolved, …) must not reopen it.
       if (snap.eventOrder && !isOpen(snap.eventOrder.order.state)) return { order: snap.eventOrder.order, created: false };
       // Merges guard the scope version too (not just their order): every de-dup decision in a
@@ -180,7 +181,8 @@ export class RedisWorkOrderStore implements WorkOrderStore {
         if (!merged) return { order: cur.order, created: false };
         if (await this.commit(cur, merged, [versionGuard], input.outbox)) return { order: merged, created: false };
       } else {
-        const order = buildOrder(input, this.nextId());
+        const assignee = typeof input.assignee === 'function' ? input.assignee(snap.openCounts) : input.assignee;
+        const order = buildOrder({ ...input, assignee }, this.nextId());
         if (await this.commit(null, order, [versionGuard], input.outbox)) return { order, created: true };
       }
     }
@@ -301,16 +303,23 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     throw new StoreConflictError(what, this.maxAttempts);
   }
 
-  private async snapshot(scope: string, eventId: string): Promise<{ version: string | null; eventOrder: Read | null; open: Read[] }> {
-    const res = (await runScript(this.redis, snapshotScript, [this.k.open(scope), this.k.openVer(scope), this.k.events], [this.k.orderPrefix, eventId])) as (string | null)[];
-    const [version, eventOrderId, eventRaw] = res;
+  /** `countsOf`: the team whose officers' open counts to read too (null: none). */
+  private async snapshot(scope: string, eventId: string, countsOf: string | null): Promise<{ version: string | null; eventOrder: Read | null; open: Read[]; openCounts: Map<string, number> }> {
+    const keys = [this.k.open(scope), this.k.openVer(scope), this.k.events];
+    if (countsOf !== null) keys.push(this.k.assignees(countsOf));
+    const res = (await runScript(this.redis, snapshotScript, keys, [this.k.orderPrefix, eventId, countsOf === null ? '' : this.k.loadPrefix(countsOf)])) as [
+      string | null, string | null, string | null, (string | number)[], ...(string | null)[],
+    ];
+    const [version, eventOrderId, eventRaw, loads] = res;
+    const openCounts = new Map<string, number>();
+    for (let i = 0; i + 1 < loads.length; i += 2) openCounts.set(String(loads[i]), Number(loads[i + 1]));
     const open: Read[] = [];
-    for (let i = 3; i + 1 < res.length; i += 2) {
-      const read = this.readOrSkip(res[i]!, res[i + 1]);
+    for (let i = 4; i + 1 < res.length; i += 2) {
+      const read = this.readOrSkip(res[i] as string, res[i + 1] as string | null);
       if (read) open.push(read);
     }
     // An unreadable order takes no part in de-dup: the detection opens a new one rather than fail forever.
-    return { version: version ?? null, eventOrder: eventOrderId ? this.readOrSkip(eventOrderId, eventRaw) : null, open };
+    return { version: version ?? null, eventOrder: eventOrderId ? this.readOrSkip(eventOrderId, eventRaw) : null, open, openCounts };
   }
 
   /** A stored order, or null (logged once per id) when it cannot be read: one bad record must not fail every list. */

@@ -42,12 +42,12 @@ export class Workflow {
     const team = teamFor(config, d.deviceId, d.cameraId, d.zoneId);
     const teamCfg = config.teams.find((t) => t.id === team)!;
     const confirmed = isAutoConfirmed(config, d.type, d.deviceId, d.cameraId, d.confidence);
-    const assignee = confirmed ? pickOfficer(teamCfg, await store.openCountByAssignee(team)) : null;
     const nowIso = new Date(this.now()).toISOString();
     const { order, created } = await store.openOrMerge({
       detection: d,
       team,
-      assignee,
+      // Picked only for a new order, from counts read with the de-dup snapshot.
+      assignee: confirmed ? (counts) => pickOfficer(teamCfg, counts) : null,
       location: locationFor(config, d.deviceId, d.cameraId),
       confirmed,
       deadlineAt: new Date(deadline(Date.parse(d.discoveredAt), config.sla)).toISOString(),
