@@ -19,6 +19,7 @@ import { openTestOrder } from '../ticketing/test-orders.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
+import { deleteKeys } from './helpers/redis-keys.js';
 import { waitFor } from './helpers/processes.js';
 
 describe('notices of actions taken without a worker', () => {
@@ -40,8 +41,7 @@ describe('notices of actions taken without a worker', () => {
   afterAll(async () => {
     await worker?.close();
     receiver.close();
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteKeys(redis, prefix);
     redis.disconnect();
   });
 
