@@ -21,7 +21,8 @@ import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
 import { EvidenceStore } from '../ticketing/evidence-store.js';
 import { schedulePruning } from '../ticketing/evidence-retention.js';
 import { storeKpis } from '../ticketing/kpi.js';
-import { scheduleNoticeCheck } from '../ticketing/order-notices.js';
+import { migrateOrderNotices } from '../ticketing/order-notices.js';
+import { OutboxDrainer } from '../ticketing/outbox-drainer.js';
 import { maskPlate } from '../ticketing/plate-mask.js';
 import { createQueues } from '../ticketing/queues.js';
 import { startSlaWorker } from '../ticketing/sla-timers.js';
@@ -120,7 +121,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     const evidence = new EvidenceStore(config.dataDir);
     const deadLetters = new DeadLetterStore(redis, prefix);
     const deviceState = new DeviceStateStore(redis, prefix);
-    const workflow = new Workflow({ config, store, queues, metrics, logger });
+    const workflow = new Workflow({ config, store, metrics, logger });
 
     // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
     const mqttOptions = (clientId: string, persistent: boolean): IClientOptions => ({
@@ -189,8 +190,13 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => dispatcher!.close());
       const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
       closers.push(() => sla.close());
-      const stopNoticeCheck = scheduleNoticeCheck({ redis, prefix, store, queues, logger });
-      closers.push(async () => stopNoticeCheck());
+      // Every process's order commits (the API's confirms too) write their timers and notices into
+      // the outbox; the worker processes queue them, so an installation needs at least one worker.
+      const migrated = await migrateOrderNotices({ redis, prefix, store });
+      if (migrated) logger.info(migrated, 'order notices of orders from before the outbox queued once');
+      const drainer = new OutboxDrainer({ redis, prefix, queues, consumer: instance, logger });
+      drainer.start();
+      closers.push(() => drainer.close());
       if (config.evidenceRetentionDays !== undefined) {
         const stopPruning = schedulePruning({ redis, prefix, store, evidence, retentionDays: config.evidenceRetentionDays, logger });
         closers.push(async () => stopPruning());

@@ -1,12 +1,17 @@
 /**
- * A detection worker killed in the middle of a job: no loss, no duplicate order.
+ * A worker killed in the middle of a job: no loss, no duplicate order, no late notice.
  *
  * The first worker is a child process running the built centre code (dist/, which `npm test`
  * builds before vitest) on the real `detections` queue; it takes the job, writes the order and is
  * SIGKILLed before the job completes. BullMQ's stalled-job check then hands the job to a second,
- * normal worker (the centre's processor: `workflow.onDetection`). Real Redis, real BullMQ.
+ * normal worker (the centre's processor: `workflow.onDetection`, and the outbox drainer). Or it
+ * completes the job and is killed after its outbox drainer took the order's entry but before it
+ * queued the jobs: the second worker's drainer claims the entry and the team's webhook gets the
+ * order within seconds. Real Redis, real BullMQ, real dispatcher.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type ConnectionOptions, type Job, type JobType } from 'bullmq';
@@ -16,10 +21,12 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../common/paths.js';
 import type { DetectionMessage } from '../contract/index.js';
 import { centerConfigSchema, type CenterConfig } from '../center/config.js';
-import type { DispatchJobData } from '../ticketing/dispatcher.js';
+import mqtt from 'mqtt';
+import { startDispatcher, type DispatchJobData } from '../ticketing/dispatcher.js';
 import { DEFAULT_DETECTION_JOB_OPTIONS } from '../center/ingest/ingest.js';
-import { deleteKeys, detection, evidenceRef, fakeJpeg, REDIS_URL, testNamespace, waitFor } from '../center/ingest/test-fixtures.js';
+import { deleteKeys, detection, evidenceRef, fakeJpeg, MOSQUITTO_URL, REDIS_URL, testNamespace, waitFor } from '../center/ingest/test-fixtures.js';
 import { NoopMetricsWriter } from '../center/metrics/points.js';
+import { DEFAULT_CLAIM_IDLE_MS, OutboxDrainer } from '../ticketing/outbox-drainer.js';
 import { createQueues, detectionJobId, QUEUE_NAMES, type DetectionJob, type Queues } from '../ticketing/queues.js';
 import { slaJobId } from '../ticketing/sla-timers.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
@@ -32,8 +39,10 @@ const STALLED_MS = 1000;
 
 /**
  * The first worker. SW_DIE says where it stops: `after-job` runs the whole workflow and never
- * returns (killed after the order, timers and notice were written but before the job completed);
- * `after-write` stops right after the order is committed, before the timers and the notice.
+ * returns (killed after the order and its outbox entry were written but before the job completed);
+ * `after-write` stops right after the order is committed, before the workflow returns;
+ * `before-enqueue` completes the job, and its outbox drainer stops after taking the entry, before
+ * queuing the timers and the notice.
  */
 const FIRST_WORKER = `
 import { Worker } from 'bullmq';
@@ -41,6 +50,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { centerConfigSchema } from './dist/center/config.js';
 import { NoopMetricsWriter } from './dist/center/metrics/points.js';
+import { OutboxDrainer } from './dist/ticketing/outbox-drainer.js';
 import { createQueues, QUEUE_NAMES } from './dist/ticketing/queues.js';
 import { RedisWorkOrderStore } from './dist/ticketing/work-order-store.js';
 import { Workflow } from './dist/ticketing/workflow.js';
@@ -62,12 +72,20 @@ class Store extends RedisWorkOrderStore {
 const redis = new Redis(SW_REDIS_URL, { maxRetriesPerRequest: null });
 const store = new Store(redis, config.redisPrefix);
 const queues = createQueues(redis, config.redisPrefix);
-const workflow = new Workflow({ config, store, queues, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
+const workflow = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
+if (SW_DIE === 'before-enqueue') {
+  const drainer = new OutboxDrainer({ redis, prefix: config.redisPrefix, queues, consumer: 'first', logger: pino({ level: 'silent' }), beforeEnqueue: async (ids) => {
+    say('taken', { entries: ids.length });
+    await hang();
+  } });
+  drainer.start();
+}
 const worker = new Worker(QUEUE_NAMES.detections, async (job) => {
   say('active', { jobId: job.id });
   const order = await workflow.onDetection(job.data);
   say('stuck', { orderId: order?.id ?? null });
-  await hang();
+  if (SW_DIE !== 'before-enqueue') await hang();
+  return order?.id ?? null;
 }, { connection: redis.duplicate(), prefix: config.redisPrefix, lockDuration: ${LOCK_MS}, stalledInterval: ${STALLED_MS} });
 worker.on('error', (err) => process.stderr.write('worker error: ' + err.message + '\\n'));
 await worker.waitUntilReady();
@@ -81,7 +99,7 @@ interface FirstWorker {
   exited: Promise<NodeJS.Signals | null>;
 }
 
-function startFirstWorker(config: CenterConfig, die: 'after-job' | 'after-write'): FirstWorker {
+function startFirstWorker(config: CenterConfig, die: 'after-job' | 'after-write' | 'before-enqueue'): FirstWorker {
   const child = spawn(process.execPath, ['--input-type=module', '-e', FIRST_WORKER], {
     cwd: projectRoot,
     env: { ...process.env, SW_REDIS_URL: REDIS_URL, SW_CONFIG: JSON.stringify(config), SW_DIE: die },
@@ -145,7 +163,7 @@ describe('detection worker killed in the middle of a job', () => {
       defaultTeam: 'team-north',
       teams: [{ id: 'team-north', officers: [{ id: 'li' }, { id: 'wang' }] }],
     });
-    workflow = new Workflow({ config, store, queues, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
+    workflow = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
   });
 
   afterEach(async () => {
@@ -157,8 +175,11 @@ describe('detection worker killed in the middle of a job', () => {
     await redis.quit();
   });
 
-  /** The second worker: exactly what the centre runs on the detections queue. */
+  /** The second worker: exactly what the centre runs on the detections queue, and its outbox drainer. */
   function centerWorker() {
+    const drainer = new OutboxDrainer({ redis, prefix: ns.prefix, queues, consumer: 'second', logger: pino({ level: 'silent' }) });
+    drainer.start();
+    cleanups.push(() => drainer.close());
     const connection = redis.duplicate();
     const completed: Array<{ jobId: string; result: unknown }> = [];
     const failed: Array<{ jobId: string | undefined; err: string }> = [];
@@ -188,7 +209,7 @@ describe('detection worker killed in the middle of a job', () => {
   }
 
   for (const die of ['after-job', 'after-write'] as const) {
-    it(`killed ${die === 'after-job' ? 'after the workflow ran, before the job completed' : 'right after the order was written, before timers and notice'}: one order, one order notice, job completed`, async () => {
+    it(`killed ${die === 'after-job' ? 'after the workflow ran, before the job completed' : 'right after the order and its outbox entry were written, before the workflow returned'}: one order, one order notice, job completed`, async () => {
       const d: DetectionMessage = detection(DEVICE, CAMERA, { evidence: [evidenceRef(fakeJpeg())], confidence: 0.9 });
       const jobId = detectionJobId(d.eventId, d.seq);
       await queues.detections.add(QUEUE_NAMES.detections, d, { ...DEFAULT_DETECTION_JOB_OPTIONS, jobId });
@@ -231,6 +252,8 @@ describe('detection worker killed in the middle of a job', () => {
       expect(order.eventIds).toEqual([d.eventId]);
       expect(order.evidence.map((e) => e.evidenceId)).toEqual([d.evidence[0].evidenceId]);
       expect(order.audit).toHaveLength(1);
+      // The timers and the notice were committed with the order; the second worker's drainer queues them.
+      await waitFor(async () => (await queues.sla.getJobState(slaJobId(written.id, 'red'))) === 'delayed', 'the timers to be queued', 10_000);
       let notices = await dispatchJobs(written.id);
       expect(notices.map((j) => j.id)).toEqual([`${written.id}-team-order-1`]);
       expect(notices[0].data).toEqual({ orderId: written.id, kind: 'order', audience: 'team', seq: '1' });
@@ -250,4 +273,58 @@ describe('detection worker killed in the middle of a job', () => {
       expect(second.failed).toEqual([]);
     });
   }
+  it('killed after its drainer took the order\'s outbox entry, before queuing it: another worker claims the entry and the webhook gets the order within seconds', async () => {
+    const hits: Array<{ key: string | undefined; kind: string; orderId: string; at: number }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { kind: string; order: { id: string } };
+        hits.push({ key: req.headers['idempotency-key'] as string | undefined, kind: body.kind, orderId: body.order.id, at: Date.now() });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`;
+    const hooked = centerConfigSchema.parse({ ...config, teams: [{ id: 'team-north', officers: [{ id: 'li' }], webhook: { url, secret: 'team-hook-secret-0001' } }] });
+
+    const d: DetectionMessage = detection(DEVICE, CAMERA, { evidence: [evidenceRef(fakeJpeg())], confidence: 0.9 });
+    const jobId = detectionJobId(d.eventId, d.seq);
+    await queues.detections.add(QUEUE_NAMES.detections, d, { ...DEFAULT_DETECTION_JOB_OPTIONS, jobId });
+    const first = startFirstWorker(hooked, 'before-enqueue');
+    cleanups.push(async () => {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+      await first.exited;
+    });
+    await waitFor(() => first.lines.find((l) => l.what === 'taken'), `the first worker's drainer to take the entry (${first.output()})`, 15_000);
+    const written = (await store.findByEvent(d.eventId))!;
+    expect(written.state).toBe('dispatched');
+    // The job is done and the entry taken, but nothing queued: a crash now used to mean a notice up to 5 minutes late.
+    await waitFor(async () => (await queues.detections.getJobState(jobId)) === 'completed', 'the detection job to complete', 5000);
+    expect(await dispatchJobs(written.id)).toEqual([]);
+    expect(await queues.sla.getJob(slaJobId(written.id, 'red'))).toBeUndefined();
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    const killedAt = Date.now();
+
+    const client = await mqtt.connectAsync(MOSQUITTO_URL, { protocolVersion: 5, clientId: `${ns.id}-crash` });
+    cleanups.push(() => client.endAsync());
+    const dispatcher = startDispatcher({ connection: redis, prefix: ns.prefix, store, config: hooked, mqtt: client, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => dispatcher.close());
+    centerWorker();
+
+    const hit = await waitFor(() => hits.find((h) => h.orderId === written.id), 'the order to reach the webhook', 10_000);
+    const lateMs = hit.at - killedAt;
+    expect(lateMs).toBeGreaterThanOrEqual(DEFAULT_CLAIM_IDLE_MS - 1000);
+    expect(lateMs).toBeLessThan(10_000);
+    expect(hit).toMatchObject({ kind: 'order', key: `${written.id}:order:1` });
+    expect(await queues.sla.getJobState(slaJobId(written.id, 'yellow'))).toBe('delayed');
+    expect(await queues.sla.getJobState(slaJobId(written.id, 'red'))).toBe('delayed');
+    // Claimed, queued, acknowledged and deleted: the outbox is empty and nothing comes twice.
+    await waitFor(async () => (await redis.xlen(`${ns.prefix}:outbox`)) === 0, 'the outbox to empty', 5000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hits.filter((h) => h.orderId === written.id)).toHaveLength(1);
+    expect((await dispatchJobs(written.id)).map((j) => j.id)).toEqual([`${written.id}-team-order-1`]);
+  }, 40_000);
 });

@@ -50,16 +50,25 @@ export const dispatchJobId = (job: DispatchJobData): string => `${job.orderId}-$
  */
 export async function enqueueDispatch(queues: Queues, job: DispatchJob, opts: { seq?: string | number } = {}): Promise<void> {
   const seq = opts.seq !== undefined ? String(opts.seq) : ONCE_PER_ORDER.has(job.kind) ? '1' : ulid();
-  const data: DispatchJobData = { ...job, seq };
-  await queues.dispatch.add(job.kind, data, {
-    jobId: dispatchJobId(data),
-    attempts: MAX_ATTEMPTS,
-    backoff: { type: BACKOFF_TYPE },
-    removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
-    // Failed jobs are the record of undelivered notifications: never removed automatically.
-    removeOnFail: false,
-    stackTraceLimit: 3,
-  });
+  const { name, data, opts: jobOpts } = dispatchJob({ ...job, seq });
+  await queues.dispatch.add(name, data, jobOpts);
+}
+
+/** The BullMQ job of one notification (for `add` or `addBulk`): its id is fixed by the data. */
+export function dispatchJob(data: DispatchJobData) {
+  return {
+    name: data.kind,
+    data,
+    opts: {
+      jobId: dispatchJobId(data),
+      attempts: MAX_ATTEMPTS,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
+      // Failed jobs are the record of undelivered notifications: never removed automatically.
+      removeOnFail: false,
+      stackTraceLimit: 3,
+    },
+  };
 }
 
 export interface RetryPolicy {

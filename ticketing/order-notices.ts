@@ -1,14 +1,14 @@
 /**
- * Every dispatched order's team notice is queued. An operator's confirm changes the order's state,
- * then queues the notice; a crash between the two would leave a dispatched order nobody was told
- * about. So the workers re-queue the `order` notice of recent open orders: its job id is fixed
- * per order and finished jobs are kept 7 days, so an order already told about gets nothing new.
+ * A one-off at start-up for orders committed before the outbox existed. Then an operator's confirm
+ * changed the order's state and queued the notice after it, and a crash in between left a
+ * dispatched order nobody was told about (a 5-minute reconciliation re-queued those). Now every
+ * commit carries its notices in the outbox, so that reconciliation is gone; this puts the `order`
+ * notice of each recent told order into the outbox once per installation. Its job id is fixed per
+ * order and finished jobs are kept 7 days, so an order already told about gets nothing new.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../common/logger.js';
-import { enqueueDispatch, KEEP_COMPLETED_SECONDS } from './dispatcher.js';
-import { everyIntervalWithLease } from './leased-interval.js';
-import type { Queues } from './queues.js';
+import { KEEP_COMPLETED_SECONDS } from './dispatcher.js';
+import { OUTBOX_FIELD, outboxKey, type OutboxEffect } from './outbox.js';
 import type { WorkOrderStore } from './store-types.js';
 import type { OrderState } from './work-order.js';
 
@@ -17,30 +17,26 @@ const PAGE = 200;
 /** Orders dispatched longer ago than this may have had their notice's job removed: not re-queued. */
 const LOOK_BACK_MS = (KEEP_COMPLETED_SECONDS - 24 * 3600) * 1000;
 
-export async function requeueOrderNotices(opts: { store: WorkOrderStore; queues: Queues; nowMs?: number }): Promise<{ checked: number }> {
+export const migratedKey = (prefix: string): string => `${prefix}:outbox:notices-migrated`;
+
+/** Returns the orders checked, or null when this installation was migrated already. */
+export async function migrateOrderNotices(opts: { redis: Redis; prefix: string; store: WorkOrderStore; nowMs?: number }): Promise<{ checked: number } | null> {
+  if (await opts.redis.exists(migratedKey(opts.prefix))) return null;
   const since = (opts.nowMs ?? Date.now()) - LOOK_BACK_MS;
   let checked = 0;
   for (let offset = 0; ; offset += PAGE) {
     const page = await opts.store.list({ state: TOLD_STATES }, { offset, limit: PAGE });
+    const effects: OutboxEffect[] = [];
     for (const o of page.items) {
       const dispatchedAt = o.stateTimes.dispatched;
       if (!dispatchedAt || Date.parse(dispatchedAt) < since) continue;
-      await enqueueDispatch(opts.queues, { orderId: o.id, kind: 'order', audience: 'team' });
-      checked++;
+      effects.push({ do: 'notice', orderId: o.id, kind: 'order', audience: 'team', seq: '1' });
     }
+    if (effects.length) await opts.redis.xadd(outboxKey(opts.prefix), '*', OUTBOX_FIELD, JSON.stringify(effects));
+    checked += effects.length;
     if (page.items.length < PAGE) break;
   }
+  // Marked only when done: a process that dies halfway leaves it to the next (fixed ids: no repeats).
+  await opts.redis.set(migratedKey(opts.prefix), new Date().toISOString());
   return { checked };
-}
-
-/** At start-up and every `intervalMs` (default 5 min), in one worker process per round. */
-export function scheduleNoticeCheck(opts: { redis: Redis; prefix: string; store: WorkOrderStore; queues: Queues; intervalMs?: number; logger: Logger }): () => void {
-  return everyIntervalWithLease({
-    redis: opts.redis,
-    leaseKey: `${opts.prefix}:notices:check-lease`,
-    intervalMs: opts.intervalMs ?? 5 * 60 * 1000,
-    run: () => requeueOrderNotices(opts),
-    what: 'order notices checked',
-    logger: opts.logger,
-  });
 }

@@ -11,7 +11,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { createQueues, type Queues, type SlaJob } from './queues.js';
-import { cancelSla, scheduleSla, slaJobId, startSlaWorker, type SlaOutcome } from './sla-timers.js';
+import { escalationTimes, type SlaConfig } from './sla.js';
+import { cancelSla, slaJobId, slaTimerJobs, startSlaWorker, type SlaOutcome } from './sla-timers.js';
 import { RedisWorkOrderStore } from './work-order-store.js';
 import { verifySignature } from './webhook.js';
 import type { SlaLevel, WorkOrder } from './work-order.js';
@@ -41,6 +42,10 @@ class RecordingStore extends RedisWorkOrderStore {
     return order;
   }
 }
+
+/** What the outbox drainer does with an order's `sla` effect. */
+const scheduleSla = (queues: Queues, order: WorkOrder, sla: SlaConfig, nowMs: number) =>
+  queues.sla.addBulk(slaTimerJobs(order.id, escalationTimes(Date.parse(order.discoveredAt), sla), nowMs));
 
 const openOrder = (discoveredAtMs: number, confirmed = true): Promise<WorkOrder> =>
   openTestOrder(store, { discoveredAtMs, confirmed, plate: PLATE });

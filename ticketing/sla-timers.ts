@@ -8,39 +8,38 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
 import { enqueueDispatch } from './dispatcher.js';
 import { QUEUE_NAMES, type Queues, type SlaJob } from './queues.js';
-import { escalationTimes, type SlaConfig } from './sla.js';
 import type { WorkOrderStore } from './store-types.js';
-import { isOpen, type WorkOrder } from './work-order.js';
+import { isOpen } from './work-order.js';
 
 type Level = SlaJob['level'];
 
 const LEVELS: readonly Level[] = ['yellow', 'red'];
-/** Kept after firing so a late `scheduleSla` from another instance finds the id taken and adds nothing. */
+/** Kept after firing so a late re-drain of the outbox finds the id taken and adds nothing. */
 const KEEP_SECONDS = 7 * 24 * 3600;
 
 export const slaJobId = (orderId: string, level: Level): string => `${orderId}-${level}`;
 
 /**
- * Idempotent; a time already past fires at once (delay 0). When red is already due, yellow is not
+ * The delayed jobs of an order's timers (for `addBulk`), with fixed ids so adding them twice is a
+ * no-op. A time already past fires at once (delay 0). When red is already due, yellow is not
  * scheduled at all: two timers running side by side could otherwise leave the order yellow.
  */
-export async function scheduleSla(queues: Queues, order: Pick<WorkOrder, 'id' | 'discoveredAt'>, sla: SlaConfig, nowMs: number): Promise<void> {
-  const { yellowAtMs, redAtMs } = escalationTimes(Date.parse(order.discoveredAt), sla);
-  const due: Record<Level, number> = { yellow: yellowAtMs, red: redAtMs };
-  const levels = redAtMs <= nowMs ? (['red'] as const) : LEVELS;
-  await Promise.all(
-    levels.map((level) =>
-      queues.sla.add(level, { orderId: order.id, level }, {
-        jobId: slaJobId(order.id, level),
-        delay: Math.max(0, Math.round(due[level] - nowMs)),
-        // Only a Redis hiccup in the worker fails a timer; a few quick retries cover it.
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { age: KEEP_SECONDS },
-        removeOnFail: { age: KEEP_SECONDS },
-      }),
-    ),
-  );
+export function slaTimerJobs(orderId: string, due: { yellowAtMs: number; redAtMs: number }, nowMs: number) {
+  const at: Record<Level, number> = { yellow: due.yellowAtMs, red: due.redAtMs };
+  const levels = due.redAtMs <= nowMs ? (['red'] as const) : LEVELS;
+  return levels.map((level) => ({
+    name: level,
+    data: { orderId, level },
+    opts: {
+      jobId: slaJobId(orderId, level),
+      delay: Math.max(0, Math.round(at[level] - nowMs)),
+      // Only a Redis hiccup in the worker fails a timer; a few quick retries cover it.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: KEEP_SECONDS },
+      removeOnFail: { age: KEEP_SECONDS },
+    },
+  }));
 }
 
 /** Drops the order's pending timers (the order closed). A timer already running checks the state itself. */

@@ -1,11 +1,16 @@
 /** What the rest of the centre needs from work-order storage (implemented on Redis). */
 import type { DetectionMessage, EvidenceRef } from '../contract/index.js';
+import type { OutboxFn } from './outbox.js';
 import type { OrderState, SlaLevel, WorkOrder } from './work-order.js';
 
 export interface OpenOrderInput {
   detection: DetectionMessage;
   team: string;
-  assignee: string | null;
+  /**
+   * The officer, or how to pick one for a new order from the open orders of each of the team's
+   * officers (read with the de-dup snapshot, so a merge costs no extra read).
+   */
+  assignee: string | null | ((openCounts: ReadonlyMap<string, number>) => string | null);
   location: WorkOrder['location'];
   /** Confirmed (auto or by an operator) → `dispatched`; else `pending_review`. */
   confirmed: boolean;
@@ -15,6 +20,8 @@ export interface OpenOrderInput {
   /** Same plate at the same camera within this many ms merges too (issue 4). */
   plateWindowMs: number;
   nowIso: string;
+  /** The side effects of the write (new order or merge), committed with it. */
+  outbox?: OutboxFn;
 }
 
 /** Who handles an order: a team, and one of its officers or none yet. */
@@ -52,15 +59,16 @@ export interface WorkOrderStore {
   /** Newest discovery first; `total` counts all matches. An order that cannot be read is left out (and logged), not an error. */
   list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
   /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
-  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] }): Promise<WorkOrder>;
+  /** `outbox`: the move's side effects, committed with it. */
+  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn }): Promise<WorkOrder>;
   /**
    * Atomic: moves an open order to another team and officer (null: none yet), state unchanged, with
-   * a trail entry by `by`. OrderClosedError when it is closed.
+   * a trail entry by `by`, and its side effects (`outbox`). OrderClosedError when it is closed.
    */
-  reassign(id: string, to: Assignment, by: string, note?: string): Promise<WorkOrder>;
+  reassign(id: string, to: Assignment, by: string, opts?: { note?: string; outbox?: OutboxFn }): Promise<WorkOrder>;
   attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
   setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
-  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder>;
+  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts?: { outbox?: OutboxFn }): Promise<WorkOrder>;
   /** Open orders per officer, for assignment (fewest first). */
   openCountByAssignee(team: string): Promise<Map<string, number>>;
   /** Earlier orders with this plate (repeat offenders). */

@@ -13,6 +13,7 @@
  *                                      commits only if it is unchanged (the scope's lock word)
  *   <p>:wo-load:<team>:<assignee>      zset of the officer's open orders; <p>:wo-assignees:<team> set of officers seen
  *   <p>:wo-events                      hash eventId → orderId
+ *   <p>:outbox                         stream of the commits' side effects (outbox.ts)
  * The client must not use ioredis `keyPrefix` (scripts build order keys themselves).
  */
 import { createHash } from 'node:crypto';
@@ -26,6 +27,7 @@ import { commitScript } from './lua/commit.js';
 import { listScript } from './lua/list.js';
 import { runScript } from './lua/script.js';
 import { snapshotScript } from './lua/snapshot.js';
+import { OUTBOX_FIELD, outboxKey, type OutboxFn } from './outbox.js';
 import type { Assignment, OpenOrderInput, OrderFilter, WorkOrderStore } from './store-types.js';
 import { applyReassignment, applyTransition, isOpen, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
 
@@ -96,9 +98,11 @@ function keyspace(p: string) {
     idx: (name: string) => `${p}:wo-idx:${name}`,
     open: (scope: string) => `${p}:wo-open:${scope}`,
     openVer: (scope: string) => `${p}:wo-openver:${scope}`,
+    loadPrefix: (team: string) => `${p}:wo-load:${team}:`,
     load: (team: string, assignee: string) => `${p}:wo-load:${team}:${assignee}`,
     assignees: (team: string) => `${p}:wo-assignees:${team}`,
     events: `${p}:wo-events`,
+    outbox: outboxKey(p),
     tmp: () => `${p}:wo-tmp:${ulid()}`,
   };
 }
@@ -109,7 +113,7 @@ const backoff = (attempt: number): Promise<void> => new Promise((r) => setTimeou
 const sha1 = (s: string | null): string => (s === null ? '' : createHash('sha1').update(s, 'utf8').digest('hex'));
 
 /** Pure: the order a new detection opens. */
-export function buildOrder(input: OpenOrderInput, id: string): WorkOrder {
+export function buildOrder(input: OpenOrderInput & { assignee: string | null }, id: string): WorkOrder {
   const d = input.detection;
   const state: OrderState = input.confirmed ? 'dispatched' : 'pending_review';
   return {
@@ -164,7 +168,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     const scope = dedupeScope(d);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) await backoff(attempt);
-      const snap = await this.snapshot(scope, d.eventId);
+      const snap = await this.snapshot(scope, d.eventId, typeof input.assignee === 'function' ? input.team : null);
       // A late message of an event whose order is closed (rejected, resolved, …) must not reopen it.
       if (snap.eventOrder && !isOpen(snap.eventOrder.order.state)) return { order: snap.eventOrder.order, created: false };
       // Merges guard the scope version too (not just their order): every de-dup decision in a
@@ -175,10 +179,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
         const cur = snap.open.find((r) => r.order.id === target.id)!;
         const merged = mergeDetection(cur.order, d, input.nowIso);
         if (!merged) return { order: cur.order, created: false };
-        if (await this.commit(cur, merged, [versionGuard])) return { order: merged, created: false };
+        if (await this.commit(cur, merged, [versionGuard], input.outbox)) return { order: merged, created: false };
       } else {
-        const order = buildOrder(input, this.nextId());
-        if (await this.commit(null, order, [versionGuard])) return { order, created: true };
+        const assignee = typeof input.assignee === 'function' ? input.assignee(snap.openCounts) : input.assignee;
+        const order = buildOrder({ ...input, assignee }, this.nextId());
+        if (await this.commit(null, order, [versionGuard], input.outbox)) return { order, created: true };
       }
     }
     throw new StoreConflictError(`openOrMerge ${scope}`, this.maxAttempts);
@@ -226,9 +231,9 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     id: string,
     to: OrderState,
     by: string,
-    opts: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection'] } = {},
+    opts: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn } = {},
   ): Promise<WorkOrder> {
-    return this.update(id, `transition ${id} → ${to}`, (o) => {
+    return this.update(id, `transition ${id} → ${to}`, opts.outbox, (o) => {
       // Checked against the state read for this very commit, so of two operators exactly one wins.
       if (opts.expectFrom !== undefined && o.state !== opts.expectFrom) throw new StaleStateError(id, opts.expectFrom, o.state);
       const next = applyTransition(o, to, by, new Date(this.now()).toISOString(), opts.note);
@@ -240,13 +245,13 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     });
   }
 
-  async reassign(id: string, to: Assignment, by: string, note?: string): Promise<WorkOrder> {
-    return this.update(id, `reassign ${id}`, (o) => applyReassignment(o, to, by, new Date(this.now()).toISOString(), note));
+  async reassign(id: string, to: Assignment, by: string, opts: { note?: string; outbox?: OutboxFn } = {}): Promise<WorkOrder> {
+    return this.update(id, `reassign ${id}`, opts.outbox, (o) => applyReassignment(o, to, by, new Date(this.now()).toISOString(), opts.note));
   }
 
   /** Late photos may arrive after the order closed; they are kept either way. */
   async attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder> {
-    return this.update(id, `attachEvidence ${id}`, (o) => {
+    return this.update(id, `attachEvidence ${id}`, undefined, (o) => {
       const evidence = appendEvidence(o.evidence, refs);
       return evidence.length === o.evidence.length ? null : { ...o, evidence, updatedAt: this.nowIso() };
     });
@@ -254,11 +259,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
 
   /** No-op for a closed order: a timer racing the close must not paint it yellow/red afterwards. */
   async setSla(id: string, level: SlaLevel): Promise<WorkOrder> {
-    return this.update(id, `setSla ${id}`, (o) => (o.sla === level || !isOpen(o.state) ? null : { ...o, sla: level, updatedAt: this.nowIso() }));
+    return this.update(id, `setSla ${id}`, undefined, (o) => (o.sla === level || !isOpen(o.state) ? null : { ...o, sla: level, updatedAt: this.nowIso() }));
   }
 
-  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>): Promise<WorkOrder> {
-    return this.update(id, `setEdgeEnded ${id}`, (o) =>
+  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts: { outbox?: OutboxFn } = {}): Promise<WorkOrder> {
+    return this.update(id, `setEdgeEnded ${id}`, opts.outbox, (o) =>
       o.edgeEnded?.reason === ended.reason && o.edgeEnded.at === ended.at ? null : { ...o, edgeEnded: ended, updatedAt: this.nowIso() },
     );
   }
@@ -288,8 +293,8 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     return new Date(this.now()).toISOString();
   }
 
-  /** Read → `change` (null: nothing to write) → guarded commit, retried on conflict. Errors from `change` propagate. */
-  private async update(id: string, what: string, change: (o: WorkOrder) => WorkOrder | null): Promise<WorkOrder> {
+  /** Read → `change` (null: nothing to write) → guarded commit with its outbox entry, retried on conflict. Errors from `change` propagate. */
+  private async update(id: string, what: string, outbox: OutboxFn | undefined, change: (o: WorkOrder) => WorkOrder | null): Promise<WorkOrder> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) await backoff(attempt);
       const raw = await this.redis.get(this.k.order(id));
@@ -297,21 +302,28 @@ export class RedisWorkOrderStore implements WorkOrderStore {
       const cur = { raw, order: parseOrder(id, raw) };
       const next = change(cur.order);
       if (!next) return cur.order;
-      if (await this.commit(cur, next)) return next;
+      if (await this.commit(cur, next, [], outbox)) return next;
     }
     throw new StoreConflictError(what, this.maxAttempts);
   }
 
-  private async snapshot(scope: string, eventId: string): Promise<{ version: string | null; eventOrder: Read | null; open: Read[] }> {
-    const res = (await runScript(this.redis, snapshotScript, [this.k.open(scope), this.k.openVer(scope), this.k.events], [this.k.orderPrefix, eventId])) as (string | null)[];
-    const [version, eventOrderId, eventRaw] = res;
+  /** `countsOf`: the team whose officers' open counts to read too (null: none). */
+  private async snapshot(scope: string, eventId: string, countsOf: string | null): Promise<{ version: string | null; eventOrder: Read | null; open: Read[]; openCounts: Map<string, number> }> {
+    const keys = [this.k.open(scope), this.k.openVer(scope), this.k.events];
+    if (countsOf !== null) keys.push(this.k.assignees(countsOf));
+    const res = (await runScript(this.redis, snapshotScript, keys, [this.k.orderPrefix, eventId, countsOf === null ? '' : this.k.loadPrefix(countsOf)])) as [
+      string | null, string | null, string | null, (string | number)[], ...(string | null)[],
+    ];
+    const [version, eventOrderId, eventRaw, loads] = res;
+    const openCounts = new Map<string, number>();
+    for (let i = 0; i + 1 < loads.length; i += 2) openCounts.set(String(loads[i]), Number(loads[i + 1]));
     const open: Read[] = [];
-    for (let i = 3; i + 1 < res.length; i += 2) {
-      const read = this.readOrSkip(res[i]!, res[i + 1]);
+    for (let i = 4; i + 1 < res.length; i += 2) {
+      const read = this.readOrSkip(res[i] as string, res[i + 1] as string | null);
       if (read) open.push(read);
     }
     // An unreadable order takes no part in de-dup: the detection opens a new one rather than fail forever.
-    return { version: version ?? null, eventOrder: eventOrderId ? this.readOrSkip(eventOrderId, eventRaw) : null, open };
+    return { version: version ?? null, eventOrder: eventOrderId ? this.readOrSkip(eventOrderId, eventRaw) : null, open, openCounts };
   }
 
   /** A stored order, or null (logged once per id) when it cannot be read: one bad record must not fail every list. */
@@ -349,10 +361,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   }
 
   /**
-   * Writes `next` and moves it between indexes (the diff from `prev`), if `prev` (and every extra
-   * guard) is still what was read. False: lost a race, read again.
+   * Writes `next` and moves it between indexes (the diff from `prev`), with the side effects
+   * `outbox` names for this change, if `prev` (and every extra guard) is still what was read.
+   * False: lost a race, read again.
    */
-  private async commit(prev: Read | null, next: WorkOrder, extraGuards: [string, string | null][] = []): Promise<boolean> {
+  private async commit(prev: Read | null, next: WorkOrder, extraGuards: [string, string | null][], outbox: OutboxFn | undefined): Promise<boolean> {
     const keys: string[] = [];
     const at = (key: string): number => {
       let i = keys.indexOf(key);
@@ -365,6 +378,8 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     for (const [key, raw] of guards) argv.push(at(key), sha1(raw));
     const op = (name: string, key: string, a = '', b = ''): void => void argv.push(name, at(key), a, b);
 
+    const effects = outbox?.(prev?.order ?? null, next) ?? [];
+    if (effects.length) op('xadd', this.k.outbox, OUTBOX_FIELD, JSON.stringify(effects));
     op('set', orderKey, JSON.stringify(next));
     const before = new Set(prev ? this.indexKeys(prev.order) : []);
     const after = new Set(this.indexKeys(next));

@@ -1,7 +1,8 @@
 /**
- * The workflow against the real store and real BullMQ queues on 127.0.0.1:6379. The dispatch and
- * SLA queues are inspected rather than worked, so every notification and timer the workflow asks
- * for is visible as a job; one test runs the real dispatcher where delivery itself matters.
+ * The workflow against the real store and real BullMQ queues on 127.0.0.1:6379. The outbox is
+ * drained (the real drainer, one round) before the dispatch and SLA queues are inspected rather
+ * than worked, so every notification and timer the workflow's commits asked for is visible as a
+ * job; one test runs the real dispatcher where delivery itself matters.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -17,6 +18,7 @@ import { centerConfigSchema, type CenterConfig } from '../center/config.js';
 import { startDispatcher, type DispatchJobData } from './dispatcher.js';
 import { deleteKeys, detection, evidenceRef, fakeJpeg, MOSQUITTO_URL, REDIS_URL, testNamespace, waitFor } from '../center/ingest/test-fixtures.js';
 import { NoopMetricsWriter } from '../center/metrics/points.js';
+import { OutboxDrainer } from './outbox-drainer.js';
 import { createQueues, type DispatchKind, type Queues } from './queues.js';
 import { slaJobId } from './sla-timers.js';
 import { verifySignature } from './webhook.js';
@@ -36,6 +38,7 @@ let queues: Queues;
 let store: RedisWorkOrderStore;
 let config: CenterConfig;
 let workflow: Workflow;
+let drainer: OutboxDrainer;
 
 function makeConfig(extra: Record<string, unknown> = {}): CenterConfig {
   return centerConfigSchema.parse({
@@ -58,6 +61,7 @@ const freshCamera = (): string => `cam-${randomBytes(4).toString('hex')}`;
 const ALL_STATES: JobType[] = ['wait', 'delayed', 'prioritized', 'active', 'completed', 'failed', 'waiting-children'];
 
 async function dispatchJobs(orderId: string, kind?: DispatchKind): Promise<Job<DispatchJobData>[]> {
+  await drainer.drainOnce();
   const jobs = (await queues.dispatch.getJobs(ALL_STATES)) as Job<DispatchJobData>[];
   // getJobs may list a job once per state list it scanned; ids are unique per job.
   const byId = new Map(jobs.filter((j) => j && j.data.orderId === orderId && (kind === undefined || j.data.kind === kind)).map((j) => [j.id, j]));
@@ -65,6 +69,7 @@ async function dispatchJobs(orderId: string, kind?: DispatchKind): Promise<Job<D
 }
 
 async function slaJob(orderId: string, level: 'yellow' | 'red') {
+  await drainer.drainOnce();
   return queues.sla.getJob(slaJobId(orderId, level));
 }
 
@@ -90,10 +95,12 @@ beforeAll(async () => {
   queues = createQueues(redis, ns.prefix);
   store = new RedisWorkOrderStore(redis, ns.prefix);
   config = makeConfig();
-  workflow = new Workflow({ config, store, queues, metrics: new NoopMetricsWriter(), logger: silent });
+  workflow = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: silent });
+  drainer = new OutboxDrainer({ redis, prefix: ns.prefix, queues, consumer: 'workflow-test', logger: silent });
 });
 
 afterAll(async () => {
+  await drainer.close();
   await Promise.all([queues.detections.obliterate({ force: true }), queues.dispatch.obliterate({ force: true }), queues.sla.obliterate({ force: true })]);
   await queues.close();
   await deleteKeys(redis, ns.prefix);
@@ -231,7 +238,7 @@ describe('redelivered and follow-up detections', () => {
     expect((await store.get(first.id))!.evidence).toHaveLength(1);
   });
 
-  it('a retried job whose first run died right after writing the order still gets its timers and order notice', async () => {
+  it('a job whose first run died right after writing the order: its timers and order notice were committed with it, and the retry adds none', async () => {
     /** The real store, but the process "dies" the moment the order is committed. */
     class DyingStore extends RedisWorkOrderStore {
       override async openOrMerge(input: Parameters<RedisWorkOrderStore['openOrMerge']>[0]): ReturnType<RedisWorkOrderStore['openOrMerge']> {
@@ -239,13 +246,13 @@ describe('redelivered and follow-up detections', () => {
         throw new Error('worker killed');
       }
     }
-    const dying = new Workflow({ config, store: new DyingStore(redis, ns.prefix), queues, metrics: new NoopMetricsWriter(), logger: silent });
+    const dying = new Workflow({ config, store: new DyingStore(redis, ns.prefix), metrics: new NoopMetricsWriter(), logger: silent });
     const d = started(freshCamera());
     await expect(dying.onDetection(d)).rejects.toThrow('worker killed');
     const written = (await store.findByEvent(d.eventId))!;
     expect(written.state).toBe('dispatched');
-    expect(await dispatchJobs(written.id)).toEqual([]);
-    expect(await slaJob(written.id, 'red')).toBeUndefined();
+    expect((await dispatchJobs(written.id)).map((j) => j.id)).toEqual([`${written.id}-team-order-1`]);
+    expect(await (await slaJob(written.id, 'red'))!.getState()).toBe('delayed');
 
     // BullMQ hands the stalled job to another worker: same message, normal workflow.
     const order = (await workflow.onDetection(d))!;
@@ -490,9 +497,11 @@ describe('delivery', () => {
       const d = started(freshCamera());
       const order = (await workflow.onDetection(d))!;
       await workflow.onDetection(d);
+      await drainer.drainOnce();
       const end = ended(d, 1, 'camera_lost');
       await workflow.onDetection(end);
       await workflow.onDetection(end);
+      await drainer.drainOnce();
 
       const mine = () => hits.filter((h) => h.body.order.id === order.id);
       await waitFor(() => mine().length >= 2, 'order and update delivered', 10_000);

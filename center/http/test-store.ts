@@ -54,7 +54,7 @@ export function storeActions(store: WorkOrderStore): WorkflowActions {
     },
     async reassign(id, to, user, note) {
       await current(id);
-      return store.reassign(id, { team: to.team, assignee: to.assignee ?? null }, user.name, note);
+      return store.reassign(id, { team: to.team, assignee: to.assignee ?? null }, user.name, { note });
     },
   };
 }

@@ -22,7 +22,7 @@ export function withOrderEvents(store: WorkOrderStore, publish: (event: LiveEven
     reassign: async (id, to, by, note) => told(await store.reassign(id, to, by, note)),
     attachEvidence: async (id, refs) => told(await store.attachEvidence(id, refs)),
     setSla: async (id, level) => told(await store.setSla(id, level)),
-    setEdgeEnded: async (id, ended) => told(await store.setEdgeEnded(id, ended)),
+    setEdgeEnded: async (id, ended, opts) => told(await store.setEdgeEnded(id, ended, opts)),
     get: (id) => store.get(id),
     findByEvent: (eventId) => store.findByEvent(eventId),
     list: (filter, page) => store.list(filter, page),

@@ -6,7 +6,12 @@
  *
  * KEYS: every key the commit touches (guards and ops refer to them by 1-based index).
  * ARGV: nGuards, then nGuards × (keyIndex, sha1), then ops of 4 slots each: op, keyIndex, a, b.
- * Ops: set k a | zadd k a(score) b(member) | zrem k a | sadd k a | hsetnx k a b | incr k.
+ * Ops: set k a | zadd k a(score) b(member) | zrem k a | sadd k a | hsetnx k a b | incr k |
+ *      xadd k a (outbox entry: field a, value b).
+ *
+ * Redis does not roll a script back when a command in it fails, so every op is checked before the
+ * first write, and the outbox entry (the commit's side effects, ../outbox.ts) is written first:
+ * if the order is written, its side effects are too.
  */
 import { luaScript } from './script.js';
 
@@ -20,16 +25,23 @@ for _ = 1, n do
   if sha ~= ARGV[i + 1] then return 0 end
   i = i + 2
 end
-while i <= #ARGV do
-  local op, k, a, b = ARGV[i], KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3]
+local first = i
+local known = { set = true, zadd = true, zrem = true, sadd = true, hsetnx = true, incr = true, xadd = true }
+for j = first, #ARGV, 4 do
+  if not known[ARGV[j]] then return redis.error_reply('wo-commit: unknown op ' .. tostring(ARGV[j])) end
+  if KEYS[tonumber(ARGV[j + 1])] == nil then return redis.error_reply('wo-commit: no key ' .. tostring(ARGV[j + 1])) end
+end
+for j = first, #ARGV, 4 do
+  if ARGV[j] == 'xadd' then redis.call('XADD', KEYS[tonumber(ARGV[j + 1])], '*', ARGV[j + 2], ARGV[j + 3]) end
+end
+for j = first, #ARGV, 4 do
+  local op, k, a, b = ARGV[j], KEYS[tonumber(ARGV[j + 1])], ARGV[j + 2], ARGV[j + 3]
   if op == 'set' then redis.call('SET', k, a)
   elseif op == 'zadd' then redis.call('ZADD', k, a, b)
   elseif op == 'zrem' then redis.call('ZREM', k, a)
   elseif op == 'sadd' then redis.call('SADD', k, a)
   elseif op == 'hsetnx' then redis.call('HSETNX', k, a, b)
-  elseif op == 'incr' then redis.call('INCR', k)
-  else return redis.error_reply('wo-commit: unknown op ' .. tostring(op)) end
-  i = i + 4
+  elseif op == 'incr' then redis.call('INCR', k) end
 end
 return 1
 `);

@@ -1,0 +1,82 @@
+/**
+ * An action taken where no worker runs (an `api`-only process: an operator confirms, a supervisor
+ * cancels) sends its notices anyway: the commit puts them in the outbox, and a `worker` centre
+ * started later drains them to the team's webhook. Real Redis, Mosquitto and centre.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../common/logger.js';
+import { startCenter, type RunningCenter } from '../center/start.js';
+import { centerConfigSchema } from '../center/config.js';
+import { NoopMetricsWriter } from '../center/metrics/points.js';
+import { createQueues } from '../ticketing/queues.js';
+import { migratedKey } from '../ticketing/order-notices.js';
+import { outboxKey } from '../ticketing/outbox.js';
+import { openTestOrder } from '../ticketing/test-orders.js';
+import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
+import { Workflow } from '../ticketing/workflow.js';
+import { tempDir } from './fixtures.js';
+import { deleteKeys } from './helpers/redis-keys.js';
+import { waitFor } from './helpers/processes.js';
+
+describe('notices of actions taken without a worker', () => {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `{swoutbox-${id}}`;
+  const redis = new Redis({ maxRetriesPerRequest: null });
+  const posts: Array<{ kind: string; orderId: string; key: string | undefined }> = [];
+  const receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as { kind: string; order: { id: string } };
+      posts.push({ kind: body.kind, orderId: body.order.id, key: req.headers['idempotency-key'] as string | undefined });
+      res.writeHead(200).end();
+    });
+  });
+  let worker: RunningCenter | null = null;
+
+  afterAll(async () => {
+    await worker?.close();
+    receiver.close();
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('are kept in the outbox and sent once a worker process runs', async () => {
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    const config = centerConfigSchema.parse({
+      rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
+      mqtt: { url: 'mqtt://127.0.0.1:1883' },
+      teams: [{ id: 'team-north', webhook: { url: `http://127.0.0.1:${port}/orders`, secret: 'outbox-secret' }, officers: [{ id: 'li' }] }],
+      defaultTeam: 'team-north',
+    });
+    // What an `api` process does: the same store and workflow, no drainer.
+    const store = new RedisWorkOrderStore(redis, prefix);
+    const api = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
+    const confirmed = await openTestOrder(store, { confirmed: false });
+    const cancelled = await openTestOrder(store, { confirmed: true });
+    await api.confirm(confirmed.id, { name: 'op-zhang' });
+    await api.transition(cancelled.id, 'cancelled', { name: 'sup-wu' }, 'duplicate report');
+    expect(await redis.xlen(outboxKey(prefix))).toBe(2);
+    const queues = createQueues(redis, prefix);
+    expect(await queues.dispatch.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, completed: 0 });
+    await queues.close();
+
+    // Not a first start: the one-off for orders from before the outbox must not be what sends the order notice.
+    await redis.set(migratedKey(prefix), 'earlier');
+    const logger = createLogger('outbox-test');
+    logger.level = 'warn';
+    worker = await startCenter({ config, roles: ['worker'], instanceId: `w-${id}`, logger });
+    await waitFor(() => posts.length >= 2, 'both notices at the webhook', 10_000);
+    await new Promise((r) => setTimeout(r, 500)); // room for a stray duplicate
+    expect(posts.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'order', orderId: confirmed.id, key: `${confirmed.id}:order:1` },
+      { kind: 'stand_down', orderId: cancelled.id, key: `${cancelled.id}:stand_down:1` },
+    ]);
+    expect(await redis.xlen(outboxKey(prefix))).toBe(0);
+  }, 40_000);
+});

@@ -1,0 +1,66 @@
+/**
+ * What each workflow change of an order must cause — SLA timers and team notices — as outbox
+ * effects (outbox.ts) committed with the change. Pure: decided on the order the commit replaces
+ * and the one it writes, so a retried commit decides again on what it actually changes.
+ */
+import type { DetectionMessage, DispatchKind } from '../contract/index.js';
+import type { OutboxEffect, OutboxFn } from './outbox.js';
+import { escalationTimes, type SlaConfig } from './sla.js';
+import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
+
+/** Kinds told once per order (`seq` 1); an `update` is named after what caused it. */
+const teamNotice = (orderId: string, kind: DispatchKind, note?: string, seq = '1'): OutboxEffect => ({
+  do: 'notice', orderId, kind, audience: 'team', seq, ...(note ? { note } : {}),
+});
+
+/** Officers hear of an order once it left review, as long as it is open. */
+const officersKnow = (o: WorkOrder): boolean => isOpen(o.state) && o.state !== 'pending_review';
+
+/** A detection opened the order (timers from the edge's discovery; the notice if dispatched) or merged into it. */
+export function detectionEffects(d: DetectionMessage, sla: SlaConfig): OutboxFn {
+  return (prev, next) => {
+    if (!prev) {
+      if (!isOpen(next.state)) return [];
+      const timers: OutboxEffect = { do: 'sla', orderId: next.id, ...escalationTimes(Date.parse(next.discoveredAt), sla) };
+      return next.state === 'dispatched' ? [timers, teamNotice(next.id, 'order')] : [timers];
+    }
+    // Later photos (the second timed one) reach the officers as they come; the opening message's
+    // own photos went out with the order.
+    const openingAgain = next.eventIds[0] === d.eventId && d.seq === 0;
+    if (!d.evidence.length || openingAgain || !officersKnow(next)) return [];
+    return [teamNotice(next.id, 'update', undefined, `${d.eventId}-${d.seq}`)];
+  };
+}
+
+/**
+ * The edge said the problem ended. A `left` before the officer is on site closes the order (its
+ * own move tells them, see transitionEffects); anything else is only news for the officers.
+ */
+export function edgeEndedEffects(d: DetectionMessage): OutboxFn {
+  return (_prev, next) => {
+    if (!officersKnow(next) || (d.reason === 'left' && next.state !== 'on_site')) return [];
+    const note = d.reason === 'left' ? 'the edge saw it leave while the officer is on site' : `the edge stopped watching (${d.reason}); the order stays open`;
+    return [teamNotice(next.id, 'update', note, `${d.eventId}-${d.seq}`)];
+  };
+}
+
+const STAND_DOWN: readonly OrderState[] = ['self_cleared', 'cancelled'];
+
+/** A move: confirmed → the order notice; closed → timers dropped, and a stand-down if officers were told. */
+export function transitionEffects(note?: string): OutboxFn {
+  return (prev, next) => {
+    const from = prev?.state ?? null;
+    const effects: OutboxEffect[] = [];
+    if (from === 'pending_review' && next.state === 'dispatched') effects.push(teamNotice(next.id, 'order'));
+    if (!isOpen(next.state) && from !== null && isOpen(from)) {
+      effects.push({ do: 'sla-cancel', orderId: next.id });
+      if (STAND_DOWN.includes(next.state) && from !== 'pending_review') effects.push(teamNotice(next.id, 'stand_down', note));
+    }
+    return effects;
+  };
+}
+
+/** A new team or officer: told of the order afresh (once per reassignment), if officers know of it. */
+export function reassignEffects(): OutboxFn {
+  return (_prev, next) => (officersKnow(next) ? [teamNotice(next.id, 'order', undefined, `reassigned-${next.audit.length}`)] : []);
+}
