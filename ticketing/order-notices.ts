@@ -4,7 +4,7 @@
  * about. So the workers re-queue the `order` notice of recent open orders: its job id is fixed
  * per order and finished jobs are kept 7 days, so an order already told about gets nothing new.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import { enqueueDispatch, KEEP_COMPLETED_SECONDS } from './dispatcher.js';
 import { everyIntervalWithLease } from './leased-interval.js';
@@ -34,7 +34,7 @@ export async function requeueOrderNotices(opts: { store: WorkOrderStore; queues:
 }
 
 /** At start-up and every `intervalMs` (default 5 min), in one worker process per round. */
-export function scheduleNoticeCheck(opts: { redis: Redis; prefix: string; store: WorkOrderStore; queues: Queues; intervalMs?: number; logger: Logger }): () => void {
+export function scheduleNoticeCheck(opts: { redis: RedisClient; prefix: string; store: WorkOrderStore; queues: Queues; intervalMs?: number; logger: Logger }): () => void {
   return everyIntervalWithLease({
     redis: opts.redis,
     leaseKey: `${opts.prefix}:notices:check-lease`,

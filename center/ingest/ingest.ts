@@ -13,7 +13,7 @@
  */
 import type { JobsOptions, ConnectionOptions } from 'bullmq';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../../common/redis.js';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -53,7 +53,7 @@ export interface IngestOptions {
    * (the embedded broker).
    */
   mqtt?: MqttClient | IngestMqttConnect;
-  redis: Redis;
+  redis: RedisClient;
   /** The centre's `redisPrefix`, e.g. `{sw}`: state, dead letters and (unless `queue` is given) the queue. */
   redisPrefix: string;
   evidence: EvidenceStore;
@@ -161,7 +161,7 @@ export class Ingest {
   private readonly log: Logger;
   private readonly counters: Omit<IngestStats, 'deadLettered'> = { received: 0, valid: 0, ignored: 0, jobs: 0, duplicates: 0 };
   private readonly dead: Partial<Record<DeadLetterCode, number>> = {};
-  private readonly blocking: Redis;
+  private readonly blocking: RedisClient;
   private readonly reader: JournalReader;
   private readonly inHand = new Map<string, InHand>();
   private inHandBytes = 0;
@@ -189,7 +189,7 @@ export class Ingest {
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
     this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
-    this.blocking = opts.redis.duplicate();
+    this.blocking = duplicateRedis(opts.redis);
     this.blocking.on('error', () => undefined); // the shared connection reports Redis trouble
     this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.ctx = {

@@ -10,7 +10,7 @@
  * pending list when it comes back under the same name, or claimed by another consumer once idle.
  * An entry is deleted only after its message was handled, so a backlog of any size survives.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { failOnError } from './dead-letters.js';
 
 export interface JournalEntry {
@@ -38,7 +38,7 @@ export class JournalWriter {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly now: () => number = Date.now,
   ) {
@@ -70,8 +70,8 @@ export class JournalReader {
 
   /** `blocking` serves only the blocking reads: a connection of its own; `redis` does the rest. */
   constructor(
-    private readonly blocking: Redis,
-    private readonly redis: Redis,
+    private readonly blocking: RedisClient,
+    private readonly redis: RedisClient,
     prefix: string,
     readonly consumer: string,
   ) {
@@ -109,7 +109,8 @@ export class JournalReader {
   /** Resets the idle time of entries this consumer is working on: they are not a dead consumer's. */
   async touch(ids: readonly string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
-      await this.redis.xclaim(this.key, JOURNAL_GROUP, this.consumer, 0, ...ids.slice(i, i + 500), 'JUSTID');
+      // By name: XCLAIM's typed overloads do not resolve on the Redis | Cluster union.
+      await this.redis.call('XCLAIM', this.key, JOURNAL_GROUP, this.consumer, 0, ...ids.slice(i, i + 500), 'JUSTID');
     }
   }
 

@@ -1,0 +1,187 @@
+/**
+ * The centre on a real Redis Cluster: 3 masters and 3 replicas started by the test on loopback
+ * ports. Two centre instances (one with every role, one ingest + worker) share it and Mosquitto;
+ * the master serving the prefix's slot is SIGKILLed while detections arrive, its replica takes
+ * over, and every detection still becomes exactly one order, with its SLA timers, its webhook and
+ * its live event. An embedded broker keeps its sessions on the cluster across a restart.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceRegistry } from '../broker/device-registry.js';
+import { createLogger } from '../common/logger.js';
+import { checkRedis, openRedis, type RedisClient, type RedisTarget } from '../common/redis.js';
+import { topics, type DetectionMessage } from '../contract/index.js';
+import { centerConfigSchema } from '../center/config.js';
+import { startCenter, type RunningCenter } from '../center/start.js';
+import { createQueues } from '../ticketing/queues.js';
+import { slaJobId } from '../ticketing/sla-timers.js';
+import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
+import { tempDir } from './fixtures.js';
+import { startRedisCluster, type TestRedisCluster } from './helpers/redis-cluster.js';
+import { waitFor } from './helpers/wait.js';
+
+const N = 200;
+const KILL_AT = 50;
+const TOKEN = 'operator-token-cluster-test';
+
+function detection(i: number, deviceId: string): DetectionMessage {
+  const now = new Date().toISOString();
+  // Each detection its own zone, so none merges into another's order.
+  const x = (i % 10) / 10;
+  return {
+    v: 1, eventId: ulid(), seq: 0, deviceId, cameraId: 'cam-1', zoneId: `z${i}`, type: 'illegal_parking', state: 'started',
+    label: 'car', confidence: 0.9, bbox: { x1: x, y1: 0.1, x2: x + 0.05, y2: 0.2 }, firstSeenAt: now, discoveredAt: now, sentAt: now, evidence: [],
+  };
+}
+
+/** Order ids of the `order` events of a centre's `/api/events` stream, as they arrive. */
+async function watchLiveOrders(httpUrl: string, signal: AbortSignal): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const res = await fetch(`${httpUrl}/api/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
+  expect(res.status).toBe(200);
+  void (async () => {
+    let text = '';
+    for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const blocks = text.split('\n\n');
+      text = blocks.pop()!;
+      for (const b of blocks) {
+        const data = b.split('\n').find((l) => l.startsWith('data: '));
+        if (b.startsWith('event: order') && data) seen.add((JSON.parse(data.slice(6)) as { order: { id: string } }).order.id);
+      }
+    }
+  })().catch(() => undefined); // ends with the abort
+  return seen;
+}
+
+describe('the centre on a Redis Cluster', () => {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `{swcl-${id}}`;
+  const dir = tempDir('sw-cluster-');
+  let cluster: TestRedisCluster;
+  let target: RedisTarget;
+  let redis: RedisClient;
+  const centers: RunningCenter[] = [];
+  const clients: MqttClient[] = [];
+  const live = new AbortController();
+  const posts: Array<{ kind: string; orderId: string }> = [];
+  const receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as { kind: string; order: { id: string } };
+      posts.push({ kind: body.kind, orderId: body.order.id });
+      res.writeHead(200).end();
+    });
+  });
+  const logger = createLogger('cluster-test');
+  logger.level = 'error';
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ dir, nodeTimeoutMs: 1000 });
+    target = { url: 'redis://unused', cluster: { nodes: cluster.urls, failoverRetryMs: 15_000 } };
+    redis = openRedis(target);
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  }, 60_000);
+
+  afterAll(async () => {
+    live.abort();
+    for (const c of clients) await c.endAsync(true).catch(() => undefined);
+    for (const c of centers) await c.close().catch(() => undefined);
+    receiver.close();
+    redis?.disconnect();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  const configFor = (mqtt: Record<string, unknown>) => {
+    const port = (receiver.address() as { port: number }).port;
+    return centerConfigSchema.parse({
+      rootTopic: `swcluster-${id}/v1`, redisPrefix: prefix, redisCluster: target.cluster, dataDir: tempDir(),
+      mqtt, http: { port: 0, host: '127.0.0.1' },
+      users: [{ name: 'op', role: 'operator', token: TOKEN }],
+      teams: [{ id: 'team-a', webhook: { url: `http://127.0.0.1:${port}/orders`, secret: 'cluster-secret' }, officers: [{ id: 'a1' }, { id: 'a2' }] }],
+      defaultTeam: 'team-a',
+      confirmation: { autoConfirm: { illegal_parking: 0.5 } },
+    });
+  };
+
+  it('refuses a cluster node named as a single Redis, naming redisCluster', async () => {
+    const err = await checkRedis({ url: cluster.urls[0] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'REDIS_IS_CLUSTER' });
+    expect((err as Error).message).toContain('redisCluster.nodes');
+  });
+
+  it('two centres lose no order when the master of the prefix\'s slot is killed mid-run', async () => {
+    const config = configFor({ url: 'mqtt://127.0.0.1:1883' });
+    await new DeviceRegistry(redis, prefix).add('pole-c1');
+    centers.push(await startCenter({ config, instanceId: `a-${id}`, logger }));
+    centers.push(await startCenter({ config, roles: ['ingest', 'worker'], instanceId: `b-${id}`, logger }));
+    const [a, b] = centers;
+    const liveOrders = await watchLiveOrders(a.httpUrl!, live.signal);
+
+    const slot = Number(await cluster.cli(cluster.nodes[0].port, 'CLUSTER', 'KEYSLOT', prefix));
+    const doomed = await cluster.masterOf(slot);
+    const pub = await connectAsync('mqtt://127.0.0.1:1883', { clientId: `pub-${id}` });
+    clients.push(pub);
+    const topic = topics.detections(config.rootTopic, 'pole-c1', 'cam-1');
+    const messages = Array.from({ length: N }, (_, i) => detection(i, 'pole-c1'));
+    // Published while the replica takes over: how many had gone out by then.
+    let sent = 0;
+    let promotedAt = N;
+    let failover: Promise<void> | undefined;
+    for (const m of messages) {
+      if (sent === KILL_AT) {
+        failover = (async () => {
+          await cluster.kill(doomed);
+          await waitFor(async () => (await cluster.masterOf(slot)).port !== doomed.port, 'a replica to take the slot over', 20_000);
+          promotedAt = sent;
+        })();
+      }
+      await pub.publishAsync(topic, JSON.stringify(m), { qos: 1 });
+      sent++;
+      await sleep(20);
+    }
+    await failover;
+    expect(promotedAt).toBeLessThan(N - 20);
+    const newMaster = await cluster.masterOf(slot);
+    expect(newMaster.port).not.toBe(doomed.port);
+
+    const store = new RedisWorkOrderStore(redis, prefix);
+    const orderPosts = () => new Set(posts.filter((p) => p.kind === 'order').map((p) => p.orderId));
+    await waitFor(async () => (await store.list({}, { offset: 0, limit: 1 })).total >= N && orderPosts().size >= N, 'every detection ordered and dispatched', 45_000);
+    await sleep(1000); // anything late (a duplicate) would show now
+
+    // Exactly one order per detection.
+    const all = await store.list({}, { offset: 0, limit: N * 2 });
+    expect(all.total).toBe(N);
+    expect(all.items.map((o) => o.eventIds).flat().sort()).toEqual(messages.map((m) => m.eventId).sort());
+    // Both instances took detections from the shared subscription.
+    expect([a, b].every((c) => c.ingestStats!().received > 0)).toBe(true);
+    // Every order's webhook delivered, and none for an order the store does not hold.
+    const ids = new Set(all.items.map((o) => o.id));
+    expect(orderPosts()).toEqual(ids);
+    // SLA timers of every open order: yellow and red, delayed.
+    const queues = createQueues(redis, prefix);
+    try {
+      for (const o of all.items) {
+        expect(o.state).toBe('dispatched');
+        expect(await queues.sla.getJobState(slaJobId(o.id, 'yellow'))).toBe('delayed');
+        expect(await queues.sla.getJobState(slaJobId(o.id, 'red'))).toBe('delayed');
+      }
+    } finally {
+      await queues.close();
+    }
+    // Live events reached the console's stream, before the kill and after the replica took over.
+    const before = all.items.filter((o) => messages.slice(0, KILL_AT).some((m) => m.eventId === o.eventIds[0]));
+    const after = all.items.filter((o) => messages.slice(promotedAt + 10).some((m) => m.eventId === o.eventIds[0]));
+    expect(before.every((o) => liveOrders.has(o.id))).toBe(true);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((o) => liveOrders.has(o.id))).toBe(true);
+  }, 120_000);
+});
