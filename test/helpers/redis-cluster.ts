@@ -22,6 +22,10 @@ export interface TestRedisCluster {
   urls: string[];
   /** `redis-cli -p <port> <args…>` against one node. */
   cli(port: number, ...args: string[]): Promise<string>;
+  /** The nodes not killed. */
+  live(): ClusterNodeProcess[];
+  /** CLUSTER KEYSLOT of `key`. */
+  keySlot(key: string): Promise<number>;
   /** The node serving `slot` as master now, from any live node's view. */
   masterOf(slot: number): Promise<ClusterNodeProcess>;
   /** SIGKILLs the node and waits for its exit. */
@@ -69,8 +73,9 @@ export async function startRedisCluster(o: { dir: string; nodeTimeoutMs?: number
     await stop();
     throw err;
   }
+  const live = () => nodes.filter((n) => !exited(n.child));
   const masterOf = async (slot: number): Promise<ClusterNodeProcess> => {
-    for (const n of nodes.filter((x) => !exited(x.child))) {
+    for (const n of live()) {
       const ranges = JSON.parse(await cli(n.port, '--json', 'CLUSTER', 'SLOTS').catch(() => '[]')) as [number, number, [string, number, string]][];
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       const port = range?.[2][1];
@@ -83,6 +88,8 @@ export async function startRedisCluster(o: { dir: string; nodeTimeoutMs?: number
     nodes,
     urls: nodes.map((n) => n.url),
     cli,
+    live,
+    keySlot: async (key) => Number(await cli(live()[0].port, 'CLUSTER', 'KEYSLOT', key)),
     masterOf,
     kill: killNode,
     stop,
