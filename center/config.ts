@@ -112,6 +112,14 @@ export const centerConfigSchema = z
           .positive()
           .default(20_000)
           .describe("How long a Redis command is retried while a master fails over to its replica; more than the cluster's `cluster-node-timeout` (15 s by default) plus its election."),
+        replicaAckMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(500)
+          .describe(
+            'A device message is acknowledged once a replica also holds it, waited for up to this long (Redis WAIT): replication is asynchronous, and a master killed before passing a message on would lose it. A master with no replica answering is not waited for (and is checked again every 5 s). 0: no wait.',
+          ),
       })
       .optional()
       .describe('Redis Cluster instead of the single Redis of `redisUrl` (not used then). Every key shares the `redisPrefix` hash tag, so the centre lives on one shard of it: see the deployment guide.'),

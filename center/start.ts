@@ -82,6 +82,11 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   const target: RedisTarget = { url: config.redisUrl, cluster: config.redisCluster };
   await checkRedis(target);
   const redis = openRedis(target);
+  // On a cluster, a device message is acknowledged once a replica holds it too (see JournalWriter).
+  const journalOptions = {
+    replicaAckMs: config.redisCluster?.replicaAckMs ?? 0,
+    onNoReplica: () => logger.warn('ingest journal: no replica of the Redis master answered; device messages are acknowledged without one (checked again in 5 s)'),
+  };
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   const closers: (() => Promise<unknown>)[] = [async () => redis.quit()];
   const close = async () => {
@@ -101,7 +106,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       journalRedis.on('error', () => undefined); // the main connection reports Redis trouble
       await journalRedis.connect();
       closers.push(async () => journalRedis.disconnect());
-      const journal = new JournalWriter(journalRedis, prefix);
+      const journal = new JournalWriter(journalRedis, prefix, journalOptions);
       broker = await startEmbeddedBroker({
         config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { ...target, prefix }, logger, onDevicePublish: (m) => journal.append(m),
       });
@@ -153,11 +158,13 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
       const ingestRedis = duplicateRedis(redis);
       closers.push(async () => ingestRedis.quit());
+      const ingestJournalRedis = duplicateRedis(redis);
+      closers.push(async () => ingestJournalRedis.quit());
       const { known: knownDevice, close: stopKnownDevices } = await watchKnownDevices(registry, logger);
       closers.push(stopKnownDevices);
       ingest = new Ingest({
         redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
-        knownDevice, maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, logger,
+        knownDevice, maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, journal: journalOptions, journalRedis: ingestJournalRedis, logger,
       });
       await ingest.start();
       closers.push(() => ingest!.close());

@@ -121,6 +121,22 @@ export function duplicateRedis(client: RedisClient, overrides: { lazyConnect?: b
   return client instanceof Cluster ? client.duplicate([], overrides) : client.duplicate(overrides);
 }
 
+const slotOfKey = new Map<string, number>();
+
+/**
+ * How many replicas hold every write so far of the connection that wrote `key` (Redis WAIT), waited
+ * for up to `timeoutMs`; on a cluster that is the connection to the master serving its slot (0 when
+ * the client does not know that master yet). WAIT blocks its connection: give the writer one of its own.
+ */
+export async function replicasHolding(client: RedisClient, key: string, timeoutMs: number): Promise<number> {
+  if (!(client instanceof Cluster)) return client.wait(1, timeoutMs);
+  let slot = slotOfKey.get(key);
+  if (slot === undefined) slotOfKey.set(key, (slot = Number(await client.cluster('KEYSLOT', key))));
+  const master = client.slots[slot]?.[0];
+  const node = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+  return node ? node.wait(1, timeoutMs) : 0;
+}
+
 /** Whether the server behind `redis` runs in cluster mode (`cluster-enabled yes`). */
 export async function isClusterNode(redis: Redis): Promise<boolean> {
   return /^cluster_enabled:1\b/m.test(await redis.info('cluster'));

@@ -31,7 +31,7 @@ import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
 import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';
 import { EvidenceIndex } from './evidence-index.js';
 import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
-import { JournalReader, JournalWriter, type JournalEntry } from './journal.js';
+import { JournalReader, JournalWriter, type JournalEntry, type JournalWriterOptions } from './journal.js';
 import { connectJournaled, MqttJournalSource } from './mqtt-source.js';
 import { IngestRejection, TryLater } from './rejection.js';
 
@@ -83,6 +83,10 @@ export interface IngestOptions {
    * once what it held when it died; others' entries are taken over after a minute. Default `<host>-<pid>-<random>`.
    */
   consumer?: string;
+  /** How appends to the journal wait for a replica (see JournalWriterOptions). Default: they do not. */
+  journal?: JournalWriterOptions;
+  /** The journal's appends on a connection of their own (waiting for a replica blocks it). Default `redis`. */
+  journalRedis?: RedisClient;
   /** Journal entries in hand at once, all devices together. Default 1000. */
   maxInFlight?: number;
   /** … and their payload bytes (photos are up to 4 MiB each): no more is read past this. Default 64 MiB. */
@@ -188,7 +192,7 @@ export class Ingest {
     this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
-    this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
+    this.journal = new JournalWriter(opts.journalRedis ?? opts.redis, opts.redisPrefix, opts.journal);
     this.blocking = duplicateRedis(opts.redis);
     this.blocking.on('error', () => undefined); // the shared connection reports Redis trouble
     this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
