@@ -162,25 +162,31 @@ export async function checkRedis(t: RedisTarget, connectTimeoutMs = 2000): Promi
     }
     return;
   }
-  const cluster = new Cluster(clusterSeeds(t.cluster.nodes).startup, {
-    ...clusterOptions(t.cluster, { connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 1 }),
+  (await connectRedisCluster(t.cluster, connectTimeoutMs)).disconnect();
+}
+
+/** A ready client of a cluster whose slots are all served, or a StreetWatchError saying what to check. */
+export async function connectRedisCluster(c: RedisClusterTarget, connectTimeoutMs = 2000): Promise<Cluster> {
+  const cluster = new Cluster(clusterSeeds(c.nodes).startup, {
+    ...clusterOptions(c, { connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 1 }),
     lazyConnect: true,
     enableOfflineQueue: false,
-    clusterRetryStrategy: () => null,
+    clusterRetryStrategy: () => null, // fail, not wait for the cluster to come back
   });
-  let lastError: Error | undefined;
-  cluster.on('error', (err: Error) => (lastError = err));
+  let lastError: string | undefined;
+  cluster.on('node error', (err: Error, address: string) => (lastError = `${address}: ${err.message}`));
+  cluster.on('error', () => undefined); // 'node error' says which node and why
   try {
     await withTimeout(cluster.connect(), connectTimeoutMs * 2, 'connecting');
     const info = await cluster.cluster('INFO');
-    if (!/^cluster_state:ok\b/m.test(info)) throw new Error('cluster_state is not ok (are all slots served?)');
+    if (!/^cluster_state:ok\b/m.test(info)) throw new Error('cluster_state is not ok: are all slots served?');
+    return cluster;
   } catch (err) {
-    const why = (lastError as { lastNodeError?: Error } | undefined)?.lastNodeError?.message ?? lastError?.message ?? (err as Error).message;
+    cluster.disconnect();
+    const why = lastError ?? (err as Error).message;
     throw new StreetWatchError(
       'REDIS_UNAVAILABLE',
-      `cannot use ${describeRedis(t)} (${why}). Check that the nodes run with \`cluster-enabled yes\` and that \`redis-cli --cluster check\` passes.`,
+      `cannot use ${describeRedis({ url: '', cluster: c })} (${why}). Check that the nodes run with \`cluster-enabled yes\` and that \`redis-cli --cluster check\` passes.`,
     );
-  } finally {
-    cluster.disconnect();
   }
 }

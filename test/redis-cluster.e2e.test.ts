@@ -17,6 +17,7 @@ import { captureLogger } from '../broker/test-support.js';
 import { checkRedis, openRedis, type RedisClient, type RedisTarget } from '../common/redis.js';
 import { CENTER_CLIENT_IDS, topics, type DetectionMessage } from '../contract/index.js';
 import { centerConfigSchema } from '../center/config.js';
+import { withRedis } from '../center/redis-cli-options.js';
 import { startCenter, type RunningCenter } from '../center/start.js';
 import { createQueues } from '../ticketing/queues.js';
 import { slaJobId } from '../ticketing/sla-timers.js';
@@ -115,6 +116,14 @@ describe('the centre on a Redis Cluster', () => {
     const err = await checkRedis({ url: cluster.urls[0] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REDIS_IS_CLUSTER' });
     expect((err as Error).message).toContain('redisCluster.nodes');
+  });
+
+  it('runs the device commands given any one node of the cluster as REDIS_URL', async () => {
+    const owner = await cluster.masterOf(await cluster.keySlot(prefix));
+    const other = cluster.nodes.find((n) => n !== owner)!;
+    const added = await withRedis({ REDIS_URL: other.url }, prefix, (r) => new DeviceRegistry(r, prefix).add('pole-cli'));
+    expect(added.deviceId).toBe('pole-cli');
+    expect((await new DeviceRegistry(redis, prefix).get('pole-cli'))?.deviceId).toBe('pole-cli');
   });
 
   it('two centres lose no order when the master of the prefix\'s slot is killed mid-run', async () => {
