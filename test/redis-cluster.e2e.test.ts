@@ -10,12 +10,11 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
-import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { captureLogger } from '../broker/test-support.js';
 import { checkRedis, openRedis, type RedisClient, type RedisTarget } from '../common/redis.js';
-import { CENTER_CLIENT_IDS, topics, type DetectionMessage } from '../contract/index.js';
+import { CENTER_CLIENT_IDS, topics } from '../contract/index.js';
 import { centerConfigSchema } from '../center/config.js';
 import { withRedis } from '../center/redis-cli-options.js';
 import { startCenter, type RunningCenter } from '../center/start.js';
@@ -25,20 +24,11 @@ import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { tempDir } from './fixtures.js';
 import { startRedisCluster, type TestRedisCluster } from './helpers/redis-cluster.js';
 import { waitFor } from './helpers/wait.js';
+import { detectionInOwnZone } from './helpers/zone-detections.js';
 
 const N = 200;
 const KILL_AT = 50;
 const TOKEN = 'operator-token-cluster-test';
-
-function detection(i: number, deviceId: string): DetectionMessage {
-  const now = new Date().toISOString();
-  // Each detection its own zone, so none merges into another's order.
-  const x = (i % 10) / 10;
-  return {
-    v: 1, eventId: ulid(), seq: 0, deviceId, cameraId: 'cam-1', zoneId: `z${i}`, type: 'illegal_parking', state: 'started',
-    label: 'car', confidence: 0.9, bbox: { x1: x, y1: 0.1, x2: x + 0.05, y2: 0.2 }, firstSeenAt: now, discoveredAt: now, sentAt: now, evidence: [],
-  };
-}
 
 /** Order ids of the `order` events of a centre's `/api/events` stream, as they arrive. */
 async function watchLiveOrders(httpUrl: string, signal: AbortSignal): Promise<Set<string>> {
@@ -139,7 +129,7 @@ describe('the centre on a Redis Cluster', () => {
     const pub = await connectAsync('mqtt://127.0.0.1:1883', { clientId: `pub-${id}` });
     clients.push(pub);
     const topic = topics.detections(config.rootTopic, 'pole-c1', 'cam-1');
-    const messages = Array.from({ length: N }, (_, i) => detection(i, 'pole-c1'));
+    const messages = Array.from({ length: N }, (_, i) => detectionInOwnZone(i, 'pole-c1'));
     // Published while the replica takes over: how many had gone out by then.
     let sent = 0;
     let promotedAt = N;
@@ -221,7 +211,7 @@ describe('the centre on a Redis Cluster', () => {
     const device = await connectAsync(first.mqttUrl, deviceOptions);
     clients.push(device);
     await device.subscribeAsync(desiredTopic, { qos: 1 });
-    const d = detection(0, 'pole-e1');
+    const d = detectionInOwnZone(0, 'pole-e1');
     await device.publishAsync(topics.detections(config.rootTopic, 'pole-e1', 'cam-1'), JSON.stringify(d), { qos: 1 });
     const store = new RedisWorkOrderStore(redis, prefix);
     const order = await waitFor(() => store.findByEvent(d.eventId), 'the order of the detection sent through the embedded broker');
