@@ -180,6 +180,11 @@ describe('the centre on a Redis Cluster', () => {
     } finally {
       await queues.close();
     }
+    // Public routes are rate limited with the count in the cluster (a Lua script of @fastify/rate-limit).
+    const open311 = await fetch(`${a.httpUrl}/open311/v2/services.json`);
+    expect(open311.status).toBe(200);
+    expect(Number(open311.headers.get('x-ratelimit-remaining'))).toBe(config.http.rateLimit.publicRequests - 1);
+    expect(await redis.get(`${prefix}:rate-limit:127.0.0.1:public`)).toBe('1');
     // Device messages waited for the replica to hold them; the promoted master has none, so after
     // the kill they are acknowledged without one (told in the log).
     const noReplica = logLines.filter((l) => String(l.msg).startsWith('ingest journal: no replica')).map((l) => l.time as number);
