@@ -5,7 +5,7 @@
  * `<prefix>:reserved-names`; revokes are announced on the pub/sub channel `<prefix>:device-revoked`.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../common/redis.js';
 import { StreetWatchError } from '../common/errors.js';
 import { checkSecret, hashSecret } from '../common/secret-hash.js';
 import { CENTER_CLIENT_ID_PREFIXES, DEFAULT_CENTER_USERNAME, ID_PATTERN, RESERVED_DEVICE_IDS } from '../contract/index.js';
@@ -70,7 +70,7 @@ export class DeviceRegistry {
   private readonly cacheKey = randomBytes(32);
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     opts: DeviceRegistryOptions = {},
   ) {
@@ -184,7 +184,7 @@ export class DeviceRegistry {
    */
   async watchRevocations(onRevoked: (deviceId: string) => void, onError: (err: Error) => void): Promise<() => Promise<void>> {
     const channel = this.revocationChannel();
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateRedis(this.redis);
     subscriber.on('error', onError);
     subscriber.on('message', (from: string, deviceId: string) => {
       if (from === channel) onRevoked(deviceId);

@@ -18,6 +18,7 @@ import type { DeviceRegistry } from './device-registry.js';
 import { identifier } from './identify.js';
 import { guardFrames, MQTT_PUBLISH } from './frame-guard.js';
 import { listenTcp, listenTls, listenWs, type Accepted, type Listener } from './listeners.js';
+import type { RedisTarget } from '../common/redis.js';
 import { openRedisPersistence } from './redis-persistence.js';
 import { SessionOwners, ownerOf } from './session-owners.js';
 
@@ -40,8 +41,8 @@ export interface EmbeddedBrokerConfig {
 export interface EmbeddedBrokerOptions {
   config: EmbeddedBrokerConfig;
   registry: DeviceRegistry;
-  /** Redis for the broker's persistence; keys go under `<prefix>:mqtt:`. */
-  redis: { url: string; prefix: string };
+  /** Redis (or a Redis Cluster) for the broker's persistence; keys go under `<prefix>:mqtt:`. */
+  redis: RedisTarget & { prefix: string };
   logger: Logger;
   /**
    * How often connected devices are checked for revocation and kicked off, a backstop for a revoke
@@ -117,7 +118,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     return { clientId: client?.id ?? null, identity: identity ? ownerOf(identity) : null };
   };
 
-  const store = await openRedisPersistence({ url: opts.redis.url, prefix: opts.redis.prefix, logger: log });
+  const store = await openRedisPersistence({ target: opts.redis, prefix: opts.redis.prefix, logger: log });
   const owners = new SessionOwners(store.redis);
 
   const refuseConnect = (client: Client, username: string | undefined, code: number, reason: string, done: (e: AuthenticateError, ok: boolean) => void) => {

@@ -6,11 +6,16 @@
  * project's ioredis 6 is not what it was tested with), so that keys get our prefix
  * (`<prefix>:mqtt:…` instead of bare `retained`, `clients`, …), an unreachable Redis fails the
  * start at once instead of retrying forever, and close() can always let go of the connection.
+ *
+ * On a Redis Cluster it gets a cluster client of that ioredis 5 but not the package's `cluster`
+ * flag: that flag spreads retained messages over many keys and finds them by SCAN on every master,
+ * which ignores the key prefix. With the prefix's hash tag every key is in one slot, so the
+ * single-server layout (one retained hash, multi-key MSET and DEL) is valid on a cluster as well.
  */
 import { createRequire } from 'node:module';
 import type { Logger } from '../common/logger.js';
 import { StreetWatchError } from '../common/errors.js';
-import { redactUrl } from '../common/redis.js';
+import { clusterOptions, clusterSeeds, describeRedis, type RedisTarget } from '../common/redis.js';
 
 export class BrokerRedisError extends StreetWatchError {}
 
@@ -29,8 +34,8 @@ export interface AedesPersistence {
 }
 
 export interface RedisPersistenceOptions {
-  /** redis://[:password@]host:port[/db] or rediss:// */
-  url: string;
+  /** A Redis (redis://[:password@]host:port[/db] or rediss://) or a Redis Cluster. */
+  target: RedisTarget;
   /** Key prefix such as `{sw}`; the broker's keys become `{sw}:mqtt:…`. */
   prefix: string;
   logger: Logger;
@@ -51,11 +56,23 @@ export interface RedisPersistence {
 const require = createRequire(import.meta.url);
 const entry = require.resolve('aedes-persistence-redis');
 const redisPersistence = require(entry) as (opts: { conn: PersistenceRedis; maxSessionDelivery?: number }) => AedesPersistence;
-const IORedis5 = createRequire(entry)('ioredis') as new (url: string, opts: Record<string, unknown>) => PersistenceRedis;
+type IORedis5 = (new (url: string, opts: Record<string, unknown>) => PersistenceRedis) & {
+  Cluster: new (nodes: unknown[], opts: Record<string, unknown>) => PersistenceRedis;
+};
+const IORedis5 = createRequire(entry)('ioredis') as IORedis5;
+
+function persistenceConnection(o: RedisPersistenceOptions): PersistenceRedis {
+  const keyPrefix = `${o.prefix}:mqtt:`;
+  const connectTimeout = o.connectTimeoutMs ?? 2000;
+  const { target } = o;
+  if (!target.cluster) return new IORedis5(target.url, { keyPrefix, lazyConnect: true, connectTimeout });
+  const options = clusterOptions(target.cluster, { connectTimeout });
+  return new IORedis5.Cluster(clusterSeeds(target.cluster.nodes).startup, { ...options, keyPrefix, lazyConnect: true });
+}
 
 
 export async function openRedisPersistence(opts: RedisPersistenceOptions): Promise<RedisPersistence> {
-  const redis = new IORedis5(opts.url, { keyPrefix: `${opts.prefix}:mqtt:`, lazyConnect: true, connectTimeout: opts.connectTimeoutMs ?? 2000 });
+  const redis = persistenceConnection(opts);
   let lastError = '';
   redis.on('error', (err) => {
     // ioredis repeats the same error on every reconnect attempt; one line per change is enough.
@@ -68,7 +85,7 @@ export async function openRedisPersistence(opts: RedisPersistenceOptions): Promi
     redis.disconnect();
     throw new BrokerRedisError(
       'BROKER_REDIS_UNAVAILABLE',
-      `cannot reach Redis at ${redactUrl(opts.url)} for the MQTT broker's persistence (${lastError || (err as Error).message}); start one with \`redis-server --daemonize yes\``,
+      `cannot reach ${describeRedis(opts.target)} for the MQTT broker's persistence (${lastError || (err as Error).message}); start one with \`redis-server --daemonize yes\``,
     );
   }
   const persistence = redisPersistence({ conn: redis, maxSessionDelivery: opts.maxSessionDelivery ?? 1000 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../common/config-file.js';
 import { projectRoot } from '../common/paths.js';
 import { tempDir } from '../test/fixtures.js';
-import { loadCenterConfig } from './config.js';
+import { centerConfigSchema, loadCenterConfig } from './config.js';
 
 const EXAMPLE = join(projectRoot, 'examples', 'center.yaml');
 
@@ -45,5 +45,22 @@ describe('loadCenterConfig', () => {
     expect(() => load(', teams: { crew: east }', '  publicUrl: https://sw.city.example\n')).toThrow(/http\.oidc\.teams\.crew: no team east/);
     expect(() => load('', '  publicUrl: https://sw.city.example\n', '{ admins: king }')).toThrow(/http\.oidc\.roles\.admins: .*operator/);
     expect(() => load('', '  publicUrl: https://sw.city.example\n', '{}')).toThrow(/http\.oidc\.roles: map at least one group to a role/);
+  });
+});
+
+describe('redisCluster', () => {
+  const base = { teams: [{ id: 't' }], defaultTeam: 't' };
+
+  it('takes seed nodes, with the failover and replica waits defaulted', () => {
+    const cfg = centerConfigSchema.parse({ ...base, redisCluster: { nodes: ['redis://10.0.0.1:7000', 'rediss://:pw@10.0.0.2:7000'] } });
+    expect(cfg.redisCluster).toEqual({ nodes: ['redis://10.0.0.1:7000', 'rediss://:pw@10.0.0.2:7000'], failoverRetryMs: 20_000, replicaAckMs: 500 });
+  });
+
+  it('refuses a node that is not a redis:// URL, no nodes, and unknown keys, naming the field', () => {
+    const issues = (redisCluster: unknown) => centerConfigSchema.safeParse({ ...base, redisCluster }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ nodes: ['10.0.0.1:7000'] })).toEqual(['redisCluster.nodes.0: must be redis://[user:password@]host:port (or rediss:// for TLS)']);
+    expect(issues({ nodes: ['redis://10.0.0.1:7000/2'] })?.[0]).toMatch(/^redisCluster\.nodes\.0: must be redis:/);
+    expect(issues({ nodes: [] })).toEqual(['redisCluster.nodes: name at least one node']);
+    expect(issues({ nodes: ['redis://a:1'], seeds: [] })?.[0]).toMatch(/^redisCluster: Unrecognized key/);
   });
 });

@@ -100,6 +100,29 @@ export const centerConfigSchema = z
       .string()
       .default('redis://127.0.0.1:6379')
       .describe('Redis for everything: work orders, queues, devices, broker sessions, dead letters, the ingest journal.'),
+    redisCluster: z
+      .strictObject({
+        nodes: z
+          .array(z.string().regex(/^rediss?:\/\/[^/]+$/, 'must be redis://[user:password@]host:port (or rediss:// for TLS)'))
+          .min(1, 'name at least one node')
+          .describe("Some of the cluster's nodes; the others are found from them. Name several: the centre needs one of them to start. The account and TLS of the first apply to all."),
+        failoverRetryMs: z
+          .number()
+          .int()
+          .positive()
+          .default(20_000)
+          .describe("How long a Redis command is retried while a master fails over to its replica; more than the cluster's `cluster-node-timeout` (15 s by default) plus its election."),
+        replicaAckMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(500)
+          .describe(
+            'A device message is acknowledged once a replica also holds it, waited for up to this long (Redis WAIT): replication is asynchronous, and a master killed before passing a message on would lose it. A master with no replica answering is not waited for (and is checked again every 5 s). 0: no wait.',
+          ),
+      })
+      .optional()
+      .describe('Redis Cluster instead of the single Redis of `redisUrl` (not used then). Every key shares the `redisPrefix` hash tag, so the centre lives on one shard of it: see the deployment guide.'),
     dataDir: z
       .string()
       .default('./data')

@@ -3,7 +3,6 @@
  * only through Redis and the broker, so several processes (`--role ingest,worker` on one box,
  * `--role api` on another) can serve one city.
  */
-import { Redis } from 'ioredis';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +13,7 @@ import { ExternalAuth } from '../broker/external-auth.js';
 import { SessionOwners } from '../broker/session-owners.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { projectRoot } from '../common/paths.js';
-import { connectRedis, redisAnswers } from '../common/redis.js';
+import { checkRedis, duplicateRedis, openRedis, redisAnswers, type RedisTarget } from '../common/redis.js';
 import { CENTER_CLIENT_IDS } from '../contract/index.js';
 import { startDetectionWorker } from '../ticketing/detection-worker.js';
 import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
@@ -80,9 +79,15 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   const logger = opts.logger ?? createLogger('center', { roles: [...roles] });
   const prefix = config.redisPrefix;
 
-  // Fail at once, with how to fix it, when Redis is not there.
-  (await connectRedis(config.redisUrl)).disconnect();
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // Fail at once, with how to fix it, when Redis is not there (or is a cluster named as one server).
+  const target: RedisTarget = { url: config.redisUrl, cluster: config.redisCluster };
+  await checkRedis(target);
+  const redis = openRedis(target);
+  // On a cluster, a device message is acknowledged once a replica holds it too (see JournalWriter).
+  const journalOptions = {
+    replicaAckMs: config.redisCluster?.replicaAckMs ?? 0,
+    onNoReplica: () => logger.warn('ingest journal: no replica of the Redis master answered; device messages are acknowledged without one (checked again in 5 s)'),
+  };
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   const closers: (() => Promise<unknown>)[] = [async () => redis.quit()];
   const close = async () => {
@@ -98,13 +103,13 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // Device messages go into the ingest journal before the broker acknowledges them. Its own
       // connection, without an offline queue: while Redis is away publishes are refused at once
       // (devices send them again) instead of piling up unacknowledged in memory.
-      const journalRedis = redis.duplicate({ lazyConnect: true, enableOfflineQueue: false });
+      const journalRedis = duplicateRedis(redis, { lazyConnect: true, enableOfflineQueue: false });
       journalRedis.on('error', () => undefined); // the main connection reports Redis trouble
       await journalRedis.connect();
       closers.push(async () => journalRedis.disconnect());
-      const journal = new JournalWriter(journalRedis, prefix);
+      const journal = new JournalWriter(journalRedis, prefix, journalOptions);
       broker = await startEmbeddedBroker({
-        config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { url: config.redisUrl, prefix }, logger, onDevicePublish: (m) => journal.append(m),
+        config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { ...target, prefix }, logger, onDevicePublish: (m) => journal.append(m),
       });
       closers.push(() => broker!.close());
     }
@@ -152,13 +157,15 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     let ingest: Ingest | null = null;
     if (roles.has('ingest')) {
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
-      const ingestRedis = redis.duplicate();
+      const ingestRedis = duplicateRedis(redis);
       closers.push(async () => ingestRedis.quit());
+      const ingestJournalRedis = duplicateRedis(redis);
+      closers.push(async () => ingestJournalRedis.quit());
       const { known: knownDevice, close: stopKnownDevices } = await watchKnownDevices(registry, logger);
       closers.push(stopKnownDevices);
       ingest = new Ingest({
         redis: ingestRedis, redisPrefix: prefix, evidence, root: config.rootTopic, queue: queues.detections, deadLetters, metrics,
-        knownDevice, maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, logger,
+        knownDevice, maxEvidenceBytes: config.mqtt.maxMessageBytes, consumer: instance, journal: journalOptions, journalRedis: ingestJournalRedis, logger,
       });
       await ingest.start();
       closers.push(() => ingest!.close());
@@ -208,7 +215,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       // The consoles' live stream: order events from any process through Redis; device messages
       // straight from the broker, on a connection that also publishes zone edits to the boxes.
       const hub = new LiveHub(logger);
-      closers.push(await relayToHub(redis.duplicate(), prefix, hub, logger));
+      closers.push(await relayToHub(duplicateRedis(redis), prefix, hub, logger));
       const apiMqtt = await connectMqtt(`${CENTER_CLIENT_IDS.api}${instance}-${process.pid}`, false);
       await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
       const desired = new DesiredConfigStore(redis, prefix);

@@ -7,28 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { connectAsync } from 'mqtt';
-import { ulid } from 'ulid';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { createLogger } from '../common/logger.js';
-import { topics, type DetectionMessage } from '../contract/index.js';
+import { topics } from '../contract/index.js';
 import { startCenter, type RunningCenter } from '../center/start.js';
 import { centerConfigSchema } from '../center/config.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { tempDir } from './fixtures.js';
 import { waitFor } from './helpers/processes.js';
+import { detectionInOwnZone } from './helpers/zone-detections.js';
 
 const N = 120;
-
-function detection(i: number, deviceId: string): DetectionMessage {
-  const now = new Date().toISOString();
-  // Each detection its own zone, so none overlaps another order's scope.
-  const x = (i % 10) / 10;
-  return {
-    v: 1, eventId: ulid(), seq: 0, deviceId, cameraId: 'cam-1', zoneId: `z${i}`, type: 'illegal_parking', state: 'started',
-    label: 'car', confidence: 0.9, bbox: { x1: x, y1: 0.1, x2: x + 0.05, y2: 0.2 }, firstSeenAt: now, discoveredAt: now, sentAt: now, evidence: [],
-  };
-}
 
 describe('two centre instances on one broker and one Redis', () => {
   const id = randomBytes(4).toString('hex');
@@ -72,7 +62,7 @@ describe('two centre instances on one broker and one Redis', () => {
 
     const pub = await connectAsync('mqtt://127.0.0.1:1883', { clientId: `pub-${id}` });
     const topic = topics.detections(root, 'pole-m1', 'cam-1');
-    const messages = Array.from({ length: N }, (_, i) => detection(i, 'pole-m1'));
+    const messages = Array.from({ length: N }, (_, i) => detectionInOwnZone(i, 'pole-m1'));
     for (const m of messages) await pub.publishAsync(topic, JSON.stringify(m), { qos: 1 });
     // Redelivered copies (QoS 1 duplicates) and a burst of concurrent copies of one detection.
     for (const m of messages.slice(0, 20)) await pub.publishAsync(topic, JSON.stringify(m), { qos: 1 });

@@ -4,14 +4,14 @@
  * redelivered one changes nothing twice.
  */
 import { Worker, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import { QUEUE_NAMES, type DetectionJob } from './queues.js';
 import type { Workflow } from './workflow.js';
 
 export interface DetectionWorkerOptions {
   /** Duplicated: BullMQ workers block on their connection. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   workflow: Pick<Workflow, 'onDetection'>;
   logger: Logger;
@@ -20,7 +20,7 @@ export interface DetectionWorkerOptions {
 }
 
 export function startDetectionWorker(o: DetectionWorkerOptions): { close(): Promise<void> } {
-  const connection = o.connection.duplicate();
+  const connection = duplicateRedis(o.connection);
   const worker = new Worker<DetectionJob>(QUEUE_NAMES.detections, async (job) => (await o.workflow.onDetection(job.data))?.id ?? null, {
     connection: connection as unknown as ConnectionOptions, prefix: o.prefix, concurrency: o.concurrency ?? 8,
   });

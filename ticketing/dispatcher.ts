@@ -7,7 +7,7 @@
  * after that the job stays in BullMQ's failed set (see `dispatchFailures`) and an error is logged.
  */
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
@@ -89,7 +89,7 @@ export function retryDelay(policy: RetryPolicy, attemptsMade: number, firstAttem
 
 export interface DispatcherOptions {
   /** A ready ioredis client with `maxRetriesPerRequest: null`; BullMQ duplicates it for blocking reads. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   store: WorkOrderStore;
   config: Pick<CenterConfig, 'teams' | 'rootTopic' | 'dispatch'>;

@@ -7,7 +7,7 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import type { EvidenceStore } from './evidence-store.js';
 import { everyIntervalWithLease } from './leased-interval.js';
@@ -66,7 +66,7 @@ export async function pruneEvidence(opts: { store: WorkOrderStore; evidence: Evi
 
 /** Prunes every `intervalMs` (default 6 h) in one of the centre's worker processes. Returns a stop function. */
 export function schedulePruning(opts: {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: WorkOrderStore;
   evidence: EvidenceStore;

@@ -2,11 +2,11 @@
  * A chore that several centre processes could run, done by one of them per round: each round
  * starts with a Redis lease (SET NX PX) that the others find taken, so they skip it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 
 export interface LeasedInterval {
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key of the lease, e.g. `<prefix>:evidence:prune-lease`. */
   leaseKey: string;
   intervalMs: number;

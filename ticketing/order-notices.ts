@@ -6,7 +6,7 @@
  * notice of each recent told order into the outbox once per installation. Its job id is fixed per
  * order and finished jobs are kept 7 days, so an order already told about gets nothing new.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import { KEEP_COMPLETED_SECONDS } from './dispatcher.js';
 import { OUTBOX_FIELD, outboxKey, type OutboxEffect } from './outbox.js';
 import type { WorkOrderStore } from './store-types.js';
@@ -20,7 +20,7 @@ const LOOK_BACK_MS = (KEEP_COMPLETED_SECONDS - 24 * 3600) * 1000;
 export const migratedKey = (prefix: string): string => `${prefix}:outbox:notices-migrated`;
 
 /** Returns the orders checked, or null when this installation was migrated already. */
-export async function migrateOrderNotices(opts: { redis: Redis; prefix: string; store: WorkOrderStore; nowMs?: number }): Promise<{ checked: number } | null> {
+export async function migrateOrderNotices(opts: { redis: RedisClient; prefix: string; store: WorkOrderStore; nowMs?: number }): Promise<{ checked: number } | null> {
   if (await opts.redis.exists(migratedKey(opts.prefix))) return null;
   const since = (opts.nowMs ?? Date.now()) - LOOK_BACK_MS;
   let checked = 0;

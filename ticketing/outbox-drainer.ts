@@ -9,7 +9,7 @@
  * can be after a crash.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import { describeIssues } from '../contract/index.js';
 import { dispatchJob } from './dispatcher.js';
@@ -25,7 +25,7 @@ type StreamEntry = [id: string, fields: string[] | null];
 
 export interface OutboxDrainerOptions {
   /** Duplicated for the blocking read. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queues: Queues;
   /** Its name in the consumer group: the process's `--instance`, stable across restarts (so the group does not grow). */
@@ -85,7 +85,7 @@ export class OutboxDrainer {
   private readonly claimIdleMs: number;
   private readonly batch: number;
   private readonly log: Logger;
-  private readonly reader: Redis;
+  private readonly reader: RedisClient;
   private running: Promise<void> | null = null;
   private closed = false;
   private groupReady = false;
@@ -95,7 +95,7 @@ export class OutboxDrainer {
     this.claimIdleMs = o.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
     this.batch = o.batch ?? 500;
     this.log = o.logger.child({ component: 'outbox' });
-    this.reader = o.redis.duplicate();
+    this.reader = duplicateRedis(o.redis);
   }
 
   /** Drains in the background until `close`. */

@@ -3,7 +3,7 @@
  * prefix (a hash tag such as `{sw}`) so all keys land in one Redis Cluster slot.
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import type { DetectionMessage, DispatchKind } from '../contract/index.js';
 import type { SlaLevel } from './work-order.js';
 
@@ -38,7 +38,7 @@ export interface Queues {
 }
 
 /** `connection` is a ready ioredis client (BullMQ in ESM gets no ioredis of its own). */
-export function createQueues(connection: Redis, prefix: string): Queues {
+export function createQueues(connection: RedisClient, prefix: string): Queues {
   const opts = { connection: connection as unknown as ConnectionOptions, prefix };
   const detections = new Queue<DetectionJob>(QUEUE_NAMES.detections, opts);
   const dispatch = new Queue<DispatchJob>(QUEUE_NAMES.dispatch, opts);

@@ -4,7 +4,7 @@
  * one worker when it falls due. The worker escalates only orders that are still open.
  */
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import { enqueueDispatch } from './dispatcher.js';
 import { QUEUE_NAMES, type Queues, type SlaJob } from './queues.js';
@@ -49,7 +49,7 @@ export async function cancelSla(queues: Queues, orderId: string): Promise<void> 
 
 export interface SlaWorkerOptions {
   /** A ready ioredis client with `maxRetriesPerRequest: null`. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   store: WorkOrderStore;
   /** Where escalation notifications are queued. */

@@ -17,7 +17,7 @@
  * The client must not use ioredis `keyPrefix` (scripts build order keys themselves).
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../common/redis.js';
 import { monotonicFactory, ulid } from 'ulid';
 import { StreetWatchError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -153,7 +153,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   private readonly reportedUnreadable = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     opts: RedisWorkOrderStoreOptions = {},
   ) {

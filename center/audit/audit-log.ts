@@ -4,7 +4,7 @@
  * that change state in a script push their line in the same script (AUDIT_PUSH_LUA), so no change
  * is ever left unaudited.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { z } from 'zod';
 
 /** Enough for years of administration, bounded so the list never grows without end. */
@@ -33,11 +33,11 @@ export const auditPushLua = (k: number, i: number): string => `
 redis.call('LPUSH', KEYS[${k}], ARGV[${i}])
 redis.call('LTRIM', KEYS[${k}], 0, tonumber(ARGV[${i + 1}]) - 1)`;
 
-export async function appendAudit(redis: Redis, prefix: string, line: AuditLine): Promise<void> {
+export async function appendAudit(redis: RedisClient, prefix: string, line: AuditLine): Promise<void> {
   await redis.multi().lpush(auditKey(prefix), JSON.stringify(line)).ltrim(auditKey(prefix), 0, MAX_AUDIT_LINES - 1).exec();
 }
 
 /** The newest `limit` lines, newest first. */
-export async function readAudit(redis: Redis, prefix: string, limit: number): Promise<AuditLine[]> {
+export async function readAudit(redis: RedisClient, prefix: string, limit: number): Promise<AuditLine[]> {
   return (await redis.lrange(auditKey(prefix), 0, limit - 1)).map((raw) => JSON.parse(raw) as AuditLine);
 }

@@ -5,7 +5,7 @@
  * one edited last). Versions only grow: each write is compare-and-set on the document read.
  */
 import { auditKey, auditPushLua, MAX_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { StreetWatchError } from '../../common/errors.js';
 import type { DesiredConfig, ExemptPlate } from '../../contract/index.js';
 import type { Settings, Zone } from '../http/zone-schema.js';
@@ -36,7 +36,7 @@ type Audited = Pick<AuditLine, 'action' | 'subject' | 'detail'>;
 
 export class DesiredConfigStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -3,7 +3,7 @@
  * change, sent to every registered, non-revoked box as a new desired config version carrying the
  * whole list, through the same path as zone edits (stored, published retained, consoles told).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
 import { everyIntervalWithLease } from '../../ticketing/leased-interval.js';
@@ -65,7 +65,7 @@ export function exemptPlateService(d: ExemptPlateServiceDeps): ExemptPlateServic
  * At start-up and every `intervalMs` (default 1 min), in one API process per round: boxes that
  * lack the current list get it.
  */
-export function scheduleExemptPlateCatchUp(opts: { redis: Redis; prefix: string; exemptPlates: ExemptPlateService; intervalMs?: number; logger: Logger }): () => void {
+export function scheduleExemptPlateCatchUp(opts: { redis: RedisClient; prefix: string; exemptPlates: ExemptPlateService; intervalMs?: number; logger: Logger }): () => void {
   return everyIntervalWithLease({
     redis: opts.redis,
     leaseKey: `${opts.prefix}:exempt-plates:catch-up-lease`,

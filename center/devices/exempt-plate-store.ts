@@ -4,7 +4,7 @@
  * removed which plate and when. Expired entries are dropped when the list is read, with an audit
  * line, so what the boxes are sent never carries a plate that no longer applies.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { normalisePlateText } from '../../common/plate-normalise.js';
 import type { ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
 import { auditKey, MAX_AUDIT_LINES as MAX_CENTRE_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
@@ -45,7 +45,7 @@ const centreLine = (l: ExemptPlateAuditLine): AuditLine => ({
 
 export class ExemptPlateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

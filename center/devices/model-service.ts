@@ -4,7 +4,7 @@
  * retained on `<root>/<device>/model/desired`, so the box gets it now or at its next connect. The
  * box's answers arrive on `model/reported` through the ingest (device-state.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import type { MqttClient } from 'mqtt';
 import { DELIVERY, topics, type ModelDesiredMessage, type ModelReportedMessage } from '../../contract/index.js';
 import type { DeviceStateStore, Received } from '../ingest/device-state.js';
@@ -43,7 +43,7 @@ export interface ModelService {
 }
 
 export interface ModelServiceDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   files: ModelFiles;
   deviceState: DeviceStateStore;

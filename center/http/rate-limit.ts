@@ -9,7 +9,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import type { CenterConfig } from '../config.js';
 import { ApiError } from './errors.js';
 
@@ -17,7 +17,7 @@ export type RateLimitConfig = CenterConfig['http']['rateLimit'];
 
 /** Where the counts live; without it each process counts alone, in memory. */
 export interface RateLimitStore {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 

@@ -4,7 +4,7 @@
  * `maxPayloadBytes` (the original size is in `bytes`), and the topic and reason are cut too, so
  * one message cannot bloat Redis whatever it holds.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { ulid } from 'ulid';
 import type { DeadLetter, DeadLetterCode } from '../../contract/index.js';
 
@@ -41,7 +41,7 @@ export class DeadLetterStore {
 
   /** `prefix` is the centre's `redisPrefix` (e.g. `{sw}`). */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     opts: DeadLetterStoreOptions = {},
   ) {

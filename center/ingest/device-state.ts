@@ -4,7 +4,7 @@
  * was last heard of.
  * Usable on its own (the API needs no Ingest): `new DeviceStateStore(redis, cfg.redisPrefix)`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import type { ConfigReportedMessage, ModelReportedMessage, SensorMessage, StatusMessage, TelemetryMessage } from '../../contract/index.js';
 
 export interface Received<T> {
@@ -36,7 +36,7 @@ export class DeviceStateStore {
   private readonly k: { status: string; telemetry: string; config: string; model: string; seen: string; sensors: (deviceId: string) => string };
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     const base = `${prefix}:ingest:device`;

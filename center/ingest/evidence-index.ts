@@ -9,7 +9,7 @@
  * First arrival wins, atomically across ingest instances, so a second, different upload under the
  * same id cannot replace the bytes a detection was checked against.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -44,7 +44,7 @@ return out
 
 export class EvidenceIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
   ) {}

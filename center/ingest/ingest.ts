@@ -13,7 +13,7 @@
  */
 import type { JobsOptions, ConnectionOptions } from 'bullmq';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../../common/redis.js';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -31,7 +31,7 @@ import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
 import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';
 import { EvidenceIndex } from './evidence-index.js';
 import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
-import { JournalReader, JournalWriter, type JournalEntry } from './journal.js';
+import { JournalReader, JournalWriter, type JournalEntry, type JournalWriterOptions } from './journal.js';
 import { connectJournaled, MqttJournalSource } from './mqtt-source.js';
 import { IngestRejection, TryLater } from './rejection.js';
 
@@ -53,7 +53,7 @@ export interface IngestOptions {
    * (the embedded broker).
    */
   mqtt?: MqttClient | IngestMqttConnect;
-  redis: Redis;
+  redis: RedisClient;
   /** The centre's `redisPrefix`, e.g. `{sw}`: state, dead letters and (unless `queue` is given) the queue. */
   redisPrefix: string;
   evidence: EvidenceStore;
@@ -83,6 +83,10 @@ export interface IngestOptions {
    * once what it held when it died; others' entries are taken over after a minute. Default `<host>-<pid>-<random>`.
    */
   consumer?: string;
+  /** How appends to the journal wait for a replica (see JournalWriterOptions). Default: they do not. */
+  journal?: JournalWriterOptions;
+  /** The journal's appends on a connection of their own (waiting for a replica blocks it). Default `redis`. */
+  journalRedis?: RedisClient;
   /** Journal entries in hand at once, all devices together. Default 1000. */
   maxInFlight?: number;
   /** … and their payload bytes (photos are up to 4 MiB each): no more is read past this. Default 64 MiB. */
@@ -161,7 +165,7 @@ export class Ingest {
   private readonly log: Logger;
   private readonly counters: Omit<IngestStats, 'deadLettered'> = { received: 0, valid: 0, ignored: 0, jobs: 0, duplicates: 0 };
   private readonly dead: Partial<Record<DeadLetterCode, number>> = {};
-  private readonly blocking: Redis;
+  private readonly blocking: RedisClient;
   private readonly reader: JournalReader;
   private readonly inHand = new Map<string, InHand>();
   private inHandBytes = 0;
@@ -188,8 +192,8 @@ export class Ingest {
     this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
-    this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
-    this.blocking = opts.redis.duplicate();
+    this.journal = new JournalWriter(opts.journalRedis ?? opts.redis, opts.redisPrefix, opts.journal);
+    this.blocking = duplicateRedis(opts.redis);
     this.blocking.on('error', () => undefined); // the shared connection reports Redis trouble
     this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.ctx = {

@@ -10,7 +10,7 @@
  * pending list when it comes back under the same name, or claimed by another consumer once idle.
  * An entry is deleted only after its message was handled, so a backlog of any size survives.
  */
-import type { Redis } from 'ioredis';
+import { replicasHolding, type RedisClient } from '../../common/redis.js';
 import { failOnError } from './dead-letters.js';
 
 export interface JournalEntry {
@@ -33,22 +33,47 @@ export const JOURNAL_GROUP = 'ingest';
 
 export const journalKey = (prefix: string): string => `${prefix}:ingest:journal`;
 
+/** Once a master had no replica answering, appends stop waiting for one for this long. */
+const NO_REPLICA_RECHECK_MS = 5000;
+
+export interface JournalWriterOptions {
+  now?: () => number;
+  /**
+   * Wait up to this long after each append until a replica holds it (Redis WAIT): replication is
+   * asynchronous, and a master that dies before passing an entry on would lose a message its device
+   * was told is safe. 0 (default): no wait.
+   */
+  replicaAckMs?: number;
+  /** The master had no replica answering in time: the message is acknowledged all the same. */
+  onNoReplica?: () => void;
+}
+
 /** Appends; used by whatever receives device messages (the embedded broker, or an MQTT subscriber). */
 export class JournalWriter {
   private readonly key: string;
+  private readonly now: () => number;
+  /** Until when appends do not wait for a replica (none answered the last wait). */
+  private noReplicaUntil = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
-    private readonly now: () => number = Date.now,
+    private readonly opts: JournalWriterOptions = {},
   ) {
     this.key = journalKey(prefix);
+    this.now = opts.now ?? Date.now;
   }
 
-  /** Resolves once Redis holds the message: only then may it be acknowledged. */
+  /** Resolves once Redis (and, with `replicaAckMs`, a replica) holds the message: only then may it be acknowledged. */
   async append(m: JournalMessage): Promise<string> {
-    const id = await this.redis.xadd(this.key, '*', 't', m.topic, 'p', m.payload, 'r', m.retained ? '1' : '0', 'at', String(this.now()));
-    return id!;
+    const id = (await this.redis.xadd(this.key, '*', 't', m.topic, 'p', m.payload, 'r', m.retained ? '1' : '0', 'at', String(this.now())))!;
+    const waitMs = this.opts.replicaAckMs ?? 0;
+    if (waitMs > 0 && this.now() >= this.noReplicaUntil && (await replicasHolding(this.redis, this.key, waitMs).catch(() => 0)) < 1) {
+      // A master without a replica (after a failover, until one is added) must not slow every message.
+      if (this.now() >= this.noReplicaUntil) this.opts.onNoReplica?.();
+      this.noReplicaUntil = this.now() + NO_REPLICA_RECHECK_MS;
+    }
+    return id;
   }
 
   /** Entries not yet handled (appended and not deleted). */
@@ -70,8 +95,8 @@ export class JournalReader {
 
   /** `blocking` serves only the blocking reads: a connection of its own; `redis` does the rest. */
   constructor(
-    private readonly blocking: Redis,
-    private readonly redis: Redis,
+    private readonly blocking: RedisClient,
+    private readonly redis: RedisClient,
     prefix: string,
     readonly consumer: string,
   ) {
@@ -109,7 +134,8 @@ export class JournalReader {
   /** Resets the idle time of entries this consumer is working on: they are not a dead consumer's. */
   async touch(ids: readonly string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
-      await this.redis.xclaim(this.key, JOURNAL_GROUP, this.consumer, 0, ...ids.slice(i, i + 500), 'JUSTID');
+      // By name: XCLAIM's typed overloads do not resolve on the Redis | Cluster union.
+      await this.redis.call('XCLAIM', this.key, JOURNAL_GROUP, this.consumer, 0, ...ids.slice(i, i + 500), 'JUSTID');
     }
   }
 

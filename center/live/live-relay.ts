@@ -4,14 +4,14 @@
  * which suits events that only prompt a screen to update: a console that was disconnected
  * reloads its lists when its stream comes back.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import type { Logger } from '../../common/logger.js';
 import type { LiveEvent, LiveHub } from './live-events.js';
 
 export const liveChannel = (prefix: string): string => `${prefix}:console:events`;
 
 /** Never awaited by the caller and never throws: a lost event must not fail the write it reports. */
-export function livePublisher(redis: Redis, prefix: string, logger: Logger): (event: LiveEvent) => void {
+export function livePublisher(redis: RedisClient, prefix: string, logger: Logger): (event: LiveEvent) => void {
   const channel = liveChannel(prefix);
   const lost = (err: Error, kind: LiveEvent['kind']) => logger.warn({ err: err.message, kind }, 'live event not published');
   return (event) => {
@@ -26,7 +26,7 @@ export function livePublisher(redis: Redis, prefix: string, logger: Logger): (ev
 }
 
 /** Subscribes `subscriber` (a connection of its own: a subscribed ioredis client does nothing else) and feeds the hub. */
-export async function relayToHub(subscriber: Redis, prefix: string, hub: LiveHub, logger: Logger): Promise<() => Promise<void>> {
+export async function relayToHub(subscriber: RedisClient, prefix: string, hub: LiveHub, logger: Logger): Promise<() => Promise<void>> {
   const channel = liveChannel(prefix);
   subscriber.on('message', (ch: string, raw: string) => {
     if (ch !== channel) return;

@@ -3,7 +3,7 @@
  * against the policy and hashed here, one-time passwords made here, and nothing returned carries a
  * hash. Every change names who made it (`by`) in the audit log.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { appendAudit, OIDC_ACTOR } from '../audit/audit-log.js';
 import { assertPasswordPolicy, checkPassword, hashPassword, oneTimePassword } from './password.js';
 import { OidcRefusal, type OidcProfile } from './oidc-profile.js';
@@ -24,7 +24,7 @@ export class Accounts {
   readonly store: UserStore;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
   ) {

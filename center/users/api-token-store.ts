@@ -5,7 +5,8 @@
  * it is created. Creating and revoking write their audit line in the same transaction.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { ulid } from 'ulid';
 import { auditKey, MAX_AUDIT_LINES, type AuditLine } from '../audit/audit-log.js';
 
@@ -28,7 +29,7 @@ const digestOf = (token: string): string => createHash('sha256').update(token, '
 
 export class ApiTokenStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -54,7 +55,7 @@ export class ApiTokenStore {
     return { ...info, token };
   }
 
-  private withAudit(line: AuditLine, tx: ReturnType<Redis['multi']>): ReturnType<Redis['multi']> {
+  private withAudit(line: AuditLine, tx: ChainableCommander): ChainableCommander {
     return tx.lpush(auditKey(this.prefix), JSON.stringify(line)).ltrim(auditKey(this.prefix), 0, MAX_AUDIT_LINES - 1);
   }
 

@@ -5,7 +5,7 @@
  * cookie that began it (a forged sign-in link) finds nothing. Each is taken once.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 
 export interface OidcFlow {
   state: string;
@@ -20,7 +20,7 @@ const ID = /^[\w-]{43}$/;
 
 export class OidcFlowStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,5 @@
 /** The Redis-backed pieces of sign-in the HTTP API is given: accounts, sessions, lockouts, API tokens, identity provider sign-ins under way, the audit log. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { readAudit, type AuditLine } from '../audit/audit-log.js';
 import type { CenterConfig } from '../config.js';
 import { Accounts } from './accounts.js';
@@ -19,7 +19,7 @@ export interface UserServices {
   audit(limit: number): Promise<AuditLine[]>;
 }
 
-export function userServices(redis: Redis, prefix: string, http: CenterConfig['http'], now: () => number): UserServices {
+export function userServices(redis: RedisClient, prefix: string, http: CenterConfig['http'], now: () => number): UserServices {
   return {
     accounts: new Accounts(redis, prefix, now),
     sessions: new SessionStore(redis, prefix, { idleMs: http.sessionIdleMinutes * 60_000, absoluteMs: http.sessionMaxHours * 3_600_000 }, now),

@@ -5,7 +5,7 @@
  * expiry are checked against the injected clock; the key's own TTL only collects the leftovers.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 
 export interface SessionLimits {
   idleMs: number;
@@ -23,7 +23,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 export class SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limits: SessionLimits,
     private readonly now: () => number,

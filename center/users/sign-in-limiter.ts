@@ -4,7 +4,7 @@
  * or address out for the lockout time. A success clears the user's count; an admin can clear a
  * lockout early.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { appendAudit } from '../audit/audit-log.js';
 
 export interface LockoutLimits {
@@ -27,7 +27,7 @@ type Kind = 'user' | 'address';
 
 export class SignInLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limits: LockoutLimits,
   ) {}

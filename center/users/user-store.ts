@@ -3,7 +3,7 @@
  * Every change is a script that also pushes its audit line, and password changes and disables
  * raise the user's `generation`, which voids their sessions and API tokens everywhere at once.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { StreetWatchError } from '../../common/errors.js';
 import { ID_PATTERN } from '../../contract/index.js';
 import { auditKey, auditPushLua, MAX_AUDIT_LINES, OIDC_ACTOR, type AuditLine } from '../audit/audit-log.js';
@@ -73,7 +73,7 @@ interface Change {
 
 export class UserStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
