@@ -26,8 +26,9 @@ import {
 } from '../../contract/index.js';
 import type { EvidenceStore } from '../../ticketing/evidence-store.js';
 import { NoopMetricsWriter, type MetricsWriter } from '../metrics/points.js';
-import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../../ticketing/queues.js';
+import { QUEUE_NAMES, type DetectionJob } from '../../ticketing/queues.js';
 import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
+import { DetectionEnqueuer, type EnqueueOutcome } from './detection-enqueuer.js';
 import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';
 import { EvidenceIndex } from './evidence-index.js';
 import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
@@ -156,6 +157,7 @@ export class Ingest {
   private source: MqttJournalSource | undefined;
   private readonly queue: Queue<DetectionJob>;
   private readonly ownsQueue: boolean;
+  private readonly enqueuer: DetectionEnqueuer;
   private readonly metrics: MetricsWriter;
   private readonly ctx: HandlerContext;
   private readonly log: Logger;
@@ -185,11 +187,12 @@ export class Ingest {
     this.client = isClient(opts.mqtt) ? opts.mqtt : undefined;
     this.ownsQueue = !opts.queue;
     this.queue = opts.queue ?? new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: opts.redis as unknown as ConnectionOptions, prefix: opts.redisPrefix });
+    this.enqueuer = new DetectionEnqueuer(this.queue, opts.redis, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...opts.jobOptions });
     this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
     this.journal = new JournalWriter(opts.redis, opts.redisPrefix);
-    this.blocking = opts.redis.duplicate();
+    this.blocking = opts.redis.duplicate({ enableAutoPipelining: false });
     this.blocking.on('error', () => undefined); // the shared connection reports Redis trouble
     this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.ctx = {
@@ -445,16 +448,11 @@ export class Ingest {
     this.dead[code] = (this.dead[code] ?? 0) + 1;
   }
 
-  private async enqueue(m: DetectionMessage): Promise<'added' | 'duplicate'> {
-    const jobId = detectionJobId(m.eventId, m.seq);
-    // BullMQ ignores an add with an existing job id anyway; the look-up only tells the two apart for stats.
-    if (await this.queue.getJob(jobId)) {
-      this.counters.duplicates++;
-      return 'duplicate';
-    }
-    await this.queue.add(QUEUE_NAMES.detections, m, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...this.opts.jobOptions, jobId });
-    this.counters.jobs++;
-    return 'added';
+  private async enqueue(m: DetectionMessage): Promise<EnqueueOutcome> {
+    const outcome = await this.enqueuer.enqueue(m);
+    if (outcome === 'duplicate') this.counters.duplicates++;
+    else this.counters.jobs++;
+    return outcome;
   }
 }
 
