@@ -31,6 +31,17 @@ export function procCpuMs(pid: number | undefined): number | null {
   }
 }
 
+/** Resident memory (MB) of a process now, or null (not Linux, or gone). */
+export function procRssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** `mosquitto version 2.0.11`, or null when it is not installed. */
 export function mosquittoVersion(): string | null {
   const r = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8', timeout: 3000 });

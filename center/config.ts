@@ -168,8 +168,8 @@ export const centerConfigSchema = z
           .int()
           .min(1)
           .max(32)
-          .default(4)
-          .describe('External broker: ingest connections per process in the shared group; each acknowledges a message once the ingest journal holds it.'),
+          .default(16)
+          .describe('External broker: ingest connections per process in the shared group. Each takes one message at a time (it acknowledges it once the ingest journal holds it), so they set how many journal writes are under way at once.'),
         maxMessageBytes: z
           .number()
           .int()

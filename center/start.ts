@@ -102,8 +102,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     if (!external) {
       // Device messages go into the ingest journal before the broker acknowledges them. Its own
       // connection, without an offline queue: while Redis is away publishes are refused at once
-      // (devices send them again) instead of piling up unacknowledged in memory.
-      const journalRedis = duplicateRedis(redis, { lazyConnect: true, enableOfflineQueue: false });
+      // (devices send them again) instead of piling up unacknowledged in memory. Auto-pipelined:
+      // the appends of all devices made in one turn of the event loop go out in one write.
+      const journalRedis = duplicateRedis(redis, { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true });
       journalRedis.on('error', () => undefined); // the main connection reports Redis trouble
       await journalRedis.connect();
       closers.push(async () => journalRedis.disconnect());
@@ -157,7 +158,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     let ingest: Ingest | null = null;
     if (roles.has('ingest')) {
       // Its own Redis connection: the ingest's round trips must not queue behind the workers'.
-      const ingestRedis = duplicateRedis(redis);
+      // Auto-pipelined: what its handlers send in one turn of the event loop goes out in one write.
+      const ingestRedis = duplicateRedis(redis, { enableAutoPipelining: true });
       closers.push(async () => ingestRedis.quit());
       const ingestJournalRedis = duplicateRedis(redis);
       closers.push(async () => ingestJournalRedis.quit());

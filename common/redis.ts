@@ -117,7 +117,7 @@ export function openRedis(t: RedisTarget): RedisClient {
 }
 
 /** Another connection like `client`, with `overrides` (a cluster client takes them as cluster options). */
-export function duplicateRedis(client: RedisClient, overrides: { lazyConnect?: boolean; enableOfflineQueue?: boolean } = {}): RedisClient {
+export function duplicateRedis(client: RedisClient, overrides: { lazyConnect?: boolean; enableOfflineQueue?: boolean; enableAutoPipelining?: boolean } = {}): RedisClient {
   return client instanceof Cluster ? client.duplicate([], overrides) : client.duplicate(overrides);
 }
 

@@ -3,6 +3,8 @@
  * caller's business (the dispatcher's BullMQ job); this module only says whether one attempt worked.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { StreetWatchError } from '../common/errors.js';
 
 export const SIGNATURE_HEADER = 'X-StreetWatch-Signature';
@@ -56,38 +58,59 @@ export interface PostWebhookInput {
   timeoutMs: number;
 }
 
-/** POSTs once; resolves on 2xx, throws WebhookError otherwise. */
-export async function postWebhook(input: PostWebhookInput): Promise<{ status: number }> {
+// Keep-alive agents: one TCP (and TLS) connection per receiver is reused across deliveries.
+// node:http costs a fraction of fetch's CPU per request (no web streams, no AbortSignal per call).
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+/** POSTs once; resolves on 2xx, throws WebhookError otherwise. A redirect is not followed (an error with its status). */
+export function postWebhook(input: PostWebhookInput): Promise<{ status: number }> {
   const bytes = Buffer.from(JSON.stringify(input.body), 'utf8');
-  let res: Response;
-  try {
-    res = await fetch(input.url, {
+  return new Promise((resolve, reject) => {
+    let url: URL;
+    try {
+      url = new URL(input.url);
+    } catch (err) {
+      reject(new WebhookError(input.url, null, `webhook ${input.url} unreachable: not a URL`, { cause: err }));
+      return;
+    }
+    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, {
       method: 'POST',
-      body: bytes,
+      agent,
       headers: {
         'Content-Type': 'application/json',
+        'Content-Length': bytes.length,
         [SIGNATURE_HEADER]: signBody(input.secret, bytes),
         [IDEMPOTENCY_HEADER]: input.idempotencyKey,
         [EVENT_HEADER]: input.event,
       },
-      // A redirect would replay the signed body (with a full plate) to wherever it points.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(input.timeoutMs),
     });
-  } catch (err) {
-    const reason = err instanceof Error ? describeNetworkError(err) : String(err);
-    throw new WebhookError(input.url, null, `webhook ${input.url} unreachable: ${reason}`, { cause: err });
-  }
-  // Drain the body so the keep-alive socket can be reused.
-  await res.arrayBuffer().catch(() => undefined);
-  if (res.status < 200 || res.status >= 300) {
-    throw new WebhookError(input.url, res.status, `webhook ${input.url} answered ${res.status}`);
-  }
-  return { status: res.status };
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), input.timeoutMs);
+    req.on('response', (res) => {
+      // Drain the body so the keep-alive socket can be reused.
+      res.resume();
+      res.on('end', () => {
+        clearTimeout(timer);
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve({ status });
+        else reject(new WebhookError(input.url, status, `webhook ${input.url} answered ${status}`));
+      });
+      res.on('error', (err) => req.destroy(err));
+    });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new WebhookError(input.url, null, `webhook ${input.url} unreachable: ${describeNetworkError(err)}`, { cause: err }));
+    });
+    req.end(bytes);
+  });
 }
 
 function describeNetworkError(err: Error): string {
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? err.message;
+  const code = (err as { code?: string }).code;
+  return code ?? err.message;
 }

@@ -69,7 +69,8 @@ describe('Ingest → metrics', () => {
     expect(inference[0].value[1]).toBe('31.5');
     const conf = await vm!.waitFor(() => vm!.query(`detection_confidence{device="${device}"}`).then((r) => (r.length ? r : undefined)));
     expect(conf[0].metric).toMatchObject({ type: 'illegal_parking', zone: 'kerb-1', state: 'started' });
-    expect(metrics.stats()).toMatchObject({ written: 4, dropped: 0 });
+    // Two cameras, the system, cam-1's zone model, the detection.
+    expect(metrics.stats()).toMatchObject({ written: 5, dropped: 0 });
   });
 
   it('carries on when the metrics server is down: every message handled, buffer bounded, drops counted', async () => {
@@ -85,7 +86,7 @@ describe('Ingest → metrics', () => {
     await waitFor(() => ingest.stats().valid === N + 1, 'every message handled');
     expect(ingest.stats().deadLettered).toEqual({});
     const s = metrics.stats();
-    const points = N * 3 + 1; // two cameras + system per telemetry, one detection
+    const points = N * 4 + 1; // two cameras, system and a zone model per telemetry, one detection
     expect(s.written).toBe(0);
     expect(s.buffered).toBeLessThanOrEqual(20);
     expect(s.dropped).toBeGreaterThanOrEqual(points - 20);

@@ -108,6 +108,18 @@ describe('Ingest (Mosquitto + Redis)', () => {
     expect(r.ingest.stats()).toMatchObject({ jobs: 2, duplicates: 2 });
   });
 
+  it("adds a device's detections as jobs in the order it sent them, though its line does not wait for each to be stored", async () => {
+    const r = await rig();
+    const sent = Array.from({ length: 60 }, () => detection('pole-1', 'cam-1'));
+    await Promise.all(sent.map((d) => r.publish(topics.detections(r.root, 'pole-1', 'cam-1'), json(d))));
+    await waitFor(() => r.ingest.stats().valid === sent.length, `${sent.length} valid messages`);
+
+    // No worker runs: every job is still in the wait list, newest first.
+    const waiting = (await redis.lrange(r.queue.toKey('wait'), 0, -1)).reverse();
+    expect(waiting).toEqual(sent.map((d) => detectionJobId(d.eventId, d.seq)));
+    expect(r.ingest.stats()).toMatchObject({ jobs: sent.length, duplicates: 0 });
+  });
+
   it('dead-letters every kind of bad message with its reason, and carries on', async () => {
     const registry = new Set(['pole-1']);
     const r = await rig({ knownDevice: async (id) => registry.has(id), maxJsonBytes: 16 * 1024, evidenceWaitMs: 300 });

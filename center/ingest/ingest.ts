@@ -26,8 +26,9 @@ import {
 } from '../../contract/index.js';
 import type { EvidenceStore } from '../../ticketing/evidence-store.js';
 import { NoopMetricsWriter, type MetricsWriter } from '../metrics/points.js';
-import { detectionJobId, QUEUE_NAMES, type DetectionJob } from '../../ticketing/queues.js';
+import { QUEUE_NAMES, type DetectionJob } from '../../ticketing/queues.js';
 import { DeadLetterStore, type DeadLetterCode } from './dead-letters.js';
+import { DetectionEnqueuer, type EnqueueOutcome } from './detection-enqueuer.js';
 import { DeviceStateStore, type DeviceSeen, type Received } from './device-state.js';
 import { EvidenceIndex } from './evidence-index.js';
 import { ROUTES, type HandlerContext, type IncomingMessage } from './handlers/index.js';
@@ -160,8 +161,10 @@ export class Ingest {
   private source: MqttJournalSource | undefined;
   private readonly queue: Queue<DetectionJob>;
   private readonly ownsQueue: boolean;
+  private readonly enqueuer: DetectionEnqueuer;
   private readonly metrics: MetricsWriter;
-  private readonly ctx: HandlerContext;
+  /** enqueueDetection is added per message (process()): it frees the device's line. */
+  private readonly ctx: Omit<HandlerContext, 'enqueueDetection'>;
   private readonly log: Logger;
   private readonly counters: Omit<IngestStats, 'deadLettered'> = { received: 0, valid: 0, ignored: 0, jobs: 0, duplicates: 0 };
   private readonly dead: Partial<Record<DeadLetterCode, number>> = {};
@@ -189,11 +192,12 @@ export class Ingest {
     this.client = isClient(opts.mqtt) ? opts.mqtt : undefined;
     this.ownsQueue = !opts.queue;
     this.queue = opts.queue ?? new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: opts.redis as unknown as ConnectionOptions, prefix: opts.redisPrefix });
+    this.enqueuer = new DetectionEnqueuer(this.queue, opts.redis, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...opts.jobOptions });
     this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
     this.journal = new JournalWriter(opts.journalRedis ?? opts.redis, opts.redisPrefix, opts.journal);
-    this.blocking = duplicateRedis(opts.redis);
+    this.blocking = duplicateRedis(opts.redis, { enableAutoPipelining: false });
     this.blocking.on('error', () => undefined); // the shared connection reports Redis trouble
     this.reader = new JournalReader(this.blocking, opts.redis, opts.redisPrefix, opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.ctx = {
@@ -201,7 +205,6 @@ export class Ingest {
       evidenceIndex: new EvidenceIndex(opts.redis, opts.redisPrefix),
       devices: this.devices,
       metrics: this.metrics,
-      enqueueDetection: (m) => this.enqueue(m),
       report: (msg, code, reason) => this.deadLetter(msg.id, msg.topic, msg.payload, msg.route, code, reason),
       log: this.log,
     };
@@ -318,19 +321,27 @@ export class Ingest {
   }
 
   /**
-   * Handles the entry. A failure of ours is retried in its device's line (order matters: a status
-   * must not overtake another); a detection waiting for photos steps out of it, and the line goes on.
+   * Handles the entry; resolves once its device's line may go on. A failure of ours is retried in
+   * its device's line (order matters: a status must not overtake another); a detection waiting for
+   * photos steps out of it, and the line goes on. A detection frees the line as soon as its job is
+   * queued for Redis (in line, so jobs are added in the device's order) rather than once Redis
+   * stored it: a device's messages then need not wait a Redis round trip each. Its journal entry is
+   * still deleted only once the job is stored; if storing fails it is tried again out of line.
    * Once closing, nothing more is started: what is left stays in the journal for the next start.
    */
-  private async attempt(h: InHand): Promise<void> {
+  private attempt(h: InHand): Promise<void> {
+    return new Promise((lineFree) => void this.work(h, lineFree));
+  }
+
+  private async work(h: InHand, lineFree: () => void): Promise<void> {
     for (;;) {
-      if (this.stopping) return;
+      if (this.stopping) return lineFree();
       this.active++;
-      const outcome = await this.process(h).finally(() => this.active--);
+      const outcome = await this.process(h, lineFree).finally(() => this.active--);
       if (outcome === 'done') {
         this.setWaiting(h, false);
         this.finish(h);
-        return;
+        return lineFree();
       }
       if ('again' in outcome) {
         await sleep(outcome.again);
@@ -339,10 +350,10 @@ export class Ingest {
       this.setWaiting(h, true);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        void this.attempt(h);
+        void this.work(h, () => undefined);
       }, outcome.later);
       this.timers.add(timer);
-      return;
+      return lineFree();
     }
   }
 
@@ -354,8 +365,8 @@ export class Ingest {
     else this.waitingByLane.delete(h.lane);
   }
 
-  /** One try at one message; never throws. */
-  private async process(h: InHand): Promise<Outcome> {
+  /** One try at one message; never throws. `lineFree` is called once a detection's job is queued. */
+  private async process(h: InHand, lineFree: () => void): Promise<Outcome> {
     const { entry, route } = h;
     const { topic, payload, retained } = entry;
     const now = Date.now();
@@ -379,7 +390,15 @@ export class Ingest {
       }
       const lastChance = now - h.firstTriedAt >= (this.opts.evidenceWaitMs ?? 2000) || (this.waitingByLane.get(h.lane) ?? 0) >= MAX_WAITING_PER_DEVICE;
       const msg: IncomingMessage = { id: entry.id, topic, route, payload, retained, receivedAt: new Date(entry.receivedAt), lastChance };
-      await withTimeout(r.handler(msg, this.ctx), this.opts.handlerTimeoutMs ?? 30_000, 'handler');
+      const ctx: HandlerContext = {
+        ...this.ctx,
+        enqueueDetection: (m) => {
+          const added = this.enqueue(m); // queued for the next batch before this returns
+          lineFree();
+          return added;
+        },
+      };
+      await withTimeout(r.handler(msg, ctx), this.opts.handlerTimeoutMs ?? 30_000, 'handler');
       await this.devices.markSeen(route.deviceId, msg.receivedAt);
       this.counters.valid++;
       return 'done';
@@ -449,16 +468,11 @@ export class Ingest {
     this.dead[code] = (this.dead[code] ?? 0) + 1;
   }
 
-  private async enqueue(m: DetectionMessage): Promise<'added' | 'duplicate'> {
-    const jobId = detectionJobId(m.eventId, m.seq);
-    // BullMQ ignores an add with an existing job id anyway; the look-up only tells the two apart for stats.
-    if (await this.queue.getJob(jobId)) {
-      this.counters.duplicates++;
-      return 'duplicate';
-    }
-    await this.queue.add(QUEUE_NAMES.detections, m, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...this.opts.jobOptions, jobId });
-    this.counters.jobs++;
-    return 'added';
+  private async enqueue(m: DetectionMessage): Promise<EnqueueOutcome> {
+    const outcome = await this.enqueuer.enqueue(m);
+    if (outcome === 'duplicate') this.counters.duplicates++;
+    else this.counters.jobs++;
+    return outcome;
   }
 }
 

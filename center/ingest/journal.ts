@@ -10,6 +10,7 @@
  * pending list when it comes back under the same name, or claimed by another consumer once idle.
  * An entry is deleted only after its message was handled, so a backlog of any size survives.
  */
+import { Command } from 'ioredis';
 import { replicasHolding, type RedisClient } from '../../common/redis.js';
 import { failOnError } from './dead-letters.js';
 
@@ -126,7 +127,9 @@ export class JournalReader {
 
   /** Entries pending in other (dead) consumers for longer than `minIdleMs`, now this consumer's. */
   async claimIdle(minIdleMs: number, count = 100): Promise<JournalEntry[]> {
-    const res = (await this.redis.callBuffer('XAUTOCLAIM', this.key, JOURNAL_GROUP, this.consumer, minIdleMs, this.claimCursor, 'COUNT', count)) as [Buffer, RawEntry[], ...unknown[]];
+    // Sent as a Command: ioredis drops the name of a `callBuffer` command on an auto-pipelined connection.
+    const command = new Command('XAUTOCLAIM', [this.key, JOURNAL_GROUP, this.consumer, minIdleMs, this.claimCursor, 'COUNT', count], { replyEncoding: null });
+    const res = (await this.redis.sendCommand(command)) as [Buffer, RawEntry[], ...unknown[]];
     this.claimCursor = res[0].toString();
     return parseEntries(res[1]).entries;
   }
