@@ -111,4 +111,24 @@ describe('postWebhook', () => {
     expect(timedOut.message).toMatch(/timed out/);
     expect(Date.now() - t0).toBeLessThan(1200);
   });
+
+  it('fails, and does not hang, when the receiver drops the connection in the middle of its answer', async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Length': '1000' });
+        res.write('partial');
+        setTimeout(() => res.socket?.destroy(), 20);
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    // A timeout far beyond the test's own: only the cut itself may settle the delivery.
+    const outcome = await Promise.race([
+      postWebhook({ url, secret: SECRET, body: {}, idempotencyKey: 'k', event: 'order', timeoutMs: 60_000 }).then(() => 'delivered', (e: unknown) => e),
+      new Promise((r) => setTimeout(() => r('hung'), 3000)),
+    ]);
+    expect(outcome).toBeInstanceOf(WebhookError);
+    expect((outcome as WebhookError).status).toBeNull();
+  });
 });

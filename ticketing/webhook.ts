@@ -89,22 +89,33 @@ export function postWebhook(input: PostWebhookInput): Promise<{ status: number }
         [EVENT_HEADER]: input.event,
       },
     });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), input.timeoutMs);
+    // Settles once, whichever comes first: the answer, a socket error, a body cut off mid-way (which
+    // emits no error on req), the timeout, or the connection closing with nothing said.
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(new WebhookError(input.url, null, `webhook ${input.url} unreachable: ${describeNetworkError(err)}`, { cause: err }));
+    };
+    const timer = setTimeout(() => fail(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), input.timeoutMs);
     req.on('response', (res) => {
       // Drain the body so the keep-alive socket can be reused.
       res.resume();
       res.on('end', () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve({ status });
         else reject(new WebhookError(input.url, status, `webhook ${input.url} answered ${status}`));
       });
-      res.on('error', (err) => req.destroy(err));
+      res.on('error', fail);
+      res.on('aborted', () => fail(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
     });
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new WebhookError(input.url, null, `webhook ${input.url} unreachable: ${describeNetworkError(err)}`, { cause: err }));
-    });
+    req.on('error', fail);
+    req.on('close', () => fail(Object.assign(new Error('the connection closed without an answer'), { code: 'ECONNRESET' })));
     req.end(bytes);
   });
 }
