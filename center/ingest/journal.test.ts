@@ -67,6 +67,17 @@ describe('JournalWriter waiting for a replica', () => {
     expect((await ns.redis().xrange(`${prefix}:ingest:journal`, '-', '+')).map(([, f]) => f[1])).toEqual(Array(4).fill(m.topic));
   });
 
+  it('makes appends answered together share a WAIT (it blocks the connection), not send one each', async () => {
+    const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await ns.redis().info('commandstats'))?.[1] ?? 0);
+    const before = await waits();
+    const journal = new JournalWriter(ns.redis(), ns.freshPrefix(), { replicaAckMs: 50 });
+    const m = { topic: 'root/pole-1/cam-1/detections', payload: Buffer.from('{}'), retained: false };
+    await Promise.all(Array.from({ length: 20 }, () => journal.append(m)));
+    // The first reply may come alone: at most two WAITs for the twenty.
+    expect((await waits()) - before).toBeLessThanOrEqual(2);
+    expect(await journal.length()).toBe(20);
+  });
+
   it('does not wait at all with replicaAckMs 0', async () => {
     let told = 0;
     const journal = new JournalWriter(ns.redis(), ns.freshPrefix(), { onNoReplica: () => told++ });

@@ -68,13 +68,37 @@ export class JournalWriter {
   /** Resolves once Redis (and, with `replicaAckMs`, a replica) holds the message: only then may it be acknowledged. */
   async append(m: JournalMessage): Promise<string> {
     const id = (await this.redis.xadd(this.key, '*', 't', m.topic, 'p', m.payload, 'r', m.retained ? '1' : '0', 'at', String(this.now())))!;
-    const waitMs = this.opts.replicaAckMs ?? 0;
-    if (waitMs > 0 && this.now() >= this.noReplicaUntil && (await replicasHolding(this.redis, this.key, waitMs).catch(() => 0)) < 1) {
-      // A master without a replica (after a failover, until one is added) must not slow every message.
-      if (this.now() >= this.noReplicaUntil) this.opts.onNoReplica?.();
-      this.noReplicaUntil = this.now() + NO_REPLICA_RECHECK_MS;
-    }
+    if ((this.opts.replicaAckMs ?? 0) > 0) await this.replicaHolds();
     return id;
+  }
+
+  /** Appends whose XADD was answered and that wait for the next WAIT. */
+  private waiters: Array<() => void> = [];
+  private waiting = false;
+
+  /**
+   * One WAIT covers every write answered before it was sent, and WAIT blocks its connection: so the
+   * appends of a pipelined batch share one, instead of queueing one each behind one another.
+   */
+  private replicaHolds(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      if (!this.waiting) void this.waitForReplicas();
+    });
+  }
+
+  private async waitForReplicas(): Promise<void> {
+    this.waiting = true;
+    while (this.waiters.length) {
+      const covered = this.waiters.splice(0);
+      // A master without a replica (after a failover, until one is added) must not slow every message.
+      if (this.now() >= this.noReplicaUntil && (await replicasHolding(this.redis, this.key, this.opts.replicaAckMs!).catch(() => 0)) < 1) {
+        this.opts.onNoReplica?.();
+        this.noReplicaUntil = this.now() + NO_REPLICA_RECHECK_MS;
+      }
+      for (const done of covered) done();
+    }
+    this.waiting = false;
   }
 
   /** Entries not yet handled (appended and not deleted). */
