@@ -60,12 +60,13 @@ export interface WorkOrderStore {
   list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
   /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
   /** `outbox`: the move's side effects, committed with it. */
-  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn }): Promise<WorkOrder>;
+  transition(id: string, to: OrderState, by: string, opts?: { note?: string; expectFrom?: OrderState; expectTeam?: string; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn }): Promise<WorkOrder>;
   /**
    * Atomic: moves an open order to another team and officer (null: none yet), state unchanged, with
-   * a trail entry by `by`, and its side effects (`outbox`). OrderClosedError when it is closed.
+   * a trail entry by `by`, and its side effects (`outbox`). OrderClosedError when it is closed;
+   * StaleStateError / StaleTeamError when `expectFrom` / `expectTeam` no longer hold.
    */
-  reassign(id: string, to: Assignment, by: string, opts?: { note?: string; outbox?: OutboxFn }): Promise<WorkOrder>;
+  reassign(id: string, to: Assignment, by: string, opts?: { note?: string; outbox?: OutboxFn; expectFrom?: OrderState; expectTeam?: string }): Promise<WorkOrder>;
   attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
   setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
   setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts?: { outbox?: OutboxFn }): Promise<WorkOrder>;

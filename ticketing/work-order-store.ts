@@ -42,6 +42,19 @@ export class StaleStateError extends StreetWatchError {
   }
 }
 
+/** `expectTeam` no longer holds: the order was reassigned while the action picked its officer. */
+export class StaleTeamError extends StreetWatchError {
+  constructor(orderId: string, expected: string, actual: string) {
+    super('STALE_TEAM', `work order ${orderId} is now with ${actual}, not ${expected}: someone reassigned it first`);
+  }
+}
+
+/** What an action read and decided on must still hold in the commit, or it refuses. */
+function checkExpected(o: WorkOrder, expect: { expectFrom?: OrderState; expectTeam?: string }): void {
+  if (expect.expectFrom !== undefined && o.state !== expect.expectFrom) throw new StaleStateError(o.id, expect.expectFrom, o.state);
+  if (expect.expectTeam !== undefined && o.team !== expect.expectTeam) throw new StaleTeamError(o.id, expect.expectTeam, o.team);
+}
+
 export class OrderNotFoundError extends StreetWatchError {
   constructor(readonly orderId: string) {
     super('ORDER_NOT_FOUND', `no work order ${orderId}`);
@@ -231,11 +244,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     id: string,
     to: OrderState,
     by: string,
-    opts: { note?: string; expectFrom?: OrderState; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn } = {},
+    opts: { note?: string; expectFrom?: OrderState; expectTeam?: string; assignee?: string | null; rejection?: WorkOrder['rejection']; outbox?: OutboxFn } = {},
   ): Promise<WorkOrder> {
     return this.update(id, `transition ${id} → ${to}`, opts.outbox, (o) => {
       // Checked against the state read for this very commit, so of two operators exactly one wins.
-      if (opts.expectFrom !== undefined && o.state !== opts.expectFrom) throw new StaleStateError(id, opts.expectFrom, o.state);
+      checkExpected(o, opts);
       const next = applyTransition(o, to, by, new Date(this.now()).toISOString(), opts.note);
       return {
         ...next,
@@ -245,8 +258,11 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     });
   }
 
-  async reassign(id: string, to: Assignment, by: string, opts: { note?: string; outbox?: OutboxFn } = {}): Promise<WorkOrder> {
-    return this.update(id, `reassign ${id}`, opts.outbox, (o) => applyReassignment(o, to, by, new Date(this.now()).toISOString(), opts.note));
+  async reassign(id: string, to: Assignment, by: string, opts: { note?: string; outbox?: OutboxFn; expectFrom?: OrderState; expectTeam?: string } = {}): Promise<WorkOrder> {
+    return this.update(id, `reassign ${id}`, opts.outbox, (o) => {
+      checkExpected(o, opts);
+      return applyReassignment(o, to, by, new Date(this.now()).toISOString(), opts.note);
+    });
   }
 
   /** Late photos may arrive after the order closed; they are kept either way. */

@@ -537,4 +537,16 @@ describe('reassignment by a supervisor', () => {
     expect(waiting).toMatchObject({ state: 'pending_review', team: 'team-south', assignee: null });
     expect(await dispatchJobs(pending.id)).toEqual([]);
   });
+
+  it('refuses a reassignment or confirm whose commit finds the team or state it decided on changed meanwhile', async () => {
+    const pending = (await workflow.onDetection(started(freshCamera(), { confidence: 0.41 })))!;
+    expect(pending.team).toBe('team-north');
+    // As if another supervisor moved it to team-south after this action read it.
+    await expect(store.reassign(pending.id, { team: 'team-south', assignee: null }, 'sup-wu', { expectTeam: 'team-south' })).rejects.toMatchObject({ code: 'STALE_TEAM' });
+    // As if an operator confirmed it after this reassignment decided it was still waiting for review.
+    await expect(store.reassign(pending.id, { team: 'team-south', assignee: 'an' }, 'sup-wu', { expectFrom: 'dispatched' })).rejects.toMatchObject({ code: 'STALE_STATE' });
+    await expect(store.transition(pending.id, 'dispatched', 'op-li', { expectFrom: 'pending_review', expectTeam: 'team-south', assignee: 'an' })).rejects.toMatchObject({ code: 'STALE_TEAM' });
+    expect(await store.get(pending.id)).toMatchObject({ state: 'pending_review', team: 'team-north', assignee: null });
+    expect(await dispatchJobs(pending.id)).toEqual([]);
+  });
 });

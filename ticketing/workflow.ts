@@ -83,7 +83,7 @@ export class Workflow {
     const teamCfg = this.deps.config.teams.find((t) => t.id === order.team);
     const assignee = teamCfg ? pickOfficer(teamCfg, await store.openCountByAssignee(order.team)) : null;
     const note = 'confirmed by operator';
-    const updated = await store.transition(orderId, 'dispatched', actor.name, { expectFrom: 'pending_review', assignee, note, outbox: transitionEffects(note) });
+    const updated = await store.transition(orderId, 'dispatched', actor.name, { expectFrom: 'pending_review', expectTeam: order.team, assignee, note, outbox: transitionEffects(note) });
     this.log(updated, 'pending_review', 'dispatched', actor.name);
     return updated;
   }
@@ -108,7 +108,7 @@ export class Workflow {
     if (!teamCfg) throw new StreetWatchError('TEAM_NOT_FOUND', `no team ${to.team}`);
     const reviewed = order.state !== 'pending_review';
     const assignee = to.assignee ?? (reviewed ? pickOfficer(teamCfg, await store.openCountByAssignee(to.team)) : null);
-    const updated = await store.reassign(orderId, { team: to.team, assignee }, actor.name, { note, outbox: reassignEffects() });
+    const updated = await store.reassign(orderId, { team: to.team, assignee }, actor.name, { note, outbox: reassignEffects(), expectFrom: order.state, expectTeam: order.team });
     this.deps.logger.info({ orderId, team: updated.team, assignee: updated.assignee, by: actor.name }, 'work order reassigned');
     return updated;
   }
