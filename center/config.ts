@@ -268,6 +268,18 @@ export const centerConfigSchema = z
         redAt: z.number().positive().default(1).describe('Fraction of the target at which it turns red.'),
       })
       .prefault({}),
+    verification: z
+      .strictObject({
+        windowSeconds: z
+          .number()
+          .int()
+          .positive()
+          .default(600)
+          .describe(
+            "How long after an officer resolves a camera order the centre waits for the box to see the problem leave: `left` in time → `verified`; still there → the order reopens (same team) and the supervisor is told. Allow for the zone's `leaveGraceSeconds` on the box and for a towed vehicle's time to go.",
+          ),
+      })
+      .prefault({}),
     confirmation: z
       .strictObject({
         autoConfirm: violationThresholds

@@ -25,6 +25,7 @@ import { OutboxDrainer } from '../ticketing/outbox-drainer.js';
 import { maskPlate } from '../ticketing/plate-mask.js';
 import { createQueues } from '../ticketing/queues.js';
 import { startSlaWorker } from '../ticketing/sla-timers.js';
+import { startVerificationWorker } from '../ticketing/verification-timer.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { Workflow } from '../ticketing/workflow.js';
 import type { CenterConfig } from './config.js';
@@ -199,6 +200,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => dispatcher!.close());
       const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
       closers.push(() => sla.close());
+      const verification = startVerificationWorker({ connection: redis, prefix, workflow, logger });
+      closers.push(() => verification.close());
       // Every process's order commits (the API's confirms too) write their timers and notices into
       // the outbox; the worker processes queue them, so an installation needs at least one worker.
       const migrated = await migrateOrderNotices({ redis, prefix, store });

@@ -15,6 +15,20 @@ export const durationStatsSchema = z
   .object({ count, medianSeconds: z.number().nullable(), p90Seconds: z.number().nullable() })
   .meta({ id: 'DurationStats' });
 
+/** Camera-verified closure (issue 16): of the camera orders officers resolved, what the camera made of them. */
+export const verificationKpisSchema = z
+  .object({
+    /** Orders closed `verified`: the camera saw the problem gone after the officer resolved it. */
+    verified: count,
+    /** Camera orders an officer resolved at least once (the ones a camera checks). */
+    resolvedByOfficer: count,
+    /** Of those, the ones the camera reopened at least once (still there after resolve). */
+    reopened: count,
+    /** reopened / resolvedByOfficer. */
+    reopenRate: share,
+  })
+  .meta({ id: 'VerificationKpis' });
+
 export const kpiGroupSchema = z
   .object({
     orders: count,
@@ -26,7 +40,7 @@ export const kpiGroupSchema = z
     discoveryToDispatch: durationStatsSchema,
     /** dispatched → accepted. */
     dispatchToAccept: durationStatsSchema,
-    /** discoveredAt → resolved (resolved orders only). */
+    /** discoveredAt → resolved (resolved and verified orders; the officer's resolve time). */
     discoveryToResolve: durationStatsSchema,
     /** Handled orders (resolved, self-cleared, rejected); cancelled ones are judged by nobody. */
     slaJudged: count,
@@ -36,6 +50,7 @@ export const kpiGroupSchema = z
     /** Shares of `closed`. */
     selfClearedShare: share,
     rejectedShare: share,
+    verification: verificationKpisSchema,
   })
   .meta({ id: 'KpiGroup' });
 
@@ -67,6 +82,7 @@ export const kpiSeriesSchema = z
   .meta({ id: 'KpiSeries' });
 
 export type DurationStats = z.output<typeof durationStatsSchema>;
+export type VerificationKpis = z.output<typeof verificationKpisSchema>;
 export type KpiGroup = z.output<typeof kpiGroupSchema>;
 export type KpiReport = z.output<typeof kpiReportSchema>;
 export type KpiSeries = z.output<typeof kpiSeriesSchema>;

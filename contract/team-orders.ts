@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { workOrderSchema } from './work-orders.js';
 
-export const DISPATCH_KINDS = ['order', 'update', 'stand_down', 'sla_yellow', 'sla_red'] as const;
+export const DISPATCH_KINDS = ['order', 'update', 'stand_down', 'sla_yellow', 'sla_red', 'reopened'] as const;
 export const dispatchKind = z.enum(DISPATCH_KINDS);
 
 export const dispatchMessage = z

@@ -8,8 +8,24 @@ import { z } from 'zod';
 import { isoTime } from './fields.js';
 import { endReason, evidenceRef, normBox, plateRead, violationType } from './messages.js';
 
-export const ORDER_STATES = ['pending_review', 'dispatched', 'accepted', 'on_site', 'resolved', 'rejected', 'self_cleared', 'cancelled'] as const;
+export const ORDER_STATES = ['pending_review', 'dispatched', 'accepted', 'on_site', 'resolved', 'rejected', 'self_cleared', 'cancelled', 'verified'] as const;
 export const orderState = z.enum(ORDER_STATES);
+
+/**
+ * Camera-verified closure: when an officer resolves an order a camera found, the box that found it
+ * has until `until` to see the problem go. `waiting` → `verified` (the order's state says so too)
+ * when it saw it leave; `unverified` when the box stopped watching first (`note` says why);
+ * `reopened` when it was still there at `until` (the order went back to its team).
+ */
+export const verificationSchema = z
+  .object({
+    status: z.enum(['waiting', 'verified', 'unverified', 'reopened']),
+    until: isoTime,
+    /** When it stopped waiting. */
+    at: isoTime.optional(),
+    note: z.string().optional(),
+  })
+  .meta({ id: 'Verification' });
 
 export const slaLevel = z.enum(['green', 'yellow', 'red']);
 
@@ -60,6 +76,8 @@ export const workOrderSchema = z
     /** The edge's last word on the problem, if it ended. */
     edgeEnded: z.object({ reason: endReason, at: isoTime }).nullable(),
     rejection: z.object({ reason: rejectReason, note: z.string().optional() }).nullable(),
+    /** Absent until an officer resolves a camera order (stored orders from before read without it). */
+    verification: verificationSchema.optional(),
     audit: z.array(auditEntry),
   })
   .meta({ id: 'WorkOrder' });
@@ -68,5 +86,6 @@ export type OrderState = z.output<typeof orderState>;
 export type SlaLevel = z.output<typeof slaLevel>;
 export type RejectReason = z.output<typeof rejectReason>;
 export type Location = z.output<typeof locationSchema>;
+export type Verification = z.output<typeof verificationSchema>;
 export type AuditEntry = z.output<typeof auditEntry>;
 export type WorkOrder = z.output<typeof workOrderSchema>;

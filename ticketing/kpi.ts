@@ -7,9 +7,10 @@
  * x[⌊h⌋] + (h-⌊h⌋)·(x[⌊h⌋+1]-x[⌊h⌋]). So the median of an even count is the mean of the middle two.
  * Durations are in seconds and are not clamped: a negative one means the edge clock is off.
  */
-import type { DurationStats, KpiGroup, KpiReport } from '../contract/index.js';
+import type { DurationStats, KpiGroup, KpiReport, VerificationKpis } from '../contract/index.js';
 import { HANDLED_STATES, slaMet } from './sla.js';
 import type { WorkOrderStore } from './store-types.js';
+import { awaitsCamera, reopenCount } from './verification.js';
 import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
 
 /** Linear-interpolation percentile of an ascending list; p in [0,1]. */
@@ -47,7 +48,7 @@ export function kpiGroup(orders: readonly WorkOrder[]): KpiGroup {
     if (dd !== null) toDispatch.push(dd);
     const da = secondsBetween(t.dispatched, t.accepted);
     if (da !== null) toAccept.push(da);
-    const dr = o.state === 'resolved' ? secondsBetween(o.discoveredAt, t.resolved) : null;
+    const dr = o.state === 'resolved' || o.state === 'verified' ? secondsBetween(o.discoveredAt, t.resolved) : null;
     if (dr !== null) toResolve.push(dr);
     if (HANDLED_STATES.includes(o.state)) {
       judged++;
@@ -68,7 +69,22 @@ export function kpiGroup(orders: readonly WorkOrder[]): KpiGroup {
     slaCompliance: share(met, judged),
     selfClearedShare: share(byState.self_cleared ?? 0, closed),
     rejectedShare: share(byState.rejected ?? 0, closed),
+    verification: verificationKpis(orders),
   };
+}
+
+/** Verified closures and the reopen rate: how often the camera found a resolved problem still there. */
+export function verificationKpis(orders: readonly WorkOrder[]): VerificationKpis {
+  let verified = 0;
+  let resolvedByOfficer = 0;
+  let reopened = 0;
+  for (const o of orders) {
+    if (o.state === 'verified') verified++;
+    if (!awaitsCamera(o) || o.stateTimes.resolved === undefined) continue;
+    resolvedByOfficer++;
+    if (reopenCount(o) > 0) reopened++;
+  }
+  return { verified, resolvedByOfficer, reopened, reopenRate: share(reopened, resolvedByOfficer) };
 }
 
 function groupBy(orders: readonly WorkOrder[], key: (o: WorkOrder) => string): Record<string, KpiGroup> {

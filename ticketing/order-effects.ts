@@ -5,12 +5,13 @@
  */
 import type { DetectionMessage, DispatchKind } from '../contract/index.js';
 import type { OutboxEffect, OutboxFn } from './outbox.js';
+import { REOPEN_STATE } from './verification.js';
 import { escalationTimes, type SlaConfig } from './sla.js';
 import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
 
 /** Kinds told once per order (`seq` 1); an `update` is named after what caused it. */
-const teamNotice = (orderId: string, kind: DispatchKind, note?: string, seq = '1'): OutboxEffect => ({
-  do: 'notice', orderId, kind, audience: 'team', seq, ...(note ? { note } : {}),
+const teamNotice = (orderId: string, kind: DispatchKind, note?: string, seq = '1', audience: 'team' | 'supervisor' = 'team'): OutboxEffect => ({
+  do: 'notice', orderId, kind, audience, seq, ...(note ? { note } : {}),
 });
 
 /** Officers hear of an order once it left review, as long as it is open. */
@@ -63,4 +64,27 @@ export function transitionEffects(note?: string): OutboxFn {
 /** A new team or officer: told of the order afresh (once per reassignment), if officers know of it. */
 export function reassignEffects(): OutboxFn {
   return (_prev, next) => (officersKnow(next) ? [teamNotice(next.id, 'order', undefined, `reassigned-${next.audit.length}`)] : []);
+}
+
+/**
+ * Camera verification: a resolve that waits for the box → its timer (at the window's end); a
+ * reopen → the SLA timers again (a deadline already past fires at once) and the team and its
+ * supervisor told why. A verified or unverified resolve causes nothing more.
+ */
+export function verificationEffects(sla: SlaConfig): OutboxFn {
+  return (prev, next) => {
+    const v = next.verification;
+    if (next.state === 'resolved' && v?.status === 'waiting' && prev?.state !== 'resolved') {
+      return [{ do: 'verify', orderId: next.id, until: v.until, seq: String(next.audit.length) }];
+    }
+    if (prev?.state === 'resolved' && next.state === REOPEN_STATE) {
+      const seq = String(next.audit.length);
+      return [
+        { do: 'sla', orderId: next.id, ...escalationTimes(Date.parse(next.discoveredAt), sla) },
+        teamNotice(next.id, 'reopened', v?.note, seq),
+        teamNotice(next.id, 'reopened', v?.note, seq, 'supervisor'),
+      ];
+    }
+    return [];
+  };
 }

@@ -16,6 +16,7 @@ import { dispatchJob } from './dispatcher.js';
 import { OUTBOX_FIELD, outboxEntrySchema, outboxKey, type OutboxEffect } from './outbox.js';
 import type { Queues } from './queues.js';
 import { cancelSla, slaTimerJobs } from './sla-timers.js';
+import { verifyTimerJob } from './verification-timer.js';
 
 export const OUTBOX_GROUP = 'drainers';
 /** Default idle time after which another drainer takes over a dead one's entries. */
@@ -43,13 +44,14 @@ export interface DrainPlan {
   notices: ReturnType<typeof dispatchJob>[];
   timers: ReturnType<typeof slaTimerJobs>;
   cancels: string[];
+  verifies: ReturnType<typeof verifyTimerJob>[];
   /** Entries that are not outbox entries: logged and dropped, never retried forever. */
   unreadable: { id: string; reason: string }[];
 }
 
 /** Pure: the jobs a batch of entries asks for; SLA delays count from `nowMs`. */
 export function planDrain(entries: readonly StreamEntry[], nowMs: number): DrainPlan {
-  const plan: DrainPlan = { notices: [], timers: [], cancels: [], unreadable: [] };
+  const plan: DrainPlan = { notices: [], timers: [], cancels: [], verifies: [], unreadable: [] };
   for (const [id, fields] of entries) {
     const effects = readEntry(fields);
     if (typeof effects === 'string') {
@@ -77,6 +79,7 @@ function readEntry(fields: string[] | null): OutboxEffect[] | string {
 function addEffect(plan: DrainPlan, e: OutboxEffect, nowMs: number): void {
   if (e.do === 'sla') plan.timers.push(...slaTimerJobs(e.orderId, e, nowMs));
   else if (e.do === 'sla-cancel') plan.cancels.push(e.orderId);
+  else if (e.do === 'verify') plan.verifies.push(verifyTimerJob(e, nowMs));
   else plan.notices.push(dispatchJob({ orderId: e.orderId, kind: e.kind, audience: e.audience, seq: e.seq, ...(e.note ? { note: e.note } : {}) }));
 }
 
@@ -178,8 +181,12 @@ export class OutboxDrainer {
     await this.o.beforeEnqueue?.(ids);
     const plan = planDrain(entries, Date.now());
     for (const u of plan.unreadable) this.log.error({ entryId: u.id, reason: u.reason, code: 'OUTBOX_ENTRY_UNREADABLE' }, 'outbox entry dropped: cannot be read');
-    const { dispatch, sla } = this.o.queues;
-    await Promise.all([plan.notices.length ? dispatch.addBulk(plan.notices) : null, plan.timers.length ? sla.addBulk(plan.timers) : null]);
+    const { dispatch, sla, verify } = this.o.queues;
+    await Promise.all([
+      plan.notices.length ? dispatch.addBulk(plan.notices) : null,
+      plan.timers.length ? sla.addBulk(plan.timers) : null,
+      plan.verifies.length ? verify.addBulk(plan.verifies) : null,
+    ]);
     // After the adds: a batch holding an order's timers and then its closing removes them.
     await Promise.all(plan.cancels.map((orderId) => cancelSla(this.o.queues, orderId)));
     await this.o.redis.multi().xack(this.key, OUTBOX_GROUP, ...ids).xdel(this.key, ...ids).exec();

@@ -19,6 +19,8 @@ export const outboxEffectSchema = z.discriminatedUnion('do', [
   z.strictObject({ do: z.literal('sla'), orderId: z.string().min(1), yellowAtMs: z.number(), redAtMs: z.number() }),
   /** The order closed: its pending timers go. */
   z.strictObject({ do: z.literal('sla-cancel'), orderId: z.string().min(1) }),
+  /** Wait for the camera to confirm a resolve until `until` (the job fires then); `seq` tells one wait from a later one. */
+  z.strictObject({ do: z.literal('verify'), orderId: z.string().min(1), until: z.string().min(1), seq: z.string().min(1) }),
   /** One notice; `seq` is fixed at commit time, so draining an entry twice queues one job. */
   z.strictObject({
     do: z.literal('notice'),
@@ -37,3 +39,6 @@ export const outboxEntrySchema = z.array(outboxEffectSchema);
  * null for a new order) and writes (`next`); called again on each retried commit.
  */
 export type OutboxFn = (prev: WorkOrder | null, next: WorkOrder) => OutboxEffect[];
+
+/** Several changes' worth of side effects decided for one commit. */
+export const allOf = (...fns: OutboxFn[]): OutboxFn => (prev, next) => fns.flatMap((fn) => fn(prev, next));

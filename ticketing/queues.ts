@@ -7,7 +7,7 @@ import type { RedisClient } from '../common/redis.js';
 import type { DetectionMessage, DispatchKind } from '../contract/index.js';
 import type { SlaLevel } from './work-order.js';
 
-export const QUEUE_NAMES = { detections: 'detections', dispatch: 'dispatch', sla: 'sla' } as const;
+export const QUEUE_NAMES = { detections: 'detections', dispatch: 'dispatch', sla: 'sla', verify: 'verify' } as const;
 
 /** A validated detection; job id `<eventId>-<seq>` so a redelivered copy never makes a second job. */
 export type DetectionJob = DetectionMessage;
@@ -28,12 +28,19 @@ export interface SlaJob {
   level: Exclude<SlaLevel, 'green'>;
 }
 
+/** A delayed job that fires when the camera's time to confirm an officer's resolve (ending at `until`) is over. */
+export interface VerifyJob {
+  orderId: string;
+  until: string;
+}
+
 export const detectionJobId = (eventId: string, seq: number): string => `${eventId}-${seq}`;
 
 export interface Queues {
   detections: Queue<DetectionJob>;
   dispatch: Queue<DispatchJob>;
   sla: Queue<SlaJob>;
+  verify: Queue<VerifyJob>;
   close(): Promise<void>;
 }
 
@@ -43,10 +50,11 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
   const detections = new Queue<DetectionJob>(QUEUE_NAMES.detections, opts);
   const dispatch = new Queue<DispatchJob>(QUEUE_NAMES.dispatch, opts);
   const sla = new Queue<SlaJob>(QUEUE_NAMES.sla, opts);
+  const verify = new Queue<VerifyJob>(QUEUE_NAMES.verify, opts);
   return {
-    detections, dispatch, sla,
+    detections, dispatch, sla, verify,
     close: async () => {
-      await Promise.all([detections.close(), dispatch.close(), sla.close()]);
+      await Promise.all([detections.close(), dispatch.close(), sla.close(), verify.close()]);
     },
   };
 }

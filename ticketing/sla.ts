@@ -5,7 +5,7 @@ import { isOpen, type OrderState, type SlaLevel, type WorkOrder } from './work-o
 export type SlaConfig = CenterConfig['sla'];
 
 /** States that count as the problem handled (cancelled does not: nobody handled it). */
-export const HANDLED_STATES: readonly OrderState[] = ['resolved', 'self_cleared', 'rejected'];
+export const HANDLED_STATES: readonly OrderState[] = ['resolved', 'self_cleared', 'rejected', 'verified'];
 
 const targetMs = (sla: SlaConfig): number => sla.targetMinutes * 60_000;
 
@@ -19,10 +19,13 @@ export function escalationTimes(discoveredAtMs: number, sla: SlaConfig): { yello
   return { yellowAtMs: discoveredAtMs + sla.yellowAt * targetMs(sla), redAtMs: discoveredAtMs + sla.redAt * targetMs(sla) };
 }
 
-/** When a closed order left the open states (the time of its closing state), else null. */
+/**
+ * When a closed order left the open states (the time of its closing state), else null. A verified
+ * order was handled when the officer resolved it; the camera only confirmed it later.
+ */
 export function closedAt(order: Pick<WorkOrder, 'state' | 'stateTimes'>): number | null {
   if (isOpen(order.state)) return null;
-  const at = order.stateTimes[order.state];
+  const at = order.stateTimes[order.state === 'verified' ? 'resolved' : order.state];
   return at ? Date.parse(at) : null;
 }
 

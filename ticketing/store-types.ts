@@ -56,6 +56,8 @@ export interface WorkOrderStore {
   get(id: string): Promise<WorkOrder | null>;
   /** The open order holding this edge eventId, if any. */
   findByEvent(eventId: string): Promise<WorkOrder | null>;
+  /** The order holding this edge eventId, whatever its state. */
+  orderOfEvent(eventId: string): Promise<WorkOrder | null>;
   /** Newest discovery first; `total` counts all matches. An order that cannot be read is left out (and logged), not an error. */
   list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }>;
   /** Atomic, refuses illegal transitions (IllegalTransitionError) and a stale `expectFrom`. */
@@ -69,7 +71,13 @@ export interface WorkOrderStore {
   reassign(id: string, to: Assignment, by: string, opts?: { note?: string; outbox?: OutboxFn; expectFrom?: OrderState; expectTeam?: string }): Promise<WorkOrder>;
   attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
   setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
-  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts?: { outbox?: OutboxFn }): Promise<WorkOrder>;
+  /** `settle`: a pure follow-up on the order with the end recorded (null: none), decided in the same commit. */
+  setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts?: { outbox?: OutboxFn; settle?: (o: WorkOrder) => WorkOrder | null }): Promise<WorkOrder>;
+  /**
+   * Atomic: `change` (pure; null: nothing to write) decides on the order read for this very commit,
+   * which writes its answer and side effects, retried on conflict; errors from `change` propagate.
+   */
+  apply(id: string, change: (o: WorkOrder) => WorkOrder | null, opts?: { outbox?: OutboxFn }): Promise<WorkOrder>;
   /** Open orders per officer, for assignment (fewest first). */
   openCountByAssignee(team: string): Promise<Map<string, number>>;
   /** Earlier orders with this plate (repeat offenders). */

@@ -209,10 +209,13 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   }
 
   async findByEvent(eventId: string): Promise<WorkOrder | null> {
-    const id = await this.redis.hget(this.k.events, eventId);
-    if (id === null) return null;
-    const order = await this.get(id);
+    const order = await this.orderOfEvent(eventId);
     return order && isOpen(order.state) ? order : null;
+  }
+
+  async orderOfEvent(eventId: string): Promise<WorkOrder | null> {
+    const id = await this.redis.hget(this.k.events, eventId);
+    return id === null ? null : this.get(id);
   }
 
   async list(filter: OrderFilter, page: { offset: number; limit: number }): Promise<{ items: WorkOrder[]; total: number }> {
@@ -278,10 +281,16 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     return this.update(id, `setSla ${id}`, undefined, (o) => (o.sla === level || !isOpen(o.state) ? null : { ...o, sla: level, updatedAt: this.nowIso() }));
   }
 
-  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts: { outbox?: OutboxFn } = {}): Promise<WorkOrder> {
-    return this.update(id, `setEdgeEnded ${id}`, opts.outbox, (o) =>
-      o.edgeEnded?.reason === ended.reason && o.edgeEnded.at === ended.at ? null : { ...o, edgeEnded: ended, updatedAt: this.nowIso() },
-    );
+  async setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts: { outbox?: OutboxFn; settle?: (o: WorkOrder) => WorkOrder | null } = {}): Promise<WorkOrder> {
+    return this.update(id, `setEdgeEnded ${id}`, opts.outbox, (o) => {
+      const recorded = o.edgeEnded?.reason === ended.reason && o.edgeEnded.at === ended.at ? o : { ...o, edgeEnded: ended, updatedAt: this.nowIso() };
+      const next = opts.settle?.(recorded) ?? recorded;
+      return next === o ? null : next;
+    });
+  }
+
+  async apply(id: string, change: (o: WorkOrder) => WorkOrder | null, opts: { outbox?: OutboxFn } = {}): Promise<WorkOrder> {
+    return this.update(id, `apply ${id}`, opts.outbox, change);
   }
 
   /** Every officer of the team that ever held an order, with their open count (0 included). */

@@ -5,7 +5,7 @@
 import { StreetWatchError } from '../common/errors.js';
 import type { OrderState, WorkOrder } from '../contract/index.js';
 
-export { ORDER_STATES, orderState, REJECT_REASONS, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from '../contract/index.js';
+export { ORDER_STATES, orderState, REJECT_REASONS, workOrderSchema, type OrderState, type SlaLevel, type Verification, type WorkOrder } from '../contract/index.js';
 
 /** States in which the problem is still on the street and someone must act. */
 export const OPEN_STATES: readonly OrderState[] = ['pending_review', 'dispatched', 'accepted', 'on_site'];
@@ -16,10 +16,11 @@ export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = 
   dispatched: ['accepted', 'self_cleared', 'cancelled'],
   accepted: ['on_site', 'self_cleared', 'cancelled'],
   on_site: ['resolved', 'self_cleared', 'cancelled'],
-  resolved: [],
+  resolved: ['verified', 'dispatched'],
   rejected: [],
   self_cleared: [],
   cancelled: [],
+  verified: [],
 };
 
 export class IllegalTransitionError extends StreetWatchError {

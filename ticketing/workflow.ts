@@ -11,9 +11,11 @@ import type { DetectionMessage } from '../contract/index.js';
 import { isAutoConfirmed, locationFor, pickOfficer, teamFor } from './assignment.js';
 import type { CenterConfig } from '../center/config.js';
 import { orderEventPoint, type MetricsWriter } from '../center/metrics/points.js';
-import { detectionEffects, edgeEndedEffects, reassignEffects, transitionEffects } from './order-effects.js';
+import { detectionEffects, edgeEndedEffects, reassignEffects, transitionEffects, verificationEffects } from './order-effects.js';
+import { allOf } from './outbox.js';
 import { deadline } from './sla.js';
 import type { WorkOrderStore } from './store-types.js';
+import { reopenIfStillThere, resolveOrder, settleOnEdgeEnd, waitsForCamera } from './verification.js';
 import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
 
 export interface WorkflowDeps {
@@ -61,13 +63,20 @@ export class Workflow {
     return order;
   }
 
-  /** The edge saw the problem end: `left` before handling means self-cleared; other reasons only note it. */
+  /**
+   * The edge saw the problem end: `left` before handling means self-cleared; other reasons only
+   * note it. An order resolved and waiting for the camera is settled by it (verification.ts).
+   */
   private async onEnded(d: DetectionMessage): Promise<WorkOrder | null> {
     const { store } = this.deps;
-    const order = await store.findByEvent(d.eventId);
-    if (!order) return null;
+    const order = await store.orderOfEvent(d.eventId);
+    if (!order || !(isOpen(order.state) || waitsForCamera(order))) return null;
     const at = d.endedAt ?? d.sentAt;
-    const updated = await store.setEdgeEnded(order.id, { reason: d.reason ?? 'left', at }, { outbox: edgeEndedEffects(d) });
+    const updated = await store.setEdgeEnded(order.id, { reason: d.reason ?? 'left', at }, {
+      outbox: edgeEndedEffects(d),
+      settle: (o) => settleOnEdgeEnd(o, this.nowIso()),
+    });
+    if (order.state === 'resolved') this.logVerification(updated, order);
     // A crash before the move leaves the order open with the end noted: the retried job finds it
     // again and moves it then, the stand-down going out with the move.
     if (isOpen(updated.state) && d.reason === 'left' && updated.state !== 'on_site') {
@@ -118,9 +127,49 @@ export class Workflow {
   }
 
   private async move(order: WorkOrder, to: OrderState, by: string, note?: string): Promise<WorkOrder> {
+    if (to === 'resolved') return this.resolve(order, by, note);
     const updated = await this.deps.store.transition(order.id, to, by, { expectFrom: order.state, note, outbox: transitionEffects(note) });
     this.log(updated, order.state, to, by);
     return updated;
+  }
+
+  /** An officer resolved: a camera order waits for its box, or is verified at once if it saw the problem leave already. */
+  private async resolve(order: WorkOrder, by: string, note?: string): Promise<WorkOrder> {
+    const { store, config } = this.deps;
+    // Only on_site may resolve (applyTransition refuses the rest), so a stale read cannot slip through.
+    const updated = await store.apply(order.id, (o) => resolveOrder(o, by, this.nowIso(), config.verification, note), {
+      outbox: allOf(transitionEffects(note), verificationEffects(config.sla)),
+    });
+    this.log(updated, order.state, 'resolved', by);
+    this.logVerification(updated, { ...order, state: 'resolved' });
+    return updated;
+  }
+
+  /**
+   * The verification timer of the wait ending at `until` fired: an order the box has not seen go
+   * reopens for its team, and the team and supervisor are told. Returns what became of it.
+   */
+  async verificationDue(orderId: string, until: string): Promise<'reopened' | 'settled' | 'missing'> {
+    const { store, config } = this.deps;
+    const order = await store.get(orderId);
+    if (!order) return 'missing';
+    const updated = await store.apply(orderId, (o) => reopenIfStillThere(o, until, this.nowIso()), { outbox: verificationEffects(config.sla) });
+    this.logVerification(updated, order);
+    return updated.verification?.status === 'reopened' && updated.verification.until === until && isOpen(updated.state) ? 'reopened' : 'settled';
+  }
+
+  /** Logs (and counts) what the camera's word did to a resolved order, if anything. */
+  private logVerification(updated: WorkOrder, before: WorkOrder): void {
+    const was = before.verification?.status;
+    const now = updated.verification?.status;
+    if (before.state === 'resolved' && updated.state !== 'resolved') this.log(updated, 'resolved', updated.state, 'edge');
+    if (now !== was && now !== 'waiting') {
+      this.deps.logger.info({ orderId: updated.id, team: updated.team, verification: now, note: updated.verification?.note }, 'camera verification');
+    }
+  }
+
+  private nowIso(): string {
+    return new Date(this.now()).toISOString();
   }
 
   private async mustGet(orderId: string): Promise<WorkOrder> {

@@ -62,6 +62,7 @@ const STATUS_NOTES: Record<OrderState, string> = {
   rejected: 'Closed on review: not a violation.',
   self_cleared: 'The problem cleared before an officer arrived.',
   cancelled: 'Cancelled.',
+  verified: 'Resolved by an enforcement officer; the camera saw the problem gone.',
 };
 
 export const serviceRequest = z

@@ -82,6 +82,7 @@ const PATHS: Record<OrderState, OrderState[]> = {
   rejected: ['rejected'],
   self_cleared: ['self_cleared'],
   cancelled: ['cancelled'],
+  verified: ['accepted', 'on_site', 'resolved', 'verified'],
 };
 const STARTS_PENDING = new Set<OrderState>(['pending_review', 'rejected', 'self_cleared', 'cancelled']);
 
