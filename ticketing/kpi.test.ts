@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kpiReportSchema } from '../contract/index.js';
-import { computeKpis, durationStats, percentile } from './kpi.js';
+import { computeKpis, durationStats, percentile, verificationKpis } from './kpi.js';
 import type { OrderState, WorkOrder } from './work-order.js';
 
 const T0 = Date.parse('2026-11-26T08:00:00.000Z');
@@ -78,6 +78,11 @@ describe('computeKpis', () => {
     expect(k.byCamera['pole-1/cam-1']).toEqual(k.byTeam.north);
   });
 
+  it('has no verification figures when no order went through the camera check', () => {
+    expect(k.overall.verification).toEqual({ verified: 0, resolvedByOfficer: 2, reopened: 0, reopenRate: 0 });
+    expect(k.byTeam.south!.verification).toEqual({ verified: 0, resolvedByOfficer: 0, reopened: 0, reopenRate: null });
+  });
+
   it('is JSON-able and handles no orders', () => {
     expect(JSON.parse(JSON.stringify(k))).toEqual(k);
     expect(computeKpis([]).overall).toMatchObject({ orders: 0, slaCompliance: null, selfClearedShare: null, rejectedShare: null });
@@ -86,5 +91,37 @@ describe('computeKpis', () => {
   it('is the shape the contract promises the console, no field more or less', () => {
     // parse strips keys the schema does not know, so an extra field fails the comparison too.
     for (const report of [k, computeKpis([])]) expect(kpiReportSchema.parse(report)).toEqual(report);
+  });
+});
+
+describe('verification KPIs', () => {
+  const reopen = { at: at(2000), by: 'edge', from: 'resolved' as const, to: 'dispatched' as const, note: 'still there after resolve' };
+  const resolvedOnce = { on_site: 600, resolved: 1200 };
+  const team = [
+    order(11, 'illegal_parking', 'north', 'pole-1', 'verified', { ...resolvedOnce, verified: 1300 }),
+    order(12, 'illegal_parking', 'north', 'pole-1', 'verified', { ...resolvedOnce, verified: 1250 }),
+    // Reopened once, then resolved again and verified: counts as verified and as reopened.
+    { ...order(13, 'illegal_parking', 'north', 'pole-1', 'verified', { ...resolvedOnce, verified: 2600 }), audit: [reopen] },
+    // Reopened and still open.
+    { ...order(14, 'illegal_parking', 'south', 'pole-2', 'dispatched', { ...resolvedOnce, dispatched: 2000 }), audit: [reopen] },
+    order(15, 'illegal_parking', 'south', 'pole-2', 'resolved', resolvedOnce),
+    // Never resolved by an officer: not counted.
+    order(16, 'illegal_parking', 'south', 'pole-2', 'self_cleared', { self_cleared: 300 }),
+    // A report from people: no camera checks it.
+    { ...order(17, 'illegal_parking', 'south', 'pole-2', 'resolved', resolvedOnce), source: 'open311' } as WorkOrder,
+  ];
+
+  it('counts verified closures and the reopen rate of the camera orders officers resolved, per team', () => {
+    expect(verificationKpis(team)).toEqual({ verified: 3, resolvedByOfficer: 5, reopened: 2, reopenRate: 0.4 });
+    const k = computeKpis(team);
+    expect(k.byTeam.north!.verification).toEqual({ verified: 3, resolvedByOfficer: 3, reopened: 1, reopenRate: 1 / 3 });
+    expect(k.byTeam.south!.verification).toEqual({ verified: 0, resolvedByOfficer: 2, reopened: 1, reopenRate: 0.5 });
+  });
+
+  it('a verified order is handled when the officer resolved it: SLA and discovery → resolve use that time', () => {
+    const late = order(18, 'illegal_parking', 'north', 'pole-1', 'verified', { resolved: 30 * 60, verified: 45 * 60 });
+    const g = computeKpis([late]).overall;
+    expect(g).toMatchObject({ slaJudged: 1, slaMet: 1 });
+    expect(g.discoveryToResolve).toEqual({ count: 1, medianSeconds: 1800, p90Seconds: 1800 });
   });
 });

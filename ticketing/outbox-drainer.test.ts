@@ -198,4 +198,10 @@ describe('planDrain', () => {
     expect(plan.unreadable.map((u) => u.id)).toEqual(['2-0', '3-0']);
     expect(plan.unreadable[0].reason).toMatch(/seq/);
   });
+
+  it('a camera-verification wait becomes one delayed job at its window\'s end, named after its step', () => {
+    const now = Date.parse('2026-01-01T00:10:00Z');
+    const plan = planDrain([['1-0', [OUTBOX_FIELD, JSON.stringify([{ do: 'verify', orderId: 'o1', until: '2026-01-01T00:20:00.000Z', seq: '5' }])]]], now);
+    expect(plan.verifies.map((v) => [v.opts.jobId, v.opts.delay, v.data])).toEqual([['o1-verify-5', 600_000, { orderId: 'o1', until: '2026-01-01T00:20:00.000Z' }]]);
+  });
 });

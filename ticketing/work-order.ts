@@ -28,12 +28,18 @@ export class IllegalTransitionError extends StreetWatchError {
     readonly orderId: string,
     readonly from: OrderState,
     readonly to: OrderState,
+    why = `allowed: ${TRANSITIONS[from].join(', ') || 'none, it is closed'}`,
   ) {
-    super('ILLEGAL_TRANSITION', `work order ${orderId} cannot go from ${from} to ${to} (allowed: ${TRANSITIONS[from].join(', ') || 'none, it is closed'})`);
+    super('ILLEGAL_TRANSITION', `work order ${orderId} cannot go from ${from} to ${to} (${why})`);
   }
 }
 
 export const isOpen = (s: OrderState): boolean => OPEN_STATES.includes(s);
+
+/** Moves only the camera makes (verification.ts): a person neither verifies nor reopens a resolve. */
+export function assertPersonMayMove(order: WorkOrder, to: OrderState): void {
+  if (to === 'verified' || order.state === 'resolved') throw new IllegalTransitionError(order.id, order.state, to, 'only the camera verifies or reopens a resolved order');
+}
 
 export class OrderClosedError extends StreetWatchError {
   constructor(orderId: string, state: OrderState) {

@@ -21,6 +21,8 @@ import { NoopMetricsWriter } from '../center/metrics/points.js';
 import { OutboxDrainer } from './outbox-drainer.js';
 import { createQueues, type DispatchKind, type Queues } from './queues.js';
 import { slaJobId } from './sla-timers.js';
+import { startVerificationWorker, verifyJobId } from './verification-timer.js';
+import { verificationKpis } from './kpi.js';
 import { verifySignature } from './webhook.js';
 import { IllegalTransitionError, type WorkOrder } from './work-order.js';
 import { RedisWorkOrderStore, StaleStateError } from './work-order-store.js';
@@ -101,7 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await drainer.close();
-  await Promise.all([queues.detections.obliterate({ force: true }), queues.dispatch.obliterate({ force: true }), queues.sla.obliterate({ force: true })]);
+  await Promise.all([queues.detections.obliterate({ force: true }), queues.dispatch.obliterate({ force: true }), queues.sla.obliterate({ force: true }), queues.verify.obliterate({ force: true })]);
   await queues.close();
   await deleteKeys(redis, ns.prefix);
   expect(await redis.keys(`${ns.prefix}*`)).toEqual([]);
@@ -548,5 +550,123 @@ describe('reassignment by a supervisor', () => {
     await expect(store.transition(pending.id, 'dispatched', 'op-li', { expectFrom: 'pending_review', expectTeam: 'team-south', assignee: 'an' })).rejects.toMatchObject({ code: 'STALE_TEAM' });
     expect(await store.get(pending.id)).toMatchObject({ state: 'pending_review', team: 'team-north', assignee: null });
     expect(await dispatchJobs(pending.id)).toEqual([]);
+  });
+});
+
+describe('camera-verified closure', () => {
+  const officer = { name: 'li' };
+  async function resolvedOrder(d: DetectionMessage, wf = workflow, beforeResolve?: () => Promise<unknown>): Promise<WorkOrder> {
+    const order = (await wf.onDetection(d))!;
+    await wf.transition(order.id, 'accepted', officer);
+    await wf.transition(order.id, 'on_site', officer);
+    await beforeResolve?.();
+    return wf.transition(order.id, 'resolved', officer, 'ticket issued');
+  }
+
+  async function verifyJob(order: WorkOrder) {
+    await drainer.drainOnce();
+    return queues.verify.getJob(verifyJobId(order.id, String(order.audit.length)));
+  }
+
+  it('resolved, then the edge sees it leave: verified by the camera, nothing reopened', async () => {
+    const d = started(freshCamera());
+    const resolved = await resolvedOrder(d);
+    expect(resolved.state).toBe('resolved');
+    const until = resolved.verification!.until;
+    expect(resolved.verification).toEqual({ status: 'waiting', until });
+    expect(Date.parse(until) - Date.parse(resolved.stateTimes.resolved!)).toBe(config.verification.windowSeconds * 1000);
+    // The timer waits for the window's end; the SLA timers stopped at the resolve.
+    const job = (await verifyJob(resolved))!;
+    expect(job.data).toEqual({ orderId: resolved.id, until });
+    expect(await job.getState()).toBe('delayed');
+    expect(await slaJob(resolved.id, 'red')).toBeUndefined();
+
+    const end = ended(d, 3, 'left');
+    const verified = (await workflow.onDetection(end))!;
+    expect(verified.state).toBe('verified');
+    const stored = (await store.get(resolved.id))!;
+    expect(stored).toEqual(verified);
+    expect(stored.audit.slice(-2).map((a) => [a.by, a.from, a.to])).toEqual([['li', 'on_site', 'resolved'], ['edge', 'resolved', 'verified']]);
+    expect(stored.verification).toMatchObject({ status: 'verified', until });
+    expect(stored.edgeEnded).toEqual({ reason: 'left', at: end.endedAt });
+
+    // Redelivered end, then the timer firing late: nothing changes, nobody is told.
+    expect(await workflow.onDetection(end)).toBeNull();
+    expect(await workflow.verificationDue(resolved.id, until)).toBe('settled');
+    expect(await store.get(resolved.id)).toEqual(stored);
+    expect(await dispatchJobs(resolved.id, 'reopened')).toEqual([]);
+    expect(await dispatchJobs(resolved.id, 'stand_down')).toEqual([]);
+  });
+
+  it('the edge saw it leave while the officer was on site: the resolve is verified at once, no timer', async () => {
+    const d = started(freshCamera());
+    const resolved = await resolvedOrder(d, workflow, () => workflow.onDetection(ended(d, 2, 'left')));
+    expect(resolved.state).toBe('verified');
+    expect((await store.get(resolved.id))!.audit.map((a) => a.to)).toEqual(['dispatched', 'accepted', 'on_site', 'resolved', 'verified']);
+    expect(await verifyJob(resolved)).toBeUndefined();
+    await drainer.drainOnce();
+    expect(await queues.verify.getJob(verifyJobId(resolved.id, String(resolved.audit.length - 1)))).toBeUndefined();
+  });
+
+  it('the edge stopped watching (camera_lost) after the resolve: stays resolved, unverified, noted; the timer then changes nothing', async () => {
+    const d = started(freshCamera());
+    const resolved = await resolvedOrder(d);
+    await workflow.onDetection(ended(d, 3, 'camera_lost'));
+    const stored = (await store.get(resolved.id))!;
+    expect(stored.state).toBe('resolved');
+    expect(stored.verification).toMatchObject({ status: 'unverified', until: resolved.verification!.until });
+    expect(stored.verification!.note).toMatch(/camera_lost/);
+    expect(await workflow.verificationDue(resolved.id, resolved.verification!.until)).toBe('settled');
+    expect((await store.get(resolved.id))!.state).toBe('resolved');
+    expect(await dispatchJobs(resolved.id, 'reopened')).toEqual([]);
+  });
+
+  it('left before the officer arrived: self_cleared as before, never waiting for the camera', async () => {
+    const d = started(freshCamera());
+    const order = (await workflow.onDetection(d))!;
+    await workflow.onDetection(ended(d, 2, 'left'));
+    const stored = (await store.get(order.id))!;
+    expect(stored.state).toBe('self_cleared');
+    expect(stored.verification).toBeUndefined();
+  });
+
+  it('still there when the window ends: the timer reopens it for the same officer, team and supervisor told, SLA timers back', async () => {
+    // A one-second window and the real timer worker: the test waits for the reopen, however slow the machine.
+    const quick = new Workflow({ config: makeConfig({ verification: { windowSeconds: 1 } }), store, metrics: new NoopMetricsWriter(), logger: silent });
+    const timer = startVerificationWorker({ connection: redis, prefix: ns.prefix, workflow: quick, logger: silent });
+    try {
+      const d = started(freshCamera());
+      const resolved = await resolvedOrder(d, quick);
+      expect(resolved.verification!.status).toBe('waiting');
+      await drainer.drainOnce();
+      const reopened = await waitFor(async () => {
+        const o = (await store.get(resolved.id))!;
+        return o.state === 'dispatched' ? o : null;
+      }, 'the verification timer to reopen the order', 60_000);
+      expect(reopened).toMatchObject({ team: resolved.team, assignee: resolved.assignee });
+      expect(reopened.audit.at(-1)).toMatchObject({ by: 'edge', from: 'resolved', to: 'dispatched' });
+      expect(reopened.audit.at(-1)!.note).toMatch(/^still there after resolve/);
+      expect(reopened.verification).toMatchObject({ status: 'reopened', until: resolved.verification!.until });
+
+      const seq = String(reopened.audit.length);
+      const notices = await dispatchJobs(resolved.id, 'reopened');
+      expect(notices.map((j) => j.id).sort()).toEqual([`${resolved.id}-supervisor-reopened-${seq}`, `${resolved.id}-team-reopened-${seq}`]);
+      expect(notices[0].data.note).toMatch(/^still there after resolve/);
+      expect(await slaJob(resolved.id, 'red')).toBeDefined();
+      expect(verificationKpis([reopened])).toEqual({ verified: 0, resolvedByOfficer: 1, reopened: 1, reopenRate: 1 });
+
+      // The same timer again (a retried job) does nothing more.
+      expect(await quick.verificationDue(resolved.id, resolved.verification!.until)).toBe('settled');
+      expect((await store.get(resolved.id))!.audit).toHaveLength(reopened.audit.length);
+
+      // It is an open order again: the officer handles it, and this time the camera sees it go.
+      await quick.transition(resolved.id, 'accepted', officer);
+      await quick.transition(resolved.id, 'on_site', officer);
+      const again = await quick.transition(resolved.id, 'resolved', officer);
+      expect(again.verification).toMatchObject({ status: 'waiting' });
+      expect((await quick.onDetection(ended(d, 4, 'left')))!.state).toBe('verified');
+    } finally {
+      await timer.close();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { allOf } from './outbox.js';
 import { deadline } from './sla.js';
 import type { WorkOrderStore } from './store-types.js';
 import { reopenIfStillThere, resolveOrder, settleOnEdgeEnd, waitsForCamera } from './verification.js';
-import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
+import { assertPersonMayMove, isOpen, type OrderState, type WorkOrder } from './work-order.js';
 
 export interface WorkflowDeps {
   config: CenterConfig;
@@ -123,7 +123,9 @@ export class Workflow {
   }
 
   async transition(orderId: string, to: OrderState, actor: Actor, note?: string): Promise<WorkOrder> {
-    return this.move(await this.mustGet(orderId), to, actor.name, note);
+    const order = await this.mustGet(orderId);
+    assertPersonMayMove(order, to);
+    return this.move(order, to, actor.name, note);
   }
 
   private async move(order: WorkOrder, to: OrderState, by: string, note?: string): Promise<WorkOrder> {
@@ -153,9 +155,14 @@ export class Workflow {
     const { store, config } = this.deps;
     const order = await store.get(orderId);
     if (!order) return 'missing';
-    const updated = await store.apply(orderId, (o) => reopenIfStillThere(o, until, this.nowIso()), { outbox: verificationEffects(config.sla) });
+    let reopened = false;
+    const updated = await store.apply(orderId, (o) => {
+      const next = reopenIfStillThere(o, until, this.nowIso());
+      reopened = next !== null;
+      return next;
+    }, { outbox: verificationEffects(config.sla) });
     this.logVerification(updated, order);
-    return updated.verification?.status === 'reopened' && updated.verification.until === until && isOpen(updated.state) ? 'reopened' : 'settled';
+    return reopened ? 'reopened' : 'settled';
   }
 
   /** Logs (and counts) what the camera's word did to a resolved order, if anything. */
