@@ -92,7 +92,7 @@ describe('work-order API', () => {
   it('409 with the error message on an illegal transition', async () => {
     const res = await app.inject({ method: 'POST', url: `/api/orders/${seeded[3].id}/transitions`, headers: auth('admin'), payload: { to: 'cancelled' } });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toEqual({ error: `work order ${seeded[3].id} cannot go from resolved to cancelled (allowed: none, it is closed)`, code: 'ILLEGAL_TRANSITION' });
+    expect(res.json()).toEqual({ error: `work order ${seeded[3].id} cannot go from resolved to cancelled (only the camera verifies or reopens a resolved order)`, code: 'ILLEGAL_TRANSITION' });
     const skip = await app.inject({ method: 'POST', url: `/api/orders/${seeded[0].id}/transitions`, headers: auth('officer'), payload: { to: 'resolved' } });
     expect(skip.statusCode).toBe(409);
   });

@@ -8,7 +8,7 @@ import { monotonicFactory } from 'ulid';
 import type { DetectionMessage, EvidenceRef, PlateRead, ViolationType } from '../../contract/index.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import { OrderNotFoundError, RedisWorkOrderStore } from '../../ticketing/work-order-store.js';
-import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
+import { assertPersonMayMove, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
 import type { WorkflowActions } from './deps.js';
 import { deleteKeys } from '../../test/helpers/redis-keys.js';
 
@@ -50,6 +50,7 @@ export function storeActions(store: WorkOrderStore): WorkflowActions {
     },
     async transition(id, to, user, note) {
       const o = await current(id);
+      assertPersonMayMove(o, to);
       return store.transition(id, to, user.name, { expectFrom: o.state, note });
     },
     async reassign(id, to, user, note) {
