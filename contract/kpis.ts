@@ -78,6 +78,8 @@ export const kpiSeriesSchema = z
     /** The whole range. */
     overall: kpiGroupSchema,
     byCamera: groups,
+    /** The whole range per team (camera verification per team). */
+    byTeam: groups,
   })
   .meta({ id: 'KpiSeries' });
 

@@ -32,6 +32,7 @@ export function kpiSeries(orders: readonly WorkOrder[], fromMs: number, toMs: nu
     group.push(o);
     inRange.push(o);
   }
+  const whole = computeKpis(inRange);
   return {
     timezone: timeZone,
     bucket: size,
@@ -39,7 +40,8 @@ export function kpiSeries(orders: readonly WorkOrder[], fromMs: number, toMs: nu
     to: new Date(toMs).toISOString(),
     buckets: buckets.map((b) => ({ key: b.key, start: new Date(b.startMs).toISOString(), kpi: kpiGroup(groups.get(b.key)!) })),
     overall: kpiGroup(inRange),
-    byCamera: computeKpis(inRange).byCamera,
+    byCamera: whole.byCamera,
+    byTeam: whole.byTeam,
   };
 }
 
@@ -47,7 +49,7 @@ export function kpiSeriesRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get('/api/kpis/series', {
     schema: {
       summary: 'KPIs by local hour (24h) or day (7d, 30d) of discovery, for charts',
-      description: 'Answers `{ timezone, bucket, from, to, buckets: [{ key, start, kpi }], overall, byCamera }`, each KPI group as in /api/kpis.',
+      description: 'Answers `{ timezone, bucket, from, to, buckets: [{ key, start, kpi }], overall, byCamera, byTeam }`, each KPI group as in /api/kpis.',
       tags: ['kpis'],
       querystring: query,
     },

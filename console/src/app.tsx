@@ -23,6 +23,7 @@ import { SignIn } from './views/sign-in';
 import { ChangePassword } from './views/change-password';
 import { UsersView } from './views/users';
 import { ZonesView } from './views/zones';
+import { reopenedNow } from './verification';
 
 type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt' | 'users';
 const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt', 'users'];
@@ -111,7 +112,14 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
   useLayoutEffect(() => {
     let lost = false;
     return connectLive({
-      event: (e) => store.apply(e),
+      event: (e) => {
+        store.apply(e);
+        // The supervisor's live notice of a reopen (the webhook tells them too).
+        if (e.kind === 'order' && reopenedNow(e.order)) {
+          const { toast, t, cameraName } = latest.current;
+          toast(t('verification.reopenedToast', { type: t(`type.${e.order.type}`), camera: cameraName(e.order.deviceId, e.order.cameraId) }), 'error');
+        }
+      },
       opened: () => {
         const { toast, t } = latest.current;
         store.reload().catch((err: Error) => toast(`${t('error.load')}: ${err.message}`, 'error'));

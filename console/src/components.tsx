@@ -5,6 +5,7 @@ import { useNow } from './clock';
 import { useApp } from './context';
 import { countdown } from './format';
 import { slaLight, timeLeftMs } from './sla';
+import { verificationBadge } from './verification';
 
 /** The order's light and the time left to its deadline, ticking every second. */
 export function SlaCountdown({ order }: { order: Pick<WorkOrder, 'discoveredAt' | 'deadlineAt'> }) {
@@ -30,6 +31,14 @@ export function Ago({ at }: { at: string }) {
 export function StateBadge({ state }: { state: OrderState }) {
   const { t } = useApp();
   return <span class={`badge state-${state}`} data-testid="state" data-state={state}>{t(`state.${state}`)}</span>;
+}
+
+/** The camera's check of an officer's resolve, when there is one worth showing; the note on hover. */
+export function VerificationBadge({ order }: { order: Pick<WorkOrder, 'verification'> }) {
+  const { t } = useApp();
+  const status = verificationBadge(order);
+  if (!status) return null;
+  return <span class={`badge verification-${status}`} data-testid="verification" data-status={status} title={order.verification?.note}>{t(`verification.${status}`)}</span>;
 }
 
 export function Photo({ sha256, alt, className }: { sha256: string; alt: string; className?: string }) {

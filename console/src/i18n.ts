@@ -93,6 +93,14 @@ const en = {
   'state.rejected': 'Rejected',
   'state.self_cleared': 'Left by itself',
   'state.cancelled': 'Cancelled',
+  'state.verified': 'Verified by camera',
+  'verification.waiting': 'Awaiting camera',
+  'verification.verified': 'Camera saw it gone',
+  'verification.unverified': 'Not verified',
+  'verification.reopened': 'Reopened: still there',
+  'verification.until': 'camera watches until {at}',
+  'verification.reopenedToast': 'Reopened, still there after resolve: {type} at {camera}',
+  'order.verification': 'Camera check',
   'sla.green': 'On time',
   'sla.yellow': 'Half the time used',
   'sla.red': 'Deadline passed',
@@ -290,6 +298,10 @@ const en = {
   'kpi.chart.compliance': 'SLA compliance over time',
   'kpi.chart.perCamera': 'Detections per camera',
   'kpi.chart.rejection': 'Rejected share per camera (false alarms)',
+  'kpi.verified': 'Verified by camera',
+  'kpi.reopenRate': 'reopen rate {share} ({reopened} of {resolved})',
+  'kpi.chart.reopenPerTeam': 'Reopen rate per team (still there after resolve)',
+  'kpi.teamVerified': '{share} ({reopened}/{resolved}) · {verified} verified',
 } as const;
 
 export type Key = keyof typeof en;
@@ -379,6 +391,14 @@ const zh: Record<Key, string> = {
   'state.resolved': '已处置',
   'state.rejected': '已驳回',
   'state.self_cleared': '已自行离开',
+  'state.verified': '已核验（摄像头确认）',
+  'verification.waiting': '待摄像头核验',
+  'verification.verified': '摄像头确认已离开',
+  'verification.unverified': '未能核验',
+  'verification.reopened': '已重开：问题仍在',
+  'verification.until': '摄像头核验至 {at}',
+  'verification.reopenedToast': '处置后问题仍在，工单已重开：{camera} 的{type}',
+  'order.verification': '摄像头核验',
   'state.cancelled': '已撤销',
   'sla.green': '时间充裕',
   'sla.yellow': '已过半',
@@ -577,6 +597,10 @@ const zh: Record<Key, string> = {
   'kpi.chart.compliance': '按时处置率趋势',
   'kpi.chart.perCamera': '各摄像头检测数',
   'kpi.chart.rejection': '各摄像头驳回占比（误报）',
+  'kpi.verified': '摄像头核验结案',
+  'kpi.reopenRate': '重开率 {share}（{resolved} 件中 {reopened} 件）',
+  'kpi.chart.reopenPerTeam': '各队重开率（处置后问题仍在）',
+  'kpi.teamVerified': '{share}（{reopened}/{resolved}）· 核验 {verified} 件',
 };
 
 export const DICTIONARIES: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

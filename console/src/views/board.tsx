@@ -5,7 +5,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { OrderState, ViolationType, WorkOrder } from '../api-types';
-import { Ago, Plate, SlaCountdown, StateBadge } from '../components';
+import { Ago, Plate, SlaCountdown, StateBadge, VerificationBadge } from '../components';
 import { useApp } from '../context';
 import { BOARD_STATES, useStore } from '../store';
 import { OrderDetail } from './order-detail';
@@ -96,7 +96,7 @@ const Row = memo(function Row({ order: o, selected }: { order: WorkOrder; select
       <td><SlaCountdown order={o} /></td>
       <td>{t(`type.${o.type}`)}</td>
       <td>{app.cameraName(o.deviceId, o.cameraId)} <span class="muted">· {o.zoneId}</span></td>
-      <td><StateBadge state={o.state} /></td>
+      <td><StateBadge state={o.state} /> <VerificationBadge order={o} /></td>
       <td>{app.officerName(o.assignee)}</td>
       <td><Plate order={o} /></td>
       <td><Ago at={o.discoveredAt} /></td>

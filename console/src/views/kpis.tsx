@@ -44,6 +44,12 @@ export function KpisView() {
     const [d, c] = key.split('/');
     return { key, name: app.cameraName(d, c), g };
   });
+  // Teams whose officers resolved camera orders in the range, highest reopen rate first.
+  const teams = Object.entries(data.byTeam)
+    .map(([id, g]) => ({ name: settings.teams.find((tm) => tm.id === id)?.name ?? id, v: g.verification }))
+    .filter(({ v }) => v.resolvedByOfficer > 0)
+    .sort((a, b) => (b.v.reopenRate ?? 0) - (a.v.reopenRate ?? 0));
+  const reopenRate = (v: KpiGroup['verification']): string => t('kpi.reopenRate', { share: fmt.percent(v.reopenRate), reopened: v.reopened, resolved: v.resolvedByOfficer });
   return (
     <div class="kpis" data-testid="kpis">
       <div class="kpi-bar">
@@ -62,6 +68,7 @@ export function KpisView() {
         <Tile id="dispatch" label={t('kpi.toDispatch')} value={mins(fmt, o.discoveryToDispatch.medianSeconds, t)} sub={`P90 ${mins(fmt, o.discoveryToDispatch.p90Seconds, t)}`} />
         <Tile id="rejected" label={t('kpi.rejected')} value={fmt.percent(o.rejectedShare)} sub={t('kpi.selfCleared', { share: fmt.percent(o.selfClearedShare) })} />
         <Tile id="resolved" label={t('kpi.resolved')} value={String(o.byState.resolved ?? 0)} sub={t('kpi.rejectedCount', { n: o.byState.rejected ?? 0 })} />
+        <Tile id="verified" label={t('kpi.verified')} value={String(o.verification.verified)} sub={reopenRate(o.verification)} />
       </div>
       <div class="charts">
         <section>
@@ -99,6 +106,20 @@ export function KpisView() {
                 value: c.g.rejectedShare ?? 0,
                 text: `${fmt.percent(c.g.rejectedShare)} (${c.g.byState.rejected ?? 0}/${c.g.closed})`,
                 alarm: (c.g.rejectedShare ?? 0) >= FALSE_ALARM_SHARE,
+              }))}
+            />
+          )}
+        </section>
+        <section>
+          <h3>{t('kpi.chart.reopenPerTeam')}</h3>
+          {teams.length === 0 ? <p class="muted">{t('kpi.noData')}</p> : (
+            <BarChart
+              testId="chart-reopen"
+              max={1}
+              bars={teams.map(({ name, v }) => ({
+                label: name,
+                value: v.reopenRate ?? 0,
+                text: t('kpi.teamVerified', { share: fmt.percent(v.reopenRate), reopened: v.reopened, resolved: v.resolvedByOfficer, verified: v.verified }),
               }))}
             />
           )}

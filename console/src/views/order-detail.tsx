@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { OrderState, Role, User, WorkOrder } from '../api-types';
-import { Ago, Photo, Plate, SlaCountdown, StateBadge } from '../components';
+import { Ago, Photo, Plate, SlaCountdown, StateBadge, VerificationBadge } from '../components';
 import { useApp } from '../context';
 import type { Key } from '../i18n';
 import { isOpen, OPEN_STATES, useStore } from '../store';
@@ -72,6 +72,7 @@ export function OrderDetail({ id }: { id: string }) {
         <>
           <div class="detail-head">
             <StateBadge state={order.state} />
+            <VerificationBadge order={order} />
             {isOpen(order.state) ? <SlaCountdown order={order} /> : <span class="muted">{t('order.closedAt', { at: fmt.dateTime(order.stateTimes[order.state] ?? order.updatedAt) })}</span>}
             <span class="mono muted">{order.id}</span>
           </div>
@@ -85,6 +86,16 @@ export function OrderDetail({ id }: { id: string }) {
             <dt>{t('order.discovered')}</dt><dd>{fmt.dateTime(order.discoveredAt, true)} (<Ago at={order.discoveredAt} />)</dd>
             <dt>{t('order.deadline')}</dt><dd>{fmt.dateTime(order.deadlineAt, true)}</dd>
             {order.edgeEnded && <><dt>{t('order.edgeEnded')}</dt><dd>{t(`ended.${order.edgeEnded.reason}`)} · {fmt.time(order.edgeEnded.at)}</dd></>}
+            {order.verification && (
+              <>
+                <dt>{t('order.verification')}</dt>
+                <dd data-testid="verification-detail">
+                  {t(`verification.${order.verification.status}`)}
+                  {order.verification.status === 'waiting' ? ` · ${t('verification.until', { at: fmt.time(order.verification.until) })}` : ''}
+                  {order.verification.note ? ` — ${order.verification.note}` : ''}
+                </dd>
+              </>
+            )}
             {order.rejection && <><dt>{t('order.rejection')}</dt><dd>{t(`reason.${order.rejection.reason}`)}{order.rejection.note ? ` — ${order.rejection.note}` : ''}</dd></>}
           </dl>
           {order.state === 'pending_review' && <p><a href="#/review">{t('order.goReview')}</a></p>}
