@@ -117,6 +117,11 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
       await detail.locator(`[data-testid=state][data-state=${to}]`).waitFor();
     }
     expect(await detail.getByTestId('timeline').locator('li').count()).toBe(5);
+    // The camera that found it checks the resolve: waiting for it, or unverified if the clip ended first.
+    await detail.getByTestId('verification').waitFor();
+    expect(['waiting', 'unverified']).toContain(await detail.getByTestId('verification').getAttribute('data-status'));
+    expect(await detail.getByTestId('verification-detail').textContent()).toMatch(/待摄像头核验|未能核验/);
+    await screenshot(officer, 'order-detail-camera-check');
 
     // The operator's KPI screen follows live: one resolved, in time.
     await operator.waitForFunction(() => document.querySelector('[data-testid=kpi-resolved-value]')?.textContent === '1', undefined, { timeout: 30_000 });

@@ -153,16 +153,16 @@ export class Workflow {
    */
   async verificationDue(orderId: string, until: string): Promise<'reopened' | 'settled' | 'missing'> {
     const { store, config } = this.deps;
-    const order = await store.get(orderId);
-    if (!order) return 'missing';
-    let reopened = false;
+    if (!(await store.get(orderId))) return 'missing';
+    // What the commit that landed decided on (a lost race decides again on fresh data).
+    let before: WorkOrder | null = null;
     const updated = await store.apply(orderId, (o) => {
-      const next = reopenIfStillThere(o, until, this.nowIso());
-      reopened = next !== null;
-      return next;
+      before = o;
+      return reopenIfStillThere(o, until, this.nowIso());
     }, { outbox: verificationEffects(config.sla) });
-    this.logVerification(updated, order);
-    return reopened ? 'reopened' : 'settled';
+    if (!before || updated === before) return 'settled';
+    this.logVerification(updated, before);
+    return 'reopened';
   }
 
   /** Logs (and counts) what the camera's word did to a resolved order, if anything. */
