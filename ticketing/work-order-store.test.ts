@@ -8,6 +8,7 @@ import type { DetectionMessage, EvidenceRef, NormBox } from '../contract/index.j
 import type { OpenOrderInput } from './store-types.js';
 import { IllegalTransitionError, type WorkOrder } from './work-order.js';
 import { OrderNotFoundError, RedisWorkOrderStore, StaleStateError } from './work-order-store.js';
+import { outboxKey } from './outbox.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const RUN = `swtest-${randomBytes(4).toString('hex')}`;
@@ -110,6 +111,28 @@ describe('openOrMerge', () => {
     expect(above.created).toBe(true);
   });
 
+  it('apply commits a pure change decided on the fresh order, with its side effects; null writes nothing', async () => {
+    const { order } = await store.openOrMerge(input(det()));
+    const noted = await store.apply(order.id, (o) => ({ ...o, label: 'van', updatedAt: iso(clock + 1) }), {
+      outbox: (prev, next) => [{ do: 'notice', orderId: next.id, kind: 'update', audience: 'team', seq: `${prev?.label}-${next.label}` }],
+    });
+    expect(await store.get(order.id)).toEqual(noted);
+    expect(noted.label).toBe('van');
+    const entries = await redis.xrange(outboxKey(prefix), '-', '+');
+    expect(entries.map(([, f]) => JSON.parse(f[1]!)[0].seq)).toContain('car-van');
+    expect(await store.apply(order.id, () => null)).toEqual(noted);
+  });
+
+  it('setEdgeEnded settles in the same commit: the follow-up sees the end recorded', async () => {
+    const { order } = await store.openOrMerge(input(det()));
+    const ended = { reason: 'camera_lost' as const, at: iso(clock) };
+    const seen: (WorkOrder['edgeEnded'])[] = [];
+    const after = await store.setEdgeEnded(order.id, ended, { settle: (o) => (seen.push(o.edgeEnded), { ...o, label: 'settled' }) });
+    expect(seen.at(-1)).toEqual(ended);
+    expect(await store.get(order.id)).toMatchObject({ edgeEnded: ended, label: 'settled' });
+    expect(after.label).toBe('settled');
+  });
+
   it('opens a second order for a box that does not overlap, or another zone', async () => {
     const a = await store.openOrMerge(input(det()));
     const b = await store.openOrMerge(input(det({ bbox: { x1: 0.5, y1: 0.5, x2: 0.7, y2: 0.7 } })));
@@ -128,6 +151,9 @@ describe('openOrMerge', () => {
     expect(late).toMatchObject({ created: false, order: { id: a.order.id, state: 'rejected' } });
     expect(late.order.evidence).toHaveLength(1);
     expect(await store.findByEvent(d.eventId)).toBeNull();
+    // Whatever its state, for the camera's check of a resolved order.
+    expect(await store.orderOfEvent(d.eventId)).toEqual(late.order);
+    expect(await store.orderOfEvent('no-such-event')).toBeNull();
 
     const fresh = await store.openOrMerge(input(det()));
     expect(fresh.created).toBe(true);
