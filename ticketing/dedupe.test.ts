@@ -111,6 +111,11 @@ describe('mergeDetection', () => {
     expect(m.state).toBe('dispatched');
     expect(mergeDetection(order(), det({ confidence: 0.95 }), now)!.confidence).toBe(0.95);
   });
+  it('a new event drops the edge\'s earlier end (seen again); a late message of a known event keeps it', () => {
+    const gone = order({ edgeEnded: { reason: 'left', at: T0 } });
+    expect(mergeDetection(gone, det({ eventId: '01JD00000000000000000000B1' }), now)!.edgeEnded).toBeNull();
+    expect(mergeDetection(gone, det({ evidence: [ev(1), ev(2)] }), now)!.edgeEnded).toEqual({ reason: 'left', at: T0 });
+  });
   it('returns null for a redelivered copy (nothing to write)', () => {
     expect(mergeDetection(order(), det({ evidence: [ev(1)] }), now)).toBeNull();
   });

@@ -81,8 +81,9 @@ export function appendEvidence(existing: readonly EvidenceRef[], refs: readonly 
 
 /**
  * A duplicate detection folded into its order: eventId (if new), new evidence, the max
- * confidence, the latest box and label (camera detections only), and the better plate read.
- * Returns null when nothing changes, so identical redeliveries cost no write (and no conflict).
+ * confidence, the latest box and label (camera detections only), and the better plate read. A new
+ * event drops the edge's earlier end (`edgeEnded`): the problem is seen again, so that end no longer
+ * says it is gone (camera verification relies on it). Returns null when nothing changes, so identical redeliveries cost no write (and no conflict).
  * State, team, assignee, discoveredAt and the deadline never change here.
  */
 export function mergeDetection(order: WorkOrder, d: DetectionMessage, nowIso: string): WorkOrder | null {
@@ -94,8 +95,9 @@ export function mergeDetection(order: WorkOrder, d: DetectionMessage, nowIso: st
     bbox: d.bbox ?? order.bbox,
     label: d.bbox ? d.label : order.label,
     plate: betterPlate(order.plate, d.plate ?? null),
+    edgeEnded: order.eventIds.includes(d.eventId) ? order.edgeEnded : null,
   };
-  const fields = ['eventIds', 'evidence', 'confidence', 'bbox', 'label', 'plate'] as const;
+  const fields = ['eventIds', 'evidence', 'confidence', 'bbox', 'label', 'plate', 'edgeEnded'] as const;
   const changed = fields.some((f) => JSON.stringify(next[f]) !== JSON.stringify(order[f]));
   return changed ? { ...next, updatedAt: nowIso } : null;
 }

@@ -608,6 +608,18 @@ describe('camera-verified closure', () => {
     expect(await queues.verify.getJob(verifyJobId(resolved.id, String(resolved.audit.length - 1)))).toBeUndefined();
   });
 
+  it('left while on site, then seen again (a new event merged): the resolve waits for the camera instead', async () => {
+    const d = started(freshCamera());
+    const resolved = await resolvedOrder(d, workflow, async () => {
+      await workflow.onDetection(ended(d, 2, 'left'));
+      await workflow.onDetection(started(d.cameraId, { bbox: d.bbox }));
+    });
+    expect(resolved.state).toBe('resolved');
+    expect(resolved.eventIds).toHaveLength(2);
+    expect(resolved.edgeEnded).toBeNull();
+    expect(resolved.verification?.status).toBe('waiting');
+  });
+
   it('the edge stopped watching (camera_lost) after the resolve: stays resolved, unverified, noted; the timer then changes nothing', async () => {
     const d = started(freshCamera());
     const resolved = await resolvedOrder(d);
