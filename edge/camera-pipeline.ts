@@ -205,19 +205,16 @@ export class CameraPipeline {
     this.stats.frames++;
     this.stats.lastFrameMs = tsMs;
     this.frameSize = { width: frame.width, height: frame.height };
-    let tracks: Track[];
-    if (detection) {
-      const { objects, runs, whole, ms } = await detection;
-      this.stats.inferenceMsTotal += ms;
+    const found = detection ? await detection : null;
+    if (found) {
+      this.stats.inferenceMsTotal += found.ms;
       this.stats.inferences++;
-      this.stats.detectorRuns += runs;
-      this.people = peopleIn(objects);
-      this.peopleSeenWhole = whole;
-      tracks = this.tracker.update(tsMs, objects, frame);
-    } else {
-      this.stats.skippedFrames++;
-      tracks = this.tracker.holdStill(tsMs);
-    }
+      this.stats.detectorRuns += found.runs;
+      this.people = peopleIn(found.objects);
+      this.peopleSeenWhole = found.whole;
+    } else this.stats.skippedFrames++;
+    // While the view moves (camera_moved, noticed on an earlier frame), the tracker holds what stood still.
+    const tracks = this.occupied.paused ? this.tracker.hold(tsMs, frame) : found ? this.tracker.update(tsMs, found.objects, frame) : this.tracker.holdStill(tsMs);
     this.tracks = tracks;
     const ctx: RuleContext = {
       tsMs,

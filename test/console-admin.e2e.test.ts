@@ -4,14 +4,15 @@
  * MQTT as a box would. An admin adds an exempt plate through the page, sees it listed, audited
  * and sent to the box, and removes it; an operator reads the list without controls. A box saying
  * its camera was moved shows a badge on the camera and a warning in its zone editor, and both go
- * when the box says the alert is over. Screenshots go to test-artifacts/screenshots/admin-*.
+ * when the box says the alert is over. Its telemetry's zone-model figures show on the camera's row,
+ * in Chinese and English. Screenshots go to test-artifacts/screenshots/admin-*.
  */
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../console/headless.js';
-import { DEFAULT_ROOT, edgeClientId, topics, type DesiredConfig, type DeviceListItem, type ExemptPlateAuditLine, type ExemptPlateEntry, type StatusMessage } from '../contract/index.js';
+import { DEFAULT_ROOT, edgeClientId, topics, type DesiredConfig, type DeviceListItem, type ExemptPlateAuditLine, type ExemptPlateEntry, type StatusMessage, type TelemetryMessage } from '../contract/index.js';
 import { addDevice } from './helpers/kerb-box.js';
 import { startExampleCentre, type ExampleCentre } from './helpers/example-centre.js';
 import { waitFor } from './helpers/processes.js';
@@ -150,5 +151,34 @@ describe('console: exempt plates and a moved camera in the browser', () => {
     // And set live: the badge comes without a reload.
     await sendStatus([{ cameraId: 'cam-1', state: 'connected', alerts: [{ kind: 'camera_moved', since }] }]);
     await badge.waitFor({ timeout: 10_000 });
+  });
+
+  it('shows each zone model of a camera with its runs, mean time and finds from the box\'s telemetry', async () => {
+    const at = new Date().toISOString();
+    const camera = { state: 'connected', fps: 10, inferenceMs: 30, skippedFrames: 0, droppedFrames: 0, lastFrameAt: at, openDetections: 0 } as const;
+    const telemetry: TelemetryMessage = {
+      v: 1, deviceId: DEVICE, at,
+      cameras: [
+        { cameraId: 'cam-1', ...camera, zoneModels: [{ modelId: 'stalls', runs: 6, inferenceMs: 12.4, detections: 4 }, { modelId: 'carts', runs: 0, inferenceMs: 0, detections: 0 }] },
+        { cameraId: 'cam-2', ...camera },
+      ],
+      system: { cpuPercent: 40, rssMb: 180, memFreeMb: 512, diskFreeMb: 20_000, loadAvg1: 0.5, uptimeSeconds: 3600 },
+      spool: { messages: 0, bytes: 0, dropped: 0 },
+    };
+    await box.publishAsync(topics.telemetry(DEFAULT_ROOT, DEVICE), JSON.stringify(telemetry), { qos: 1 });
+    await waitFor(async () => (await apiGet<{ items: DeviceListItem[] }>('/api/devices')).items[0]?.telemetry?.at === at, 'the telemetry in /api/devices');
+
+    const operator = await signIn(OPERATOR, 'devices');
+    const row = (id: string) => operator.locator(`[data-testid=camera-row][data-camera-id=${id}]`);
+    const stalls = row('cam-1').locator('[data-testid=zone-model][data-model-id=stalls]');
+    await stalls.waitFor();
+    expect(await stalls.textContent()).toBe('stalls 运行 6 次 · 12 ms · 检出 4 个');
+    const carts = row('cam-1').locator('[data-testid=zone-model][data-model-id=carts]');
+    expect(await carts.getAttribute('class')).toBe('muted'); // it did not run in this window
+    expect(await row('cam-2').getByTestId('zone-models').textContent()).toBe('—');
+    await screenshot(operator, 'zone-models-devices');
+
+    await operator.getByTestId('lang-en').click();
+    await operator.waitForFunction(() => document.querySelector('[data-testid=zone-model][data-model-id=stalls]')?.textContent === 'stalls 6 runs · 12 ms · 4 found');
   });
 });

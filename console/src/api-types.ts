@@ -11,7 +11,7 @@ export type { DesiredConfig, DeviceConfig, DeviceListItem as Device } from '../.
 export type { ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/exempt-plates';
 export type { KpiGroup, KpiSeries } from '../../contract/kpis';
 export type { LiveEvent } from '../../contract/live-events';
-export type { ViolationType } from '../../contract/messages';
+export type { ViolationType, ZoneModelTelemetry } from '../../contract/messages';
 export type { Location, OrderState, RejectReason, SlaLevel, WorkOrder } from '../../contract/work-orders';
 export type { Zone } from '../../contract/zones';
 

@@ -212,6 +212,9 @@ const en = {
   'devices.droppedFrames': 'Frames dropped',
   'devices.lastFrame': 'Last frame',
   'devices.open': 'Open detections',
+  'devices.zoneModels': 'Zone models',
+  'devices.zoneModelsHint': 'Second-stage models on zone crops, since the box\'s previous telemetry: runs, mean time per run, objects found',
+  'devices.zoneModelValue': '{runs} runs · {ms} ms · {found} found',
   'alert.camera_moved': 'Camera moved',
   'alert.since': 'since {at}',
 
@@ -511,6 +514,9 @@ const zh: Record<Key, string> = {
   'devices.droppedFrames': '丢帧',
   'devices.lastFrame': '最后一帧',
   'devices.open': '进行中检测',
+  'devices.zoneModels': '区域模型',
+  'devices.zoneModelsHint': '在区域裁剪画面上运行的二级模型，自设备上一次遥测以来：运行次数、平均耗时、检出目标数',
+  'devices.zoneModelValue': '运行 {runs} 次 · {ms} ms · 检出 {found} 个',
   'alert.camera_moved': '画面移动',
   'alert.since': '自 {at} 起',
 

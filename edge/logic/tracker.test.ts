@@ -295,3 +295,25 @@ describe('Tracker.holdStill', () => {
     expect(tr.allTracks()[0].hits).toBe(1);
   });
 });
+
+describe('Tracker.hold (the view is moving)', () => {
+  it('keeps a parked vehicle where it settled, dwell unbroken, through shaken sightings; a walker ends unseen', () => {
+    const tr = new Tracker(CFG);
+    const van = box(600, 300, 240, 160);
+    let t = T0;
+    let out: Track[] = [];
+    for (; t <= T0 + 6000; t += 100) out = tr.update(t, [det('truck', van), det('person', box(100 + (t - T0) / 20, 300, 40, 100))], FRAME);
+    const parked = out.find((x) => x.label === 'truck')!;
+    expect(parked.stationary).toBe(true);
+    // The shake begins a frame before it is noticed: the van is seen 40 px off.
+    out = tr.update((t += 100), [det('truck', box(640, 330, 240, 160))], FRAME);
+    for (const end = t + 12_000; t < end; ) out = tr.hold((t += 100), FRAME);
+    expect(out.map((x) => x.id)).toEqual([parked.id]); // the walker's track ended unseen, as it would have
+    expect(out[0]).toMatchObject({ stationary: true, stationarySinceMs: parked.stationarySinceMs, matched: true, lastSeenMs: t });
+    expect(iou(out[0].box, van)).toBeGreaterThan(0.95);
+    // The view is back: the van is found on its own track, still parked since before the shake.
+    out = tr.update((t += 100), [det('truck', van)], FRAME);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ id: parked.id, stationary: true, stationarySinceMs: parked.stationarySinceMs });
+  });
+});

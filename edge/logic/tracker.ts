@@ -123,6 +123,29 @@ export class Tracker {
     return this.confirmed();
   }
 
+  /**
+   * A frame while the camera's view moves (camera_moved): boxes are not where the objects are, so
+   * detections are not associated and no tracks are made from them. Stationary tracks are held
+   * where they settled, seen at tsMs: a parked vehicle is found on its own track again when the
+   * view settles back, its dwell unbroken (matching the shaken boxes dragged it off, re-anchored
+   * it as moving, or lost it to a new track: a second violation). The sightings before the move
+   * was noticed are no evidence that it moved. The other tracks go unseen and end as they would.
+   */
+  hold(tsMs: number, frame: FrameSize): Track[] {
+    for (const t of this.tracks) {
+      t.matched = t.stationary && tsMs >= t.lastSeenMs;
+      if (!t.matched) continue;
+      t.lastSeenMs = tsMs;
+      t.cx = t.anchor.x;
+      t.cy = t.anchor.y;
+      t.vx = 0;
+      t.vy = 0;
+      t.excursionSinceMs = null;
+    }
+    this.prune(tsMs, frame);
+    return this.confirmed();
+  }
+
   /** Every live track including unconfirmed ones (diagnostics, tests). */
   allTracks(): Track[] {
     return this.tracks.map(snapshot(this.minHits));

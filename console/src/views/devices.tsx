@@ -1,10 +1,10 @@
 /**
  * Cameras and boxes: every registered box, online or not, when it was last heard of, its system
  * and spool figures, and per camera the stream state, frame rate, inference time and decoding
- * load from its latest telemetry, and what its box says is wrong with the picture (a moved
- * camera). Offline boxes come first and stand out.
+ * load from its latest telemetry, its second-stage zone models' runs, and what its box says is
+ * wrong with the picture (a moved camera). Offline boxes come first and stand out.
  */
-import type { CameraState, Device } from '../api-types';
+import type { CameraState, Device, ZoneModelTelemetry } from '../api-types';
 import { cameraMovedSince } from '../camera-alerts';
 import { Ago } from '../components';
 import { useNow } from '../clock';
@@ -88,6 +88,7 @@ function CameraTable({ device: d }: { device: Device }) {
           <th>{t('devices.droppedFrames')}</th>
           <th>{t('devices.lastFrame')}</th>
           <th>{t('devices.open')}</th>
+          <th title={t('devices.zoneModelsHint')}>{t('devices.zoneModels')}</th>
         </tr>
       </thead>
       <tbody>
@@ -112,10 +113,25 @@ function CameraTable({ device: d }: { device: Device }) {
               <td>{c?.droppedFrames ?? '—'}</td>
               <td>{c?.lastFrameAt ? fmt.time(c.lastFrameAt) : '—'}</td>
               <td>{c?.openDetections ?? '—'}</td>
+              <td data-testid="zone-models">{c?.zoneModels?.length ? <ZoneModels models={c.zoneModels} /> : '—'}</td>
             </tr>
           );
         })}
       </tbody>
     </table>
+  );
+}
+
+/** Each second-stage model of a camera over the telemetry's window: runs, mean time, objects found; one that did not run is muted. */
+function ZoneModels({ models }: { models: readonly ZoneModelTelemetry[] }) {
+  const { t, fmt } = useApp();
+  return (
+    <ul class="zone-models">
+      {models.map((m) => (
+        <li key={m.modelId} class={m.runs === 0 ? 'muted' : ''} data-testid="zone-model" data-model-id={m.modelId} data-runs={m.runs} data-detections={m.detections}>
+          <b>{m.modelId}</b> {t('devices.zoneModelValue', { runs: m.runs, ms: fmt.number(m.inferenceMs, 0), found: m.detections })}
+        </li>
+      ))}
+    </ul>
   );
 }
