@@ -185,13 +185,20 @@ async function deliverOnce(job: Job<DispatchJobData>, done: Progress, opts: Disp
     log.info({ ...ctx, state: order.state }, 'order closed before dispatch; not sent');
     return 'closed';
   }
-  const team = opts.config.teams.find((t) => t.id === order.team);
+  // To the team it was queued for. Moved to another team since, the order is no longer theirs: only
+  // their stand-down (which the reassignment queued) still concerns them.
+  const teamId = data.team ?? order.team;
+  if (teamId !== order.team && data.kind !== 'stand_down') {
+    log.info({ ...ctx, team: teamId, nowTeam: order.team }, 'order reassigned to another team before dispatch; not sent');
+    return 'reassigned';
+  }
+  const team = opts.config.teams.find((t) => t.id === teamId);
   const key = idempotencyKey(data);
 
   if (data.audience === 'team' && !done.mqtt) {
     const msg: TeamOrderMessage = { ...message(data, order), idempotencyKey: key };
     await withTimeout(
-      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), DELIVERY.teamOrders),
+      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, teamId), JSON.stringify(msg), DELIVERY.teamOrders),
       opts.config.dispatch.timeoutMs,
       'MQTT publish',
     );

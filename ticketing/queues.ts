@@ -19,6 +19,11 @@ export interface DispatchJob {
   kind: DispatchKind;
   /** Supervisor notifications go to the team's supervisorWebhook. */
   audience: 'team' | 'supervisor';
+  /**
+   * The team it is meant for, fixed when it is queued: a reassignment must not turn a notice meant
+   * for the old team into one for the new. Jobs queued before it existed go to the order's team.
+   */
+  team?: string;
   note?: string;
 }
 
