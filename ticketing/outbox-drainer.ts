@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { duplicateRedis, type RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import { describeIssues } from '../contract/index.js';
-import { dispatchJob } from './dispatcher.js';
+import { dispatchJob, queueNotices } from './dispatcher.js';
 import { OUTBOX_FIELD, outboxEntrySchema, outboxKey, type OutboxEffect } from './outbox.js';
 import type { Queues } from './queues.js';
 import { cancelSla, slaTimerJobs } from './sla-timers.js';
@@ -178,8 +178,8 @@ export class OutboxDrainer {
     await this.o.beforeEnqueue?.(ids);
     const plan = planDrain(entries, Date.now());
     for (const u of plan.unreadable) this.log.error({ entryId: u.id, reason: u.reason, code: 'OUTBOX_ENTRY_UNREADABLE' }, 'outbox entry dropped: cannot be read');
-    const { dispatch, sla } = this.o.queues;
-    await Promise.all([plan.notices.length ? dispatch.addBulk(plan.notices) : null, plan.timers.length ? sla.addBulk(plan.timers) : null]);
+    const { sla } = this.o.queues;
+    await Promise.all([plan.notices.length ? queueNotices(this.o.queues, plan.notices) : null, plan.timers.length ? sla.addBulk(plan.timers) : null]);
     // After the adds: a batch holding an order's timers and then its closing removes them.
     await Promise.all(plan.cancels.map((orderId) => cancelSla(this.o.queues, orderId)));
     await this.o.redis.multi().xack(this.key, OUTBOX_GROUP, ...ids).xdel(this.key, ...ids).exec();

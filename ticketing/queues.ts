@@ -39,6 +39,8 @@ export interface Queues {
   detections: Queue<DetectionJob>;
   dispatch: Queue<DispatchJob>;
   sla: Queue<SlaJob>;
+  /** The connection the queues were made on, for what goes with their jobs (the dispatch lines). */
+  connection: RedisClient;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
   const dispatch = new Queue<DispatchJob>(QUEUE_NAMES.dispatch, opts);
   const sla = new Queue<SlaJob>(QUEUE_NAMES.sla, opts);
   return {
-    detections, dispatch, sla,
+    detections, dispatch, sla, connection,
     close: async () => {
       await Promise.all([detections.close(), dispatch.close(), sla.close()]);
     },
