@@ -358,4 +358,13 @@ describe('dispatcher', () => {
     await until(() => seen.length === 4, 10_000, 'both notices answered');
     expect(seen).toEqual(['start order', 'end order', 'start stand_down', 'end stand_down']);
   });
+
+  it('holds the next notice of the order back while the one before it is retried', async () => {
+    const { team } = await setup({ teamStatus: (n) => (n === 0 ? 500 : 200), supervisor: false });
+    const order = await openOrder();
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'order', audience: 'team', team: 'team-north' });
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'stand_down', audience: 'team', team: 'team-north' });
+    await until(() => team.hits.length === 3, 10_000, 'the order twice, then the stand-down');
+    expect(team.hits.map((h) => h.body.kind)).toEqual(['order', 'order', 'stand_down']);
+  });
 });

@@ -58,8 +58,12 @@ export async function enqueueDispatch(queues: Queues, job: DispatchJob, opts: { 
   await queueNotices(queues, [dispatchJob({ ...job, seq })]);
 }
 
-/** How long a notice waiting for an earlier one of its line is put back for. */
+/**
+ * How long a notice waiting for an earlier one of its line is put back for: doubling with each
+ * wait up to the maximum, so a line held up by a receiver that is down costs little.
+ */
 const LINE_WAIT_MS = 200;
+const MAX_LINE_WAIT_MS = 5000;
 /** A line outlives any notice in it (completed jobs are kept 7 days; retries end long before). */
 const LINE_TTL_MS = (KEEP_COMPLETED_SECONDS + 24 * 3600) * 1000;
 
@@ -193,7 +197,8 @@ function firstAttempt(job: { progress: unknown; timestamp: number } | undefined)
 /** Delivers once every notice ahead of this one in its line has finished; until then puts it back (not an attempt). */
 async function deliverInLine(worker: Worker<DispatchJobData>, job: Job<DispatchJobData>, token: string | undefined, opts: DispatcherOptions, log: Logger): Promise<string> {
   if (job.data.team && !(await isTurnOf(worker, opts.connection, job))) {
-    await job.moveToDelayed(Date.now() + LINE_WAIT_MS, token);
+    const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1); // each take counts as started
+    await job.moveToDelayed(Date.now() + Math.min(LINE_WAIT_MS * 2 ** waits, MAX_LINE_WAIT_MS), token);
     throw new DelayedError();
   }
   const outcome = await deliver(job, opts, log);
