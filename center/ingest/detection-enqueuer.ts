@@ -13,6 +13,7 @@
  */
 import type { JobsOptions, Queue } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StreetWatchError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { RedisClient } from '../../common/redis.js';
 import type { DetectionMessage } from '../../contract/index.js';
@@ -54,7 +55,7 @@ export class DetectionEnqueuer {
 
   /** Resolves once the job is stored: `added`, or `duplicate` when a job of that id already existed. */
   enqueue(message: DetectionMessage): Promise<EnqueueOutcome> {
-    if (this.closed) return Promise.reject(new Error('the ingest is closing'));
+    if (this.closed) return Promise.reject(closingError());
     return new Promise((resolve, reject) => {
       this.next.push({ message, jobId: detectionJobId(message.eventId, message.seq), resolve, reject });
       if (!this.flushing) {
@@ -92,7 +93,7 @@ export class DetectionEnqueuer {
   }
 
   private failAll(): void {
-    const err = new Error('the ingest is closing');
+    const err = closingError();
     for (const w of this.next.splice(0)) w.reject(err);
   }
 
@@ -119,3 +120,5 @@ export class DetectionEnqueuer {
     return outcomes;
   }
 }
+
+const closingError = (): StreetWatchError => new StreetWatchError('INGEST_CLOSING', 'the ingest is closing: the detection job was not stored');
