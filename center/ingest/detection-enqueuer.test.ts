@@ -54,4 +54,28 @@ describe('DetectionEnqueuer (Redis)', () => {
       await queue.close();
     }
   });
+
+  it('on close stops retrying a batch Redis keeps refusing, and fails its callers (the journal keeps their messages)', async () => {
+    let calls = 0;
+    let called!: () => void;
+    const firstCall = new Promise<void>((r) => (called = r));
+    const queue = new (class extends Queue<DetectionJob> {
+      override async addBulk(): Promise<never> {
+        calls++;
+        called();
+        throw new Error('Connection is closed.');
+      }
+    })(QUEUE_NAMES.detections, { connection: ns.redis() as unknown as ConnectionOptions, prefix: ns.freshPrefix() });
+    const enqueuer = new DetectionEnqueuer(queue, ns.redis(), {}, silent, { retryDelayMs: 60_000 });
+    try {
+      const pending = enqueuer.enqueue(detection('pole-1', 'cam-1'));
+      await firstCall;
+      enqueuer.close();
+      await expect(pending).rejects.toMatchObject({ code: 'INGEST_CLOSING' });
+      await expect(enqueuer.enqueue(detection('pole-1', 'cam-1'))).rejects.toMatchObject({ code: 'INGEST_CLOSING' });
+      expect(calls).toBe(1);
+    } finally {
+      await queue.close();
+    }
+  });
 });
