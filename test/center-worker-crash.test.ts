@@ -256,7 +256,7 @@ describe('detection worker killed in the middle of a job', () => {
       await waitFor(async () => (await queues.sla.getJobState(slaJobId(written.id, 'red'))) === 'delayed', 'the timers to be queued', 10_000);
       let notices = await dispatchJobs(written.id);
       expect(notices.map((j) => j.id)).toEqual([`${written.id}-team-order-1`]);
-      expect(notices[0].data).toEqual({ orderId: written.id, kind: 'order', audience: 'team', seq: '1' });
+      expect(notices[0].data).toEqual({ orderId: written.id, kind: 'order', audience: 'team', team: 'team-north', seq: '1' });
       expect(await queues.sla.getJobState(slaJobId(written.id, 'yellow'))).toBe('delayed');
       expect(await queues.sla.getJobState(slaJobId(written.id, 'red'))).toBe('delayed');
 

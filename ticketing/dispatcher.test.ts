@@ -331,4 +331,40 @@ describe('dispatcher', () => {
     await until(async () => (await jobState(`${order.id}-team-stand_down-1`)) === 'completed' && (await jobState(`${order.id}-team-sla_red-1`)) === 'completed', 5000, 'both handled');
     expect(team.hits.map((h) => h.body.kind)).toEqual(['stand_down']);
   });
+
+  it("delivers one order's notices to a team one at a time, in the order they were queued, though the first is slow", async () => {
+    // The team's receiver takes 800 ms over the first notice and answers the others at once.
+    const seen: string[] = [];
+    const slow = createServer((req, res) => {
+      const kind = String(req.headers['x-streetwatch-event']);
+      seen.push(`start ${kind}`);
+      req.resume();
+      req.on('end', () => setTimeout(() => {
+        seen.push(`end ${kind}`);
+        res.writeHead(200).end();
+      }, seen.length === 1 ? 800 : 0));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    });
+    const config = centerConfig(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/orders`, null);
+    dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: client, logger: pino({ level: 'silent' }), backoff: { baseDelayMs: 200, maxDelayMs: 1000 } });
+    await dispatcher.worker.waitUntilReady();
+    const order = await openOrder();
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'order', audience: 'team', team: 'team-north' });
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'stand_down', audience: 'team', team: 'team-north' });
+    await until(() => seen.length === 4, 10_000, 'both notices answered');
+    expect(seen).toEqual(['start order', 'end order', 'start stand_down', 'end stand_down']);
+  });
+
+  it('holds the next notice of the order back while the one before it is retried', async () => {
+    const { team } = await setup({ teamStatus: (n) => (n === 0 ? 500 : 200), supervisor: false });
+    const order = await openOrder();
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'order', audience: 'team', team: 'team-north' });
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'stand_down', audience: 'team', team: 'team-north' });
+    await until(() => team.hits.length === 3, 10_000, 'the order twice, then the stand-down');
+    expect(team.hits.map((h) => h.body.kind)).toEqual(['order', 'order', 'stand_down']);
+  });
 });

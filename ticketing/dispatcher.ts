@@ -5,8 +5,13 @@
  * Delivery is at-least-once with a stable Idempotency-Key, so receivers drop repeats. A failing
  * receiver is retried with capped exponential backoff for at least `dispatch.retryForMinutes`;
  * after that the job stays in BullMQ's failed set (see `dispatchFailures`) and an error is logged.
+ *
+ * The notices of one order to one team (and audience) go out one at a time, in the order they were
+ * queued, retries included: each is queued into a line (a Redis list of job ids under the queue's
+ * keys) as well as the queue, and a worker that takes one with another still unfinished ahead of it
+ * puts it back for a moment. So a stand-down never overtakes its order, whatever the concurrency.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { RedisClient } from '../common/redis.js';
 import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
@@ -50,8 +55,34 @@ export const dispatchJobId = (job: DispatchJobData): string => `${job.orderId}-$
  */
 export async function enqueueDispatch(queues: Queues, job: DispatchJob, opts: { seq?: string | number } = {}): Promise<void> {
   const seq = opts.seq !== undefined ? String(opts.seq) : ONCE_PER_ORDER.has(job.kind) ? '1' : ulid();
-  const { name, data, opts: jobOpts } = dispatchJob({ ...job, seq });
-  await queues.dispatch.add(name, data, jobOpts);
+  await queueNotices(queues, [dispatchJob({ ...job, seq })]);
+}
+
+/**
+ * How long a notice waiting for an earlier one of its line is put back for: doubling with each
+ * wait up to the maximum, so a line held up by a receiver that is down costs little.
+ */
+const LINE_WAIT_MS = 200;
+const MAX_LINE_WAIT_MS = 5000;
+/** A line outlives any notice in it (completed jobs are kept 7 days; retries end long before). */
+const LINE_TTL_MS = (KEEP_COMPLETED_SECONDS + 24 * 3600) * 1000;
+
+/** The line of one order's notices to one audience of one team (jobs without a team, queued before lines existed, have none). */
+const lineKey = (queue: Pick<Queue, 'toKey'>, d: DispatchJob): string => queue.toKey(`line:${d.orderId}:${d.audience}:${d.team}`);
+
+/**
+ * Queues notices (in order) into their lines, then as jobs. A job id already in its line or queue
+ * (a notice queued twice) changes nothing: its first place counts, the repeat is dropped when done.
+ */
+export async function queueNotices(queues: Pick<Queues, 'dispatch' | 'connection'>, jobs: readonly ReturnType<typeof dispatchJob>[]): Promise<void> {
+  const queue = queues.dispatch;
+  const lined = jobs.filter((j) => j.data.team);
+  if (lined.length) {
+    const pipeline = queues.connection.pipeline();
+    for (const j of lined) pipeline.rpush(lineKey(queue, j.data), j.opts.jobId).pexpire(lineKey(queue, j.data), LINE_TTL_MS);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+  await queue.addBulk([...jobs]);
 }
 
 /** The BullMQ job of one notification (for `add` or `addBulk`): its id is fixed by the data. */
@@ -121,7 +152,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
   };
   const log = opts.logger.child({ component: 'dispatcher' });
 
-  const worker = new Worker<DispatchJobData>(QUEUE_NAMES.dispatch, (job) => deliver(job, opts, log), {
+  const worker: Worker<DispatchJobData> = new Worker<DispatchJobData>(QUEUE_NAMES.dispatch, (job, token) => deliverInLine(worker, job, token, opts, log), {
     connection: opts.connection as unknown as ConnectionOptions,
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
@@ -134,8 +165,10 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     if (!job) return;
     const ctx = { orderId: job.data.orderId, kind: job.data.kind, audience: job.data.audience, jobId: job.id, attempt: job.attemptsMade, err: err.message };
     // finishedOn is set only when BullMQ gave up (no retry scheduled).
-    if (job.finishedOn) log.error({ ...ctx, code: 'DISPATCH_GAVE_UP' }, 'dispatch failed for good; the job stays in the failed set');
-    else log.warn({ ...ctx, ...(err instanceof WebhookError ? { status: err.status, looksPermanent: err.looksPermanent } : {}) }, 'dispatch attempt failed; retrying');
+    if (job.finishedOn) {
+      log.error({ ...ctx, code: 'DISPATCH_GAVE_UP' }, 'dispatch failed for good; the job stays in the failed set');
+      void leaveLine(worker, opts.connection, job, log); // the next notice of its line may go
+    } else log.warn({ ...ctx, ...(err instanceof WebhookError ? { status: err.status, looksPermanent: err.looksPermanent } : {}) }, 'dispatch attempt failed; retrying');
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'dispatch worker error'));
 
@@ -159,6 +192,43 @@ const progressOf = (job: { progress: unknown } | undefined): Progress =>
 
 function firstAttempt(job: { progress: unknown; timestamp: number } | undefined): number {
   return progressOf(job).firstAttemptAt ?? job?.timestamp ?? Date.now();
+}
+
+/** Delivers once every notice ahead of this one in its line has finished; until then puts it back (not an attempt). */
+async function deliverInLine(worker: Worker<DispatchJobData>, job: Job<DispatchJobData>, token: string | undefined, opts: DispatcherOptions, log: Logger): Promise<string> {
+  if (job.data.team && !(await isTurnOf(worker, opts.connection, job))) {
+    const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1); // each take counts as started
+    await job.moveToDelayed(Date.now() + Math.min(LINE_WAIT_MS * 2 ** waits, MAX_LINE_WAIT_MS), token);
+    throw new DelayedError();
+  }
+  const outcome = await deliver(job, opts, log);
+  await leaveLine(worker, opts.connection, job, log);
+  return outcome;
+}
+
+/**
+ * True when no unfinished notice is ahead of `job` in its line. Ids ahead whose job finished (or is
+ * gone) are dropped on the way: a worker that died before taking its job out leaves no block.
+ */
+async function isTurnOf(worker: Worker<DispatchJobData>, client: RedisClient, job: Job<DispatchJobData>): Promise<boolean> {
+  const key = lineKey(worker, job.data);
+  for (const id of await client.lrange(key, 0, -1)) {
+    if (id === job.id) return true;
+    const [queuedAt, finishedOn] = await client.hmget(worker.toKey(id), 'timestamp', 'finishedOn');
+    if (queuedAt !== null && finishedOn === null) return false;
+    await client.lrem(key, 0, id);
+  }
+  return true;
+}
+
+/** Out of its line; a failure only costs the next notice a look at this job (isTurnOf drops it). */
+async function leaveLine(worker: Worker<DispatchJobData>, client: RedisClient, job: Job<DispatchJobData>, log: Logger): Promise<void> {
+  if (!job.data.team || !job.id) return;
+  try {
+    await client.lrem(lineKey(worker, job.data), 0, job.id);
+  } catch (err) {
+    log.warn({ jobId: job.id, err: (err as Error).message }, 'dispatch: could not take a notice out of its line');
+  }
 }
 
 async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: Logger): Promise<string> {
@@ -185,13 +255,20 @@ async function deliverOnce(job: Job<DispatchJobData>, done: Progress, opts: Disp
     log.info({ ...ctx, state: order.state }, 'order closed before dispatch; not sent');
     return 'closed';
   }
-  const team = opts.config.teams.find((t) => t.id === order.team);
+  // To the team it was queued for. Moved to another team since, the order is no longer theirs: only
+  // their stand-down (which the reassignment queued) still concerns them.
+  const teamId = data.team ?? order.team;
+  if (teamId !== order.team && data.kind !== 'stand_down') {
+    log.info({ ...ctx, team: teamId, nowTeam: order.team }, 'order reassigned to another team before dispatch; not sent');
+    return 'reassigned';
+  }
+  const team = opts.config.teams.find((t) => t.id === teamId);
   const key = idempotencyKey(data);
 
   if (data.audience === 'team' && !done.mqtt) {
     const msg: TeamOrderMessage = { ...message(data, order), idempotencyKey: key };
     await withTimeout(
-      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, order.team), JSON.stringify(msg), DELIVERY.teamOrders),
+      opts.mqtt.publishAsync(topics.teamOrders(opts.config.rootTopic, teamId), JSON.stringify(msg), DELIVERY.teamOrders),
       opts.config.dispatch.timeoutMs,
       'MQTT publish',
     );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { detection, evidenceRef, fakeJpeg } from '../center/ingest/test-fixtures.js';
-import { detectionEffects, edgeEndedEffects, transitionEffects } from './order-effects.js';
+import { detectionEffects, edgeEndedEffects, reassignEffects, transitionEffects } from './order-effects.js';
 import { buildOrder } from './work-order-store.js';
-import { applyTransition, type OrderState, type WorkOrder } from './work-order.js';
+import { applyReassignment, applyTransition, type OrderState, type WorkOrder } from './work-order.js';
 
 const SLA = { targetMinutes: 40, yellowAt: 0.5, redAt: 1 };
 const T0 = '2026-12-05T08:00:00.000Z';
@@ -11,7 +11,7 @@ const first = detection('pole-1', 'cam-1', { discoveredAt: T0, evidence: [eviden
 const open = (confirmed: boolean): WorkOrder =>
   buildOrder({ detection: first, team: 't', assignee: 'li', location: null, confirmed, deadlineAt: T0, dedupeIou: 0.5, plateWindowMs: 0, nowIso: T0 }, 'WO1');
 const moved = (o: WorkOrder, ...path: OrderState[]): WorkOrder => path.reduce((cur, to) => applyTransition(cur, to, 'x', T0), o);
-const notice = (kind: string, extra: Record<string, string> = {}) => ({ do: 'notice', orderId: 'WO1', kind, audience: 'team', seq: '1', ...extra });
+const notice = (kind: string, extra: Record<string, string> = {}) => ({ do: 'notice', orderId: 'WO1', kind, audience: 'team', team: 't', seq: '1', ...extra });
 
 describe('order effects', () => {
   it('a new order starts its timers from discovery; a dispatched one is also told to the team', () => {
@@ -49,5 +49,21 @@ describe('order effects', () => {
     expect(edgeEndedEffects(ended('left'))(onSite, onSite)).toEqual([notice('update', { seq: `${first.eventId}-3`, note: 'the edge saw it leave while the officer is on site' })]);
     expect(edgeEndedEffects(ended('camera_lost'))(dispatched, dispatched)[0]).toMatchObject({ kind: 'update', note: expect.stringContaining('camera_lost') });
     expect(edgeEndedEffects(ended('camera_lost'))(open(false), open(false))).toEqual([]);
+  });
+
+  it('a reassignment tells the new team, and stands down the team it was taken from if its officers knew', () => {
+    const dispatched = open(true);
+    const toSouth = applyReassignment(dispatched, { team: 'south', assignee: 'wang' }, 'sup', T0);
+    const seq = `reassigned-${toSouth.audit.length}`;
+    expect(reassignEffects()(dispatched, toSouth)).toEqual([
+      notice('stand_down', { seq, note: 'reassigned to south' }),
+      notice('order', { seq, team: 'south' }),
+    ]);
+    // Another officer of the same team: only the order, again.
+    const sameTeam = applyReassignment(dispatched, { team: 't', assignee: 'zhao' }, 'sup', T0);
+    expect(reassignEffects()(dispatched, sameTeam)).toEqual([notice('order', { seq })]);
+    // Still waiting for review: no officer knew, nobody is told.
+    const pending = open(false);
+    expect(reassignEffects()(pending, applyReassignment(pending, { team: 'south', assignee: null }, 'sup', T0))).toEqual([]);
   });
 });

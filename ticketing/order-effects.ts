@@ -9,9 +9,12 @@ import { REOPEN_STATE } from './verification.js';
 import { escalationTimes, type SlaConfig } from './sla.js';
 import { isOpen, type OrderState, type WorkOrder } from './work-order.js';
 
-/** Kinds told once per order (`seq` 1); an `update` is named after what caused it. */
-const teamNotice = (orderId: string, kind: DispatchKind, note?: string, seq = '1', audience: 'team' | 'supervisor' = 'team'): OutboxEffect => ({
-  do: 'notice', orderId, kind, audience, seq, ...(note ? { note } : {}),
+/**
+ * To the order's team as it is in `o` (a later reassignment does not redirect it). Kinds told once
+ * per order get `seq` 1; an `update` is named after what caused it.
+ */
+const teamNotice = (o: WorkOrder, kind: DispatchKind, note?: string, seq = '1', audience: 'team' | 'supervisor' = 'team'): OutboxEffect => ({
+  do: 'notice', orderId: o.id, kind, audience, team: o.team, seq, ...(note ? { note } : {}),
 });
 
 /** Officers hear of an order once it left review, as long as it is open. */
@@ -23,13 +26,13 @@ export function detectionEffects(d: DetectionMessage, sla: SlaConfig): OutboxFn 
     if (!prev) {
       if (!isOpen(next.state)) return [];
       const timers: OutboxEffect = { do: 'sla', orderId: next.id, ...escalationTimes(Date.parse(next.discoveredAt), sla) };
-      return next.state === 'dispatched' ? [timers, teamNotice(next.id, 'order')] : [timers];
+      return next.state === 'dispatched' ? [timers, teamNotice(next, 'order')] : [timers];
     }
     // Later photos (the second timed one) reach the officers as they come; the opening message's
     // own photos went out with the order.
     const openingAgain = next.eventIds[0] === d.eventId && d.seq === 0;
     if (!d.evidence.length || openingAgain || !officersKnow(next)) return [];
-    return [teamNotice(next.id, 'update', undefined, `${d.eventId}-${d.seq}`)];
+    return [teamNotice(next, 'update', undefined, `${d.eventId}-${d.seq}`)];
   };
 }
 
@@ -41,7 +44,7 @@ export function edgeEndedEffects(d: DetectionMessage): OutboxFn {
   return (_prev, next) => {
     if (!officersKnow(next) || (d.reason === 'left' && next.state !== 'on_site')) return [];
     const note = d.reason === 'left' ? 'the edge saw it leave while the officer is on site' : `the edge stopped watching (${d.reason}); the order stays open`;
-    return [teamNotice(next.id, 'update', note, `${d.eventId}-${d.seq}`)];
+    return [teamNotice(next, 'update', note, `${d.eventId}-${d.seq}`)];
   };
 }
 
@@ -52,18 +55,27 @@ export function transitionEffects(note?: string): OutboxFn {
   return (prev, next) => {
     const from = prev?.state ?? null;
     const effects: OutboxEffect[] = [];
-    if (from === 'pending_review' && next.state === 'dispatched') effects.push(teamNotice(next.id, 'order'));
+    if (from === 'pending_review' && next.state === 'dispatched') effects.push(teamNotice(next, 'order'));
     if (!isOpen(next.state) && from !== null && isOpen(from)) {
       effects.push({ do: 'sla-cancel', orderId: next.id });
-      if (STAND_DOWN.includes(next.state) && from !== 'pending_review') effects.push(teamNotice(next.id, 'stand_down', note));
+      if (STAND_DOWN.includes(next.state) && from !== 'pending_review') effects.push(teamNotice(next, 'stand_down', note));
     }
     return effects;
   };
 }
 
-/** A new team or officer: told of the order afresh (once per reassignment), if officers know of it. */
+/**
+ * A new team or officer: told of the order afresh (once per reassignment), if officers know of it;
+ * the team it was taken from, if its officers knew, is told to stand down.
+ */
 export function reassignEffects(): OutboxFn {
-  return (_prev, next) => (officersKnow(next) ? [teamNotice(next.id, 'order', undefined, `reassigned-${next.audit.length}`)] : []);
+  return (prev, next) => {
+    const seq = `reassigned-${next.audit.length}`;
+    const effects: OutboxEffect[] = [];
+    if (prev && prev.team !== next.team && officersKnow(prev)) effects.push(teamNotice(prev, 'stand_down', `reassigned to ${next.team}`, seq));
+    if (officersKnow(next)) effects.push(teamNotice(next, 'order', undefined, seq));
+    return effects;
+  };
 }
 
 /**
@@ -81,8 +93,8 @@ export function verificationEffects(sla: SlaConfig): OutboxFn {
       const seq = String(next.audit.length);
       return [
         { do: 'sla', orderId: next.id, ...escalationTimes(Date.parse(next.discoveredAt), sla) },
-        teamNotice(next.id, 'reopened', v?.note, seq),
-        teamNotice(next.id, 'reopened', v?.note, seq, 'supervisor'),
+        teamNotice(next, 'reopened', v?.note, seq),
+        teamNotice(next, 'reopened', v?.note, seq, 'supervisor'),
       ];
     }
     return [];

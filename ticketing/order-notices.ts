@@ -30,7 +30,7 @@ export async function migrateOrderNotices(opts: { redis: RedisClient; prefix: st
     for (const o of page.items) {
       const dispatchedAt = o.stateTimes.dispatched;
       if (!dispatchedAt || Date.parse(dispatchedAt) < since) continue;
-      effects.push({ do: 'notice', orderId: o.id, kind: 'order', audience: 'team', seq: '1' });
+      effects.push({ do: 'notice', orderId: o.id, kind: 'order', audience: 'team', team: o.team, seq: '1' });
     }
     if (effects.length) await opts.redis.xadd(outboxKey(opts.prefix), '*', OUTBOX_FIELD, JSON.stringify(effects));
     checked += effects.length;

@@ -47,7 +47,7 @@ async function dispatchJobIds(): Promise<string[]> {
 }
 
 const notice = (orderId: string, kind: 'order' | 'stand_down' = 'order', note?: string): OutboxEffect => ({
-  do: 'notice', orderId, kind, audience: 'team', seq: '1', ...(note ? { note } : {}),
+  do: 'notice', orderId, kind, audience: 'team', team: 'team-north', seq: '1', ...(note ? { note } : {}),
 });
 const timersOf = (o: WorkOrder): OutboxEffect => ({ do: 'sla', orderId: o.id, yellowAtMs: Date.parse(o.discoveredAt) + 20 * MIN, redAtMs: Date.parse(o.discoveredAt) + 40 * MIN });
 
@@ -129,7 +129,7 @@ describe('the drainer', () => {
     expect(await drainer('one').drainOnce()).toBe(5);
     expect(await dispatchJobIds()).toEqual([`${a.id}-team-order-1`, `${b.id}-team-order-1`, `${b.id}-team-stand_down-1`].sort());
     const standDown = await queues.dispatch.getJob(`${b.id}-team-stand_down-1`);
-    expect(standDown!.data).toEqual({ orderId: b.id, kind: 'stand_down', audience: 'team', seq: '1', note: 'gone' });
+    expect(standDown!.data).toEqual({ orderId: b.id, kind: 'stand_down', audience: 'team', team: 'team-north', seq: '1', note: 'gone' });
     expect(await queues.sla.getJobState(slaJobId(a.id, 'yellow'))).toBe('delayed');
     const red = (await queues.sla.getJob(slaJobId(a.id, 'red')))!;
     expect(red.opts.delay).toBeGreaterThan(39 * MIN);

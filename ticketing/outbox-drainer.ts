@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { duplicateRedis, type RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import { describeIssues } from '../contract/index.js';
-import { dispatchJob } from './dispatcher.js';
+import { dispatchJob, queueNotices } from './dispatcher.js';
 import { OUTBOX_FIELD, outboxEntrySchema, outboxKey, type OutboxEffect } from './outbox.js';
 import type { Queues } from './queues.js';
 import { cancelSla, slaTimerJobs } from './sla-timers.js';
@@ -80,7 +80,7 @@ function addEffect(plan: DrainPlan, e: OutboxEffect, nowMs: number): void {
   if (e.do === 'sla') plan.timers.push(...slaTimerJobs(e.orderId, e, nowMs));
   else if (e.do === 'sla-cancel') plan.cancels.push(e.orderId);
   else if (e.do === 'verify') plan.verifies.push(verifyTimerJob(e, nowMs));
-  else plan.notices.push(dispatchJob({ orderId: e.orderId, kind: e.kind, audience: e.audience, seq: e.seq, ...(e.note ? { note: e.note } : {}) }));
+  else plan.notices.push(dispatchJob({ orderId: e.orderId, kind: e.kind, audience: e.audience, seq: e.seq, ...(e.team ? { team: e.team } : {}), ...(e.note ? { note: e.note } : {}) }));
 }
 
 export class OutboxDrainer {
@@ -181,9 +181,9 @@ export class OutboxDrainer {
     await this.o.beforeEnqueue?.(ids);
     const plan = planDrain(entries, Date.now());
     for (const u of plan.unreadable) this.log.error({ entryId: u.id, reason: u.reason, code: 'OUTBOX_ENTRY_UNREADABLE' }, 'outbox entry dropped: cannot be read');
-    const { dispatch, sla, verify } = this.o.queues;
+    const { sla, verify } = this.o.queues;
     await Promise.all([
-      plan.notices.length ? dispatch.addBulk(plan.notices) : null,
+      plan.notices.length ? queueNotices(this.o.queues, plan.notices) : null,
       plan.timers.length ? sla.addBulk(plan.timers) : null,
       plan.verifies.length ? verify.addBulk(plan.verifies) : null,
     ]);

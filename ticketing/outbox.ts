@@ -27,6 +27,8 @@ export const outboxEffectSchema = z.discriminatedUnion('do', [
     orderId: z.string().min(1),
     kind: dispatchKind,
     audience: z.enum(['team', 'supervisor']),
+    /** The team it is meant for (absent in entries written before it existed: the order's team). */
+    team: z.string().min(1).optional(),
     note: z.string().optional(),
     seq: z.string().min(1),
   }),

@@ -19,6 +19,11 @@ export interface DispatchJob {
   kind: DispatchKind;
   /** Supervisor notifications go to the team's supervisorWebhook. */
   audience: 'team' | 'supervisor';
+  /**
+   * The team it is meant for, fixed when it is queued: a reassignment must not turn a notice meant
+   * for the old team into one for the new. Jobs queued before it existed go to the order's team.
+   */
+  team?: string;
   note?: string;
 }
 
@@ -41,6 +46,8 @@ export interface Queues {
   dispatch: Queue<DispatchJob>;
   sla: Queue<SlaJob>;
   verify: Queue<VerifyJob>;
+  /** The connection the queues were made on, for what goes with their jobs (the dispatch lines). */
+  connection: RedisClient;
   close(): Promise<void>;
 }
 
@@ -52,7 +59,7 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
   const sla = new Queue<SlaJob>(QUEUE_NAMES.sla, opts);
   const verify = new Queue<VerifyJob>(QUEUE_NAMES.verify, opts);
   return {
-    detections, dispatch, sla, verify,
+    detections, dispatch, sla, verify, connection,
     close: async () => {
       await Promise.all([detections.close(), dispatch.close(), sla.close(), verify.close()]);
     },

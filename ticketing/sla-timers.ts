@@ -85,8 +85,8 @@ async function onTimer(job: Job<SlaJob, SlaOutcome>, opts: SlaWorkerOptions, log
   if (order.sla !== level) await opts.store.setSla(orderId, level);
   const kind = level === 'yellow' ? 'sla_yellow' : 'sla_red';
   // An order still waiting for review has not reached the officers; only the supervisor hears of it.
-  if (order.state !== 'pending_review') await enqueueDispatch(opts.queues, { orderId, kind, audience: 'team' });
-  await enqueueDispatch(opts.queues, { orderId, kind, audience: 'supervisor' });
+  if (order.state !== 'pending_review') await enqueueDispatch(opts.queues, { orderId, kind, audience: 'team', team: order.team });
+  await enqueueDispatch(opts.queues, { orderId, kind, audience: 'supervisor', team: order.team });
   log.warn({ orderId, level, state: order.state, team: order.team, deadlineAt: order.deadlineAt }, `order SLA ${level}`);
   return 'escalated';
 }

@@ -112,8 +112,8 @@ describe('verification effects', () => {
     const note = reopened.verification!.note;
     expect(effects(waiting, reopened)).toEqual([
       { do: 'sla', orderId: 'WO1', yellowAtMs: Date.parse(T0) + 20 * 60_000, redAtMs: Date.parse(T0) + 40 * 60_000 },
-      { do: 'notice', orderId: 'WO1', kind: 'reopened', audience: 'team', seq, note },
-      { do: 'notice', orderId: 'WO1', kind: 'reopened', audience: 'supervisor', seq, note },
+      { do: 'notice', orderId: 'WO1', kind: 'reopened', audience: 'team', team: reopened.team, seq, note },
+      { do: 'notice', orderId: 'WO1', kind: 'reopened', audience: 'supervisor', team: reopened.team, seq, note },
     ]);
   });
 

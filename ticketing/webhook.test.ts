@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postWebhook, signBody, verifySignature, WebhookError } from './webhook.js';
 
@@ -130,5 +131,38 @@ describe('postWebhook', () => {
     ]);
     expect(outcome).toBeInstanceOf(WebhookError);
     expect((outcome as WebhookError).status).toBeNull();
+  });
+
+  it('sends again at once on a fresh socket when the receiver had closed the idle keep-alive one', async () => {
+    // The receiver runs in a thread of its own and closes an idle socket after 0.1 s although it
+    // announced 60 s (as a proxy in between may). It flags the close in shared memory while this
+    // thread is blocked, so the FIN is not read yet: the next delivery goes out on the dead socket.
+    const closed = new Int32Array(new SharedArrayBuffer(4));
+    const receiverThread = new Worker(
+      `const { createServer } = require('node:http');
+       const { parentPort, workerData: closed } = require('node:worker_threads');
+       const s = createServer((req, res) => {
+         req.resume();
+         req.on('end', () => { parentPort.postMessage(req.headers['idempotency-key']); res.setHeader('Keep-Alive', 'timeout=60'); res.end('ok'); });
+       });
+       s.on('connection', (socket) => socket.on('close', () => { Atomics.store(closed, 0, 1); Atomics.notify(closed, 0); }));
+       s.keepAliveTimeout = 100;
+       s.listen(0, '127.0.0.1', () => parentPort.postMessage(s.address().port));`,
+      { eval: true, workerData: closed },
+    );
+    try {
+      const got: string[] = [];
+      const port = await new Promise<number>((r) => receiverThread.once('message', r));
+      receiverThread.on('message', (key: string) => got.push(key));
+      const url = `http://127.0.0.1:${port}/hook`;
+      const post = (key: string) => postWebhook({ url, secret: SECRET, body: {}, idempotencyKey: key, event: 'order', timeoutMs: 5000 });
+      expect((await post('first')).status).toBe(200);
+      expect(Atomics.wait(closed, 0, 0, 30_000)).toBe('ok'); // blocks until the receiver closed the idle socket
+      const second = await post('second').catch((e: unknown) => e);
+      expect(second).toEqual({ status: 200 });
+      await expect.poll(() => got).toEqual(['first', 'second']);
+    } finally {
+      await receiverThread.terminate();
+    }
   });
 });

@@ -37,6 +37,9 @@ export class WebhookError extends StreetWatchError {
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 
+  /** A reused keep-alive socket failed before any answer (the receiver had closed it): worth one more try at once. */
+  staleSocket = false;
+
   /**
    * Always true: a 4xx other than 408/429 usually means the receiver is misconfigured (wrong secret,
    * route not deployed), and an order must not be lost to that, so the caller keeps retrying for its
@@ -65,18 +68,32 @@ const agents = {
   'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
 };
 
-/** POSTs once; resolves on 2xx, throws WebhookError otherwise. A redirect is not followed (an error with its status). */
-export function postWebhook(input: PostWebhookInput): Promise<{ status: number }> {
+/**
+ * POSTs; resolves on 2xx, throws WebhookError otherwise. A redirect is not followed (an error with
+ * its status). A keep-alive socket the receiver closed while it sat idle fails the request sent on
+ * it before any answer: that request alone is sent again at once on a fresh socket (within the same
+ * timeout), as HTTP clients do; the Idempotency-Key makes a repeat harmless should it have arrived.
+ */
+export async function postWebhook(input: PostWebhookInput): Promise<{ status: number }> {
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch (err) {
+    throw new WebhookError(input.url, null, `webhook ${input.url} unreachable: not a URL`, { cause: err });
+  }
   const bytes = Buffer.from(JSON.stringify(input.body), 'utf8');
+  const deadline = Date.now() + input.timeoutMs;
+  try {
+    return await postOnce(url, input, bytes, url.protocol === 'https:' ? agents['https:'] : agents['http:'], deadline);
+  } catch (err) {
+    if (!(err instanceof WebhookError && err.staleSocket)) throw err;
+    return postOnce(url, input, bytes, false, deadline);
+  }
+}
+
+/** One request; `agent` false: a connection of its own. */
+function postOnce(url: URL, input: PostWebhookInput, bytes: Buffer, agent: HttpAgent | false, deadline: number): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
-    let url: URL;
-    try {
-      url = new URL(input.url);
-    } catch (err) {
-      reject(new WebhookError(input.url, null, `webhook ${input.url} unreachable: not a URL`, { cause: err }));
-      return;
-    }
-    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, {
       method: 'POST',
@@ -92,15 +109,19 @@ export function postWebhook(input: PostWebhookInput): Promise<{ status: number }
     // Settles once, whichever comes first: the answer, a socket error, a body cut off mid-way (which
     // emits no error on req), the timeout, or the connection closing with nothing said.
     let settled = false;
+    let answered = false;
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       req.destroy();
-      reject(new WebhookError(input.url, null, `webhook ${input.url} unreachable: ${describeNetworkError(err)}`, { cause: err }));
+      const e = new WebhookError(input.url, null, `webhook ${input.url} unreachable: ${describeNetworkError(err)}`, { cause: err });
+      e.staleSocket = req.reusedSocket && !answered && ['ECONNRESET', 'EPIPE'].includes((err as { code?: string }).code ?? '');
+      reject(e);
     };
-    const timer = setTimeout(() => fail(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), input.timeoutMs);
+    const timer = setTimeout(() => fail(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), Math.max(0, deadline - Date.now()));
     req.on('response', (res) => {
+      answered = true;
       // Drain the body so the keep-alive socket can be reused.
       res.resume();
       res.on('end', () => {

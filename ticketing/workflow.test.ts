@@ -139,7 +139,7 @@ describe('a confident detection', () => {
 
     const jobs = await dispatchJobs(order.id);
     expect(jobs.map((j) => j.id)).toEqual([`${order.id}-team-order-1`]);
-    expect(jobs[0].data).toEqual({ orderId: order.id, kind: 'order', audience: 'team', seq: '1' });
+    expect(jobs[0].data).toEqual({ orderId: order.id, kind: 'order', audience: 'team', team: 'team-north', seq: '1' });
   });
 
   it('goes to the on-duty officer with the fewest open orders, and the camera team and location apply', async () => {

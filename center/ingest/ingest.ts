@@ -192,7 +192,7 @@ export class Ingest {
     this.client = isClient(opts.mqtt) ? opts.mqtt : undefined;
     this.ownsQueue = !opts.queue;
     this.queue = opts.queue ?? new Queue<DetectionJob>(QUEUE_NAMES.detections, { connection: opts.redis as unknown as ConnectionOptions, prefix: opts.redisPrefix });
-    this.enqueuer = new DetectionEnqueuer(this.queue, opts.redis, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...opts.jobOptions });
+    this.enqueuer = new DetectionEnqueuer(this.queue, opts.redis, { ...DEFAULT_DETECTION_JOB_OPTIONS, ...opts.jobOptions }, this.log);
     this.deadLetters = opts.deadLetters ?? new DeadLetterStore(opts.redis, opts.redisPrefix);
     this.devices = new DeviceStateStore(opts.redis, opts.redisPrefix);
     this.metrics = opts.metrics ?? new NoopMetricsWriter();
@@ -247,6 +247,7 @@ export class Ingest {
       // Handlers under way finish (bounded: Redis may be away); nothing new starts.
       const until = Date.now() + 5000;
       while (this.active > 0 && Date.now() < until) await sleep(20);
+      this.enqueuer.close();
       await withTimeout(this.flushAcks(), 5000, 'marking journal entries done').catch(() => undefined);
     } else {
       this.blocking.disconnect();
@@ -326,7 +327,8 @@ export class Ingest {
    * photos steps out of it, and the line goes on. A detection frees the line as soon as its job is
    * queued for Redis (in line, so jobs are added in the device's order) rather than once Redis
    * stored it: a device's messages then need not wait a Redis round trip each. Its journal entry is
-   * still deleted only once the job is stored; if storing fails it is tried again out of line.
+   * still deleted only once the job is stored; a batch that fails to be stored is tried again by the
+   * enqueuer ahead of everything queued since, so the device's jobs still reach BullMQ in order.
    * Once closing, nothing more is started: what is left stays in the journal for the next start.
    */
   private attempt(h: InHand): Promise<void> {

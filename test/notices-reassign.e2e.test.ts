@@ -1,0 +1,101 @@
+/**
+ * Notices across a reassignment, through the real outbox drainer, dispatcher, Redis, Mosquitto and
+ * two HTTP receivers (one per team): a notice goes to the team it was queued for, or not at all if
+ * the order left that team before it was sent, and the team an order is taken from is told to stand down.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { centerConfigSchema } from '../center/config.js';
+import { NoopMetricsWriter } from '../center/metrics/points.js';
+import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
+import { OutboxDrainer } from '../ticketing/outbox-drainer.js';
+import { createQueues } from '../ticketing/queues.js';
+import { openTestOrder } from '../ticketing/test-orders.js';
+import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
+import { Workflow } from '../ticketing/workflow.js';
+import { tempDir } from './fixtures.js';
+import { deleteKeys } from './helpers/redis-keys.js';
+import { waitFor } from './helpers/processes.js';
+
+interface Post {
+  kind: string;
+  orderId: string;
+}
+
+async function receiver(): Promise<{ server: Server; url: string; posts: Post[] }> {
+  const posts: Post[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as { kind: string; order: { id: string } };
+      posts.push({ kind: body.kind, orderId: body.order.id });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`, posts };
+}
+
+describe('notices and reassignment', () => {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `{swreassign-${id}}`;
+  const redis = new Redis({ maxRetriesPerRequest: null });
+  const stops: (() => Promise<unknown>)[] = [];
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('sends a notice to the team it was queued for, drops it once the order left that team, and stands the old team down', async () => {
+    const north = await receiver();
+    const south = await receiver();
+    stops.push(async () => north.server.close(), async () => south.server.close());
+    const config = centerConfigSchema.parse({
+      rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
+      mqtt: { url: 'mqtt://127.0.0.1:1883' },
+      teams: [
+        { id: 'team-north', webhook: { url: north.url, secret: 'north-secret' }, officers: [{ id: 'li' }] },
+        { id: 'team-south', webhook: { url: south.url, secret: 'south-secret' }, officers: [{ id: 'wang' }] },
+      ],
+      defaultTeam: 'team-north',
+    });
+    const logger = pino({ level: 'silent' });
+    const store = new RedisWorkOrderStore(redis, prefix);
+    const workflow = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger });
+    const sup = { name: 'sup-wu' };
+
+    // Moved to the south before anything was sent: its order notice for the north is stale.
+    const early = await openTestOrder(store, { confirmed: false });
+    await workflow.confirm(early.id, { name: 'op-zhang' });
+    await workflow.reassign(early.id, { team: 'team-south' }, sup);
+
+    const queues = createQueues(redis, prefix);
+    const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5, clientId: `swtest-reassign-${id}` });
+    const drainer = new OutboxDrainer({ redis, prefix, queues, consumer: `d-${id}`, logger });
+    const dispatcher: Dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: client, logger });
+    stops.push(() => client.endAsync(), () => queues.close(), () => dispatcher.close(), () => drainer.close());
+    drainer.start();
+
+    // Told to the north first, then moved: the north hears it is no longer theirs.
+    const late = await openTestOrder(store, { confirmed: false });
+    await workflow.confirm(late.id, { name: 'op-zhang' });
+    await waitFor(() => north.posts.some((p) => p.orderId === late.id), 'the order at the north', 10_000);
+    await workflow.reassign(late.id, { team: 'team-south' }, sup);
+
+    await waitFor(() => north.posts.length >= 3 && south.posts.length >= 2, 'all notices', 10_000);
+    await new Promise((r) => setTimeout(r, 500)); // room for a stray one
+    const of = (posts: Post[], orderId: string) => posts.filter((p) => p.orderId === orderId).map((p) => p.kind);
+    expect(of(north.posts, early.id)).toEqual(['stand_down']);
+    expect(of(south.posts, early.id)).toEqual(['order']);
+    expect(of(north.posts, late.id)).toEqual(['order', 'stand_down']);
+    expect(of(south.posts, late.id)).toEqual(['order']);
+  }, 40_000);
+});
