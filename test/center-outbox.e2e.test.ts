@@ -4,7 +4,6 @@
  * started later drains them to the team's webhook. Real Redis, Mosquitto and centre.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,37 +20,29 @@ import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { waitFor } from './helpers/processes.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 describe('notices of actions taken without a worker', () => {
   const id = randomBytes(4).toString('hex');
   const prefix = `{swoutbox-${id}}`;
   const redis = new Redis({ maxRetriesPerRequest: null });
-  const posts: Array<{ kind: string; orderId: string; key: string | undefined }> = [];
-  const receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { kind: string; order: { id: string } };
-      posts.push({ kind: body.kind, orderId: body.order.id, key: req.headers['idempotency-key'] as string | undefined });
-      res.writeHead(200).end();
-    });
-  });
+  let receiver: WebhookReceiver;
   let worker: RunningCenter | null = null;
 
   afterAll(async () => {
     await worker?.close();
-    receiver.close();
+    await receiver?.close();
     await deleteKeys(redis, prefix);
     redis.disconnect();
   });
 
   it('are kept in the outbox and sent once a worker process runs', async () => {
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const port = (receiver.address() as { port: number }).port;
+    receiver = await startWebhookReceiver();
+    const posts = () => receiver.posts.map((p) => ({ kind: p.kind, orderId: p.orderId, key: p.headers['idempotency-key'] as string | undefined }));
     const config = centerConfigSchema.parse({
       rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
       mqtt: { url: 'mqtt://127.0.0.1:1883' },
-      teams: [{ id: 'team-north', webhook: { url: `http://127.0.0.1:${port}/orders`, secret: 'outbox-secret' }, officers: [{ id: 'li' }] }],
+      teams: [{ id: 'team-north', webhook: { url: `${receiver.url}/orders`, secret: 'outbox-secret' }, officers: [{ id: 'li' }] }],
       defaultTeam: 'team-north',
     });
     // What an `api` process does: the same store and workflow, no drainer.
@@ -71,9 +62,9 @@ describe('notices of actions taken without a worker', () => {
     const logger = createLogger('outbox-test');
     logger.level = 'warn';
     worker = await startCenter({ config, roles: ['worker'], instanceId: `w-${id}`, logger });
-    await waitFor(() => posts.length >= 2, 'both notices at the webhook', 10_000);
+    await waitFor(() => receiver.posts.length >= 2, 'both notices at the webhook', 10_000);
     await new Promise((r) => setTimeout(r, 500)); // room for a stray duplicate
-    expect(posts.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+    expect(posts().sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
       { kind: 'order', orderId: confirmed.id, key: `${confirmed.id}:order:1` },
       { kind: 'stand_down', orderId: cancelled.id, key: `${cancelled.id}:stand_down:1` },
     ]);

@@ -6,7 +6,6 @@
  * Mosquitto and centre.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { waitFor } from './helpers/processes.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const SECRET = 'verify-team-secret';
 const SUP_SECRET = 'verify-supervisor-secret';
@@ -30,32 +30,25 @@ describe('camera-verified closure in a running centre', () => {
   const id = randomBytes(4).toString('hex');
   const prefix = `{swverify-${id}}`;
   const redis = new Redis({ maxRetriesPerRequest: null });
-  const posts: Array<{ path: string; kind: string; orderId: string; key: string; signed: boolean; note?: string }> = [];
-  const receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { kind: string; order: { id: string }; note?: string };
-      const secret = req.url === '/supervisor' ? SUP_SECRET : SECRET;
-      posts.push({
-        path: req.url!, kind: body.kind, orderId: body.order.id, key: String(req.headers['idempotency-key']),
-        signed: verifySignature(secret, raw, req.headers['x-streetwatch-signature'] as string), ...(body.note ? { note: body.note } : {}),
-      });
-      res.writeHead(200).end();
-    });
-  });
+  let receiver: WebhookReceiver;
   let worker: RunningCenter | null = null;
 
   afterAll(async () => {
     await worker?.close();
-    receiver.close();
+    await receiver?.close();
     await deleteKeys(redis, prefix);
     redis.disconnect();
   });
 
   it('verifies a resolve the camera saw leave, and reopens one it still sees, telling the team and the supervisor', async () => {
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    receiver = await startWebhookReceiver();
+    const { url } = receiver;
+    // What each post says, with its signature checked against its webhook's secret.
+    const posts = () => receiver.posts.map((p) => ({
+      path: p.path, kind: p.kind, orderId: p.orderId, key: String(p.headers['idempotency-key']),
+      signed: verifySignature(p.path === '/supervisor' ? SUP_SECRET : SECRET, p.raw, p.headers['x-streetwatch-signature'] as string),
+      ...(p.note ? { note: p.note } : {}),
+    }));
     const config = centerConfigSchema.parse({
       rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
       mqtt: { url: 'mqtt://127.0.0.1:1883' },
@@ -96,10 +89,10 @@ describe('camera-verified closure in a running centre', () => {
     expect(reopened.verification?.status).toBe('reopened');
     expect(reopened.audit.at(-1)).toMatchObject({ by: 'edge', from: 'resolved', to: 'dispatched' });
     const seq = reopened.audit.length;
-    await waitFor(() => posts.filter((p) => p.kind === 'reopened').length >= 2, 'the reopened notices at both webhooks', 15_000);
+    await waitFor(() => posts().filter((p) => p.kind === 'reopened').length >= 2, 'the reopened notices at both webhooks', 15_000);
     await new Promise((r) => setTimeout(r, 1500)); // room for a stray duplicate, or a late timer on the verified order
 
-    expect(posts.filter((p) => p.kind === 'reopened').sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+    expect(posts().filter((p) => p.kind === 'reopened').sort((a, b) => a.path.localeCompare(b.path))).toEqual([
       { path: '/supervisor', kind: 'reopened', orderId: stays.id, key: `${stays.id}:reopened:${seq}:supervisor`, signed: true, note: reopened.verification!.note },
       { path: '/team', kind: 'reopened', orderId: stays.id, key: `${stays.id}:reopened:${seq}`, signed: true, note: reopened.verification!.note },
     ]);
@@ -107,6 +100,6 @@ describe('camera-verified closure in a running centre', () => {
     const verified = (await store.get(left.id))!;
     expect(verified.state).toBe('verified');
     expect(verified.audit.map((a) => a.to)).toEqual(['dispatched', 'accepted', 'on_site', 'resolved', 'verified']);
-    expect(posts.filter((p) => p.orderId === left.id)).toEqual([]);
+    expect(posts().filter((p) => p.orderId === left.id)).toEqual([]);
   }, 90_000);
 });

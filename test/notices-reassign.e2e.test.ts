@@ -4,8 +4,6 @@
  * the order left that team before it was sent, and the team an order is taken from is told to stand down.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -21,26 +19,7 @@ import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { waitFor } from './helpers/processes.js';
-
-interface Post {
-  kind: string;
-  orderId: string;
-}
-
-async function receiver(): Promise<{ server: Server; url: string; posts: Post[] }> {
-  const posts: Post[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { kind: string; order: { id: string } };
-      posts.push({ kind: body.kind, orderId: body.order.id });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`, posts };
-}
+import { startWebhookReceiver, type WebhookPost } from './helpers/webhook-receiver.js';
 
 describe('notices and reassignment', () => {
   const id = randomBytes(4).toString('hex');
@@ -55,15 +34,15 @@ describe('notices and reassignment', () => {
   });
 
   it('sends a notice to the team it was queued for, drops it once the order left that team, and stands the old team down', async () => {
-    const north = await receiver();
-    const south = await receiver();
-    stops.push(async () => north.server.close(), async () => south.server.close());
+    const north = await startWebhookReceiver();
+    const south = await startWebhookReceiver();
+    stops.push(north.close, south.close);
     const config = centerConfigSchema.parse({
       rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
       mqtt: { url: 'mqtt://127.0.0.1:1883' },
       teams: [
-        { id: 'team-north', webhook: { url: north.url, secret: 'north-secret' }, officers: [{ id: 'li' }] },
-        { id: 'team-south', webhook: { url: south.url, secret: 'south-secret' }, officers: [{ id: 'wang' }] },
+        { id: 'team-north', webhook: { url: `${north.url}/orders`, secret: 'north-secret' }, officers: [{ id: 'li' }] },
+        { id: 'team-south', webhook: { url: `${south.url}/orders`, secret: 'south-secret' }, officers: [{ id: 'wang' }] },
       ],
       defaultTeam: 'team-north',
     });
@@ -92,7 +71,7 @@ describe('notices and reassignment', () => {
 
     await waitFor(() => north.posts.length >= 3 && south.posts.length >= 2, 'all notices', 10_000);
     await new Promise((r) => setTimeout(r, 500)); // room for a stray one
-    const of = (posts: Post[], orderId: string) => posts.filter((p) => p.orderId === orderId).map((p) => p.kind);
+    const of = (posts: WebhookPost[], orderId: string) => posts.filter((p) => p.orderId === orderId).map((p) => p.kind);
     expect(of(north.posts, early.id)).toEqual(['stand_down']);
     expect(of(south.posts, early.id)).toEqual(['order']);
     expect(of(north.posts, late.id)).toEqual(['order', 'stand_down']);

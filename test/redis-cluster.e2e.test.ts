@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +25,7 @@ import { tempDir } from './fixtures.js';
 import { startRedisCluster, type TestRedisCluster } from './helpers/redis-cluster.js';
 import { waitFor } from './helpers/wait.js';
 import { detectionInOwnZone } from './helpers/zone-detections.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const N = 200;
 const KILL_AT = 50;
@@ -62,16 +62,7 @@ describe('the centre on a Redis Cluster', () => {
   const centers: RunningCenter[] = [];
   const clients: MqttClient[] = [];
   const live = new AbortController();
-  const posts: Array<{ kind: string; orderId: string }> = [];
-  const receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { kind: string; order: { id: string } };
-      posts.push({ kind: body.kind, orderId: body.order.id });
-      res.writeHead(200).end();
-    });
-  });
+  let receiver: WebhookReceiver;
   const { logger, lines: logLines } = captureLogger();
   logger.level = 'warn';
 
@@ -80,7 +71,7 @@ describe('the centre on a Redis Cluster', () => {
     cluster = await startRedisCluster({ dir, nodeTimeoutMs: 2000 });
     target = { url: 'redis://unused', cluster: { nodes: cluster.urls, failoverRetryMs: 15_000 } };
     redis = openRedis(target);
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiver = await startWebhookReceiver();
   }, 60_000);
 
   afterAll(async () => {
@@ -89,7 +80,7 @@ describe('the centre on a Redis Cluster', () => {
       live.abort();
       for (const c of clients) await c.endAsync(true).catch(() => undefined);
       for (const c of centers) await withTimeout(c.close(), 10_000, 'closing a centre').catch(() => undefined);
-      receiver.close();
+      await receiver?.close();
       redis?.disconnect();
     } finally {
       await cluster?.stop();
@@ -98,12 +89,11 @@ describe('the centre on a Redis Cluster', () => {
   }, 60_000);
 
   const configFor = (mqtt: Record<string, unknown>) => {
-    const port = (receiver.address() as { port: number }).port;
     return centerConfigSchema.parse({
       rootTopic: `swcluster-${id}/v1`, redisPrefix: prefix, redisCluster: target.cluster, dataDir: tempDir(),
       mqtt, http: { port: 0, host: '127.0.0.1' },
       users: [{ name: 'op', role: 'operator', token: TOKEN }],
-      teams: [{ id: 'team-a', webhook: { url: `http://127.0.0.1:${port}/orders`, secret: 'cluster-secret' }, officers: [{ id: 'a1' }, { id: 'a2' }] }],
+      teams: [{ id: 'team-a', webhook: { url: `${receiver.url}/orders`, secret: 'cluster-secret' }, officers: [{ id: 'a1' }, { id: 'a2' }] }],
       defaultTeam: 'team-a',
       confirmation: { autoConfirm: { illegal_parking: 0.5 } },
     });
@@ -164,7 +154,7 @@ describe('the centre on a Redis Cluster', () => {
     expect(newMaster.port).not.toBe(doomed.port);
 
     const store = new RedisWorkOrderStore(redis, prefix);
-    const orderPosts = () => new Set(posts.filter((p) => p.kind === 'order').map((p) => p.orderId));
+    const orderPosts = () => new Set(receiver.posts.filter((p) => p.kind === 'order').map((p) => p.orderId));
     await waitFor(async () => (await store.list({}, { offset: 0, limit: 1 })).total >= N && orderPosts().size >= N, 'every detection ordered and dispatched', 45_000);
     await sleep(1000); // anything late (a duplicate) would show now
 
