@@ -48,6 +48,33 @@ describe('loadCenterConfig', () => {
   });
 });
 
+describe('reports and Open311 clients', () => {
+  const base = { teams: [{ id: 't' }], defaultTeam: 't' };
+  const client = (over: Record<string, unknown> = {}) => ({ id: 'hotline', apiKey: 'k'.repeat(20), ...over });
+
+  it('defaults the report rules, takes team areas and clients with keys from the environment', () => {
+    const file = join(tempDir('sw-center-open311-'), 'center.yaml');
+    writeFileSync(file, [
+      'teams: [{ id: north, areas: [{ name: old town, polygon: [{ lat: 32, long: 118 }, { lat: 32, long: 119 }, { lat: 33, long: 119 }] }] }]',
+      'defaultTeam: north',
+      'open311: { clients: [{ id: hotline, apiKey: "${HOTLINE_KEY}", callbackUrl: "https://hotline.city.example/cb", callbackSecret: "${HOTLINE_SECRET}", autoConfirm: true }] }',
+    ].join('\n'));
+    const cfg = loadCenterConfig(file, { HOTLINE_KEY: 'from-the-environment-0123', HOTLINE_SECRET: 'secret-from-the-environment' });
+    expect(cfg.reports).toEqual({ radiusMeters: 50, windowMinutes: 120, inspectorAutoConfirm: true, maxPhotoBytes: 5 * 1024 * 1024 });
+    expect(cfg.open311.clients[0]).toMatchObject({ apiKey: 'from-the-environment-0123', callbackSecret: 'secret-from-the-environment', autoConfirm: true, requestsPerWindow: 60 });
+    expect(cfg.teams[0].areas?.[0].polygon).toHaveLength(3);
+  });
+
+  it('refuses a callback without its secret, a client or key listed twice, a short key and a polygon of two corners, naming the field', () => {
+    const parse = (extra: Record<string, unknown>) => centerConfigSchema.safeParse({ ...base, ...extra }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(parse({ open311: { clients: [client({ callbackUrl: 'https://x.example/cb' })] } })).toEqual(['open311.clients.0.callbackSecret: a callbackUrl needs a callbackSecret']);
+    expect(parse({ open311: { clients: [client(), client({ apiKey: 'j'.repeat(20) })] } })).toEqual(['open311.clients.1.id: client hotline is listed twice']);
+    expect(parse({ open311: { clients: [client(), client({ id: 'app' })] } })).toEqual(['open311.clients.1.apiKey: two clients share this API key']);
+    expect(parse({ open311: { clients: [client({ apiKey: 'short' })] } })).toEqual(['open311.clients.0.apiKey: an API key needs at least 16 characters']);
+    expect(parse({ teams: [{ id: 't', areas: [{ polygon: [{ lat: 1, long: 1 }, { lat: 2, long: 2 }] }] }] })).toEqual(['teams.0.areas.0.polygon: a polygon needs at least 3 corners']);
+  });
+});
+
 describe('redisCluster', () => {
   const base = { teams: [{ id: 't' }], defaultTeam: 't' };
 

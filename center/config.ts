@@ -24,6 +24,12 @@ export const webhookSchema = z.strictObject({
   secret: secret.describe('Signs each body: HMAC-SHA256 in `X-StreetWatch-Signature`.'),
 });
 
+/** A point on the map (WGS 84). */
+const latLong = z.strictObject({
+  lat: z.number().min(-90).max(90).describe('Latitude.'),
+  long: z.number().min(-180).max(180).describe('Longitude.'),
+});
+
 export const teamSchema = z.strictObject({
   id: id.describe('Team id.'),
   name: z.string().optional().describe('What the console shows.'),
@@ -39,6 +45,15 @@ export const teamSchema = z.strictObject({
     )
     .default([])
     .describe('The roster, in the order ties are broken in.'),
+  areas: z
+    .array(
+      z.strictObject({
+        name: z.string().optional().describe('What the console shows.'),
+        polygon: z.array(latLong).min(3, 'a polygon needs at least 3 corners').describe('Its corners, in order.'),
+      }),
+    )
+    .optional()
+    .describe("Where the team works: a reported problem inside one of its polygons goes to it (the first team listed wins); outside them all, to `defaultTeam`."),
 });
 
 const violationThresholds = z.strictObject({
@@ -51,12 +66,12 @@ const violationThresholds = z.strictObject({
 /**
  * A user's role: operators review and cancel; supervisors do what operators do, and reassign
  * orders, read the audit log and clear non-admins' sign-in lockouts; officers handle their orders;
- * admins do everything; `metrics` may only read `/metrics` (and manage its own password and tokens).
+ * inspectors report problems (POST /api/reports); admins do everything; `metrics` may only read `/metrics` (and manage its own password and tokens).
  */
-export const role = z.enum(['operator', 'supervisor', 'officer', 'admin', 'metrics']);
+export const role = z.enum(['operator', 'supervisor', 'officer', 'inspector', 'admin', 'metrics']);
 
 /** Who wins when a user is in several mapped groups: the role furthest right. */
-export const ROLE_RANK = ['metrics', 'officer', 'operator', 'supervisor', 'admin'] as const satisfies readonly z.output<typeof role>[];
+export const ROLE_RANK = ['metrics', 'officer', 'inspector', 'operator', 'supervisor', 'admin'] as const satisfies readonly z.output<typeof role>[];
 
 const claimName = z.string().min(1).max(100);
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -250,7 +265,7 @@ export const centerConfigSchema = z
       .array(
         z.strictObject({
           name: id.describe('Sign-in name, shown in audit trails.'),
-          role: role.describe('Operators review and cancel; supervisors do what operators do, and reassign orders, read the audit log and clear non-admins\' sign-in lockouts; officers handle their orders; admins do everything; metrics may only read `/metrics`.'),
+          role: role.describe('Operators review and cancel; supervisors do what operators do, and reassign orders, read the audit log and clear non-admins\' sign-in lockouts; officers handle their orders; inspectors report problems; admins do everything; metrics may only read `/metrics`.'),
           token: z.string().min(16, 'tokens need at least 16 characters').describe('API token (`Authorization: Bearer`), also the console sign-in.'),
           officerId: id.optional().describe('Officers: their id in `teams[].officers`; required for the officer role.'),
         }),
@@ -352,6 +367,42 @@ export const centerConfigSchema = z
       })
       .optional()
       .describe('Metrics to InfluxDB. None: no points are written.'),
+    reports: z
+      .strictObject({
+        radiusMeters: z
+          .number()
+          .positive()
+          .default(50)
+          .describe('A report (Open311 or inspector) within this distance of an open order of the same type joins it instead of opening another; a camera detection this close to an open reported order merges into it.'),
+        windowMinutes: z
+          .number()
+          .positive()
+          .default(120)
+          .describe('A report joins an open order only if discovered within this many minutes of it (and within `radiusMeters`); one that names a plate never joins an order with another plate.'),
+        inspectorAutoConfirm: z.boolean().default(true).describe("Inspectors' reports are dispatched at once; false: they wait for review like an unsure detection."),
+        maxPhotoBytes: z.number().int().positive().default(5 * 1024 * 1024).describe('Largest photo upload taken with a report (JPEG only).'),
+      })
+      .prefault({}),
+    open311: z
+      .strictObject({
+        jurisdictionId: z.string().optional().describe('The city this endpoint serves: a POST naming another `jurisdiction_id` is refused. None: any is taken.'),
+        contact: z.string().optional().describe('Who to contact about this endpoint (discovery `contact`).'),
+        clients: z
+          .array(
+            z.strictObject({
+              id: id.describe('Client id, kept with each of its reports.'),
+              name: z.string().optional().describe('What the console and logs show (e.g. the 12345 hotline).'),
+              apiKey: z.string().min(16, 'an API key needs at least 16 characters').describe('Sent as `api_key` with each POST; keep it out of the file with `${OPEN311_HOTLINE_KEY}`.'),
+              callbackUrl: z.string().url().optional().describe('Where each change of an order it reported is POSTed (its service request as JSON). None: no callbacks.'),
+              callbackSecret: secret.optional().describe('Signs each callback body: HMAC-SHA256 in `X-StreetWatch-Signature`. Required with `callbackUrl`.'),
+              autoConfirm: z.boolean().default(false).describe('Its reports are dispatched at once (a trusted system such as the hotline); false: they wait for review.'),
+              requestsPerWindow: z.number().int().positive().default(60).describe('POSTs allowed per `http.rateLimit.windowSeconds`; over it, 429.'),
+            }),
+          )
+          .default([])
+          .describe('Who may POST service requests. None: Open311 stays read-only.'),
+      })
+      .prefault({}),
     dispatch: z
       .strictObject({
         retryForMinutes: z
@@ -379,6 +430,12 @@ export const centerConfigSchema = z
     for (const [group, team] of Object.entries(oidc?.teams ?? {})) {
       if (!teams.has(team)) ctx.addIssue({ code: 'custom', path: ['http', 'oidc', 'teams', group], message: `no team ${team}` });
     }
+    const clients = cfg.open311.clients;
+    clients.forEach((c, i) => {
+      if (c.callbackUrl && !c.callbackSecret) ctx.addIssue({ code: 'custom', path: ['open311', 'clients', i, 'callbackSecret'], message: 'a callbackUrl needs a callbackSecret' });
+      if (clients.findIndex((o) => o.id === c.id) !== i) ctx.addIssue({ code: 'custom', path: ['open311', 'clients', i, 'id'], message: `client ${c.id} is listed twice` });
+      if (clients.findIndex((o) => o.apiKey === c.apiKey) !== i) ctx.addIssue({ code: 'custom', path: ['open311', 'clients', i, 'apiKey'], message: 'two clients share this API key' });
+    });
     cfg.users.forEach((u, i) => {
       if (u.role === 'officer' && !u.officerId) ctx.addIssue({ code: 'custom', path: ['users', i, 'officerId'], message: 'an officer user needs officerId' });
     });
@@ -387,6 +444,7 @@ export const centerConfigSchema = z
 export type CenterConfig = z.output<typeof centerConfigSchema>;
 export type TeamConfig = CenterConfig['teams'][number];
 export type WebhookConfig = z.output<typeof webhookSchema>;
+export type Open311Client = CenterConfig['open311']['clients'][number];
 export type Role = z.output<typeof role>;
 
 export function loadCenterConfig(file: string, env: NodeJS.ProcessEnv = process.env): CenterConfig {

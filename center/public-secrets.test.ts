@@ -44,6 +44,18 @@ describe('public example secrets', () => {
     expect(isPublicValue('0f8e2a6c4b9d1e3f5a7c9e1b3d5f7a9c')).toBe(false);
   });
 
+  it('finds the Open311 clients\' example keys and callback secrets', () => {
+    const cfg = centerConfigSchema.parse({
+      teams: [{ id: 't' }], defaultTeam: 't', http: { linkSecret: random(1) },
+      open311: { clients: [
+        { id: 'hotline', apiKey: 'example-hotline-api-key', callbackUrl: 'https://hotline.test/cb', callbackSecret: 'change-me-callback' },
+        { id: 'app', apiKey: random(2), callbackUrl: 'https://app.test/cb', callbackSecret: random(3) },
+      ] },
+    });
+    expect(findPublicSecrets(cfg).map((f) => f.field)).toEqual(['open311.clients[0].apiKey', 'open311.clients[0].callbackSecret']);
+    expect(findPublicSecrets(cfg)[0].fix).toContain('${OPEN311_HOTLINE_KEY}');
+  });
+
   it('refuses to start outside the demo, naming each field and what to set', () => {
     const cfg = loadCenterConfig(SHIPPED[0], {});
     let err: unknown;

@@ -38,6 +38,10 @@ export function findPublicSecrets(cfg: CenterConfig): PublicSecret[] {
     check(`teams[${i}].webhook.secret`, t.webhook?.secret, `set the secret the team's dispatch system checks to ${RANDOM}`);
     check(`teams[${i}].supervisorWebhook.secret`, t.supervisorWebhook?.secret, `set the secret the supervisors' system checks to ${RANDOM}`);
   });
+  cfg.open311.clients.forEach((c, i) => {
+    check(`open311.clients[${i}].apiKey`, c.apiKey, `give ${c.id} a key of its own (e.g. apiKey: "\${OPEN311_${c.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_KEY}"), ${RANDOM}`);
+    check(`open311.clients[${i}].callbackSecret`, c.callbackSecret, `set the secret ${c.id} checks its callbacks with to ${RANDOM}`);
+  });
   return found;
 }
 

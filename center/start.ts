@@ -6,50 +6,34 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
 import { DeviceRegistry } from '../broker/device-registry.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
-import { ExternalAuth } from '../broker/external-auth.js';
-import { SessionOwners } from '../broker/session-owners.js';
+import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { projectRoot } from '../common/paths.js';
-import { checkRedis, duplicateRedis, openRedis, redisAnswers, type RedisTarget } from '../common/redis.js';
+import { checkRedis, duplicateRedis, openRedis, type RedisTarget } from '../common/redis.js';
 import { CENTER_CLIENT_IDS } from '../contract/index.js';
 import { startDetectionWorker } from '../ticketing/detection-worker.js';
 import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
 import { EvidenceStore } from '../ticketing/evidence-store.js';
+import { WebPushService } from '../ticketing/web-push.js';
 import { schedulePruning } from '../ticketing/evidence-retention.js';
-import { storeKpis } from '../ticketing/kpi.js';
+import { ensureOrderIndexes } from '../ticketing/index-migration.js';
 import { migrateOrderNotices } from '../ticketing/order-notices.js';
 import { OutboxDrainer } from '../ticketing/outbox-drainer.js';
-import { maskPlate } from '../ticketing/plate-mask.js';
 import { createQueues } from '../ticketing/queues.js';
 import { startSlaWorker } from '../ticketing/sla-timers.js';
 import { startVerificationWorker } from '../ticketing/verification-timer.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { Workflow } from '../ticketing/workflow.js';
 import type { CenterConfig } from './config.js';
-import { DesiredConfigStore } from './devices/desired-config-store.js';
-import { deviceConfigService } from './devices/device-config-service.js';
-import { exemptPlateService, scheduleExemptPlateCatchUp } from './devices/exempt-plate-service.js';
-import { ExemptPlateStore } from './devices/exempt-plate-store.js';
-import { listDevices } from './devices/device-list.js';
-import { ModelFiles } from './devices/model-files.js';
-import { modelService } from './devices/model-service.js';
-import { buildApi } from './http/server.js';
-import { userServices } from './users/services.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { DeviceStateStore } from './ingest/device-state.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { JournalWriter } from './ingest/journal.js';
 import { watchKnownDevices } from './ingest/known-devices.js';
 import { connectJournaled } from './ingest/mqtt-source.js';
-import { watchDevices } from './live/live-devices.js';
-import { LiveHub } from './live/live-events.js';
 import { withOrderEvents } from './live/live-orders.js';
-import { livePublisher, relayToHub } from './live/live-relay.js';
+import { livePublisher } from './live/live-relay.js';
 import { createMetricsWriter } from './metrics/influx-writer.js';
-import { prometheusLines } from './prometheus.js';
 
 export const ROLES = ['ingest', 'worker', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -110,6 +94,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       await journalRedis.connect();
       closers.push(async () => journalRedis.disconnect());
       const journal = new JournalWriter(journalRedis, prefix, journalOptions);
+      // Loaded only where it runs (aedes and its persistence): not in a process on an external broker.
+      const { startEmbeddedBroker } = await import('../broker/embedded-broker.js');
       broker = await startEmbeddedBroker({
         config: { ...config.mqtt, rootTopic: config.rootTopic }, registry, redis: { ...target, prefix }, logger, onDevicePublish: (m) => journal.append(m),
       });
@@ -122,13 +108,17 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     closers.push(() => queues.close());
     // Every order write, in whichever role, becomes a live event for the consoles (Redis pub/sub).
     const publishLive = livePublisher(redis, prefix, logger);
-    const store = withOrderEvents(new RedisWorkOrderStore(redis, prefix, { logger }), publishLive);
+    const orders = new RedisWorkOrderStore(redis, prefix, { logger });
+    const store = withOrderEvents(orders, publishLive);
     const metrics = createMetricsWriter(config.influx, { logger });
     closers.push(() => metrics.close());
     const evidence = new EvidenceStore(config.dataDir);
     const deadLetters = new DeadLetterStore(redis, prefix);
     const deviceState = new DeviceStateStore(redis, prefix);
     const workflow = new Workflow({ config, store, metrics, logger });
+    // The contact push services may write to about our notices (VAPID): the centre's address if it is https.
+    const pushSubject = config.http.publicUrl?.startsWith('https:') ? config.http.publicUrl : 'mailto:streetwatch@invalid';
+    const push = new WebPushService(redis, prefix, pushSubject, logger);
 
     // aedes speaks MQTT 3.1.1 only; external brokers get MQTT 5 for shared subscriptions.
     const mqttOptions = (clientId: string, persistent: boolean): IClientOptions => ({
@@ -192,11 +182,16 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     }
     const ingestStats = ingest ? () => ingest!.stats() : null;
 
+    // Reports (the API's) and camera detections (the worker's) find the open orders near them by
+    // place: neither is taken before the orders of an older version are in that index.
+    const indexOlderOrders = async () => {
+      const indexed = await ensureOrderIndexes({ redis, prefix, store: orders, logger, holder: `${instance}-${process.pid}` });
+      if (indexed) logger.info(indexed, 'orders from before the place and reporter indexes put into them once');
+    };
+
     let dispatcher: Dispatcher | null = null;
     if (roles.has('worker')) {
-      const detectionWorker = startDetectionWorker({ connection: redis, prefix, workflow, logger });
-      closers.push(() => detectionWorker.close());
-      dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: mqtt!, logger });
+      dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: mqtt!, logger, push });
       closers.push(() => dispatcher!.close());
       const sla = startSlaWorker({ connection: redis, prefix, store, queues, logger });
       closers.push(() => sla.close());
@@ -204,11 +199,16 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       closers.push(() => verification.close());
       // Every process's order commits (the API's confirms too) write their timers and notices into
       // the outbox; the worker processes queue them, so an installation needs at least one worker.
-      const migrated = await migrateOrderNotices({ redis, prefix, store });
-      if (migrated) logger.info(migrated, 'order notices of orders from before the outbox queued once');
+      // Drained from before the migrations, so a long one holds no notice back (the notices'
+      // migration only appends to the outbox, which the drainer reads as entries come).
       const drainer = new OutboxDrainer({ redis, prefix, queues, consumer: instance, logger });
       drainer.start();
       closers.push(() => drainer.close());
+      const migrated = await migrateOrderNotices({ redis, prefix, store });
+      if (migrated) logger.info(migrated, 'order notices of orders from before the outbox queued once');
+      await indexOlderOrders();
+      const detectionWorker = startDetectionWorker({ connection: redis, prefix, workflow, logger });
+      closers.push(() => detectionWorker.close());
       if (config.evidenceRetentionDays !== undefined) {
         const stopPruning = schedulePruning({ redis, prefix, store, evidence, retentionDays: config.evidenceRetentionDays, logger });
         closers.push(async () => stopPruning());
@@ -217,59 +217,13 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
 
     let httpUrl: string | null = null;
     if (roles.has('api')) {
-      // The consoles' live stream: order events from any process through Redis; device messages
-      // straight from the broker, on a connection that also publishes zone edits to the boxes.
-      const hub = new LiveHub(logger);
-      closers.push(await relayToHub(duplicateRedis(redis), prefix, hub, logger));
-      const apiMqtt = await connectMqtt(`${CENTER_CLIENT_IDS.api}${instance}-${process.pid}`, false);
-      await watchDevices(apiMqtt, config.rootTopic, (e) => hub.emit(e), logger);
-      const desired = new DesiredConfigStore(redis, prefix);
-      const deviceConfig = deviceConfigService({
-        desired, deviceState, mqtt: apiMqtt, root: config.rootTopic, publishLive, now: Date.now,
+      // Listens only then: a load balancer keeps sending reports to the processes that can file them.
+      await indexOlderOrders();
+      // Loaded only where it runs: the API's modules (fastify, the console's services) are ~25 MB of a worker's RSS.
+      const { startApiRole } = await import('./api-role.js');
+      httpUrl = await startApiRole({
+        config, logger, redis, prefix, instance, registry, store, workflow, evidence, deadLetters, deviceState, metrics, publishLive, push, broker, ingestStats, mqtt, account, connectMqtt, closers,
       });
-      const devices = { list: () => listDevices(registry, deviceState) };
-      const exemptPlates = exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, desired, now: Date.now });
-      const stopCatchUp = scheduleExemptPlateCatchUp({ redis, prefix, exemptPlates, logger });
-      closers.push(async () => stopCatchUp());
-      const app = buildApi({
-        store,
-        actions: workflow,
-        evidence,
-        deadLetters: { list: (p) => deadLetters.page(p), count: () => deadLetters.count() },
-        devices,
-        kpis: () => storeKpis(store),
-        metrics: () => prometheusLines({ broker: broker?.stats() ?? null, ingest: ingestStats?.() ?? null, metrics: metrics.stats(), consoleStreams: hub.size }),
-        health: async () => {
-          const checks: Record<string, boolean> = { redis: await redisAnswers(redis) };
-          if (mqtt) checks.mqtt = mqtt.connected;
-          if (broker) checks.broker = true;
-          return { ok: Object.values(checks).every(Boolean), checks };
-        },
-        maskPlate,
-        users: userServices(redis, prefix, config.http, Date.now),
-        rateLimitStore: { redis, prefix },
-        logger,
-        live: hub,
-        deviceConfig,
-        // Exempt plates reach the boxes through their desired config, as zone edits do.
-        exemptPlates,
-        // Model announcements go out on the same connection as zone edits.
-        models: modelService({ redis, prefix, files: new ModelFiles(config.dataDir), deviceState, mqtt: apiMqtt, root: config.rootTopic, now: Date.now }),
-        consoleDir: join(projectRoot, 'console', 'dist'),
-        brokerAuth: config.mqtt.httpAuth && {
-          secret: config.mqtt.httpAuth.secret,
-          auth: new ExternalAuth({
-            registry,
-            // The embedded broker's client-id claims (keys `<prefix>:mqtt:…`), still honoured after a move to an external broker.
-            owners: new SessionOwners(redis, `${prefix}:mqtt:owners`),
-            center: { username: account.username, password: account.password || undefined },
-            rootTopic: config.rootTopic,
-          }),
-        },
-      }, config);
-      const address = await app.listen({ port: config.http.port, host: config.http.host });
-      closers.push(() => app.close());
-      httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     }
 
     logger.info({ mqttUrl, httpUrl, roles: [...roles], external }, 'centre started');

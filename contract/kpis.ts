@@ -62,8 +62,10 @@ export const kpiReportSchema = z
     overall: kpiGroupSchema,
     byType: groups,
     byTeam: groups,
-    /** Keyed `<deviceId>/<cameraId>`. */
+    /** Keyed `<deviceId>/<cameraId>`; orders no camera saw are in none. */
     byCamera: groups,
+    /** Keyed by where the orders came from: `camera`, `open311`, `inspector`. */
+    bySource: groups,
   })
   .meta({ id: 'KpiReport' });
 
@@ -80,6 +82,8 @@ export const kpiSeriesSchema = z
     byCamera: groups,
     /** The whole range per team (camera verification per team). */
     byTeam: groups,
+    /** The whole range per source: `camera`, `open311`, `inspector`. */
+    bySource: groups,
   })
   .meta({ id: 'KpiSeries' });
 

@@ -26,8 +26,11 @@ export const evidenceRef = z
     capturedAt: isoTime,
     contentType: z.literal('image/jpeg'),
     bytes: z.number().int().positive(),
-    /** `full`: the whole frame with the box drawn; `crop`: the offender up close; `plate`: its plate. */
-    kind: z.enum(['full', 'crop', 'plate']),
+    /**
+     * `full`: the whole frame with the box drawn; `crop`: the offender up close; `plate`: its plate;
+     * `report`: a photo a person sent with a report (the centre's; a box never sends one).
+     */
+    kind: z.enum(['full', 'crop', 'plate', 'report']),
   })
   .meta({ id: 'EvidenceRef' });
 

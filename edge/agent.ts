@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { edgeClientId, topics, toIso, type CameraState, type StatusMessage, type TelemetryMessage } from '../contract/index.js';
 import type { PlateReader } from '../detector/plate/types.js';
 import type { Detector } from '../detector/types.js';
-import { CameraPipeline } from './camera-pipeline.js';
+import { CameraPipeline, type CameraStats } from './camera-pipeline.js';
 import { FrameClock } from './logic/frame-clock.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { RemoteConfig } from './remote-config.js';
@@ -22,17 +22,28 @@ import { ProcessCpuMeter } from './adapters/process-cpu.js';
 import { Spool } from './adapters/spool.js';
 import { SystemSampler } from './adapters/system-stats.js';
 import { startHeartbeat } from './adapters/systemd-notify.js';
-import { openVideoSource, redactSource, type SourceStatus, type VideoSource } from './adapters/video-source.js';
+import { openVideoSource, redactSource, type SourceStats, type SourceStatus, type VideoSource } from './adapters/video-source.js';
 
 export interface RunningAgent {
   logger: Logger;
   publisher: EdgePublisher;
   link: MqttLink;
   pipelines: Map<string, CameraPipeline>;
+  /** Each camera's running totals: frames its source produced and dropped (a slow pipeline), frames its pipeline processed. */
+  cameraStats(): CameraRunStats[];
   /** Resolves when every camera source has ended (file sources without `loop`). */
   finished: Promise<void>;
   /** Ends open detections, flushes what the broker will take, and closes everything. Idempotent. */
   stop(): Promise<void>;
+}
+
+export interface CameraRunStats {
+  cameraId: string;
+  pipeline: Readonly<CameraStats>;
+  /** Undefined until the source has opened (or when it failed to). */
+  source?: Readonly<SourceStats>;
+  /** The camera's running ffmpeg, for its CPU time. */
+  sourcePid?: number;
 }
 
 export interface AgentOptions {
@@ -266,6 +277,7 @@ export async function runAgent(config: EdgeConfig, opts: AgentOptions = {}): Pro
     })());
 
   logger.info({ cameras: config.cameras.map((c) => ({ id: c.id, source: redactSource(c.source), fps: c.fps })) }, 'agent started');
-  return { logger, publisher, link, pipelines: new Map([...cameras].map(([id, c]) => [id, c.pipeline])), finished, stop };
+  const cameraStats = () => [...cameras.values()].map((c) => ({ cameraId: c.config.id, pipeline: { ...c.pipeline.stats }, source: c.source?.stats, sourcePid: c.source?.pid }));
+  return { logger, publisher, link, pipelines: new Map([...cameras].map(([id, c]) => [id, c.pipeline])), cameraStats, finished, stop };
 }
 

@@ -52,7 +52,7 @@ export interface CameraStats {
   inferences: number;
   skippedFrames: number;
   inferenceMsTotal: number;
-  /** Detector runs: one per inferred frame, or with regions one per region and whole-frame pass. */
+  /** Detector runs: one per inferred frame, or with regions one per region (a whole-frame pass replaces them). */
   detectorRuns: number;
   lastFrameMs: number | null;
   detectionsStarted: Record<string, number>;
@@ -165,7 +165,7 @@ export class CameraPipeline {
     await this.plates?.drain();
   }
 
-  /** The whole frame, or with `detector.regions` the planned regions (and whole frame when due), merged. */
+  /** The whole frame, or with `detector.regions` the planned regions (or the whole frame when due), merged. */
   private detect(frame: RgbFrame, tsMs: number): Promise<{ objects: ObjectBox[]; runs: number; whole: boolean }> {
     const { detector } = this.opts;
     const { regions, nmsIou, mergeClasses } = this.config.detector;
@@ -183,7 +183,7 @@ export class CameraPipeline {
       { maxRegions: regions.maxRegions, minSize: regions.minSize, wholeFrameEveryMs: regions.wholeFrameEverySeconds * 1000 },
     );
     if (plan.whole) this.lastWholeMs = tsMs;
-    const passes = plan.whole ? [undefined, ...plan.regions] : plan.regions;
+    const passes = plan.whole ? [undefined] : plan.regions;
     return (async () => {
       const found: ObjectBox[] = [];
       // One pass after another: a detector may hold the frame's pixels in a worker while it runs.

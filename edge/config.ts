@@ -324,7 +324,7 @@ export const edgeConfigSchema = z
               .positive()
               // 4 s and one region: regions cost ≤ 15 % more than whole frames (bench/README.md, *Region-based detection*).
               .default(4)
-              .describe('A whole-frame pass at least this often (and on the first frame), for what happens outside the regions.'),
+              .describe('A whole-frame pass at least this often (and on the first frame), instead of that frame\'s regions, for what happens outside them.'),
             maxRegions: z
               .number()
               .int()

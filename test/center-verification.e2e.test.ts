@@ -78,7 +78,7 @@ describe('camera-verified closure in a running centre', () => {
     // The edge's `left` for the first, well inside its window.
     const at = new Date().toISOString();
     await api.onDetection({
-      v: 1, eventId: left.eventIds[0]!, seq: 1, deviceId: left.deviceId, cameraId: left.cameraId, zoneId: left.zoneId, type: left.type, state: 'ended',
+      v: 1, eventId: left.eventIds[0]!, seq: 1, deviceId: left.deviceId!, cameraId: left.cameraId!, zoneId: left.zoneId!, type: left.type, state: 'ended',
       label: left.label, confidence: left.confidence, bbox: left.bbox, firstSeenAt: left.discoveredAt, discoveredAt: left.discoveredAt, sentAt: at, endedAt: at, reason: 'left', evidence: [],
     });
 

@@ -30,6 +30,7 @@ import { DEFAULT_CLAIM_IDLE_MS, OutboxDrainer } from '../ticketing/outbox-draine
 import { createQueues, detectionJobId, QUEUE_NAMES, type DetectionJob, type Queues } from '../ticketing/queues.js';
 import { slaJobId } from '../ticketing/sla-timers.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
+import { centreQuiet } from './helpers/centre-quiet.js';
 import { Workflow } from '../ticketing/workflow.js';
 
 const DEVICE = 'pole-0007';
@@ -323,7 +324,7 @@ describe('detection worker killed in the middle of a job', () => {
     expect(await queues.sla.getJobState(slaJobId(written.id, 'red'))).toBe('delayed');
     // Claimed, queued, acknowledged and deleted: the outbox is empty and nothing comes twice.
     await waitFor(async () => (await redis.xlen(`${ns.prefix}:outbox`)) === 0, 'the outbox to empty', 5000);
-    await new Promise((r) => setTimeout(r, 500));
+    await centreQuiet(redis, ns.prefix);
     expect(hits.filter((h) => h.orderId === written.id)).toHaveLength(1);
     expect((await dispatchJobs(written.id)).map((j) => j.id)).toEqual([`${written.id}-team-order-1`]);
   }, 40_000);

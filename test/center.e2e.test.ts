@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../common/paths.js';
 import { verifySignature } from '../ticketing/webhook.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
-import { makeClip, tempDir } from './fixtures.js';
+import { makeClip, sceneJpeg, tempDir } from './fixtures.js';
 import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
 import { AS_IN_CENTER_IMAGE, freePort, runCli, waitFor, type Cli } from './helpers/processes.js';
 
@@ -102,6 +102,8 @@ describe('edge → centre → enforcement team', () => {
     // An officer accepts, arrives and resolves one order; the KPIs count it.
     const id = orderPosts[0].body.order.id;
     for (const to of ['accepted', 'on_site', 'resolved']) {
+      // Resolving needs the officer's photo of the scene.
+      if (to === 'resolved') expect((await fetch(`${api}/api/orders/${id}/photos`, { method: 'POST', headers: { authorization: `Bearer ${OFFICER}`, 'content-type': 'image/jpeg' }, body: new Uint8Array(await sceneJpeg()) })).status).toBe(201);
       const res = await fetch(`${api}/api/orders/${id}/transitions`, { method: 'POST', headers: { authorization: `Bearer ${OFFICER}`, 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
       expect(res.status, await res.clone().text()).toBe(200);
     }

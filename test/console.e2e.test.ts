@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../console/headless.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
-import { makeClip } from './fixtures.js';
+import { makeClip, sceneJpeg } from './fixtures.js';
 import { addDevice, writeKerbEdgeConfig } from './helpers/kerb-box.js';
 import { SCREENSHOTS, screenshots } from './helpers/screenshots.js';
 import { startExampleCentre, type ExampleCentre } from './helpers/example-centre.js';
@@ -112,11 +112,17 @@ describe('console: review, board, officer, KPIs, zones in the browser', () => {
     await officer.goto(`${base}/#/board/${first}`);
     const detail = officer.getByTestId('order-detail');
     for (const to of ['accepted', 'on_site', 'resolved']) {
-      if (to === 'resolved') await screenshot(officer, 'order-detail');
+      if (to === 'resolved') {
+        // Resolving needs the officer's photo of the scene (taken in the officer app; sent here directly).
+        const photo = await fetch(`${base}/api/orders/${first}/photos`, { method: 'POST', headers: { authorization: `Bearer ${OFFICER}`, 'content-type': 'image/jpeg' }, body: new Uint8Array(await sceneJpeg()) });
+        expect(photo.status).toBe(201);
+        await screenshot(officer, 'order-detail');
+      }
       await detail.getByTestId(`move-${to}`).click();
       await detail.locator(`[data-testid=state][data-state=${to}]`).waitFor();
     }
-    expect(await detail.getByTestId('timeline').locator('li').count()).toBe(5);
+    // Awaiting review, confirmed, accepted, on site, the officer's photo (who took it), resolved.
+    expect(await detail.getByTestId('timeline').locator('li').count()).toBe(6);
     // The camera that found it checks the resolve: waiting for it, or unverified if the clip ended first.
     await detail.getByTestId('verification').waitFor();
     expect(['waiting', 'unverified']).toContain(await detail.getByTestId('verification').getAttribute('data-status'));

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { sharedDir } from '../common/paths.js';
 import type { RgbFrame } from '../detector/types.js';
 
@@ -53,4 +54,9 @@ export function makeClip(out: string, opts: { seconds?: number; filter?: string;
   args.push('-c:v', opts.codec ?? 'mpeg4', '-q:v', '3', '-an', out);
   execFileSync('ffmpeg', args);
   return out;
+}
+
+/** A plain JPEG, for photos a test sends as an officer's scene photo or a camera's evidence. */
+export function sceneJpeg(width = 1280, height = 960, background = { r: 90, g: 110, b: 130 }): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background } }).jpeg().toBuffer();
 }

@@ -17,6 +17,7 @@ import { openTestOrder } from '../ticketing/test-orders.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
+import { centreQuiet } from './helpers/centre-quiet.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { waitFor } from './helpers/processes.js';
 import { startWebhookReceiver, type WebhookPost } from './helpers/webhook-receiver.js';
@@ -70,7 +71,7 @@ describe('notices and reassignment', () => {
     await workflow.reassign(late.id, { team: 'team-south' }, sup);
 
     await waitFor(() => north.posts.length >= 3 && south.posts.length >= 2, 'all notices', 10_000);
-    await new Promise((r) => setTimeout(r, 500)); // room for a stray one
+    await centreQuiet(redis, prefix); // a stray one would be sent by now
     const of = (posts: WebhookPost[], orderId: string) => posts.filter((p) => p.orderId === orderId).map((p) => p.kind);
     expect(of(north.posts, early.id)).toEqual(['stand_down']);
     expect(of(south.posts, early.id)).toEqual(['order']);

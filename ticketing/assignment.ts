@@ -1,6 +1,7 @@
 /** Who handles a detection, where it is and whether it needs an operator first — pure, over config. */
 import type { ViolationType } from '../contract/index.js';
 import type { CenterConfig, TeamConfig } from '../center/config.js';
+import { insidePolygon, type LatLong } from './geo.js';
 import type { WorkOrder } from './work-order.js';
 
 const cameraKey = (deviceId: string, cameraId: string): string => `${deviceId}/${cameraId}`;
@@ -11,6 +12,12 @@ export function teamFor(config: CenterConfig, deviceId: string, cameraId: string
   if (zone) return zone.team;
   const cam = config.cameras.find((c) => c.deviceId === deviceId && c.cameraId === cameraId);
   return cam?.team ?? config.defaultTeam;
+}
+
+/** A reported problem's team: the first team with an area around it, else defaultTeam. */
+export function teamForLocation(config: Pick<CenterConfig, 'teams' | 'defaultTeam'>, at: LatLong): string {
+  const team = config.teams.find((t) => t.areas?.some((a) => insidePolygon(at, a.polygon)));
+  return team?.id ?? config.defaultTeam;
 }
 
 /**

@@ -21,7 +21,7 @@ function order(over: Partial<WorkOrder> = {}): WorkOrder {
     id: 'WO1', type: 'illegal_parking', state: 'dispatched', deviceId: 'pole-1', cameraId: 'cam-1', zoneId: 'kerb', team: 't', assignee: null,
     location: null, eventIds: ['01JD00000000000000000000A1'], evidence: [ev(1)], bbox: { x1: 0.1, y1: 0.1, x2: 0.3, y2: 0.3 }, label: 'car',
     confidence: 0.7, plate: null, discoveredAt: T0, createdAt: T0, updatedAt: T0, deadlineAt: '2026-11-26T08:40:00.000Z',
-    stateTimes: { dispatched: T0 }, sla: 'green', edgeEnded: null, rejection: null, audit: [], ...over,
+    stateTimes: { dispatched: T0 }, sla: 'green', edgeEnded: null, rejection: null, audit: [], source: 'camera', reports: [], ...over,
   };
 }
 

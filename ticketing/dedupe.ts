@@ -2,7 +2,7 @@
  * De-duplication of detections against open work orders — pure, no I/O. The store calls these
  * inside its atomic read-decide-commit loop, so the rule lives in one place.
  */
-import type { DetectionMessage, EvidenceRef, NormBox } from '../contract/index.js';
+import type { DetectionMessage, EvidenceRef, NormBox, OrderEvidenceRef } from '../contract/index.js';
 import { isOpen, type WorkOrder } from './work-order.js';
 
 /** Intersection over union of two normalised boxes; 0 for disjoint or degenerate boxes. */
@@ -68,7 +68,7 @@ export function bestMatch<T extends Order & Pick<WorkOrder, 'id'>>(orders: reado
 }
 
 /** `existing` plus the refs it does not hold yet (by evidenceId), in arrival order. */
-export function appendEvidence(existing: readonly EvidenceRef[], refs: readonly EvidenceRef[]): EvidenceRef[] {
+export function appendEvidence<E extends EvidenceRef | OrderEvidenceRef>(existing: readonly E[], refs: readonly E[]): E[] {
   const seen = new Set(existing.map((e) => e.evidenceId));
   const out = [...existing];
   for (const r of refs) {

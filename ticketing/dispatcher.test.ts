@@ -141,7 +141,7 @@ afterEach(async () => {
   await redis.quit();
 });
 
-async function setup(opts: { teamStatus?: (n: number) => number; supervisor?: boolean; teamWebhook?: boolean; startTeam?: boolean; retryForMinutes?: number } = {}) {
+async function setup(opts: { teamStatus?: (n: number) => number; supervisor?: boolean; teamWebhook?: boolean; startTeam?: boolean; retryForMinutes?: number; push?: DispatcherOptions['push'] } = {}) {
   const team = await makeReceiver(opts.teamStatus);
   const sup = await makeReceiver();
   cleanups.push(() => team.stop(), () => sup.stop());
@@ -157,6 +157,7 @@ async function setup(opts: { teamStatus?: (n: number) => number; supervisor?: bo
     mqtt: client,
     logger,
     backoff: { baseDelayMs: 200, maxDelayMs: 1000 },
+    ...(opts.push ? { push: opts.push } : {}),
   };
   // Officers' app: subscribed before anything is sent.
   const officer = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5, clientId: `swtest-app-${randomBytes(4).toString('hex')}` });
@@ -193,6 +194,24 @@ describe('retry policy', () => {
 });
 
 describe('dispatcher', () => {
+  it('rings the officers\' phones (Web Push) with an order notice, once, and not for other kinds', async () => {
+    const rung: Array<{ officers: readonly string[]; orderId: string }> = [];
+    const { team } = await setup({
+      push: {
+        notify: async (officers, notice) => {
+          rung.push({ officers, orderId: notice.orderId });
+          return officers.length;
+        },
+      },
+    });
+    const order = await openOrder();
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'order', audience: 'team' });
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'update', audience: 'team' });
+    await enqueueDispatch(queues, { orderId: order.id, kind: 'sla_red', audience: 'supervisor' });
+    await until(() => team.hits.length === 2, 15_000, 'team notices');
+    expect(rung).toEqual([{ officers: order.assignee ? [order.assignee] : ['li'], orderId: order.id }]);
+  });
+
   it('POSTs a signed order to the team webhook and publishes it on the team topic', async () => {
     const { team, config, onTopic } = await setup();
     const order = await openOrder();
@@ -366,5 +385,24 @@ describe('dispatcher', () => {
     await enqueueDispatch(queues, { orderId: order.id, kind: 'stand_down', audience: 'team', team: 'team-north' });
     await until(() => team.hits.length === 3, 10_000, 'the order twice, then the stand-down');
     expect(team.hits.map((h) => h.body.kind)).toEqual(['order', 'order', 'stand_down']);
+  });
+  it("lets a delivered notice's line expire within minutes, and keeps it for the retries of a failed one", async () => {
+    let up = false;
+    const { team } = await setup({ teamStatus: () => (up ? 200 : 500), supervisor: false });
+    const line = (o: WorkOrder) => `${prefix}:dispatch:line:${o.id}:team:team-north`;
+    const failedFirst = await openOrder();
+    await enqueueDispatch(queues, { orderId: failedFirst.id, kind: 'order', audience: 'team', team: 'team-north' });
+    await until(async () => (await queues.dispatch.getJob(`${failedFirst.id}-team-order-1`))?.attemptsMade === 1, 5000, 'the failed attempt');
+    expect(await redis.pttl(line(failedFirst))).toBeGreaterThan(24 * 3600_000); // held for its retries
+    up = true;
+    await until(async () => (await jobState(`${failedFirst.id}-team-order-1`)) === 'completed', 10_000, 'the retry');
+    expect(team.hits.length).toBeGreaterThanOrEqual(2);
+
+    const delivered = await openOrder();
+    await enqueueDispatch(queues, { orderId: delivered.id, kind: 'order', audience: 'team', team: 'team-north' });
+    await until(async () => (await jobState(`${delivered.id}-team-order-1`)) === 'completed', 5000, 'delivered');
+    const ttl = await redis.pttl(line(delivered));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(10 * 60_000);
   });
 });

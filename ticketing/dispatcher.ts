@@ -10,20 +10,28 @@
  * queued, retries included: each is queued into a line (a Redis list of job ids under the queue's
  * keys) as well as the queue, and a worker that takes one with another still unfinished ahead of it
  * puts it back for a moment. So a stand-down never overtakes its order, whatever the concurrency.
+ * A delivery costs the line one round trip (lua/line-turn.ts), which reads the order too: finished
+ * notices are dropped from their line by the next notice's turn, not by a write of their own.
  */
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { RedisClient } from '../common/redis.js';
 import type { MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { Logger } from '../common/logger.js';
+import { randomPool } from '../common/random-pool.js';
 import { withTimeout } from '../common/timeout.js';
 import { DELIVERY, topics, type DispatchMessage, type TeamOrderMessage } from '../contract/index.js';
 import type { CenterConfig, WebhookConfig } from '../center/config.js';
-import { maskOrderForAudience } from './plate-mask.js';
+import { toServiceRequest } from './open311-request.js';
+import { maskOrderForAudience, maskPlate } from './plate-mask.js';
 import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
 import type { WorkOrderStore } from './store-types.js';
+import { lineQueueScript } from './lua/line-queue.js';
+import { lineTurnScript } from './lua/line-turn.js';
+import { runScript } from './lua/script.js';
 import { isOpen, type WorkOrder } from './work-order.js';
 import { postWebhook, WebhookError } from './webhook.js';
+import { orderNotice, pushRecipients, type WebPushService } from './web-push.js';
 
 /** What is stored in the job: the DispatchJob plus the `<n>` of its idempotency key. */
 export type DispatchJobData = DispatchJob & { seq: string };
@@ -38,10 +46,10 @@ const MAX_ATTEMPTS = 1000;
 /** Completed jobs are kept this long so a duplicate enqueue (same jobId) is a no-op, not a resend. */
 export const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
 
-/** `<orderId>:<kind>:<n>`; supervisor copies get `:supervisor` so a shared endpoint keeps both. */
+/** `<orderId>:<kind>:<n>`; supervisor and reporter copies get `:<audience>` so a shared endpoint keeps each. */
 export function idempotencyKey(job: DispatchJobData): string {
   const base = `${job.orderId}:${job.kind}:${job.seq}`;
-  return job.audience === 'supervisor' ? `${base}:supervisor` : base;
+  return job.audience === 'team' ? base : `${base}:${job.audience}`;
 }
 
 /** BullMQ forbids `:` in custom ids, hence dashes. */
@@ -54,7 +62,7 @@ export const dispatchJobId = (job: DispatchJobData): string => `${job.orderId}-$
  * guarantee; without it every call is a new update with a fresh id — never a silently lost one.
  */
 export async function enqueueDispatch(queues: Queues, job: DispatchJob, opts: { seq?: string | number } = {}): Promise<void> {
-  const seq = opts.seq !== undefined ? String(opts.seq) : ONCE_PER_ORDER.has(job.kind) ? '1' : ulid();
+  const seq = opts.seq !== undefined ? String(opts.seq) : ONCE_PER_ORDER.has(job.kind) ? '1' : ulid(undefined, randomPool);
   await queueNotices(queues, [dispatchJob({ ...job, seq })]);
 }
 
@@ -66,6 +74,12 @@ const LINE_WAIT_MS = 200;
 const MAX_LINE_WAIT_MS = 5000;
 /** A line outlives any notice in it (completed jobs are kept 7 days; retries end long before). */
 const LINE_TTL_MS = (KEEP_COMPLETED_SECONDS + 24 * 3600) * 1000;
+/**
+ * A line whose last notice is being delivered: long enough for the delivery and, should its worker
+ * die, for BullMQ to hand the stalled job on (checked every 30 s). A failed attempt puts the line
+ * back to LINE_TTL_MS for its retries; a later notice does too.
+ */
+const LINE_HOLD_MS = 10 * 60_000;
 
 /** The line of one order's notices to one audience of one team (jobs without a team, queued before lines existed, have none). */
 const lineKey = (queue: Pick<Queue, 'toKey'>, d: DispatchJob): string => queue.toKey(`line:${d.orderId}:${d.audience}:${d.team}`);
@@ -76,12 +90,15 @@ const lineKey = (queue: Pick<Queue, 'toKey'>, d: DispatchJob): string => queue.t
  */
 export async function queueNotices(queues: Pick<Queues, 'dispatch' | 'connection'>, jobs: readonly ReturnType<typeof dispatchJob>[]): Promise<void> {
   const queue = queues.dispatch;
-  const lined = jobs.filter((j) => j.data.team);
-  if (lined.length) {
-    const pipeline = queues.connection.pipeline();
-    for (const j of lined) pipeline.rpush(lineKey(queue, j.data), j.opts.jobId).pexpire(lineKey(queue, j.data), LINE_TTL_MS);
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  const lines = new Map<string, number>(); // line → its 1-based index in KEYS
+  const argv: (string | number)[] = [LINE_TTL_MS];
+  for (const j of jobs) {
+    if (!j.data.team) continue;
+    const key = lineKey(queue, j.data);
+    if (!lines.has(key)) lines.set(key, lines.size + 1);
+    argv.push(lines.get(key)!, j.opts.jobId);
   }
+  if (lines.size) await runScript(queues.connection, lineQueueScript, [...lines.keys()], argv);
   await queue.addBulk([...jobs]);
 }
 
@@ -129,7 +146,8 @@ export interface DispatcherOptions {
   connection: RedisClient;
   prefix: string;
   store: WorkOrderStore;
-  config: Pick<CenterConfig, 'teams' | 'rootTopic' | 'dispatch'>;
+  /** Without `open311`, reporter notices find no client and are skipped; `http.publicUrl` makes their media links absolute. */
+  config: Pick<CenterConfig, 'teams' | 'rootTopic' | 'dispatch'> & Partial<Pick<CenterConfig, 'open311'>> & { http?: Pick<CenterConfig['http'], 'publicUrl'> };
   /** Connected mqtt.js client used for the teams' order topics. */
   mqtt: MqttClient;
   logger: Logger;
@@ -137,6 +155,8 @@ export interface DispatcherOptions {
   backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   /** Deliveries under way at once. Default 32: a delivery mostly waits on the network. */
   concurrency?: number;
+  /** Web Push to the officers' phones of a new (or reassigned) order; without it, none. */
+  push?: Pick<WebPushService, 'notify'>;
 }
 
 export interface Dispatcher {
@@ -165,10 +185,8 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     if (!job) return;
     const ctx = { orderId: job.data.orderId, kind: job.data.kind, audience: job.data.audience, jobId: job.id, attempt: job.attemptsMade, err: err.message };
     // finishedOn is set only when BullMQ gave up (no retry scheduled).
-    if (job.finishedOn) {
-      log.error({ ...ctx, code: 'DISPATCH_GAVE_UP' }, 'dispatch failed for good; the job stays in the failed set');
-      void leaveLine(worker, opts.connection, job, log); // the next notice of its line may go
-    } else log.warn({ ...ctx, ...(err instanceof WebhookError ? { status: err.status, looksPermanent: err.looksPermanent } : {}) }, 'dispatch attempt failed; retrying');
+    if (job.finishedOn) log.error({ ...ctx, code: 'DISPATCH_GAVE_UP' }, 'dispatch failed for good; the job stays in the failed set');
+    else log.warn({ ...ctx, ...(err instanceof WebhookError ? { status: err.status, looksPermanent: err.looksPermanent } : {}) }, 'dispatch attempt failed; retrying');
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'dispatch worker error'));
 
@@ -185,6 +203,7 @@ interface Progress {
   /** Epoch ms of the first attempt: the retry window counts from here, not from enqueueing (the centre may have been down). */
   firstAttemptAt?: number;
   mqtt?: boolean;
+  push?: boolean;
 }
 
 const progressOf = (job: { progress: unknown } | undefined): Progress =>
@@ -196,60 +215,48 @@ function firstAttempt(job: { progress: unknown; timestamp: number } | undefined)
 
 /** Delivers once every notice ahead of this one in its line has finished; until then puts it back (not an attempt). */
 async function deliverInLine(worker: Worker<DispatchJobData>, job: Job<DispatchJobData>, token: string | undefined, opts: DispatcherOptions, log: Logger): Promise<string> {
-  if (job.data.team && !(await isTurnOf(worker, opts.connection, job))) {
+  const line = job.data.team ? lineKey(worker, job.data) : null;
+  let ahead = false;
+  const order = line
+    ? opts.store.getWith(job.data.orderId, async (orderKey) => {
+        const [turn, raw] = (await runScript(opts.connection, lineTurnScript, [line, orderKey], [job.id!, worker.toKey(''), LINE_HOLD_MS])) as [number, string | null];
+        ahead = turn !== 1;
+        return raw ?? null;
+      })
+    : opts.store.get(job.data.orderId);
+  // A failed read is the delivery attempt's failure (deliver records it), as when deliver read the order itself.
+  await order.catch(() => undefined);
+  if (ahead) {
     const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1); // each take counts as started
     await job.moveToDelayed(Date.now() + Math.min(LINE_WAIT_MS * 2 ** waits, MAX_LINE_WAIT_MS), token);
     throw new DelayedError();
   }
-  const outcome = await deliver(job, opts, log);
-  await leaveLine(worker, opts.connection, job, log);
-  return outcome;
+  // Finished, the job leaves its line by itself (the next notice's turn drops it): no write here.
+  return deliver(job, order, line, opts, log);
 }
 
-/**
- * True when no unfinished notice is ahead of `job` in its line. Ids ahead whose job finished (or is
- * gone) are dropped on the way: a worker that died before taking its job out leaves no block.
- */
-async function isTurnOf(worker: Worker<DispatchJobData>, client: RedisClient, job: Job<DispatchJobData>): Promise<boolean> {
-  const key = lineKey(worker, job.data);
-  for (const id of await client.lrange(key, 0, -1)) {
-    if (id === job.id) return true;
-    const [queuedAt, finishedOn] = await client.hmget(worker.toKey(id), 'timestamp', 'finishedOn');
-    if (queuedAt !== null && finishedOn === null) return false;
-    await client.lrem(key, 0, id);
-  }
-  return true;
-}
-
-/** Out of its line; a failure only costs the next notice a look at this job (isTurnOf drops it). */
-async function leaveLine(worker: Worker<DispatchJobData>, client: RedisClient, job: Job<DispatchJobData>, log: Logger): Promise<void> {
-  if (!job.data.team || !job.id) return;
-  try {
-    await client.lrem(lineKey(worker, job.data), 0, job.id);
-  } catch (err) {
-    log.warn({ jobId: job.id, err: (err as Error).message }, 'dispatch: could not take a notice out of its line');
-  }
-}
-
-async function deliver(job: Job<DispatchJobData>, opts: DispatcherOptions, log: Logger): Promise<string> {
+/** One attempt; a failed one is recorded in the job's progress and keeps its line (if any) for the retries. */
+async function deliver(job: Job<DispatchJobData>, read: Promise<WorkOrder | null>, line: string | null, opts: DispatcherOptions, log: Logger): Promise<string> {
   // Steps already done in an earlier attempt are not repeated (MQTT must not re-publish while a webhook retries).
   const done: Progress = { ...progressOf(job), firstAttemptAt: progressOf(job).firstAttemptAt ?? Date.now() };
   try {
-    return await deliverOnce(job, done, opts, log);
+    return await deliverOnce(job, read, done, opts, log);
   } catch (err) {
-    await job.updateProgress({ ...done }).catch((progressErr: unknown) => {
-      log.warn({ jobId: job.id, err: (progressErr as Error).message }, 'dispatch: could not record the failed attempt');
+    await Promise.all([job.updateProgress({ ...done }), line ? opts.connection.pexpire(line, LINE_TTL_MS) : null]).catch((recordErr: unknown) => {
+      log.warn({ jobId: job.id, err: (recordErr as Error).message }, 'dispatch: could not record the failed attempt');
     });
     throw err;
   }
 }
 
-/** One attempt; records finished steps in `done`. */
-async function deliverOnce(job: Job<DispatchJobData>, done: Progress, opts: DispatcherOptions, log: Logger): Promise<string> {
+/** One attempt on the order as read at its turn; records finished steps in `done`. */
+async function deliverOnce(job: Job<DispatchJobData>, read: Promise<WorkOrder | null>, done: Progress, opts: DispatcherOptions, log: Logger): Promise<string> {
   const data = job.data;
-  const order = await opts.store.get(data.orderId);
+  const order = await read;
   if (!order) throw new UnrecoverableError(`no work order ${data.orderId}`);
   const ctx = { orderId: order.id, kind: data.kind, audience: data.audience, jobId: job.id };
+  // The reporter hears of every change, closing ones included, whichever team has the order.
+  if (data.audience === 'reporter') return callBackReporter(data, order, opts, log, ctx);
   // A new order or an escalation about an order that has since closed would only mislead.
   if (data.kind !== 'stand_down' && !isOpen(order.state)) {
     log.info({ ...ctx, state: order.state }, 'order closed before dispatch; not sent');
@@ -275,6 +282,12 @@ async function deliverOnce(job: Job<DispatchJobData>, done: Progress, opts: Disp
     done.mqtt = true;
   }
 
+  // A doorbell on the officers' phones (best effort, never retried: the notice itself is above).
+  if (data.audience === 'team' && data.kind === 'order' && opts.push && !done.push) {
+    await opts.push.notify(pushRecipients(order, team?.officers.map((o) => o.id) ?? []), orderNotice(order));
+    done.push = true;
+  }
+
   const hook: WebhookConfig | undefined = data.audience === 'team' ? team?.webhook : team?.supervisorWebhook;
   if (!hook) {
     log.info(ctx, data.audience === 'team' ? 'team has no webhook; MQTT only' : 'team has no supervisor webhook; skipped');
@@ -284,6 +297,23 @@ async function deliverOnce(job: Job<DispatchJobData>, done: Progress, opts: Disp
   const { status } = await postWebhook({ url: hook.url, secret: hook.secret, body, idempotencyKey: key, event: data.kind, timeoutMs: opts.config.dispatch.timeoutMs });
   // One line per notification is too many at city scale: debug; failures are logged at warn/error.
   log.debug({ ...ctx, status, attempt: job.attemptsMade + 1 }, 'dispatched');
+  return 'sent';
+}
+
+/** The Open311 client's callback: the order as its service request (public: plate masked), signed with the client's secret. */
+async function callBackReporter(data: DispatchJobData, order: WorkOrder, opts: DispatcherOptions, log: Logger, ctx: object): Promise<string> {
+  const client = opts.config.open311?.clients.find((c) => c.id === data.client);
+  if (!client?.callbackUrl || !client.callbackSecret) {
+    log.info({ ...ctx, client: data.client }, 'Open311 client has no callback; skipped');
+    return 'no-webhook';
+  }
+  const body = toServiceRequest(order, {
+    maskPlate,
+    mediaBase: opts.config.http?.publicUrl?.replace(/\/+$/, '') ?? '',
+    agency: (teamId) => opts.config.teams.find((t) => t.id === teamId)?.name ?? teamId,
+  });
+  const { status } = await postWebhook({ url: client.callbackUrl, secret: client.callbackSecret, body, idempotencyKey: idempotencyKey(data), event: 'service_request', timeoutMs: opts.config.dispatch.timeoutMs });
+  log.debug({ ...ctx, client: client.id, status }, 'reporter called back');
   return 'sent';
 }
 

@@ -50,6 +50,19 @@ describe('evidence retention', () => {
     expect(await evidence.has(open)).toBe(true);
   });
 
+  it('keeps the photos of every open order when one order cannot be read (its page comes back short)', async () => {
+    const now = Date.now();
+    const old = await photo('old open order', now - 30 * DAY);
+    // Oldest: on the second page, newest first.
+    await seedOrder(store, { state: 'accepted', discoveredAt: new Date(now - 30 * DAY).toISOString(), evidence: [{ sha256: old, kind: 'full' }] });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => seedOrder(store, { state: 'accepted', discoveredAt: new Date(now - 20 * DAY + i * 1000).toISOString() })));
+    const broken = await seedOrder(store, { state: 'accepted', discoveredAt: new Date(now).toISOString() });
+    await rig.redis.set(`${rig.prefix}:wo:${broken.id}`, 'not json');
+
+    expect(await pruneEvidence({ store, evidence, retentionDays: 7, nowMs: now })).toEqual({ examined: 1, deleted: 0, kept: 1 });
+    expect(await evidence.has(old)).toBe(true);
+  });
+
   it('photosToKeep: open orders always, closed ones until the cutoff', () => {
     const ev = (sha256: string) => [{ sha256, evidenceId: 'x', capturedAt: '2026-11-01T00:00:00.000Z', contentType: 'image/jpeg' as const, bytes: 1, kind: 'full' as const }];
     const keep = photosToKeep([

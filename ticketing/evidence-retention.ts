@@ -11,6 +11,7 @@ import type { RedisClient } from '../common/redis.js';
 import type { Logger } from '../common/logger.js';
 import type { EvidenceStore } from './evidence-store.js';
 import { everyIntervalWithLease } from './leased-interval.js';
+import { orderPages } from './order-pages.js';
 import type { WorkOrderStore } from './store-types.js';
 import { isOpen, type WorkOrder } from './work-order.js';
 
@@ -37,11 +38,7 @@ export interface PruneResult {
 export async function pruneEvidence(opts: { store: WorkOrderStore; evidence: EvidenceStore; retentionDays: number; nowMs?: number }): Promise<PruneResult> {
   const cutoffMs = (opts.nowMs ?? Date.now()) - opts.retentionDays * DAY_MS;
   const orders: WorkOrder[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await opts.store.list({}, { offset, limit: PAGE });
-    orders.push(...page.items);
-    if (page.items.length < PAGE) break;
-  }
+  for await (const page of orderPages(opts.store, {}, PAGE)) orders.push(...page);
   const keep = photosToKeep(orders, cutoffMs);
   const result: PruneResult = { examined: 0, deleted: 0, kept: 0 };
   for (const dir of await readdir(opts.evidence.root).catch(() => [] as string[])) {

@@ -11,7 +11,7 @@ function order(n: number, type: WorkOrder['type'], team: string, deviceId: strin
   return {
     id: `WO${n}`, type, state, deviceId, cameraId: 'cam-1', zoneId: 'kerb', team, assignee: null, location: null, eventIds: [`e${n}`],
     evidence: [], bbox: null, label: 'car', confidence: 0.9, plate: null, discoveredAt: at(0), createdAt: at(0), updatedAt: at(0),
-    deadlineAt: at(40 * 60), stateTimes, sla: 'green', edgeEnded: null, rejection: null, audit: [],
+    deadlineAt: at(40 * 60), stateTimes, sla: 'green', edgeEnded: null, rejection: null, audit: [], source: 'camera', reports: [],
   };
 }
 
@@ -123,5 +123,19 @@ describe('verification KPIs', () => {
     const g = computeKpis([late]).overall;
     expect(g).toMatchObject({ slaJudged: 1, slaMet: 1 });
     expect(g.discoveryToResolve).toEqual({ count: 1, medianSeconds: 1800, p90Seconds: 1800 });
+  });
+});
+
+describe('KPIs by source', () => {
+  it('splits orders by where they came from; a report no camera saw is in no camera group', () => {
+    const reported = { ...order(8, 'illegal_parking', 'north', 'x', 'dispatched', { dispatched: 0 }), source: 'open311' as const, deviceId: null, cameraId: null, zoneId: null, eventIds: [] };
+    const inspected = { ...order(9, 'obstruction', 'south', 'x', 'resolved', { dispatched: 0, accepted: 60, on_site: 120, resolved: 600 }), source: 'inspector' as const, deviceId: null, cameraId: null, zoneId: null, eventIds: [] };
+    const k = computeKpis([...orders, reported, inspected]);
+    expect(Object.keys(k.bySource)).toEqual(['camera', 'inspector', 'open311']);
+    expect([k.bySource.camera.orders, k.bySource.open311.orders, k.bySource.inspector.orders]).toEqual([7, 1, 1]);
+    expect(k.bySource.inspector).toMatchObject({ slaJudged: 1, slaMet: 1, discoveryToResolve: { count: 1, medianSeconds: 600 } });
+    expect(Object.keys(k.byCamera)).toEqual(['pole-1/cam-1', 'pole-2/cam-1']);
+    expect(k.overall.orders).toBe(9);
+    expect(kpiReportSchema.parse(k)).toEqual(k);
   });
 });

@@ -87,10 +87,12 @@ export function verificationKpis(orders: readonly WorkOrder[]): VerificationKpis
   return { verified, resolvedByOfficer, reopened, reopenRate: share(reopened, resolvedByOfficer) };
 }
 
-function groupBy(orders: readonly WorkOrder[], key: (o: WorkOrder) => string): Record<string, KpiGroup> {
+/** `key` null: the order is in no group. */
+function groupBy(orders: readonly WorkOrder[], key: (o: WorkOrder) => string | null): Record<string, KpiGroup> {
   const groups = new Map<string, WorkOrder[]>();
   for (const o of orders) {
     const k = key(o);
+    if (k === null) continue;
     const g = groups.get(k);
     if (g) g.push(o);
     else groups.set(k, [o]);
@@ -100,13 +102,17 @@ function groupBy(orders: readonly WorkOrder[], key: (o: WorkOrder) => string): R
   return out;
 }
 
-/** Overall and per type, team and camera; plain JSON. */
+/** `<deviceId>/<cameraId>`, or null for an order no camera saw. */
+const cameraKey = (o: Pick<WorkOrder, 'deviceId' | 'cameraId'>): string | null => (o.deviceId === null ? null : `${o.deviceId}/${o.cameraId}`);
+
+/** Overall and per type, team, camera and source; plain JSON. */
 export function computeKpis(orders: readonly WorkOrder[]): KpiReport {
   return {
     overall: kpiGroup(orders),
     byType: groupBy(orders, (o) => o.type),
     byTeam: groupBy(orders, (o) => o.team),
-    byCamera: groupBy(orders, (o) => `${o.deviceId}/${o.cameraId}`),
+    byCamera: groupBy(orders, cameraKey),
+    bySource: groupBy(orders, (o) => o.source),
   };
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { detection, evidenceRef, fakeJpeg } from '../center/ingest/test-fixtures.js';
-import { detectionEffects, edgeEndedEffects, reassignEffects, transitionEffects } from './order-effects.js';
+import { detectionEffects, edgeEndedEffects, reassignEffects, transitionEffects, unableEffects } from './order-effects.js';
 import { buildOrder } from './work-order-store.js';
-import { applyReassignment, applyTransition, type OrderState, type WorkOrder } from './work-order.js';
+import { applyReassignment, applyTransition, applyUnable, type OrderState, type WorkOrder } from './work-order.js';
 
 const SLA = { targetMinutes: 40, yellowAt: 0.5, redAt: 1 };
 const T0 = '2026-12-05T08:00:00.000Z';
@@ -14,6 +14,18 @@ const moved = (o: WorkOrder, ...path: OrderState[]): WorkOrder => path.reduce((c
 const notice = (kind: string, extra: Record<string, string> = {}) => ({ do: 'notice', orderId: 'WO1', kind, audience: 'team', team: 't', seq: '1', ...extra });
 
 describe('order effects', () => {
+  it('unable to handle: the supervisor is told why, once; the timers keep running', () => {
+    const accepted = moved(open(true), 'accepted');
+    const unable = applyUnable(accepted, 'unsafe', 'li', T0, 'crowd');
+    expect(unableEffects('crowd')(accepted, unable)).toEqual([notice('update', { audience: 'supervisor', seq: 'unable-3', note: 'unable to handle (unsafe): crowd' })]);
+    expect(transitionEffects('crowd')(accepted, unable)).toEqual([]);
+    expect(unableEffects()(unable, unable)).toEqual([]);
+    // Reassigned, it is dispatched again and the team told afresh.
+    const back = applyReassignment(unable, { team: 't', assignee: 'wang' }, 'sup', T0);
+    expect(back).toMatchObject({ state: 'dispatched', assignee: 'wang' });
+    expect(reassignEffects()(unable, back)).toEqual([notice('order', { seq: 'reassigned-4' })]);
+  });
+
   it('a new order starts its timers from discovery; a dispatched one is also told to the team', () => {
     const timers = { do: 'sla', orderId: 'WO1', yellowAtMs: Date.parse(T0) + 20 * 60_000, redAtMs: Date.parse(T0) + 40 * 60_000 };
     expect(detectionEffects(first, SLA)(null, open(true))).toEqual([timers, notice('order')]);

@@ -20,14 +20,17 @@ const teamNotice = (o: WorkOrder, kind: DispatchKind, note?: string, seq = '1', 
 /** Officers hear of an order once it left review, as long as it is open. */
 const officersKnow = (o: WorkOrder): boolean => isOpen(o.state) && o.state !== 'pending_review';
 
+/** A new order: its SLA timers from its discovery, and the team's notice if it is dispatched at once. */
+function openingEffects(next: WorkOrder, sla: SlaConfig): OutboxEffect[] {
+  if (!isOpen(next.state)) return [];
+  const timers: OutboxEffect = { do: 'sla', orderId: next.id, ...escalationTimes(Date.parse(next.discoveredAt), sla) };
+  return next.state === 'dispatched' ? [timers, teamNotice(next, 'order')] : [timers];
+}
+
 /** A detection opened the order (timers from the edge's discovery; the notice if dispatched) or merged into it. */
 export function detectionEffects(d: DetectionMessage, sla: SlaConfig): OutboxFn {
   return (prev, next) => {
-    if (!prev) {
-      if (!isOpen(next.state)) return [];
-      const timers: OutboxEffect = { do: 'sla', orderId: next.id, ...escalationTimes(Date.parse(next.discoveredAt), sla) };
-      return next.state === 'dispatched' ? [timers, teamNotice(next, 'order')] : [timers];
-    }
+    if (!prev) return openingEffects(next, sla);
     // Later photos (the second timed one) reach the officers as they come; the opening message's
     // own photos went out with the order.
     const openingAgain = next.eventIds[0] === d.eventId && d.seq === 0;
@@ -48,6 +51,25 @@ export function edgeEndedEffects(d: DetectionMessage): OutboxFn {
   };
 }
 
+/** A report opened the order (as a detection would) or joined one (its reporter hears of it: reporterNotices). */
+export function reportEffects(sla: SlaConfig): OutboxFn {
+  return (prev, next) => (prev ? [] : openingEffects(next, sla));
+}
+
+/**
+ * Every Open311 client that reported into the order is told of each change that matters to it: the
+ * order opened, moved, or took in another report or camera event. Written by every commit of the
+ * store, so no path that changes an order can forget them. `seq` names the change, so a retried
+ * commit or a second drain sends one callback.
+ */
+export function reporterNotices(prev: WorkOrder | null, next: WorkOrder): OutboxEffect[] {
+  const changed = !prev || prev.state !== next.state || prev.reports.length !== next.reports.length || prev.eventIds.length !== next.eventIds.length;
+  if (!changed) return [];
+  const clients = new Set(next.reports.flatMap((r) => (r.source === 'open311' && r.clientId ? [r.clientId] : [])));
+  const change = `${next.audit.length}.${next.reports.length}.${next.eventIds.length}`;
+  return [...clients].map((client) => ({ do: 'notice', orderId: next.id, kind: 'update', audience: 'reporter', client, team: next.team, seq: `${client}.${change}` }));
+}
+
 const STAND_DOWN: readonly OrderState[] = ['self_cleared', 'cancelled'];
 
 /** A move: confirmed → the order notice; closed → timers dropped, and a stand-down if officers were told. */
@@ -61,6 +83,15 @@ export function transitionEffects(note?: string): OutboxFn {
       if (STAND_DOWN.includes(next.state) && from !== 'pending_review') effects.push(teamNotice(next, 'stand_down', note));
     }
     return effects;
+  };
+}
+
+/** The officer could not handle it: its supervisor is told why, to hand it to someone else. */
+export function unableEffects(note?: string): OutboxFn {
+  return (prev, next) => {
+    if (next.state !== 'unable' || prev?.state === 'unable' || !next.unable) return [];
+    const why = `unable to handle (${next.unable.reason})${note ? `: ${note}` : ''}`;
+    return [teamNotice(next, 'update', why, `unable-${next.audit.length}`, 'supervisor')];
   };
 }
 

@@ -52,4 +52,19 @@ describe('order notices of orders from before the outbox', () => {
     expect(await drainer.drainOnce()).toBe(0);
     expect(await queues.dispatch.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed')).toBe(2);
   });
+
+  it('reaches the orders past a page that comes back short (one order cannot be read)', async () => {
+    const at = (ageMs: number) => new Date(Date.now() - ageMs).toISOString();
+    // Oldest: on the second page, newest first.
+    const last = await seedOrder(store, { state: 'dispatched', discoveredAt: at(3_600_000) });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => seedOrder(store, { state: 'accepted', discoveredAt: at(60_000 + i) })));
+    const broken = await seedOrder(store, { state: 'dispatched', discoveredAt: at(0) });
+    await redis.set(`${prefix}:wo:${broken.id}`, 'not json');
+    await redis.del(`${prefix}:outbox:notices-migrated`);
+
+    // The two told orders of the test before, the 200, the last; not the unreadable one.
+    expect(await migrateOrderNotices({ redis, prefix, store })).toEqual({ checked: 203 });
+    expect(await drainer.drainOnce()).toBe(2);
+    expect(await noticeJob(last.id)).toBeDefined();
+  });
 });

@@ -8,6 +8,7 @@
  */
 import type { RedisClient } from '../common/redis.js';
 import { KEEP_COMPLETED_SECONDS } from './dispatcher.js';
+import { orderPages } from './order-pages.js';
 import { OUTBOX_FIELD, outboxKey, type OutboxEffect } from './outbox.js';
 import type { WorkOrderStore } from './store-types.js';
 import type { OrderState } from './work-order.js';
@@ -24,17 +25,15 @@ export async function migrateOrderNotices(opts: { redis: RedisClient; prefix: st
   if (await opts.redis.exists(migratedKey(opts.prefix))) return null;
   const since = (opts.nowMs ?? Date.now()) - LOOK_BACK_MS;
   let checked = 0;
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await opts.store.list({ state: TOLD_STATES }, { offset, limit: PAGE });
+  for await (const page of orderPages(opts.store, { state: TOLD_STATES }, PAGE)) {
     const effects: OutboxEffect[] = [];
-    for (const o of page.items) {
+    for (const o of page) {
       const dispatchedAt = o.stateTimes.dispatched;
       if (!dispatchedAt || Date.parse(dispatchedAt) < since) continue;
       effects.push({ do: 'notice', orderId: o.id, kind: 'order', audience: 'team', team: o.team, seq: '1' });
     }
     if (effects.length) await opts.redis.xadd(outboxKey(opts.prefix), '*', OUTBOX_FIELD, JSON.stringify(effects));
     checked += effects.length;
-    if (page.items.length < PAGE) break;
   }
   // Marked only when done: a process that dies halfway leaves it to the next (fixed ids: no repeats).
   await opts.redis.set(migratedKey(opts.prefix), new Date().toISOString());

@@ -80,7 +80,7 @@ function addEffect(plan: DrainPlan, e: OutboxEffect, nowMs: number): void {
   if (e.do === 'sla') plan.timers.push(...slaTimerJobs(e.orderId, e, nowMs));
   else if (e.do === 'sla-cancel') plan.cancels.push(e.orderId);
   else if (e.do === 'verify') plan.verifies.push(verifyTimerJob(e, nowMs));
-  else plan.notices.push(dispatchJob({ orderId: e.orderId, kind: e.kind, audience: e.audience, seq: e.seq, ...(e.team ? { team: e.team } : {}), ...(e.note ? { note: e.note } : {}) }));
+  else plan.notices.push(dispatchJob({ orderId: e.orderId, kind: e.kind, audience: e.audience, seq: e.seq, ...(e.team ? { team: e.team } : {}), ...(e.client ? { client: e.client } : {}), ...(e.note ? { note: e.note } : {}) }));
 }
 
 export class OutboxDrainer {

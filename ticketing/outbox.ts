@@ -26,7 +26,9 @@ export const outboxEffectSchema = z.discriminatedUnion('do', [
     do: z.literal('notice'),
     orderId: z.string().min(1),
     kind: dispatchKind,
-    audience: z.enum(['team', 'supervisor']),
+    audience: z.enum(['team', 'supervisor', 'reporter']),
+    /** Reporter notices: the Open311 client to call back. */
+    client: z.string().min(1).optional(),
     /** The team it is meant for (absent in entries written before it existed: the order's team). */
     team: z.string().min(1).optional(),
     note: z.string().optional(),

@@ -17,8 +17,10 @@ export type { DispatchKind };
 export interface DispatchJob {
   orderId: string;
   kind: DispatchKind;
-  /** Supervisor notifications go to the team's supervisorWebhook. */
-  audience: 'team' | 'supervisor';
+  /** Supervisor notifications go to the team's supervisorWebhook; reporter ones to the Open311 client's callbackUrl. */
+  audience: 'team' | 'supervisor' | 'reporter';
+  /** Reporter notices: the Open311 client. */
+  client?: string;
   /**
    * The team it is meant for, fixed when it is queued: a reassignment must not turn a notice meant
    * for the old team into one for the new. Jobs queued before it existed go to the order's team.

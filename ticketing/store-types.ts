@@ -1,5 +1,6 @@
 /** What the rest of the centre needs from work-order storage (implemented on Redis). */
-import type { DetectionMessage, EvidenceRef } from '../contract/index.js';
+import type { DetectionMessage, EvidenceRef, OrderEvidenceRef, Report, ViolationType } from '../contract/index.js';
+import type { NearRule } from './report-orders.js';
 import type { OutboxFn } from './outbox.js';
 import type { OrderState, SlaLevel, WorkOrder } from './work-order.js';
 
@@ -22,6 +23,24 @@ export interface OpenOrderInput {
   nowIso: string;
   /** The side effects of the write (new order or merge), committed with it. */
   outbox?: OutboxFn;
+  /** With a location: how near a reported order (no camera yet) must be for the detection to merge into it. */
+  near?: NearRule;
+}
+
+/** A person's report: joins an open order of its type near it, or opens one. */
+export interface OpenReportInput {
+  report: Report;
+  type: ViolationType;
+  /** The report's photos (kind `report`). */
+  evidence: EvidenceRef[];
+  team: string;
+  /** As in OpenOrderInput; used only for a new order. */
+  assignee: OpenOrderInput['assignee'];
+  confirmed: boolean;
+  deadlineAt: string;
+  near: NearRule;
+  nowIso: string;
+  outbox?: OutboxFn;
 }
 
 /** Who handles an order: a team, and one of its officers or none yet. */
@@ -38,6 +57,8 @@ export interface OrderFilter {
   cameraId?: string;
   assignee?: string;
   plate?: string;
+  /** The signed-in user one of the order's reports names (`Report.user`). */
+  reporter?: string;
   /** discoveredAt range, ISO. */
   from?: string;
   to?: string;
@@ -53,7 +74,19 @@ export interface WorkOrderStore {
    * problem is not reopened by the same event's late updates.
    */
   openOrMerge(input: OpenOrderInput): Promise<{ order: WorkOrder; created: boolean }>;
+  /**
+   * Atomically: the report joins the nearest matching open order (report-orders.ts), or opens one;
+   * a report whose id was filed before answers that order (`created: false`) and changes nothing.
+   */
+  openReport(input: OpenReportInput): Promise<{ order: WorkOrder; created: boolean }>;
+  /** The order holding a report filed before (by its id), whatever its state; null for a new id. */
+  orderOfReport(reportId: string): Promise<WorkOrder | null>;
   get(id: string): Promise<WorkOrder | null>;
+  /**
+   * Like `get`, with the stored JSON read by `read` from the order's key (null: none), so a caller's
+   * own script can fetch it in the round trip it makes anyway.
+   */
+  getWith(id: string, read: (key: string) => Promise<string | null>): Promise<WorkOrder | null>;
   /** The open order holding this edge eventId, if any. */
   findByEvent(eventId: string): Promise<WorkOrder | null>;
   /** The order holding this edge eventId, whatever its state. */
@@ -69,7 +102,7 @@ export interface WorkOrderStore {
    * StaleStateError / StaleTeamError when `expectFrom` / `expectTeam` no longer hold.
    */
   reassign(id: string, to: Assignment, by: string, opts?: { note?: string; outbox?: OutboxFn; expectFrom?: OrderState; expectTeam?: string }): Promise<WorkOrder>;
-  attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder>;
+  attachEvidence(id: string, refs: OrderEvidenceRef[]): Promise<WorkOrder>;
   setSla(id: string, level: SlaLevel): Promise<WorkOrder>;
   /** `settle`: a pure follow-up on the order with the end recorded (null: none), decided in the same commit. */
   setEdgeEnded(id: string, ended: NonNullable<WorkOrder['edgeEnded']>, opts?: { outbox?: OutboxFn; settle?: (o: WorkOrder) => WorkOrder | null }): Promise<WorkOrder>;

@@ -17,11 +17,11 @@ export const REOPEN_STATE: OrderState = 'dispatched';
 export const REOPEN_NOTE = 'still there after resolve';
 
 /**
- * Orders a camera found wait for it. Orders from people (Open311, inspectors) carry a `source`
- * other than `camera` once that branch lands; no camera watches those.
+ * Orders a camera found wait for it. Orders people reported (Open311, inspectors) close on the
+ * officer's word, even when a camera has seen the problem since.
  */
 export function awaitsCamera(order: WorkOrder): boolean {
-  return ((order as { source?: string }).source ?? 'camera') === 'camera';
+  return order.source === 'camera' && order.deviceId !== null;
 }
 
 /** Resolved by an officer and waiting for the box's word. */

@@ -7,12 +7,17 @@
  * Keys (all start with the prefix, a hash tag such as `{sw}`, so Redis Cluster keeps them in one slot):
  *   <p>:wo:<id>                        order JSON
  *   <p>:wo-idx:all | state:<s> | team:<t> | assignee:<a> | type:<t> | device:<d> | camera:<c> | plate:<PLATE>
+ *              | reporter:<user>
  *                                      zsets of order ids scored by discoveredAt (ms): list filters
  *   <p>:wo-open:<dev>/<cam>/<zone>/<type>    zset of the scope's open orders (the de-dup candidates)
+ *   <p>:wo-geo:near/<type>             GEO set of the open orders of the type with a location (where reports look)
+ *   <p>:wo-geo:reported/<type>         GEO set of the located open orders people reported (where detections look
+ *                                      past their camera); a GEOSEARCH reads only the orders within the radius
  *   <p>:wo-openver:<scope>             bumped by every write to an order open in the scope; openOrMerge
  *                                      commits only if it is unchanged (the scope's lock word)
  *   <p>:wo-load:<team>:<assignee>      zset of the officer's open orders; <p>:wo-assignees:<team> set of officers seen
  *   <p>:wo-events                      hash eventId → orderId
+ *   <p>:wo-report:<reportId>           orderId of the order holding the report: a resent report finds it
  *   <p>:outbox                         stream of the commits' side effects (outbox.ts)
  * The client must not use ioredis `keyPrefix` (scripts build order keys themselves).
  */
@@ -20,15 +25,20 @@ import { createHash } from 'node:crypto';
 import type { RedisClient } from '../common/redis.js';
 import { monotonicFactory, ulid } from 'ulid';
 import { StreetWatchError } from '../common/errors.js';
+import { randomPool } from '../common/random-pool.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { describeIssues, type EvidenceRef } from '../contract/index.js';
+import { describeIssues, type OrderEvidenceRef } from '../contract/index.js';
 import { appendEvidence, bestMatch, dedupeScope, mergeDetection, normalisePlate } from './dedupe.js';
+import { reporterNotices } from './order-effects.js';
+import type { LatLong } from './geo.js';
+import { buildReportOrder, mergeCameraIntoReport, mergeReport, nearScope, nearestMatch, reportedScope, type NearRule } from './report-orders.js';
 import { commitScript } from './lua/commit.js';
 import { listScript } from './lua/list.js';
 import { runScript } from './lua/script.js';
 import { snapshotScript } from './lua/snapshot.js';
 import { OUTBOX_FIELD, outboxKey, type OutboxFn } from './outbox.js';
-import type { Assignment, OpenOrderInput, OrderFilter, WorkOrderStore } from './store-types.js';
+import { ParsedOrders } from './parsed-orders.js';
+import type { Assignment, OpenOrderInput, OpenReportInput, OrderFilter, WorkOrderStore } from './store-types.js';
 import { applyReassignment, applyTransition, isOpen, workOrderSchema, type OrderState, type SlaLevel, type WorkOrder } from './work-order.js';
 
 /** `expectFrom` no longer holds: someone else acted on the order first (e.g. two operators reviewing). */
@@ -110,13 +120,15 @@ function keyspace(p: string) {
     order: (id: string) => `${p}:wo:${id}`,
     idx: (name: string) => `${p}:wo-idx:${name}`,
     open: (scope: string) => `${p}:wo-open:${scope}`,
+    geo: (scope: string) => `${p}:wo-geo:${scope}`,
     openVer: (scope: string) => `${p}:wo-openver:${scope}`,
     loadPrefix: (team: string) => `${p}:wo-load:${team}:`,
     load: (team: string, assignee: string) => `${p}:wo-load:${team}:${assignee}`,
     assignees: (team: string) => `${p}:wo-assignees:${team}`,
     events: `${p}:wo-events`,
+    report: (id: string) => `${p}:wo-report:${id}`,
     outbox: outboxKey(p),
-    tmp: () => `${p}:wo-tmp:${ulid()}`,
+    tmp: () => `${p}:wo-tmp:${ulid(undefined, randomPool)}`,
   };
 }
 type Keyspace = ReturnType<typeof keyspace>;
@@ -133,6 +145,7 @@ export function buildOrder(input: OpenOrderInput & { assignee: string | null }, 
     id,
     type: d.type,
     state,
+    source: 'camera',
     deviceId: d.deviceId,
     cameraId: d.cameraId,
     zoneId: d.zoneId,
@@ -153,6 +166,7 @@ export function buildOrder(input: OpenOrderInput & { assignee: string | null }, 
     sla: 'green',
     edgeEnded: null,
     rejection: null,
+    reports: [],
     audit: [{ at: input.nowIso, by: 'system', from: null, to: state, note: input.confirmed ? 'confirmed' : 'awaiting review' }],
   };
 }
@@ -160,10 +174,11 @@ export function buildOrder(input: OpenOrderInput & { assignee: string | null }, 
 export class RedisWorkOrderStore implements WorkOrderStore {
   private readonly now: () => number;
   private readonly maxAttempts: number;
-  private readonly nextId = monotonicFactory();
+  private readonly nextId = monotonicFactory(randomPool);
   private readonly k: Keyspace;
   private readonly log: Logger;
   private readonly reportedUnreadable = new Set<string>();
+  private readonly parsed = new ParsedOrders();
 
   constructor(
     private readonly redis: RedisClient,
@@ -193,19 +208,72 @@ export class RedisWorkOrderStore implements WorkOrderStore {
         const merged = mergeDetection(cur.order, d, input.nowIso);
         if (!merged) return { order: cur.order, created: false };
         if (await this.commit(cur, merged, [versionGuard], input.outbox)) return { order: merged, created: false };
+        continue;
+      }
+      // Nothing at this camera: a problem people reported near it, that no camera saw yet, is this one.
+      const reported = input.near && input.location ? await this.snapshot(reportedScope(d.type), '', null, { location: input.location, rule: input.near }) : null;
+      const guards: [string, string | null][] = reported ? [versionGuard, [this.k.openVer(reportedScope(d.type)), reported.version]] : [versionGuard];
+      const probe = input.location && { type: d.type, location: input.location, atMs: Date.parse(d.discoveredAt), plate: d.plate?.text };
+      const near = reported && probe && input.near ? nearestMatch(reported.open.map((r) => r.order).filter((o) => o.deviceId === null), probe, input.near) : null;
+      if (near) {
+        const cur = reported!.open.find((r) => r.order.id === near.id)!;
+        const merged = mergeCameraIntoReport(cur.order, d, input.nowIso);
+        if (!merged) return { order: cur.order, created: false };
+        if (await this.commit(cur, merged, guards, input.outbox)) return { order: merged, created: false };
       } else {
-        const assignee = typeof input.assignee === 'function' ? input.assignee(snap.openCounts) : input.assignee;
+        const assignee = assigneeOf(input.assignee, snap.openCounts);
         const order = buildOrder({ ...input, assignee }, this.nextId());
-        if (await this.commit(null, order, [versionGuard], input.outbox)) return { order, created: true };
+        if (await this.commit(null, order, guards, input.outbox)) return { order, created: true };
       }
     }
     throw new StoreConflictError(`openOrMerge ${scope}`, this.maxAttempts);
   }
 
+  /**
+   * A report id seen before (a phone resending after a lost answer) answers the order holding it,
+   * whatever became of it: the commit that files a report claims its id, so it is filed once.
+   */
+  async openReport(input: OpenReportInput): Promise<{ order: WorkOrder; created: boolean }> {
+    const scope = nearScope(input.type);
+    const probe = { type: input.type, location: input.report.location, atMs: Date.parse(input.report.receivedAt), plate: input.report.plate };
+    const reportKey = this.k.report(input.report.id);
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await backoff(attempt);
+      const filed = await this.orderOfReport(input.report.id);
+      if (filed) return { order: filed, created: false };
+      const snap = await this.snapshot(scope, '', typeof input.assignee === 'function' ? input.team : null, probe.location ? { location: probe.location, rule: input.near } : 'none');
+      const guards: [string, string | null][] = [[this.k.openVer(scope), snap.version], [reportKey, null]];
+      const target = probe.location && nearestMatch(snap.open.map((r) => r.order), { ...probe, location: probe.location }, input.near);
+      if (target) {
+        const cur = snap.open.find((r) => r.order.id === target.id)!;
+        const merged = mergeReport(cur.order, input.report, input.evidence, input.nowIso);
+        if (!merged) return { order: cur.order, created: false };
+        if (await this.commit(cur, merged, guards, input.outbox)) return { order: merged, created: false };
+      } else {
+        const assignee = assigneeOf(input.assignee, snap.openCounts);
+        const order = buildReportOrder({ ...input, assignee }, this.nextId());
+        if (await this.commit(null, order, guards, input.outbox)) return { order, created: true };
+      }
+    }
+    throw new StoreConflictError(`openReport ${scope}`, this.maxAttempts);
+  }
+
+  async orderOfReport(reportId: string): Promise<WorkOrder | null> {
+    const filed = await this.redis.get(this.k.report(reportId));
+    if (filed === null) return null;
+    const order = await this.get(filed);
+    if (!order) throw new OrderNotFoundError(filed);
+    return order;
+  }
+
   /** Throws UnreadableOrderError for a record that cannot be read. */
-  async get(id: string): Promise<WorkOrder | null> {
-    const raw = await this.redis.get(this.k.order(id));
-    return raw === null ? null : parseOrder(id, raw);
+  get(id: string): Promise<WorkOrder | null> {
+    return this.getWith(id, (key) => this.redis.get(key));
+  }
+
+  async getWith(id: string, read: (key: string) => Promise<string | null>): Promise<WorkOrder | null> {
+    const raw = await read(this.k.order(id));
+    return raw === null ? null : this.parse(id, raw);
   }
 
   async findByEvent(eventId: string): Promise<WorkOrder | null> {
@@ -227,6 +295,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     if (filter.cameraId !== undefined) others.push(this.k.idx(`camera:${filter.cameraId}`));
     if (filter.assignee !== undefined) others.push(this.k.idx(`assignee:${filter.assignee}`));
     if (filter.plate !== undefined) others.push(this.k.idx(`plate:${normalisePlate(filter.plate)}`));
+    if (filter.reporter !== undefined) others.push(this.k.idx(`reporter:${filter.reporter}`));
     if (states.length === 0 && others.length === 0) others.push(this.k.idx('all'));
     const min = filter.from !== undefined ? String(msOf(filter.from, 'from')) : '-inf';
     const max = filter.to !== undefined ? String(msOf(filter.to, 'to')) : '+inf';
@@ -269,7 +338,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   }
 
   /** Late photos may arrive after the order closed; they are kept either way. */
-  async attachEvidence(id: string, refs: EvidenceRef[]): Promise<WorkOrder> {
+  async attachEvidence(id: string, refs: OrderEvidenceRef[]): Promise<WorkOrder> {
     return this.update(id, `attachEvidence ${id}`, undefined, (o) => {
       const evidence = appendEvidence(o.evidence, refs);
       return evidence.length === o.evidence.length ? null : { ...o, evidence, updatedAt: this.nowIso() };
@@ -291,6 +360,27 @@ export class RedisWorkOrderStore implements WorkOrderStore {
 
   async apply(id: string, change: (o: WorkOrder) => WorkOrder | null, opts: { outbox?: OutboxFn } = {}): Promise<WorkOrder> {
     return this.update(id, `apply ${id}`, opts.outbox, change);
+  }
+
+  /**
+   * Puts an order written before the place and reporter indexes existed into them: a commit adds
+   * only what its change adds, so such an order would stay out of them while it stays as it is.
+   * Idempotent; false when there is no such order.
+   */
+  async restoreIndexes(id: string): Promise<boolean> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await backoff(attempt);
+      const raw = await this.redis.get(this.k.order(id));
+      if (raw === null) return false;
+      const order = this.parse(id, raw);
+      const { keys, argv, op } = commitArgs([[this.k.order(id), raw]]);
+      for (const key of this.reporterKeys(order)) op('zadd', key, String(Date.parse(order.discoveredAt)), id);
+      for (const key of this.geoKeys(order)) op('geoadd', key, geoPosition(order), id);
+      // A report that took its snapshot before this order was findable by place must look again.
+      if (this.geoKeys(order).length) for (const scope of placeScopes(order)) op('incr', this.k.openVer(scope));
+      if ((await runScript(this.redis, commitScript, keys, argv)) === 1) return true;
+    }
+    throw new StoreConflictError(`restoreIndexes ${id}`, this.maxAttempts);
   }
 
   /** Every officer of the team that ever held an order, with their open count (0 included). */
@@ -324,7 +414,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
       if (attempt > 1) await backoff(attempt);
       const raw = await this.redis.get(this.k.order(id));
       if (raw === null) throw new OrderNotFoundError(id);
-      const cur = { raw, order: parseOrder(id, raw) };
+      const cur = { raw, order: this.parse(id, raw) };
       const next = change(cur.order);
       if (!next) return cur.order;
       if (await this.commit(cur, next, [], outbox)) return next;
@@ -332,11 +422,20 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     throw new StoreConflictError(what, this.maxAttempts);
   }
 
-  /** `countsOf`: the team whose officers' open counts to read too (null: none). */
-  private async snapshot(scope: string, eventId: string, countsOf: string | null): Promise<{ version: string | null; eventOrder: Read | null; open: Read[]; openCounts: Map<string, number> }> {
-    const keys = [this.k.open(scope), this.k.openVer(scope), this.k.events];
+  /**
+   * `countsOf`: the team whose officers' open counts to read too (null: none). `pick`: the scope's
+   * open orders to read: all (a camera's scope), none, or those of its GEO set near a place.
+   */
+  private async snapshot(
+    scope: string,
+    eventId: string,
+    countsOf: string | null,
+    pick: 'all' | 'none' | { location: LatLong; rule: NearRule } = 'all',
+  ): Promise<{ version: string | null; eventOrder: Read | null; open: Read[]; openCounts: Map<string, number> }> {
+    const keys = [typeof pick === 'object' ? this.k.geo(scope) : this.k.open(scope), this.k.openVer(scope), this.k.events];
     if (countsOf !== null) keys.push(this.k.assignees(countsOf));
-    const res = (await runScript(this.redis, snapshotScript, keys, [this.k.orderPrefix, eventId, countsOf === null ? '' : this.k.loadPrefix(countsOf)])) as [
+    const which = typeof pick === 'object' ? ['near', pick.location.long, pick.location.lat, searchRadiusMeters(pick.rule)] : [pick];
+    const res = (await runScript(this.redis, snapshotScript, keys, [this.k.orderPrefix, eventId, countsOf === null ? '' : this.k.loadPrefix(countsOf), ...which])) as [
       string | null, string | null, string | null, (string | number)[], ...(string | null)[],
     ];
     const [version, eventOrderId, eventRaw, loads] = res;
@@ -355,7 +454,7 @@ export class RedisWorkOrderStore implements WorkOrderStore {
   private readOrSkip(id: string, raw: string | null): Read | null {
     if (!raw) return null;
     try {
-      return { raw, order: parseOrder(id, raw) };
+      return { raw, order: this.parse(id, raw) };
     } catch (err) {
       if (!(err instanceof UnreadableOrderError)) throw err;
       if (!this.reportedUnreadable.has(id)) {
@@ -366,23 +465,38 @@ export class RedisWorkOrderStore implements WorkOrderStore {
     }
   }
 
+  /** parseOrder, skipped for the JSON this store last wrote or read for the order (parsed-orders.ts). */
+  private parse(id: string, raw: string): WorkOrder {
+    const kept = this.parsed.get(id, raw);
+    if (kept) return kept;
+    const order = parseOrder(id, raw);
+    this.parsed.set(id, raw, order);
+    return order;
+  }
+
   /** Every index zset an order belongs to, given its current fields. */
   private indexKeys(o: WorkOrder): string[] {
-    const keys = [
-      this.k.idx('all'),
-      this.k.idx(`state:${o.state}`),
-      this.k.idx(`team:${o.team}`),
-      this.k.idx(`type:${o.type}`),
-      this.k.idx(`device:${o.deviceId}`),
-      this.k.idx(`camera:${o.cameraId}`),
-    ];
+    const keys = [this.k.idx('all'), this.k.idx(`state:${o.state}`), this.k.idx(`team:${o.team}`), this.k.idx(`type:${o.type}`)];
+    if (o.deviceId) keys.push(this.k.idx(`device:${o.deviceId}`));
+    if (o.cameraId) keys.push(this.k.idx(`camera:${o.cameraId}`));
     if (o.assignee) keys.push(this.k.idx(`assignee:${o.assignee}`));
     if (o.plate) keys.push(this.k.idx(`plate:${normalisePlate(o.plate.text)}`));
+    keys.push(...this.reporterKeys(o));
     if (isOpen(o.state)) {
-      keys.push(this.k.open(dedupeScope(o)));
+      if (o.deviceId !== null) keys.push(this.k.open(dedupeScope(o)));
       if (o.assignee) keys.push(this.k.load(o.team, o.assignee));
     }
     return keys;
+  }
+
+  /** The lists of the signed-in users whose reports the order holds. */
+  private reporterKeys(o: WorkOrder): string[] {
+    return o.reports.flatMap((r) => (r.user ? [this.k.idx(`reporter:${r.user}`)] : []));
+  }
+
+  /** The GEO sets an order is in: open, with a place GEO can hold, in its place scopes. */
+  private geoKeys(o: WorkOrder): string[] {
+    return isOpen(o.state) && o.location && geoIndexable(o.location) ? placeScopes(o).map((s) => this.k.geo(s)) : [];
   }
 
   /**
@@ -391,33 +505,78 @@ export class RedisWorkOrderStore implements WorkOrderStore {
    * False: lost a race, read again.
    */
   private async commit(prev: Read | null, next: WorkOrder, extraGuards: [string, string | null][], outbox: OutboxFn | undefined): Promise<boolean> {
-    const keys: string[] = [];
-    const at = (key: string): number => {
-      let i = keys.indexOf(key);
-      if (i < 0) i = keys.push(key) - 1;
-      return i + 1;
-    };
     const orderKey = this.k.order(next.id);
-    const guards: [string, string | null][] = [[orderKey, prev?.raw ?? null], ...extraGuards];
-    const argv: (string | number)[] = [guards.length];
-    for (const [key, raw] of guards) argv.push(at(key), sha1(raw));
-    const op = (name: string, key: string, a = '', b = ''): void => void argv.push(name, at(key), a, b);
+    const { keys, argv, op } = commitArgs([[orderKey, prev?.raw ?? null], ...extraGuards]);
 
-    const effects = outbox?.(prev?.order ?? null, next) ?? [];
+    const effects = [...(outbox?.(prev?.order ?? null, next) ?? []), ...reporterNotices(prev?.order ?? null, next)];
     if (effects.length) op('xadd', this.k.outbox, OUTBOX_FIELD, JSON.stringify(effects));
-    op('set', orderKey, JSON.stringify(next));
+    const json = JSON.stringify(next);
+    op('set', orderKey, json);
     const before = new Set(prev ? this.indexKeys(prev.order) : []);
     const after = new Set(this.indexKeys(next));
     const score = String(Date.parse(next.discoveredAt));
     for (const key of before) if (!after.has(key)) op('zrem', key, next.id);
     for (const key of after) if (!before.has(key)) op('zadd', key, score, next.id);
+    const geoBefore = new Set(prev ? this.geoKeys(prev.order) : []);
+    const geoAfter = new Set(this.geoKeys(next));
+    const moved = prev?.order.location?.lat !== next.location?.lat || prev?.order.location?.long !== next.location?.long;
+    for (const key of geoBefore) if (!geoAfter.has(key)) op('zrem', key, next.id);
+    for (const key of geoAfter) if (moved || !geoBefore.has(key)) op('geoadd', key, geoPosition(next), next.id);
     for (const e of next.eventIds) if (!prev?.order.eventIds.includes(e)) op('hsetnx', this.k.events, e, next.id);
+    for (const r of next.reports) if (!prev?.order.reports.some((p) => p.id === r.id)) op('set', this.k.report(r.id), next.id);
     if (next.assignee && next.assignee !== prev?.order.assignee) op('sadd', this.k.assignees(next.team), next.assignee);
-    if ((prev && isOpen(prev.order.state)) || isOpen(next.state)) op('incr', this.k.openVer(dedupeScope(next)));
+    const touched = new Set([...(prev && isOpen(prev.order.state) ? openScopes(prev.order) : []), ...(isOpen(next.state) ? openScopes(next) : [])]);
+    for (const scope of touched) op('incr', this.k.openVer(scope));
 
-    return (await runScript(this.redis, commitScript, keys, argv)) === 1;
+    const landed = (await runScript(this.redis, commitScript, keys, argv)) === 1;
+    if (landed) this.parsed.set(next.id, json, next);
+    return landed;
   }
 }
+
+/** The KEYS and ARGV of a guarded commit (lua/commit.ts): its guards, then the ops `op` adds. */
+function commitArgs(guards: [string, string | null][]) {
+  const keys: string[] = [];
+  const at = (key: string): number => {
+    let i = keys.indexOf(key);
+    if (i < 0) i = keys.push(key) - 1;
+    return i + 1;
+  };
+  const argv: (string | number)[] = [guards.length];
+  for (const [key, raw] of guards) argv.push(at(key), sha1(raw));
+  const op = (name: string, key: string, a = '', b = ''): void => void argv.push(name, at(key), a, b);
+  return { keys, argv, op };
+}
+
+/** The `geoadd` op's position of a located order. */
+const geoPosition = (o: WorkOrder): string => `${o.location!.long},${o.location!.lat}`;
+
+/** A new order's officer: as given, or picked from the open counts read with the snapshot. */
+const assigneeOf = (a: OpenOrderInput['assignee'], counts: ReadonlyMap<string, number>): string | null => (typeof a === 'function' ? a(counts) : a);
+
+/**
+ * The de-dup scopes an open order takes part in: its camera's (once a camera saw it), all located
+ * orders of its type (reports look there), and, for a reported one, the reported orders of its type.
+ */
+function openScopes(o: WorkOrder): string[] {
+  const scopes: string[] = [];
+  if (o.deviceId !== null) scopes.push(dedupeScope(o));
+  if (o.location) scopes.push(nearScope(o.type));
+  if (o.source !== 'camera') scopes.push(reportedScope(o.type));
+  return scopes;
+}
+
+/** The scopes searched by place (GEO sets), of those an order with a location takes part in. */
+const placeScopes = (o: WorkOrder): string[] => (o.source !== 'camera' ? [nearScope(o.type), reportedScope(o.type)] : [nearScope(o.type)]);
+
+/** Redis GEO holds latitudes up to ±85.05° only: an order nearer a pole is not found by place. */
+const geoIndexable = (p: LatLong): boolean => Math.abs(p.lat) <= 85.05112878 && Math.abs(p.long) <= 180;
+
+/**
+ * GEOSEARCH measures on a slightly larger sphere than distanceMeters and to ~0.6 m (its geohash):
+ * it searches a little wider and nearDistance decides, so the decisions stay those of the rule.
+ */
+const searchRadiusMeters = (rule: NearRule): number => rule.radiusMeters * 1.01 + 1;
 
 function msOf(isoTime: string, field: string): number {
   const ms = Date.parse(isoTime);

@@ -553,6 +553,22 @@ describe('reassignment by a supervisor', () => {
   });
 });
 
+describe('unable to handle', () => {
+  it('tells the supervisor why, keeps the order open, and a reassignment dispatches it to the officer picked', async () => {
+    const order = (await workflow.onDetection(started(freshCamera(), { confidence: 0.83 })))!;
+    await workflow.transition(order.id, 'accepted', { name: 'li' });
+    const unable = await workflow.unable(order.id, { name: 'li' }, 'needs_tow_truck', 'lorry');
+    expect(unable).toMatchObject({ state: 'unable', unable: { reason: 'needs_tow_truck', note: 'lorry', by: 'li' } });
+    expect((await dispatchJobs(order.id, 'update')).map((j) => j.id)).toEqual([`${order.id}-supervisor-update-unable-3`]);
+    expect((await store.list({ state: ['unable'] }, { offset: 0, limit: 200 })).items.map((o) => o.id)).toContain(order.id);
+
+    const again = await workflow.reassign(order.id, { team: order.team }, { name: 'sup-wu' });
+    expect(again.state).toBe('dispatched');
+    expect(again.audit.at(-1)).toMatchObject({ by: 'sup-wu', from: 'unable', to: 'dispatched' });
+    expect((await dispatchJobs(order.id, 'order')).map((j) => j.id).sort()).toEqual([`${order.id}-team-order-1`, `${order.id}-team-order-reassigned-4`]);
+  });
+});
+
 describe('camera-verified closure', () => {
   const officer = { name: 'li' };
   async function resolvedOrder(d: DetectionMessage, wf = workflow, beforeResolve?: () => Promise<unknown>): Promise<WorkOrder> {

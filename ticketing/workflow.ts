@@ -7,16 +7,17 @@
  */
 import { StreetWatchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { DetectionMessage } from '../contract/index.js';
-import { isAutoConfirmed, locationFor, pickOfficer, teamFor } from './assignment.js';
+import type { DetectionMessage, EvidenceRef, Report, ViolationType } from '../contract/index.js';
+import { isAutoConfirmed, locationFor, pickOfficer, teamFor, teamForLocation } from './assignment.js';
 import type { CenterConfig } from '../center/config.js';
 import { orderEventPoint, type MetricsWriter } from '../center/metrics/points.js';
-import { detectionEffects, edgeEndedEffects, reassignEffects, transitionEffects, verificationEffects } from './order-effects.js';
+import { detectionEffects, edgeEndedEffects, reassignEffects, reportEffects, transitionEffects, unableEffects, verificationEffects } from './order-effects.js';
+import type { NearRule } from './report-orders.js';
 import { allOf } from './outbox.js';
 import { deadline } from './sla.js';
 import type { WorkOrderStore } from './store-types.js';
 import { reopenIfStillThere, resolveOrder, settleOnEdgeEnd, waitsForCamera } from './verification.js';
-import { assertPersonMayMove, isOpen, type OrderState, type WorkOrder } from './work-order.js';
+import { applyUnable, assertPersonMayMove, isOpen, type OrderState, type UnableReason, type WorkOrder } from './work-order.js';
 
 export interface WorkflowDeps {
   config: CenterConfig;
@@ -58,9 +59,43 @@ export class Workflow {
       nowIso,
       // The clock runs from the edge's discovery, whether or not an operator must look first.
       outbox: detectionEffects(d, config.sla),
+      near: this.nearRule(),
     });
     if (created) this.log(order, null, order.state, 'system');
     return order;
+  }
+
+  /**
+   * A person's report (Open311 client or inspector): it joins the open order of its type nearest
+   * to it in place and time, or opens one for the team whose area it is in, dispatched at once when
+   * its source is trusted (`confirmed`), else waiting for review; the SLA runs from its receipt.
+   */
+  async onReport(r: { report: Report; type: ViolationType; evidence: EvidenceRef[]; confirmed: boolean }): Promise<{ order: WorkOrder; created: boolean }> {
+    const { config, store } = this.deps;
+    const team = r.report.location ? teamForLocation(config, r.report.location) : config.defaultTeam;
+    const teamCfg = config.teams.find((t) => t.id === team)!;
+    const res = await store.openReport({
+      ...r,
+      team,
+      assignee: r.confirmed ? (counts) => pickOfficer(teamCfg, counts) : null,
+      deadlineAt: new Date(deadline(Date.parse(r.report.receivedAt), config.sla)).toISOString(),
+      near: this.nearRule(),
+      nowIso: this.nowIso(),
+      outbox: reportEffects(config.sla),
+    });
+    if (res.created) this.log(res.order, null, res.order.state, res.order.audit[0]?.by ?? 'system');
+    else this.deps.logger.info({ orderId: res.order.id, report: r.report.id, source: r.report.source }, 'report joined an open order');
+    return res;
+  }
+
+  /** The order holding a report filed before (a phone's resend), whatever its state; null for a new id. */
+  orderOfReport(reportId: string): Promise<WorkOrder | null> {
+    return this.deps.store.orderOfReport(reportId);
+  }
+
+  private nearRule(): NearRule {
+    const { reports } = this.deps.config;
+    return { radiusMeters: reports.radiusMeters, windowMs: reports.windowMinutes * 60_000 };
   }
 
   /**
@@ -119,6 +154,16 @@ export class Workflow {
     const assignee = to.assignee ?? (reviewed ? pickOfficer(teamCfg, await store.openCountByAssignee(to.team)) : null);
     const updated = await store.reassign(orderId, { team: to.team, assignee }, actor.name, { note, outbox: reassignEffects(), expectFrom: order.state, expectTeam: order.team });
     this.deps.logger.info({ orderId, team: updated.team, assignee: updated.assignee, by: actor.name }, 'work order reassigned');
+    return updated;
+  }
+
+  /** The officer cannot handle it: the order waits, open, for its supervisor (told why) to reassign it. */
+  async unable(orderId: string, actor: Actor, reason: UnableReason, note?: string): Promise<WorkOrder> {
+    const order = await this.mustGet(orderId);
+    const updated = await this.deps.store.apply(orderId, (o) => applyUnable(o, reason, actor.name, this.nowIso(), note), {
+      outbox: allOf(transitionEffects(note), unableEffects(note)),
+    });
+    this.log(updated, order.state, 'unable', actor.name);
     return updated;
   }
 
@@ -187,7 +232,10 @@ export class Workflow {
 
   private log(order: WorkOrder, from: OrderState | null, to: OrderState, by: string): void {
     this.deps.metrics.write(orderEventPoint({ order, from, to, at: new Date(this.now()) }));
-    this.deps.logger.info({ orderId: order.id, deviceId: order.deviceId, cameraId: order.cameraId, from, to, by }, 'work order transition');
+    // The centre's own transitions (every detection's order) are too many for info at city scale;
+    // people's actions stay at info.
+    const level = by === 'system' || by === 'edge' ? 'debug' : 'info';
+    this.deps.logger[level]({ orderId: order.id, deviceId: order.deviceId, cameraId: order.cameraId, from, to, by }, 'work order transition');
   }
 }
 

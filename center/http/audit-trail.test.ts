@@ -19,15 +19,36 @@ import { modelService } from '../devices/model-service.js';
 import { DeviceStateStore } from '../ingest/device-state.js';
 import { CONSOLE_HEADER } from './auth.js';
 import { seedOrder } from './test-store.js';
-import { auth, DEVICES, testApi } from './test-app.js';
+import { auth, DEVICES, testApi, testConfig } from './test-app.js';
+import pino from 'pino';
+import { fakeJpeg } from '../ingest/test-fixtures.js';
+import { NoopMetricsWriter } from '../metrics/points.js';
+import { EvidenceStore } from '../../ticketing/evidence-store.js';
+import { reportIntake } from '../../ticketing/report-intake.js';
+import { RedisWorkOrderStore } from '../../ticketing/work-order-store.js';
+import { Workflow } from '../../ticketing/workflow.js';
 
 const ROOT = 'streetwatch/v1';
+const HOTLINE_KEY = 'hotline-audit-key-0123456';
+/** A multipart inspector report: a JPEG and its place. */
+const PHOTO_REPORT = (() => {
+  const boundary = 'sw-audit';
+  const field = (k: string, v: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+  const payload = Buffer.concat([
+    Buffer.from(field('type', 'obstruction') + field('lat', '20') + field('long', '20')),
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+    fakeJpeg(),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+})();
 const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 const MODEL = randomBytes(1000);
 const SHA = createHash('sha256').update(MODEL).digest('hex');
 const PASSWORD = 'a long enough password';
 const ZONE = { id: 'kerb', kind: 'no_parking', polygon: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.4]], dwellSeconds: 60 };
 const MODEL_BODY = { name: 'yolox_nano', version: '2026.11-kerb', sha256: SHA };
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
 
 interface Step {
   method: 'POST' | 'PUT' | 'DELETE';
@@ -36,7 +57,7 @@ interface Step {
   /** The request (a function when it needs what an earlier step made). */
   url: string | (() => string);
   headers: () => Record<string, string>;
-  payload?: object | Buffer;
+  payload?: object | Buffer | string;
   status: number;
   /** The audit line expected (centre log), or the work order whose trail must name `by`. */
   audit?: Pick<AuditLine, 'by' | 'action' | 'subject'>;
@@ -55,8 +76,10 @@ describe('the audit trail names the user of every state change', () => {
     broker = await startAedes();
     mqtt = await connectAsync(broker.url);
     const devices = { list: async () => DEVICES };
+    const reporting = { open311: { clients: [{ id: 'hotline', apiKey: HOTLINE_KEY }] } };
     api = testApi({
       http: { publicUrl: 'http://centre.example:8080/' },
+      config: reporting,
       deps: ({ redis, prefix }) => {
         const deviceState = new DeviceStateStore(redis, prefix);
         const desired = new DesiredConfigStore(redis, prefix);
@@ -67,6 +90,11 @@ describe('the audit trail names the user of every state change', () => {
           deviceConfig,
           exemptPlates: exemptPlateService({ store: new ExemptPlateStore(redis, prefix), devices, deviceConfig, desired, now: () => NOW }),
           models: modelService({ redis, prefix, files: new ModelFiles(tempDir('sw-audit-models-')), deviceState, mqtt, root: ROOT, now: () => NOW }),
+          reports: reportIntake({
+            evidence: new EvidenceStore(tempDir('sw-audit-evidence-')),
+            workflow: new Workflow({ config: testConfig({}, reporting), store: new RedisWorkOrderStore(redis, prefix), metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) }),
+            maxPhotoBytes: 64 * 1024,
+          }),
         };
       },
     });
@@ -89,6 +117,7 @@ describe('the audit trail names the user of every state change', () => {
     orders.reassign = (await seeded('dispatched')).id;
     orders.confirm = (await seeded('pending_review')).id;
     orders.reject = (await seeded('pending_review')).id;
+    orders.photo = (await seeded('dispatched')).id;
   });
   afterAll(async () => {
     await api.close();
@@ -116,9 +145,16 @@ describe('the audit trail names the user of every state change', () => {
     { method: 'DELETE', route: '/api/me/tokens/:id', url: () => `/api/me/tokens/${rita.tokenId}`, headers: cookie, status: 204, audit: { by: 'rita', action: 'api-token.revoked', subject: 'rita' } },
     { method: 'POST', route: '/api/me/password', url: '/api/me/password', headers: cookie, payload: { current: PASSWORD, next: `${PASSWORD} changed` }, status: 200, audit: { by: 'rita', action: 'user.password-changed', subject: 'rita' } },
     { method: 'POST', route: '/api/orders/:id/transitions', url: () => `/api/orders/${orders.cancel}/transitions`, headers: () => auth('operator'), payload: { to: 'cancelled' }, status: 200, order: { by: 'olga', id: () => orders.cancel } },
+    { method: 'POST', route: '/api/orders/:id/photos', url: () => `/api/orders/${orders.photo}/photos`, headers: () => ({ ...auth('officer'), 'content-type': 'image/jpeg' }), payload: JPEG, status: 201, order: { by: 'nick', id: () => orders.photo } },
     { method: 'POST', route: '/api/orders/:id/assignment', url: () => `/api/orders/${orders.reassign}/assignment`, headers: admin, payload: { officerId: 'o-north-2' }, status: 200, order: { by: 'ada', id: () => orders.reassign } },
     { method: 'POST', route: '/api/review/:id/confirm', url: () => `/api/review/${orders.confirm}/confirm`, headers: () => auth('operator'), status: 200, order: { by: 'olga', id: () => orders.confirm } },
     { method: 'POST', route: '/api/review/:id/reject', url: () => `/api/review/${orders.reject}/reject`, headers: admin, payload: { reason: 'not_a_violation' }, status: 200, order: { by: 'ada', id: () => orders.reject } },
+    { method: 'POST', route: '/api/reports', url: '/api/reports', headers: () => ({ ...admin(), ...PHOTO_REPORT.headers }), payload: PHOTO_REPORT.payload, status: 201, order: { by: 'ada', id: () => orders.reported } },
+    // Open311 clients are no users: the trail names the client.
+    ...(['json', 'xml'] as const).map((f, i): Step => ({
+      method: 'POST', route: `/open311/v2/requests.${f}`, url: `/open311/v2/requests.${f}`, headers: () => ({ 'content-type': 'application/x-www-form-urlencoded' }),
+      payload: `api_key=${HOTLINE_KEY}&service_code=obstruction&lat=${10 + i}&long=10`, status: 201, order: { by: 'open311:hotline', id: () => orders[`open311-${f}`] },
+    })),
   ];
 
   it('the table lists every write route of the API', () => {
@@ -131,6 +167,8 @@ describe('the audit trail names the user of every state change', () => {
     expect(res.statusCode, res.body).toBe(step.status);
     if (step.route === '/api/me/tokens') rita = { ...rita, tokenId: res.json().id };
     if (step.route === '/api/me/password') rita = { ...rita, cookie: String(res.headers['set-cookie']).split(';')[0] };
+    if (step.route === '/api/reports') orders.reported = res.json().id;
+    if (step.route.startsWith('/open311/')) orders[`open311-${step.route.split('.').at(-1)}`] = /<service_request_id>([^<]+)</.exec(res.body)?.[1] ?? res.json()[0].service_request_id;
     if (step.audit) {
       const [newest] = await readAudit(api.redis, api.prefix, 1);
       expect(newest).toMatchObject({ ...step.audit, at: expect.any(String) });

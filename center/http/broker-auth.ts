@@ -18,6 +18,7 @@ import { withTimeout } from '../../common/timeout.js';
 import type { ApiApp } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, unauthorized } from './errors.js';
+import { parseForm } from './validate.js';
 
 export const BROKER_SECRET_HEADER = 'x-streetwatch-broker-secret';
 export const BROKER_SECRET_QUERY = 'secret';
@@ -99,9 +100,7 @@ export function brokerAuthRoutes(app: ApiApp, deps: NonNullable<ApiDeps['brokerA
 
   // Its own scope: only these routes take form bodies (go-auth's `form` params mode, mosquitto-auth-plug).
   void app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseForm);
     const api = scope.withTypeProvider<ZodTypeProvider>();
 
     api.post('/broker-auth/emqx/authn', {

@@ -7,8 +7,10 @@ import type { ExternalAuth } from '../../broker/external-auth.js';
 import { z } from 'zod';
 import type { DeadLetter, DesiredConfig, DeviceConfig, DeviceListItem, ExemptPlate, ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/index.js';
 import { role } from '../config.js';
+import type { ReportIntake } from '../../ticketing/report-intake.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
-import type { OrderState, WorkOrder } from '../../ticketing/work-order.js';
+import type { WebPushService } from '../../ticketing/web-push.js';
+import type { OrderState, UnableReason, WorkOrder } from '../../ticketing/work-order.js';
 import type { LiveFeed } from '../live/live-events.js';
 import type { ModelService } from '../devices/model-service.js';
 import type { ExemptPlateInput } from '../devices/exempt-plate-store.js';
@@ -47,6 +49,8 @@ export interface DeviceSource {
 export interface EvidenceSource {
   /** File path of a stored JPEG, or null when it is not (or no longer) held. */
   path(sha256: string): string | null;
+  /** Stores a JPEG (once per content); returns its sha256. */
+  put(jpeg: Buffer): Promise<string>;
 }
 
 /**
@@ -58,6 +62,8 @@ export interface WorkflowActions {
   confirm(orderId: string, user: ApiUser): Promise<WorkOrder>;
   reject(orderId: string, user: ApiUser, reason: NonNullable<WorkOrder['rejection']>['reason'], note?: string): Promise<WorkOrder>;
   transition(orderId: string, to: OrderState, user: ApiUser, note?: string): Promise<WorkOrder>;
+  /** The officer could not handle it (state `unable`), with why. */
+  unable(orderId: string, user: ApiUser, reason: UnableReason, note?: string): Promise<WorkOrder>;
   /** Another team and/or officer (none: the workflow picks one of the team's once it is confirmed). */
   reassign(orderId: string, to: { team: string; assignee?: string }, user: ApiUser, note?: string): Promise<WorkOrder>;
 }
@@ -92,6 +98,8 @@ export interface ApiDeps {
   rateLimitStore?: RateLimitStore;
   /** Defaults to Date.now; injected for link expiry and Open311 default windows in tests. */
   now?: () => number;
+  /** People's reports into orders (Open311 POST, inspectors); without it those routes answer 503. */
+  reports?: ReportIntake;
   /** Without one the API logs nothing. */
   logger?: FastifyBaseLogger;
   /** The console's live stream; without it `/api/events` is not served. */
@@ -104,9 +112,14 @@ export interface ApiDeps {
   models?: ModelService;
   /** The built console (index.html and assets); without it the console is not served. */
   consoleDir?: string;
+  /** Web Push for the officer app; without it the push routes are not served. */
+  push?: PushService;
   /** Login and ACL checks for an external broker, and the secret it must send; without it they are not served. */
   brokerAuth?: { secret: string; auth: Pick<ExternalAuth, 'login' | 'access'> };
 }
+
+/** The officer app's Web Push subscriptions (ticketing/web-push.ts). */
+export type PushService = Pick<WebPushService, 'keys' | 'subscribe' | 'unsubscribe'>;
 
 /** A box the change was sent to, and the desired config version it now has. */
 export interface SentConfig {

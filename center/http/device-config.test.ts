@@ -141,7 +141,7 @@ describe('console settings', () => {
   const { app, close } = testApi();
   afterAll(() => close());
 
-  it('gives the time zone, SLA, teams and reject reasons, and no secrets', async () => {
+  it('gives the time zone, SLA, teams, reject reasons and what may be reported by whom, and no secrets', async () => {
     const res = await app.inject({ url: '/api/console/settings', headers: auth('officer') });
     expect(res.json()).toMatchObject({
       timezone: 'Asia/Shanghai',
@@ -149,6 +149,8 @@ describe('console settings', () => {
       cameras: [],
       teams: [{ id: 'north', officers: [{ id: 'o-north', name: null, onDuty: true }, { id: 'o-north-2' }] }, { id: 'south' }],
       rejectReasons: ['not_a_violation', 'wrong_class', 'outside_zone', 'duplicate', 'other'],
+      reportTypes: ['illegal_parking', 'street_vending', 'obstruction', 'overstay'],
+      reporterRoles: ['inspector', 'operator', 'supervisor', 'admin'],
     });
     expect(res.body).not.toMatch(/token|secret/i);
     expect((await app.inject({ url: '/api/console/settings' })).statusCode).toBe(401);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { StreetWatchError } from '../../common/errors.js';
 import { IllegalTransitionError } from '../../ticketing/work-order.js';
 import { drainRequest } from './drain-request.js';
+import { formatOfUrl, open311Errors, XML_TYPE, xmlDocument } from './open311-format.js';
 
 export class ApiError extends StreetWatchError {
   constructor(
@@ -36,6 +37,7 @@ export function statusOfDomainError(err: StreetWatchError): number | null {
   if (/NOT_FOUND|UNKNOWN_ORDER/.test(err.code)) return 404;
   if (/_EXISTS$/.test(err.code)) return 409;
   if (err.code === 'PASSWORD_POLICY') return 400;
+  if (err.code === 'BAD_PHOTO') return 400;
   if (err.code === 'OIDC_USER') return 409;
   if (err.code === 'PASSWORD_WRONG') return 403;
   return null;
@@ -80,9 +82,16 @@ async function answerError(err: unknown, request: FastifyRequest, reply: Fastify
   // Fastify closes the connection after a body it refused: read the rest first (see drain-request.ts).
   if (reply.getHeader('connection') === 'close') await drainRequest(request.raw);
   const mapped = toResponse(err);
-  if (mapped) return reply.code(mapped.status).send(mapped.body);
+  if (mapped) return sendError(request, reply, mapped.status, mapped.body);
   request.log.error({ err, route: request.routeOptions.url }, 'unhandled API error');
-  return reply.code(500).send({ error: 'internal error', code: 'INTERNAL' });
+  return sendError(request, reply, 500, { error: 'internal error', code: 'INTERNAL' });
+}
+
+/** The one shape, except under /open311/, where the spec's list of `{ code, description }` (XML for `.xml`). */
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  if (!request.url.startsWith('/open311/')) return reply.code(status).send(body);
+  const list = open311Errors(status, body.error);
+  return formatOfUrl(request.url) === 'xml' ? reply.code(status).type(XML_TYPE).send(xmlDocument('errors', list)) : reply.code(status).send(list);
 }
 
 /**
@@ -95,5 +104,5 @@ export function answerFrameworkError(err: FastifyError, request: FastifyRequest,
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(answerError);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' }));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, { error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' }));
 }

@@ -16,7 +16,7 @@ describe('evidence API', () => {
   writeFileSync(join(dir, `${SHA}.jpg`), JPEG);
   let now = NOW;
   const { app, close } = testApi({
-    deps: { evidence: { path: (sha) => (sha === SHA || sha === MISSING ? join(dir, `${sha}.jpg`) : null) }, now: () => now },
+    deps: { evidence: { path: (sha) => (sha === SHA || sha === MISSING ? join(dir, `${sha}.jpg`) : null), put: async () => SHA }, now: () => now },
   });
   const signer = createMediaSigner({ linkSecret: 'test-link-secret-123', linkTtlMinutes: 60 });
   afterAll(async () => {

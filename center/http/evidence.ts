@@ -17,7 +17,7 @@ const photo = { 200: rawResponse(EVIDENCE_CONTENT_TYPE, 'The photo; 304 when If-
 const YEAR_S = 365 * 24 * 3600;
 
 /** Content-addressed, so a photo never changes: the hash is the ETag and caches may keep it. */
-async function sendPhoto(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, sha256: string, maxAgeS: number): Promise<FastifyReply> {
+export async function sendPhoto(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, sha256: string, maxAgeS: number): Promise<FastifyReply> {
   const file = ctx.deps.evidence.path(sha256);
   const size = file ? await stat(file).then((s) => (s.isFile() ? s.size : null), () => null) : null;
   if (!file || size === null) throw notFound(`no evidence ${sha256}`);

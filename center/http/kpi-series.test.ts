@@ -39,7 +39,7 @@ function order(id: string, discoveredAt: string, state: WorkOrder['state'], clos
   return {
     id, type: 'illegal_parking', state, deviceId: 'box-1', cameraId, zoneId: 'kerb', team: 'north', assignee: null, location: null,
     eventIds: ['e'], evidence: [], bbox: null, label: 'car', confidence: 0.8, plate: null, discoveredAt, createdAt: discoveredAt, updatedAt: discoveredAt,
-    deadlineAt: new Date(ms(discoveredAt) + 40 * 60_000).toISOString(), stateTimes: closed, sla: 'green', edgeEnded: null, rejection: null, audit: [],
+    deadlineAt: new Date(ms(discoveredAt) + 40 * 60_000).toISOString(), stateTimes: closed, sla: 'green', edgeEnded: null, rejection: null, audit: [], source: 'camera', reports: [],
   };
 }
 

@@ -42,6 +42,7 @@ export function kpiSeries(orders: readonly WorkOrder[], fromMs: number, toMs: nu
     overall: kpiGroup(inRange),
     byCamera: whole.byCamera,
     byTeam: whole.byTeam,
+    bySource: whole.bySource,
   };
 }
 
@@ -49,7 +50,7 @@ export function kpiSeriesRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get('/api/kpis/series', {
     schema: {
       summary: 'KPIs by local hour (24h) or day (7d, 30d) of discovery, for charts',
-      description: 'Answers `{ timezone, bucket, from, to, buckets: [{ key, start, kpi }], overall, byCamera, byTeam }`, each KPI group as in /api/kpis.',
+      description: 'Answers `{ timezone, bucket, from, to, buckets: [{ key, start, kpi }], overall, byCamera, byTeam, bySource }`, each KPI group as in /api/kpis.',
       tags: ['kpis'],
       querystring: query,
     },

@@ -122,7 +122,9 @@ describe('sign-in through the identity provider', () => {
     expect(callback.searchParams.get('code')).toBeTruthy();
 
     const forged = new URL(callback);
-    forged.searchParams.set('state', `${callback.searchParams.get('state')!.slice(0, -1)}A`);
+    const state = callback.searchParams.get('state')!;
+    // A different last character, whatever the real one was.
+    forged.searchParams.set('state', `${state.slice(0, -1)}${state.endsWith('A') ? 'B' : 'A'}`);
     const elsewhere = new Browser(); // an attacker's link opened in someone else's browser
     const answers = [await elsewhere.request(callback.href), await browser.request(forged.href), await browser.request(callback.href)];
     for (const a of answers) {

@@ -137,12 +137,16 @@ describe('the OpenAPI document', () => {
   it('refers only to schemas it has, the work order and the error shape among them, and to none it does not use', () => {
     const names = Object.keys(doc.components.schemas);
     for (const ref of refs(doc)) expect(names).toContain(ref.replace('#/components/schemas/', ''));
-    expect(names).toEqual(expect.arrayContaining(['WorkOrder', 'EvidenceRef', 'PlateRead', 'NormBox', 'Error', 'Open311ServiceRequest']));
+    expect(names).toEqual(expect.arrayContaining(['WorkOrder', 'OrderEvidenceRef', 'PlateRead', 'NormBox', 'Error', 'Open311ServiceRequest']));
     // The MQTT contract's messages are named schemas too, but no route answers one.
     expect(names).not.toContain('Detection');
     const orders = doc.paths['/api/orders'].get.responses['200'].content!['application/json'].schema;
     expect(refs(orders)).toEqual(['#/components/schemas/WorkOrder']);
     expect(doc.paths['/api/orders/{id}'].get.responses['4XX'].content!['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    // "My reports": the reporter filter is documented, with the one value it takes.
+    const reporter = doc.paths['/api/orders'].get.parameters!.find((p) => p.name === 'reporter') as { in: string; description?: string; schema: { const?: string; enum?: string[] } } | undefined;
+    expect(reporter).toMatchObject({ in: 'query', description: expect.stringContaining('signed-in user') });
+    expect(reporter!.schema.const ?? reporter!.schema.enum?.[0]).toBe('me');
   });
 
   it('documents what the routes validate: a value past the documented bound is a 400 naming the field', async () => {

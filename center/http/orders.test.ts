@@ -3,6 +3,7 @@ import type { WorkOrder } from '../../ticketing/work-order.js';
 import { seedOrder } from './test-store.js';
 import { auth, testApi } from './test-app.js';
 
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
 const T = (min: number) => new Date(Date.UTC(2026, 10, 26, 8, min)).toISOString();
 
 describe('work-order API', () => {
@@ -84,6 +85,8 @@ describe('work-order API', () => {
       app.inject({ method: 'POST', url: `/api/orders/${o.id}/transitions`, headers: auth('officer'), payload: { to, ...(note ? { note } : {}) } });
     expect((await post('accepted')).statusCode).toBe(200);
     expect((await post('on_site')).json().state).toBe('on_site');
+    const photo = await app.inject({ method: 'POST', url: `/api/orders/${o.id}/photos`, headers: { ...auth('officer'), 'content-type': 'image/jpeg' }, payload: JPEG });
+    expect(photo.statusCode).toBe(201);
     const done = await post('resolved', 'ticket issued');
     expect(done.statusCode).toBe(200);
     expect(done.json().audit.at(-1)).toMatchObject({ by: 'nick', from: 'on_site', to: 'resolved', note: 'ticket issued' });

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { violationType } from '../../contract/index.js';
 import type { Role } from '../config.js';
 import type { OrderFilter } from '../../ticketing/store-types.js';
-import { ORDER_STATES, orderState, workOrderSchema, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
+import { hasOfficerPhoto, ORDER_STATES, orderState, UNABLE_REASONS, workOrderSchema, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
 import { requireRole, signedIn, userOf } from './auth.js';
 import type { ApiApp, ApiContext } from './context.js';
 import type { ApiUser } from './deps.js';
+import { REPORTERS } from './reports.js';
 import { ApiError, badRequest, forbidden, notFound } from './errors.js';
 import { commaList, isoDate, paging } from './validate.js';
 
@@ -18,8 +19,9 @@ const listQuery = z.object({
   type: violationType.optional(),
   deviceId: text.optional(),
   cameraId: text.optional(),
-  assignee: text.optional(),
+  assignee: text.optional().describe('An officer id, or `me`: the signed-in officer\'s own orders.'),
   plate: text.optional(),
+  reporter: z.literal('me').optional().describe('`me`: the orders holding reports the signed-in user sent (roles that may report; newest discovery first).'),
   from: isoDate.optional(),
   to: isoDate.optional(),
   ...paging,
@@ -29,7 +31,11 @@ const idParam = z.object({ id: text });
 const plateParam = z.object({ plate: text });
 const pageQuery = z.object(paging);
 const note = z.string().max(1000, 'must be at most 1000 characters').optional();
-const transitionBody = z.object({ to: orderState, note });
+const transitionBody = z.object({
+  to: orderState,
+  note,
+  reason: z.enum(UNABLE_REASONS).optional().describe('Why the officer cannot handle it; required with `to: unable`.'),
+});
 const assignmentBody = z
   .object({
     team: text.optional().describe('The team to hand it to; default its own.'),
@@ -52,6 +58,7 @@ const MOVERS: Partial<Record<OrderState, readonly Role[]>> = {
   accepted: ['officer', 'admin'],
   on_site: ['officer', 'admin'],
   resolved: ['officer', 'admin'],
+  unable: ['officer', 'admin'],
   cancelled: ['operator', 'supervisor', 'admin'],
   self_cleared: ['admin'],
   pending_review: ['admin'],
@@ -59,11 +66,17 @@ const MOVERS: Partial<Record<OrderState, readonly Role[]>> = {
 const REVIEW_ROUTE: Partial<Record<OrderState, string>> = { dispatched: 'confirm', rejected: 'reject' };
 
 /** Officers act only on orders assigned to them or to a team whose roster lists them. */
-function assertOfficerScope(user: ApiUser, order: WorkOrder): void {
+export function assertOfficerScope(user: ApiUser, order: WorkOrder): void {
   if (user.role !== 'officer') return;
   if (order.assignee !== null && order.assignee === user.officerId) return;
   if (user.teams.includes(order.team)) return;
   throw forbidden(`work order ${order.id} is not assigned to you or your team`);
+}
+
+/** `assignee=me`: only an officer has orders of their own. */
+function myOfficerId(user: ApiUser): string {
+  if (!user.officerId) throw badRequest(`assignee: \`me\` needs an officer's account (${user.name} has no officer id)`, 'assignee');
+  return user.officerId;
 }
 
 export async function getOrder(ctx: ApiContext, id: string): Promise<WorkOrder> {
@@ -78,7 +91,12 @@ export function ordersRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get('/api/orders', {
     schema: { summary: 'List work orders, newest first', description: '`state` takes a comma list; `from` and `to` bound the discovery time.', tags: ['orders'], querystring: listQuery, response: { 200: orderPage } },
   }, async (req) => {
-    const { offset, limit, ...filter } = req.query;
+    const { offset, limit, ...query } = req.query;
+    const filter = {
+      ...query,
+      ...(query.assignee === 'me' ? { assignee: myOfficerId(signedIn(req)) } : {}),
+      ...(query.reporter === 'me' ? { reporter: userOf(req, REPORTERS, 'reporter=me').name } : {}),
+    };
     // Drop absent filters so the store never sees `key: undefined`.
     const defined = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as OrderFilter;
     const res = await store.list(defined, { offset, limit });
@@ -113,11 +131,18 @@ export function ordersRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   }, async (req) => {
     const { id } = req.params;
-    const { to, note } = req.body;
+    const { to, note, reason } = req.body;
     const review = REVIEW_ROUTE[to];
     if (review) throw badRequest(`to: use POST /api/review/${id}/${review} to move an order to ${to}`, 'to');
+    if (to === 'unable' && !reason) throw badRequest(`reason: say why the order cannot be handled (${UNABLE_REASONS.join(', ')})`, 'reason');
     const user = userOf(req, MOVERS[to] ?? [], `moving a work order to ${to}`);
-    assertOfficerScope(user, await getOrder(ctx, id));
+    const order = await getOrder(ctx, id);
+    assertOfficerScope(user, order);
+    if (to === 'unable') return actions.unable(id, user, reason!, note);
+    // The officer's own photo of the scene is the record that it was handled.
+    if (to === 'resolved' && order.state === 'on_site' && !hasOfficerPhoto(order)) {
+      throw new ApiError(409, 'PHOTO_REQUIRED', `work order ${id}: take at least one photo of the scene (POST /api/orders/${id}/photos) before resolving it`);
+    }
     return actions.transition(id, to, user, note);
   });
 

@@ -19,7 +19,7 @@ describe('rate limits on the public routes, shared through Redis', () => {
   const get = (app: typeof second, url: string, remoteAddress: string, headers: Record<string, string> = {}) => app.inject({ url, remoteAddress, headers });
   const signIn = (app: typeof second, remoteAddress: string) => app.inject({ method: 'POST', url: '/api/session', payload: { token: 'not-a-token-of-anyone' }, remoteAddress });
 
-  it('the second instance refuses once the first used up the address\'s budget: 429, Retry-After, the API\'s error shape', async () => {
+  it('the second instance refuses once the first used up the address\'s budget: 429, Retry-After, the route\'s error shape (Open311\'s list)', async () => {
     const addr = '203.0.113.7';
     const statuses = [];
     for (let i = 0; i < LIMITS.publicRequests; i++) statuses.push((await get(first.app, '/open311/v2/services.json', addr)).statusCode);
@@ -29,7 +29,7 @@ describe('rate limits on the public routes, shared through Redis', () => {
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LIMITS.windowSeconds);
-    expect(refused.json()).toEqual({ error: `too many requests from your address; try again in ${retryAfter} s`, code: 'RATE_LIMITED' });
+    expect(refused.json()).toEqual([{ code: 429, description: `too many requests from your address; try again in ${retryAfter} s` }]);
     // Counted in Redis under the centre's prefix, not per process.
     expect(await first.redis.keys(`${first.prefix}:rate-limit:*`)).toEqual([`${first.prefix}:rate-limit:${addr}:public`]);
     // Another address has its own budget.

@@ -2,6 +2,7 @@
  * The centre's HTTP API: builds (does not start) a Fastify instance from injected dependencies.
  * The caller owns listen/close.
  */
+import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -31,7 +32,10 @@ import { openApiOptions, openApiRoutes } from './openapi.js';
 import { open311Routes } from './open311.js';
 import { installRateLimit } from './rate-limit.js';
 import { opsRoutes } from './ops.js';
+import { pushRoutes } from './push.js';
+import { orderPhotoRoutes } from './order-photos.js';
 import { ordersRoutes } from './orders.js';
+import { reportRoutes } from './reports.js';
 import { reviewRoutes } from './review.js';
 import { sessionRoutes } from './session-routes.js';
 import { UserDirectory } from './user-directory.js';
@@ -57,6 +61,8 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+  // Reports come with a photo as multipart: its fields and file land in the body.
+  void app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: config.reports.maxPhotoBytes, files: 1, fields: 40 } });
   const directory = new UserDirectory(config, deps.users.accounts, deps.users.tokens);
   installAuth(app, deps.users, directory);
   httpMetrics.install(app);
@@ -76,12 +82,14 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
   app.after(() => {
     const api = app.withTypeProvider<ZodTypeProvider>();
     ordersRoutes(api, ctx);
+    orderPhotoRoutes(api, ctx);
     reviewRoutes(api, ctx);
     deadLetterRoutes(api, ctx);
     deviceRoutes(api, ctx);
     kpiRoutes(api, ctx);
     evidenceRoutes(api, ctx);
     open311Routes(api, ctx);
+    reportRoutes(api, ctx);
     opsRoutes(api, ctx, httpMetrics);
     // The console's own routes.
     sessionRoutes(api, ctx, directory);
@@ -95,6 +103,7 @@ export function buildApi(deps: ApiDeps, config: ApiConfig): FastifyInstance {
     if (deps.deviceConfig) deviceConfigRoutes(api, ctx, deps.deviceConfig);
     if (deps.exemptPlates) exemptPlateRoutes(api, ctx, deps.exemptPlates);
     if (deps.models) modelRoutes(api, ctx, deps.models);
+    if (deps.push) pushRoutes(api, deps.push);
     if (deps.consoleDir) consoleStaticRoutes(api, deps.consoleDir);
     if (deps.brokerAuth) brokerAuthRoutes(api, deps.brokerAuth);
     openApiRoutes(api);

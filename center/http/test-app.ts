@@ -1,8 +1,12 @@
 /** Tests only: a config with one user per role, fake side deps, and buildApi around the Redis store. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { DeadLetter, DeviceListItem } from '../../contract/index.js';
 import { centerConfigSchema, type CenterConfig } from '../config.js';
+import { EvidenceStore } from '../../ticketing/evidence-store.js';
 import { maskPlate } from '../../ticketing/plate-mask.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import type { ApiDeps } from './deps.js';
@@ -22,7 +26,10 @@ export const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TO
 /** The `http` section as a config file gives it (defaults filled in by the schema). */
 export type TestHttp = NonNullable<z.input<typeof centerConfigSchema>['http']>;
 
-export function testConfig(http: TestHttp = {}): CenterConfig {
+/** Other sections of the config, as a file gives them. */
+export type TestConfigExtra = Partial<Omit<z.input<typeof centerConfigSchema>, 'http'>>;
+
+export function testConfig(http: TestHttp = {}, extra: TestConfigExtra = {}): CenterConfig {
   return centerConfigSchema.parse({
     teams: [
       { id: 'north', officers: [{ id: 'o-north' }, { id: 'o-north-2' }] },
@@ -36,6 +43,7 @@ export function testConfig(http: TestHttp = {}): CenterConfig {
       { name: 'ada', role: 'admin', token: TOKENS.admin },
     ],
     http: { linkSecret: 'test-link-secret-123', linkTtlMinutes: 60, ...http },
+    ...extra,
   });
 }
 
@@ -49,17 +57,18 @@ export const DEAD_LETTERS: DeadLetter[] = [{
 
 /** `close` closes the app and drops the keys of its own prefix (users, sessions; the store's unless one was passed in). */
 /** `deps` may be made from the app's own Redis and prefix, so that stores share its audit log. */
-export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps> | ((own: { redis: Redis; prefix: string }) => Partial<ApiDeps>); http?: TestHttp } = {}) {
+export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps> | ((own: { redis: Redis; prefix: string }) => Partial<ApiDeps>); http?: TestHttp; config?: TestConfigExtra } = {}) {
   const own = redisStore();
   const store = opts.store ?? own.store;
-  const config = testConfig(opts.http);
+  const config = testConfig(opts.http, opts.config);
   const extra = typeof opts.deps === 'function' ? opts.deps(own) : opts.deps;
+  const evidenceDir = mkdtempSync(join(tmpdir(), 'sw-api-evidence-'));
   const deps: ApiDeps = {
     store,
     actions: storeActions(store),
     deadLetters: { list: async (p) => ({ items: DEAD_LETTERS.slice(p.offset, p.offset + p.limit), total: DEAD_LETTERS.length }), count: async () => DEAD_LETTERS.length },
     devices: { list: async () => DEVICES },
-    evidence: { path: () => null },
+    evidence: new EvidenceStore(evidenceDir),
     kpis: async () => ({ withinSla: 0.9 }),
     metrics: () => '# TYPE streetwatch_orders_open gauge\nstreetwatch_orders_open 3\n',
     health: async () => ({ ok: true, checks: { redis: true, mqtt: true } }),
@@ -80,6 +89,7 @@ export function testApi(opts: { store?: WorkOrderStore; deps?: Partial<ApiDeps> 
     async close() {
       await app.close();
       await own.close();
+      rmSync(evidenceDir, { recursive: true, force: true });
     },
   };
 }

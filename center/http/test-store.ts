@@ -8,7 +8,7 @@ import { monotonicFactory } from 'ulid';
 import type { DetectionMessage, EvidenceRef, PlateRead, ViolationType } from '../../contract/index.js';
 import type { WorkOrderStore } from '../../ticketing/store-types.js';
 import { OrderNotFoundError, RedisWorkOrderStore } from '../../ticketing/work-order-store.js';
-import { assertPersonMayMove, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
+import { applyUnable, assertPersonMayMove, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
 import type { WorkflowActions } from './deps.js';
 import { deleteKeys } from '../../test/helpers/redis-keys.js';
 
@@ -53,6 +53,10 @@ export function storeActions(store: WorkOrderStore): WorkflowActions {
       assertPersonMayMove(o, to);
       return store.transition(id, to, user.name, { expectFrom: o.state, note });
     },
+    async unable(id, user, reason, note) {
+      await current(id);
+      return store.apply(id, (o) => applyUnable(o, reason, user.name, new Date().toISOString(), note));
+    },
     async reassign(id, to, user, note) {
       await current(id);
       return store.reassign(id, { team: to.team, assignee: to.assignee ?? null }, user.name, { note });
@@ -84,6 +88,7 @@ const PATHS: Record<OrderState, OrderState[]> = {
   self_cleared: ['self_cleared'],
   cancelled: ['cancelled'],
   verified: ['accepted', 'on_site', 'resolved', 'verified'],
+  unable: ['unable'],
 };
 const STARTS_PENDING = new Set<OrderState>(['pending_review', 'rejected', 'self_cleared', 'cancelled']);
 

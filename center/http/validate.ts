@@ -5,6 +5,7 @@
 import { validatorCompiler as zodValidatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256 } from '../../contract/index.js';
+import { badRequest } from './errors.js';
 
 /**
  * The zod type provider's validator, but an absent (or JSON null) body is read as `{}`: a POST
@@ -77,3 +78,22 @@ export const idList = (max: number) =>
     }
     return ids;
   });
+
+/** A form field left empty is a field not given. */
+export const formField = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+/** Optional trimmed text of at most `max` characters. */
+export const formText = (max: number) => formField(z.string().trim().max(max, `at most ${max} characters`));
+export const latitude = z.coerce.number().min(-90, 'must be -90 to 90').max(90, 'must be -90 to 90');
+export const longitude = z.coerce.number().min(-180, 'must be -180 to 180').max(180, 'must be -180 to 180');
+
+/** A multipart upload's bytes (multipart.ts puts them in the body), undefined when absent; anything else is refused. */
+export function uploadedFile(value: unknown, field: string): Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (Buffer.isBuffer(value)) return value;
+  throw badRequest(`${field}: must be a file upload (multipart/form-data)`, field);
+}
+
+/** A content-type parser for `application/x-www-form-urlencoded`: the fields as an object of strings. */
+export function parseForm(_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  done(null, Object.fromEntries(new URLSearchParams(String(body))));
+}

@@ -18,6 +18,11 @@ export function withOrderEvents(store: WorkOrderStore, publish: (event: LiveEven
       told(res.order);
       return res;
     },
+    openReport: async (input) => {
+      const res = await store.openReport(input);
+      told(res.order);
+      return res;
+    },
     transition: async (id, to, by, opts) => told(await store.transition(id, to, by, opts)),
     reassign: async (id, to, by, note) => told(await store.reassign(id, to, by, note)),
     attachEvidence: async (id, refs) => told(await store.attachEvidence(id, refs)),
@@ -25,8 +30,10 @@ export function withOrderEvents(store: WorkOrderStore, publish: (event: LiveEven
     setEdgeEnded: async (id, ended, opts) => told(await store.setEdgeEnded(id, ended, opts)),
     apply: async (id, change, opts) => told(await store.apply(id, change, opts)),
     get: (id) => store.get(id),
+    getWith: (id, read) => store.getWith(id, read),
     findByEvent: (eventId) => store.findByEvent(eventId),
     orderOfEvent: (eventId) => store.orderOfEvent(eventId),
+    orderOfReport: (reportId) => store.orderOfReport(reportId),
     list: (filter, page) => store.list(filter, page),
     openCountByAssignee: (team) => store.openCountByAssignee(team),
     countByPlate: (plate) => store.countByPlate(plate),

@@ -110,9 +110,10 @@ export function orderEventPoint({ order, from, to, at }: OrderEvent): Point {
   const p = new Point('work_order')
     .tag('type', order.type)
     .tag('team', order.team)
-    .tag('device', order.deviceId)
-    .tag('camera', order.cameraId)
     .tag('state', to);
+  // A reported problem no camera saw has no device.
+  if (order.deviceId) p.tag('device', order.deviceId);
+  if (order.cameraId) p.tag('camera', order.cameraId);
   if (from) p.tag('from', from);
   return p.floatField('seconds', Math.max(0, (atMs - Date.parse(order.discoveredAt)) / 1000)).timestamp(new Date(atMs));
 }

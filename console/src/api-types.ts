@@ -4,18 +4,18 @@
  * modules import only zod and each other: type imports are erased, so neither the centre's code
  * nor zod reaches the browser bundle. Declared here: the session and settings routes' own shapes.
  */
-import type { CameraState as ReportedCameraState } from '../../contract/messages';
-import type { Location, RejectReason } from '../../contract/work-orders';
+import type { CameraState as ReportedCameraState, ViolationType } from '../../contract/messages';
+import type { Location, RejectReason, UnableReason } from '../../contract/work-orders';
 
 export type { DesiredConfig, DeviceConfig, DeviceListItem as Device } from '../../contract/devices';
 export type { ExemptPlateAuditLine, ExemptPlateEntry } from '../../contract/exempt-plates';
 export type { KpiGroup, KpiSeries } from '../../contract/kpis';
 export type { LiveEvent } from '../../contract/live-events';
 export type { ViolationType, ZoneModelTelemetry } from '../../contract/messages';
-export type { Location, OrderState, RejectReason, SlaLevel, WorkOrder } from '../../contract/work-orders';
+export type { Location, OrderState, RejectReason, SlaLevel, UnableReason, WorkOrder } from '../../contract/work-orders';
 export type { Zone } from '../../contract/zones';
 
-export type Role = 'operator' | 'supervisor' | 'officer' | 'admin' | 'metrics';
+export type Role = 'operator' | 'supervisor' | 'officer' | 'inspector' | 'admin' | 'metrics';
 
 export interface User {
   name: string;
@@ -57,6 +57,10 @@ export interface Settings {
   cameras: Array<{ deviceId: string; cameraId: string; name: string | null; location: Location; team: string | null }>;
   teams: Array<{ id: string; name: string | null; officers: Array<{ id: string; name: string | null; onDuty: boolean }> }>;
   rejectReasons: RejectReason[];
+  unableReasons: UnableReason[];
+  /** What POST /api/reports takes, and who may send it. */
+  reportTypes: ViolationType[];
+  reporterRoles: Role[];
 }
 
 export interface Page<T> {

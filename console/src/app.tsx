@@ -4,14 +4,15 @@
  * (re)connection reloads the lists, and a lost one shows a banner until it is back.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, whenSignedOut } from './api';
+import { api } from './api';
 import type { Settings, User } from './api-types';
 import { useNow } from './clock';
 import { Ctx, useApp, type AppContext } from './context';
 import { deviceHealth } from './device-health';
 import { makeFormatter } from './format';
-import { initialLang, LANG_STORAGE_KEY, translate, type Key, type Lang } from './i18n';
+import { translate, type Key, type Lang } from './i18n';
 import { connectLive, type LinkState } from './live';
+import { SessionGate } from './session-gate';
 import { BOARD_STATES, ConsoleStore, useStore } from './store';
 import { BoardView } from './views/board';
 import { DevicesView } from './views/devices';
@@ -19,11 +20,11 @@ import { ExemptPlatesView } from './views/exempt-plates';
 import { KpisView } from './views/kpis';
 import { LangSwitch } from './views/lang-switch';
 import { ReviewView } from './views/review';
-import { SignIn } from './views/sign-in';
 import { ChangePassword } from './views/change-password';
 import { UsersView } from './views/users';
 import { ZonesView } from './views/zones';
 import { reopenedNow } from './verification';
+import { orderPlace } from './order-place';
 
 type Screen = 'review' | 'board' | 'devices' | 'zones' | 'kpis' | 'exempt' | 'users';
 const SCREENS: Screen[] = ['review', 'board', 'devices', 'zones', 'kpis', 'exempt', 'users'];
@@ -42,38 +43,7 @@ function useHash(): string {
 }
 
 export function App() {
-  const [lang, setLangState] = useState<Lang>(() => initialLang(localStorage.getItem(LANG_STORAGE_KEY)));
-  const [session, setSession] = useState<{ user: User; settings: Settings } | { mustChange: User } | 'checking' | 'signed-out'>('checking');
-  const t = (key: Key, params?: Record<string, string | number>) => translate(lang, key, params);
-  const setLang = (l: Lang) => {
-    localStorage.setItem(LANG_STORAGE_KEY, l);
-    setLangState(l);
-  };
-
-  useEffect(() => {
-    document.documentElement.lang = lang;
-    document.title = translate(lang, 'app.title');
-  }, [lang]);
-
-  const start = async (user?: User) => {
-    try {
-      // With no session this answers 401 and the sign-in form shows; a one-time password must be changed first.
-      const me = user ?? (await api<{ user: User }>('/api/session')).user;
-      if (me.mustChangePassword) return setSession({ mustChange: me });
-      setSession({ user: me, settings: await api<Settings>('/api/console/settings') });
-    } catch {
-      setSession('signed-out');
-    }
-  };
-  useEffect(() => {
-    whenSignedOut(() => setSession('signed-out'));
-    void start();
-  }, []);
-
-  if (session === 'checking') return <main class="splash">{t('common.loading')}</main>;
-  if (session === 'signed-out') return <SignIn t={t} lang={lang} setLang={setLang} onSignedIn={(u) => void start(u)} />;
-  if ('mustChange' in session) return <main class="sign-in"><ChangePassword t={t} forced onDone={(u) => void start(u)} /></main>;
-  return <Shell key={session.user.name} user={session.user} settings={session.settings} lang={lang} setLang={setLang} onSignOut={() => setSession('signed-out')} />;
+  return <SessionGate titleKey="app.title" render={(s) => <Shell key={s.user.name} user={s.user} settings={s.settings} lang={s.lang} setLang={s.setLang} onSignOut={s.onSignOut} />} />;
 }
 
 function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; settings: Settings; lang: Lang; setLang: (l: Lang) => void; onSignOut: () => void }) {
@@ -96,6 +66,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
       t,
       fmt: makeFormatter(lang, settings.timezone),
       cameraName: (d, c) => cameras.get(`${d}/${c}`) ?? `${d}/${c}`,
+      orderPlace: (o) => orderPlace(o, (d, c) => cameras.get(`${d}/${c}`) ?? `${d}/${c}`),
       officerName: (id) => (id === null ? t('order.unassigned') : (officers.get(id) ?? id)),
       toast: (message, tone = 'info') => {
         const id = Date.now() + Math.random();
@@ -116,8 +87,8 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
         store.apply(e);
         // The supervisor's live notice of a reopen (the webhook tells them too).
         if (e.kind === 'order' && reopenedNow(e.order)) {
-          const { toast, t, cameraName } = latest.current;
-          toast(t('verification.reopenedToast', { type: t(`type.${e.order.type}`), camera: cameraName(e.order.deviceId, e.order.cameraId) }), 'error');
+          const { toast, t, orderPlace } = latest.current;
+          toast(t('verification.reopenedToast', { type: t(`type.${e.order.type}`), camera: orderPlace(e.order) }), 'error');
         }
       },
       opened: () => {

@@ -1,11 +1,11 @@
 /** Small pieces shared by the screens: SLA light with countdown, state badge, evidence photo. */
 import type { OrderState, WorkOrder } from './api-types';
 import { evidenceUrl } from './api';
+import { sourceBadge, stateBadge, verificationBadgeOf } from './badges';
 import { useNow } from './clock';
 import { useApp } from './context';
 import { countdown } from './format';
 import { slaLight, timeLeftMs } from './sla';
-import { verificationBadge } from './verification';
 
 /** The order's light and the time left to its deadline, ticking every second. */
 export function SlaCountdown({ order }: { order: Pick<WorkOrder, 'discoveredAt' | 'deadlineAt'> }) {
@@ -29,16 +29,22 @@ export function Ago({ at }: { at: string }) {
 }
 
 export function StateBadge({ state }: { state: OrderState }) {
-  const { t } = useApp();
-  return <span class={`badge state-${state}`} data-testid="state" data-state={state}>{t(`state.${state}`)}</span>;
+  return stateBadge(state, useApp().t);
 }
 
-/** The camera's check of an officer's resolve, when there is one worth showing; the note on hover. */
-export function VerificationBadge({ order }: { order: Pick<WorkOrder, 'verification'> }) {
+export function SourceBadge({ source }: { source: WorkOrder['source'] }) {
+  return sourceBadge(source, useApp().t);
+}
+
+/** Why the officer could not handle it, while the order waits for the supervisor to reassign it. */
+export function UnableBadge({ order }: { order: Pick<WorkOrder, 'state' | 'unable'> }) {
   const { t } = useApp();
-  const status = verificationBadge(order);
-  if (!status) return null;
-  return <span class={`badge verification-${status}`} data-testid="verification" data-status={status} title={order.verification?.note}>{t(`verification.${status}`)}</span>;
+  if (order.state !== 'unable' || !order.unable) return null;
+  return <span class="badge unable" data-testid="unable" data-reason={order.unable.reason} title={order.unable.note}>{t('board.unable', { reason: t(`unable.${order.unable.reason}`) })}</span>;
+}
+
+export function VerificationBadge({ order }: { order: Pick<WorkOrder, 'verification'> }) {
+  return verificationBadgeOf(order, useApp().t);
 }
 
 export function Photo({ sha256, alt, className }: { sha256: string; alt: string; className?: string }) {

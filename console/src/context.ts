@@ -1,7 +1,7 @@
 /** What every view needs: who is signed in, the centre's settings, the store, words and formats. */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { Settings, User } from './api-types';
+import type { Settings, User, WorkOrder } from './api-types';
 import type { Formatter } from './format';
 import type { Key, Lang } from './i18n';
 import type { ConsoleStore } from './store';
@@ -15,6 +15,8 @@ export interface AppContext {
   fmt: Formatter;
   /** The camera's configured name, else `<deviceId>/<cameraId>`. */
   cameraName(deviceId: string, cameraId: string): string;
+  /** Where the order is: its camera and zone, or, reported by people, the address or position they gave. */
+  orderPlace(order: WorkOrder): string;
   /** An officer's configured name, else the id. */
   officerName(id: string | null): string;
   /** A short message at the corner of the screen. */

@@ -17,14 +17,15 @@ export interface LiveHandlers {
 
 const KINDS: LiveEvent['kind'][] = ['order', 'device', 'config_desired'];
 
-export function connectLive(h: LiveHandlers): () => void {
+/** `url`: the officer app asks for its own orders only (`/api/events?scope=mine`). */
+export function connectLive(h: LiveHandlers, url = '/api/events'): () => void {
   let source: EventSource | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
   let stopped = false;
 
   const open = () => {
-    const es = new EventSource('/api/events');
+    const es = new EventSource(url);
     source = es;
     es.onopen = () => {
       attempt = 0;

@@ -9,8 +9,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { allPages, api } from './api';
 import type { DesiredConfig, Device, DeviceConfig, LiveEvent, OrderState, WorkOrder } from './api-types';
 
-export const OPEN_STATES: readonly OrderState[] = ['pending_review', 'dispatched', 'accepted', 'on_site'];
-export const BOARD_STATES: readonly OrderState[] = ['dispatched', 'accepted', 'on_site'];
+export const OPEN_STATES: readonly OrderState[] = ['pending_review', 'dispatched', 'accepted', 'on_site', 'unable'];
+export const BOARD_STATES: readonly OrderState[] = ['dispatched', 'accepted', 'on_site', 'unable'];
 export const isOpen = (s: OrderState): boolean => OPEN_STATES.includes(s);
 
 const NOTIFY_MS = 50;

@@ -64,8 +64,10 @@ describe('planRegions', () => {
     expect(planRegions({ ...z, lastWholeMs: undefined }, opts).whole).toBe(true);
     expect(planRegions({ ...z, tsMs: 10_999, lastWholeMs: 9_000 }, opts).whole).toBe(false);
     expect(planRegions({ ...z, tsMs: 11_000, lastWholeMs: 9_000 }, opts).whole).toBe(true);
-    // The regions run on whole-frame frames too.
-    expect(planRegions({ ...z, lastWholeMs: undefined }, opts).regions).toHaveLength(1);
+    // A whole-frame pass replaces the frame's regions (one model run); the frames between run the regions.
+    expect(planRegions({ ...z, lastWholeMs: undefined }, opts).regions).toEqual([]);
+    expect(planRegions({ ...z, tsMs: 11_000, lastWholeMs: 9_000 }, opts).regions).toEqual([]);
+    expect(planRegions({ ...z, tsMs: 10_999, lastWholeMs: 9_000 }, opts).regions).toHaveLength(1);
   });
 
   it('falls back to the whole frame with nothing to aim at, or when a region would be the frame', () => {

@@ -3,7 +3,8 @@
  * frame letterboxed to a 416 px model input shrinks to 54 %, and a car at the far kerb with it; a
  * crop around a zone, about the size of the model's input, is seen at full resolution. Regions aim
  * at the zones whose schedule is active, and at tracked objects and motion touching them (what
- * crosses a zone's edge); a whole-frame pass at an interval still finds what comes from elsewhere.
+ * crosses a zone's edge); a whole-frame pass at an interval, instead of the regions of its frame,
+ * still finds what comes from elsewhere.
  */
 import type { PixelBox } from '../../detector/types.js';
 import type { NormPoint } from './zones.js';
@@ -31,9 +32,9 @@ export interface RegionPlanInput {
 }
 
 export interface RegionPlan {
-  /** Run the detector on the whole frame too. */
+  /** Run the detector on the whole frame (and on no region). */
   whole: boolean;
-  /** Crops to run the detector on, integer frame pixels, inside the frame. */
+  /** Crops to run the detector on, integer frame pixels, inside the frame; none when `whole`. */
   regions: PixelBox[];
 }
 
@@ -69,7 +70,11 @@ export function planRegions(input: RegionPlanInput, opts: RegionPlanOptions): Re
   // frame is the whole-frame pass.
   const regions = squares.filter((r, i) => !isWhole(r, frame) && !squares.some((o, j) => j !== i && contains(o, r) && (j < i || !contains(r, o))));
   const due = input.lastWholeMs === undefined || input.tsMs - input.lastWholeMs >= opts.wholeFrameEveryMs;
-  return { whole: due || regions.length === 0 || squares.some((r) => isWhole(r, frame)), regions };
+  // A whole-frame pass replaces its frame's regions: one model run per frame, never more. What only
+  // a region resolves (a small vehicle far away) misses that one frame, which the tracker rides out
+  // (tracks coast through gaps of up to a second; stationary ones keep their id far longer).
+  if (due || regions.length === 0 || squares.some((r) => isWhole(r, frame))) return { whole: true, regions: [] };
+  return { whole: false, regions };
 }
 
 /** The smallest square of at least `side` (bigger if the contents are) centred on `c`, moved inside the frame. */

@@ -1,4 +1,7 @@
-/** A real HTTP receiver for team webhooks: answers 200 and keeps every post (path, headers, raw body). */
+/**
+ * A real HTTP receiver for team webhooks and Open311 callbacks: answers 200 and keeps every post
+ * (path, headers, raw body). A callback's kind is its event header, its order the service request's id.
+ */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,8 +28,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d.toString()));
     req.on('end', () => {
-      const body = JSON.parse(raw) as { kind: string; order: { id: string }; note?: string };
-      posts.push({ path: req.url ?? '', headers: req.headers, raw, kind: body.kind, orderId: body.order.id, ...(body.note ? { note: body.note } : {}) });
+      const body = JSON.parse(raw) as { kind?: string; order?: { id: string }; service_request_id?: string; note?: string };
+      const kind = body.kind ?? String(req.headers['x-streetwatch-event'] ?? '');
+      const orderId = body.order?.id ?? body.service_request_id ?? '';
+      posts.push({ path: req.url ?? '', headers: req.headers, raw, kind, orderId, ...(body.note ? { note: body.note } : {}) });
       res.writeHead(200).end();
     });
   });

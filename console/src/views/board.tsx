@@ -5,7 +5,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { OrderState, ViolationType, WorkOrder } from '../api-types';
-import { Ago, Plate, SlaCountdown, StateBadge, VerificationBadge } from '../components';
+import { Ago, Plate, SlaCountdown, SourceBadge, StateBadge, UnableBadge, VerificationBadge } from '../components';
 import { useApp } from '../context';
 import { BOARD_STATES, useStore } from '../store';
 import { OrderDetail } from './order-detail';
@@ -24,7 +24,7 @@ export function BoardView({ orderId }: { orderId: string | null }) {
   const [camera, setCamera] = useState<string | null>(null);
   // The plan shows every camera under the other filters; the list also narrows to the picked camera.
   const forPlan = [...store.orders.values()].filter((o) => BOARD_STATES.includes(o.state) && (!type || o.type === type) && (!team || o.team === team) && (!state || o.state === state));
-  const rows = (camera ? forPlan.filter((o) => cameraKey(o.deviceId, o.cameraId) === camera) : forPlan).sort(byDeadline);
+  const rows = (camera ? forPlan.filter((o) => o.deviceId !== null && o.cameraId !== null && cameraKey(o.deviceId, o.cameraId) === camera) : forPlan).sort(byDeadline);
 
   return (
     <div class="board" data-testid="board">
@@ -95,8 +95,8 @@ const Row = memo(function Row({ order: o, selected }: { order: WorkOrder; select
     <tr class={`board-row${selected ? ' selected' : ''}`} data-testid="board-row" data-order-id={o.id} onClick={() => (location.hash = `#/board/${o.id}`)}>
       <td><SlaCountdown order={o} /></td>
       <td>{t(`type.${o.type}`)}</td>
-      <td>{app.cameraName(o.deviceId, o.cameraId)} <span class="muted">· {o.zoneId}</span></td>
-      <td><StateBadge state={o.state} /> <VerificationBadge order={o} /></td>
+      <td>{o.deviceId && o.cameraId ? <>{app.cameraName(o.deviceId, o.cameraId)} <span class="muted">· {o.zoneId}</span></> : app.orderPlace(o)} <SourceBadge source={o.source} /></td>
+      <td><StateBadge state={o.state} /> <VerificationBadge order={o} /> <UnableBadge order={o} /></td>
       <td>{app.officerName(o.assignee)}</td>
       <td><Plate order={o} /></td>
       <td><Ago at={o.discoveredAt} /></td>

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import type { KpiGroup, KpiSeries } from '../api-types';
+import type { KpiGroup, KpiSeries, WorkOrder } from '../api-types';
 import { useApp } from '../context';
 import { useStore } from '../store';
 import { BarChart, LineChart } from './charts';
@@ -106,6 +106,19 @@ export function KpisView() {
                 value: c.g.rejectedShare ?? 0,
                 text: `${fmt.percent(c.g.rejectedShare)} (${c.g.byState.rejected ?? 0}/${c.g.closed})`,
                 alarm: (c.g.rejectedShare ?? 0) >= FALSE_ALARM_SHARE,
+              }))}
+            />
+          )}
+        </section>
+        <section>
+          <h3>{t('kpi.chart.bySource')}</h3>
+          {Object.keys(data.bySource).length === 0 ? <p class="muted">{t('kpi.noData')}</p> : (
+            <BarChart
+              testId="chart-sources"
+              bars={Object.entries(data.bySource).map(([source, g]) => ({
+                label: t(`source.${source as WorkOrder['source']}`),
+                value: g.orders,
+                text: `${g.orders} · ${t('kpi.compliance')} ${fmt.percent(g.slaCompliance)}`,
               }))}
             />
           )}

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { OrderState, Role, User, WorkOrder } from '../api-types';
-import { Ago, Photo, Plate, SlaCountdown, StateBadge, VerificationBadge } from '../components';
+import { Ago, Photo, Plate, SlaCountdown, SourceBadge, StateBadge, VerificationBadge } from '../components';
 import { useApp } from '../context';
 import type { Key } from '../i18n';
 import { isOpen, OPEN_STATES, useStore } from '../store';
@@ -77,7 +77,7 @@ export function OrderDetail({ id }: { id: string }) {
             <span class="mono muted">{order.id}</span>
           </div>
           <dl class="facts">
-            <dt>{t('order.camera')}</dt><dd>{app.cameraName(order.deviceId, order.cameraId)} · {order.zoneId}</dd>
+            <dt>{t('order.camera')}</dt><dd>{app.orderPlace(order)} <SourceBadge source={order.source} /></dd>
             {order.location?.address && <><dt>{t('order.address')}</dt><dd>{order.location.address}</dd></>}
             <dt>{t('order.team')}</dt><dd>{app.settings.teams.find((tm) => tm.id === order.team)?.name ?? order.team}</dd>
             <dt>{t('order.assignee')}</dt><dd data-testid="assignee">{app.officerName(order.assignee)}</dd>
@@ -108,6 +108,18 @@ export function OrderDetail({ id }: { id: string }) {
                 </button>
               ))}
             </div>
+          )}
+          {order.reports.length > 0 && (
+            <>
+              <h3>{t('order.reports')}</h3>
+              <ol class="reports" data-testid="reports">
+                {order.reports.map((r) => (
+                  <li key={r.id}>
+                    <SourceBadge source={r.source} /> {r.user ?? r.clientId} · {fmt.time(r.receivedAt)}{r.description ? ` — ${r.description}` : ''}
+                  </li>
+                ))}
+              </ol>
+            </>
           )}
           <h3>{t('order.evidence')}</h3>
           <div class="evidence">

@@ -23,6 +23,8 @@ export function Plan({ orders, selected, onPick }: { orders: readonly WorkOrder[
   const proj = fitProjection(cams.map((c) => c.location), W, H, PAD);
   const byCamera = new Map<string, SlaLevel[]>();
   for (const o of orders) {
+    // The plan shows cameras: a reported problem no camera saw has no light on it.
+    if (!o.deviceId || !o.cameraId) continue;
     const k = cameraKey(o.deviceId, o.cameraId);
     const lights = byCamera.get(k) ?? [];
     lights.push(slaLight(Date.parse(o.discoveredAt), now, settings.sla));

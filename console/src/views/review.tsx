@@ -7,7 +7,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import type { RejectReason, WorkOrder } from '../api-types';
-import { Ago, Photo, Plate, SlaCountdown } from '../components';
+import { Ago, Photo, Plate, SlaCountdown, SourceBadge } from '../components';
 import { useApp } from '../context';
 import { useKeys } from '../keys';
 import { useStore } from '../store';
@@ -113,7 +113,7 @@ export function ReviewView() {
             <li key={o.id}>
               <button type="button" class={`queue-item${o === selected ? ' selected' : ''}`} data-testid="review-row" data-order-id={o.id} onClick={() => select(i)}>
                 <span class="type">{t(`type.${o.type}`)}</span>
-                <span class="where">{app.cameraName(o.deviceId, o.cameraId)} · {o.zoneId}</span>
+                <span class="where">{app.orderPlace(o)} <SourceBadge source={o.source} /></span>
                 <span class="when"><Ago at={o.discoveredAt} /></span>
                 <SlaCountdown order={o} />
               </button>
@@ -127,7 +127,7 @@ export function ReviewView() {
           <div class="review-bottom">
           <dl class="facts">
             <dt>{t('order.type')}</dt><dd>{t(`type.${selected.type}`)} <span class="muted">({selected.label})</span></dd>
-            <dt>{t('order.camera')}</dt><dd>{app.cameraName(selected.deviceId, selected.cameraId)}</dd>
+            <dt>{t('order.camera')}</dt><dd>{app.orderPlace(selected)} <SourceBadge source={selected.source} /></dd>
             <dt>{t('order.zone')}</dt><dd>{selected.zoneId}</dd>
             <dt>{t('order.confidence')}</dt><dd data-testid="confidence">{Math.round(selected.confidence * 100)}%</dd>
             <dt>{t('order.plate')}</dt><dd><Plate order={selected} /></dd>

@@ -10,7 +10,7 @@ import type { Role, UserAccount } from '../api-types';
 import { useApp } from '../context';
 import { useAction } from '../use-action';
 
-const ROLES: Role[] = ['operator', 'supervisor', 'officer', 'admin', 'metrics'];
+const ROLES: Role[] = ['operator', 'supervisor', 'officer', 'inspector', 'admin', 'metrics'];
 
 export function UsersView() {
   const app = useApp();

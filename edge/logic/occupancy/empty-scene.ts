@@ -76,7 +76,7 @@ export class EmptyScene {
   compare(grid: LumaGrid, covered: Uint8Array): SceneDifference {
     const bg = this.bg!;
     const { luma } = grid;
-    const usable = (c: number) => this.known[c] === 1 && covered[c] === 0;
+    const usable = this.visible(covered);
     const { gain, offset } = fitBrightness(bg, luma, usable, this.opts.cellDelta);
     const normalised = new Float32Array(luma.length);
     const changed = new Uint8Array(luma.length);
@@ -84,7 +84,7 @@ export class EmptyScene {
     let changes = 0;
     for (let c = 0; c < luma.length; c++) {
       normalised[c] = (luma[c] - offset) / gain;
-      if (!usable(c)) continue;
+      if (!usable[c]) continue;
       compared++;
       if (Math.abs(normalised[c] - bg[c]) > this.opts.cellDelta) {
         changed[c] = 1;
@@ -96,8 +96,14 @@ export class EmptyScene {
 
   /** Whether the changed `region` is the place of something taken away rather than something new (wasRemoved). */
   removedAt(grid: LumaGrid, region: Uint8Array, normalised: Float32Array, covered: Uint8Array): boolean {
-    const visible = this.known.map((k, c) => k & (covered[c] ^ 1));
-    return wasRemoved(grid, region, visible, normalised, this.bg!);
+    return wasRemoved(grid, region, this.visible(covered), normalised, this.bg!);
+  }
+
+  /** 1: a cell of the learnt scene that no tracked object covers now. */
+  private visible(covered: Uint8Array): Uint8Array {
+    const visible = new Uint8Array(covered.length);
+    for (let c = 0; c < visible.length; c++) visible[c] = this.known[c] & (covered[c] ^ 1);
+    return visible;
   }
 
   /** The cells of `region` become scene as they are now (pavement under something taken away). */
@@ -139,15 +145,15 @@ export class EmptyScene {
 }
 
 /**
- * Least-squares fit of luma ≈ gain × bg + offset over the usable cells, refitted without the cells
+ * Least-squares fit of luma ≈ gain × bg + offset over the usable cells (1), refitted without the cells
  * more than 2 × delta off the first fit (new objects, passers-by). A scene too flat to fit keeps gain 1.
  */
-export function fitBrightness(bg: Float32Array, luma: Float32Array, usable: (c: number) => boolean, delta: number): { gain: number; offset: number } {
+export function fitBrightness(bg: Float32Array, luma: Float32Array, usable: Uint8Array, delta: number): { gain: number; offset: number } {
   let fit = { gain: 1, offset: 0 };
   for (let pass = 0; pass < 2; pass++) {
     let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (let c = 0; c < bg.length; c++) {
-      if (!usable(c)) continue;
+      if (!usable[c]) continue;
       if (pass > 0 && Math.abs(luma[c] - (fit.gain * bg[c] + fit.offset)) > 2 * delta) continue;
       n++; sx += bg[c]; sy += luma[c]; sxx += bg[c] * bg[c]; sxy += bg[c] * luma[c];
     }

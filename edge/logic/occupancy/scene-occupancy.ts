@@ -9,7 +9,7 @@ import { changeSpread } from './change-spread.js';
 import { EmptyScene } from './empty-scene.js';
 import { NO_TENDING, tallyTending, type TendingTally } from './keeper-spells.js';
 import type { StationaryObject } from './stationary-object.js';
-import { components, lumaGrid, markBoxes, type LumaGrid } from './luma-grid.js';
+import { cellsOf, components, lumaGrid, markBoxes, type LumaGrid } from './luma-grid.js';
 
 /** Something new standing still in a no_vending zone that no tracked person or vehicle explains. */
 export interface OccupancyState {
@@ -159,7 +159,7 @@ export class SceneOccupancy {
     const diff = this.scene.compare(grid, covered);
     const jump = diff.changedShare - this.prevShare;
     // Only the cells that changed since the last sample show where the jump is.
-    const fresh = this.prevChanged ? diff.changed.map((v, c) => v & (this.prevChanged![c] ^ 1)) : diff.changed;
+    const fresh = this.prevChanged ? newlyChanged(diff.changed, this.prevChanged) : diff.changed;
     this.prevShare = diff.changedShare;
     this.prevChanged = diff.changed;
     if (this.moved(grid, fresh, covered, jump)) {
@@ -169,8 +169,9 @@ export class SceneOccupancy {
       return;
     }
     const minCells = this.opts.minObjectArea * grid.cols * grid.rows;
+    const changes = components(grid, diff.changed);
     const found = zones.flatMap((zone) => {
-      const inZone = components(grid, diff.changed).filter((c) => c.cells >= minCells && boxInZone(c.box, zone.polygon, frame));
+      const inZone = changes.filter((c) => c.cells >= minCells && boxInZone(c.box, zone.polygon, frame));
       return clusterBoxes(inZone.map((c) => c.box), zone.clusterGapFactor).map((box) => ({ zone, box }));
     });
     const matched = new Set<Seen>();
@@ -194,7 +195,7 @@ export class SceneOccupancy {
       if (matched.has(s)) s.inView++;
       else if (hiddenShare(grid, s.box, covered) >= HIDDEN_SHARE) s.lastSeenMs = tsMs;
       if (!s.settled) {
-        const region = markBoxes(grid, [s.box]).map((v, c) => v & diff.changed[c]);
+        const region = changedIn(grid, s.box, diff.changed);
         if (tsMs - s.sinceMs < persistMs) {
           if (matched.has(s)) {
             s.votes++;
@@ -237,15 +238,33 @@ export function clusterBoxes(boxes: readonly PixelBox[], gapFactor: number): Pix
   return groups.map(unionBox);
 }
 
-
+/** Share of the cells `box` touches that tracked objects cover (only those cells are visited: it runs per object per sample). */
 function hiddenShare(grid: LumaGrid, box: PixelBox, covered: Uint8Array): number {
-  const cells = markBoxes(grid, [box]);
+  const { c1, c2, r1, r2 } = cellsOf(grid, box);
   let n = 0;
   let hidden = 0;
-  for (let c = 0; c < cells.length; c++) {
-    if (!cells[c]) continue;
-    n++;
-    if (covered[c]) hidden++;
+  for (let r = r1; r <= r2; r++) {
+    for (let i = r * grid.cols + c1, end = r * grid.cols + c2; i <= end; i++) {
+      n++;
+      hidden += covered[i];
+    }
   }
   return n ? hidden / n : 0;
+}
+
+/** The changed cells inside `box`. */
+function changedIn(grid: LumaGrid, box: PixelBox, changed: Uint8Array): Uint8Array {
+  const region = new Uint8Array(changed.length);
+  const { c1, c2, r1, r2 } = cellsOf(grid, box);
+  for (let r = r1; r <= r2; r++) {
+    for (let i = r * grid.cols + c1, end = r * grid.cols + c2; i <= end; i++) region[i] = changed[i];
+  }
+  return region;
+}
+
+/** Cells changed now that were not at the previous sample. */
+function newlyChanged(changed: Uint8Array, before: Uint8Array): Uint8Array {
+  const fresh = new Uint8Array(changed.length);
+  for (let c = 0; c < changed.length; c++) fresh[c] = changed[c] & (before[c] ^ 1);
+  return fresh;
 }

@@ -1,0 +1,136 @@
+/**
+ * The phone app's queues run whichever screen is shown, for a user with both screens (an admin who
+ * is also an officer, in headless Chromium as a mid-range phone: helpers/phone.ts): a report made
+ * offline on the report screen goes once the network is back while "my orders" is shown, filed
+ * once; a scene photo taken offline on "my orders" goes while the report screen is shown. Against
+ * the real API, Redis and the built app (`npm run build`).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../common/paths.js';
+import { createLogger } from '../common/logger.js';
+import { NoopMetricsWriter } from '../center/metrics/points.js';
+import { LiveHub } from '../center/live/live-events.js';
+import { withOrderEvents } from '../center/live/live-orders.js';
+import { redisStore } from '../center/http/test-store.js';
+import { testApi, testConfig, type TestConfigExtra } from '../center/http/test-app.js';
+import { EvidenceStore } from '../ticketing/evidence-store.js';
+import { reportIntake } from '../ticketing/report-intake.js';
+import { Workflow } from '../ticketing/workflow.js';
+import { sceneJpeg } from './fixtures.js';
+import { OFFLINE, phone, SLOW, type Phone } from './helpers/phone.js';
+import { waitFor } from './helpers/wait.js';
+
+const ADMIN = 'admin-officer-token-0123456';
+const HERE = { latitude: 32.0512, longitude: 118.7795, accuracy: 8 };
+/** Ada is an admin (she may report) and the south team's officer (she has orders): both screens. */
+const EXTRA: TestConfigExtra = {
+  teams: [
+    { id: 'north', officers: [{ id: 'o-north' }] },
+    // Her reports' place is in the south team's area, so the order each opens is hers to handle.
+    { id: 'south', officers: [{ id: 'o-south' }], areas: [{ name: 'Old town', polygon: [[32.04, 118.77], [32.04, 118.79], [32.06, 118.79], [32.06, 118.77]].map(([lat, long]) => ({ lat, long })) }] },
+  ],
+  users: [{ name: 'ada', role: 'admin', token: ADMIN, officerId: 'o-south' }],
+};
+
+describe('the phone app sends every queue of its user, whichever screen is open', () => {
+  const hub = new LiveHub(createLogger('phone-queues-e2e'));
+  const db = redisStore();
+  const store = withOrderEvents(db.store, (e) => hub.emit(e));
+  const dir = mkdtempSync(join(tmpdir(), 'sw-phone-queues-e2e-'));
+  const evidence = new EvidenceStore(dir);
+  const config = testConfig({}, EXTRA);
+  const workflow = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
+  const api = testApi({
+    store,
+    config: EXTRA,
+    deps: { live: hub, consoleDir: join(projectRoot, 'console', 'dist'), evidence, reports: reportIntake({ evidence, workflow, maxPhotoBytes: config.reports.maxPhotoBytes }) },
+  });
+  let ada: Phone;
+  let base: string;
+
+  beforeAll(async () => {
+    base = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    ada = await phone(HERE);
+  }, 60_000);
+
+  afterAll(async () => {
+    await ada?.close();
+    await api.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends a report while "my orders" is shown, and a photo while the report screen is', async () => {
+    await ada.run('phone-queues', flow);
+  }, 180_000);
+
+  async function flow(): Promise<void> {
+    const { page } = ada;
+    const photoFile = join(dir, 'scene.jpg');
+    writeFileSync(photoFile, await sceneJpeg(1280, 960, { r: 60, g: 160, b: 90 }));
+    const all = async () => (await store.list({}, { offset: 0, limit: 50 })).items;
+    const show = async (screen: 'orders' | 'report') => {
+      await page.getByTestId(`screen-${screen}`).click();
+      await page.getByTestId(screen === 'orders' ? 'officer-app' : 'report-screen').waitFor();
+    };
+
+    await page.goto(`${base}/app/`);
+    await page.getByTestId('token').fill(ADMIN);
+    await page.getByTestId('sign-in-submit').click();
+    await page.getByTestId('screens').waitFor({ timeout: 30_000 });
+
+    // A report made on the report screen while the network is down waits on the phone.
+    await show('report');
+    await page.locator('[data-testid=report-location][data-state=ok]').waitFor({ timeout: 20_000 });
+    await page.getByTestId('report-photo').setInputFiles(photoFile);
+    await page.getByTestId('report-preview').waitFor();
+    await ada.network(OFFLINE);
+    await page.getByTestId('report-send').click();
+    await page.locator('[data-testid=my-report][data-status=retrying]').waitFor({ timeout: 20_000 });
+
+    // "My orders" shown, the network back: the report goes all the same, once.
+    await show('orders');
+    await ada.network(SLOW);
+    await waitFor(async () => (await all()).length > 0, 'the report at the centre', 60_000);
+    expect(await page.getByTestId('report-screen').count()).toBe(0);
+    // The order it opened is Ada's: it arrives on the screen shown.
+    const card = page.getByTestId('officer-order');
+    await card.waitFor({ timeout: 30_000 });
+    const orders = await all();
+    expect(orders).toHaveLength(1);
+    const [order] = orders;
+    expect(order).toMatchObject({ source: 'inspector', assignee: 'o-south', reports: [{ user: 'ada' }] });
+    expect(order.reports).toHaveLength(1);
+    // Back on the report screen, it is listed as sent, with its order.
+    await show('report');
+    await page.locator(`[data-testid=my-report][data-status=sent][data-order-id="${order.id}"]`).waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=my-report]:not([data-status=sent])').count()).toBe(0);
+
+    // On scene, a photo taken while the network is down waits on the phone.
+    await show('orders');
+    for (const to of ['accepted', 'on_site']) {
+      await card.getByTestId(`move-${to}`).click();
+      await page.locator(`[data-testid=officer-order][data-state=${to}]`).waitFor();
+    }
+    await ada.network(OFFLINE);
+    await card.getByTestId('photo-input').setInputFiles(photoFile);
+    await card.locator('[data-testid=pending-photos][data-count="1"]').waitFor();
+    await page.getByTestId('photos-retrying').waitFor({ timeout: 20_000 });
+
+    // The report screen shown, the network back: the photo goes all the same.
+    await show('report');
+    await ada.network(SLOW);
+    const officerPhotos = async () => (await store.get(order.id))!.evidence.filter((e) => e.kind === 'officer').length;
+    await waitFor(async () => (await officerPhotos()) > 0, 'the photo at the centre', 60_000);
+    expect(await page.getByTestId('officer-app').count()).toBe(0);
+    expect(await officerPhotos()).toBe(1);
+    await show('orders');
+    await card.locator('[data-testid=officer-photos][data-count="1"]').waitFor({ timeout: 30_000 });
+    expect(await card.getByTestId('pending-photos').count()).toBe(0);
+    expect(await all()).toHaveLength(1);
+  }
+});
