@@ -3,7 +3,8 @@
  * is also an officer, in headless Chromium as a mid-range phone: helpers/phone.ts): a report made
  * offline on the report screen goes once the network is back while "my orders" is shown, filed
  * once; a scene photo taken offline on "my orders" goes while the report screen is shown. Against
- * the real API, Redis and the built app (`npm run build`).
+ * the real API, Redis and the built app (`npm run build`). A phone that cannot store uploads says so,
+ * and still sends them while the page is open.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,11 +50,13 @@ describe('the phone app sends every queue of its user, whichever screen is open'
     config: EXTRA,
     deps: { live: hub, consoleDir: join(projectRoot, 'console', 'dist'), evidence, reports: reportIntake({ evidence, workflow, maxPhotoBytes: config.reports.maxPhotoBytes }) },
   });
+  const photoFile = join(dir, 'scene.jpg');
   let ada: Phone;
   let base: string;
 
   beforeAll(async () => {
     base = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    writeFileSync(photoFile, await sceneJpeg(1280, 960, { r: 60, g: 160, b: 90 }));
     ada = await phone(HERE);
   }, 60_000);
 
@@ -68,20 +71,46 @@ describe('the phone app sends every queue of its user, whichever screen is open'
     await ada.run('phone-queues', flow);
   }, 180_000);
 
+  it('tells the user when the phone cannot keep uploads, and sends them while the page is open', async () => {
+    const reports = async () => (await store.list({}, { offset: 0, limit: 50 })).items.reduce((n, o) => n + o.reports.length, 0);
+    const before = await reports();
+    const bare = await phone(HERE, { noStorage: true });
+    try {
+      await bare.run('phone-not-kept', async () => {
+        const { page } = bare;
+        await signIn(page);
+        await page.getByTestId('screen-report').click();
+        await page.getByTestId('not-kept').waitFor();
+        await page.locator('[data-testid=report-location][data-state=ok]').waitFor({ timeout: 20_000 });
+        await page.getByTestId('report-photo').setInputFiles(photoFile);
+        await page.getByTestId('report-preview').waitFor();
+        await page.getByTestId('report-send').click();
+        await waitFor(async () => (await reports()) > before, 'the report at the centre', 60_000);
+        // On a phone that can store them, no such warning (the first test's phone).
+        expect(await ada.page.getByTestId('not-kept').count()).toBe(0);
+      });
+    } finally {
+      await bare.close();
+    }
+    expect(await reports()).toBe(before + 1);
+  }, 120_000);
+
+  async function signIn(page: Phone['page']): Promise<void> {
+    await page.goto(`${base}/app/`);
+    await page.getByTestId('token').fill(ADMIN);
+    await page.getByTestId('sign-in-submit').click();
+    await page.getByTestId('screens').waitFor({ timeout: 30_000 });
+  }
+
   async function flow(): Promise<void> {
     const { page } = ada;
-    const photoFile = join(dir, 'scene.jpg');
-    writeFileSync(photoFile, await sceneJpeg(1280, 960, { r: 60, g: 160, b: 90 }));
     const all = async () => (await store.list({}, { offset: 0, limit: 50 })).items;
     const show = async (screen: 'orders' | 'report') => {
       await page.getByTestId(`screen-${screen}`).click();
       await page.getByTestId(screen === 'orders' ? 'officer-app' : 'report-screen').waitFor();
     };
 
-    await page.goto(`${base}/app/`);
-    await page.getByTestId('token').fill(ADMIN);
-    await page.getByTestId('sign-in-submit').click();
-    await page.getByTestId('screens').waitFor({ timeout: 30_000 });
+    await signIn(page);
 
     // A report made on the report screen while the network is down waits on the phone.
     await show('report');

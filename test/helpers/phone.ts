@@ -27,8 +27,11 @@ export interface Phone {
   close(): Promise<void>;
 }
 
-/** A phone standing at `at` (accuracy in metres) that lets the app read its position, on the slow network. */
-export async function phone(at: { latitude: number; longitude: number; accuracy?: number }): Promise<Phone> {
+/**
+ * A phone standing at `at` (accuracy in metres) that lets the app read its position, on the slow
+ * network. `noStorage`: a browser without IndexedDB (private browsing, storage blocked by policy).
+ */
+export async function phone(at: { latitude: number; longitude: number; accuracy?: number }, opts: { noStorage?: boolean } = {}): Promise<Phone> {
   const browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 },
@@ -38,6 +41,7 @@ export async function phone(at: { latitude: number; longitude: number; accuracy?
     geolocation: at,
     permissions: ['geolocation'],
   });
+  if (opts.noStorage) await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
   const page = await context.newPage();
   const log: string[] = [];
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));

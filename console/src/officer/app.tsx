@@ -105,6 +105,7 @@ function MyOrders(props: SignedIn & { tabs: ComponentChildren; photos: UserQueue
       </AppBar>
       {tabs}
       {link.state === 'reconnecting' && <p class="banner" role="status">{t('officer.offline')}</p>}
+      {!photos.kept && <p class="banner" role="status" data-testid="not-kept">{t('officer.notKept')}</p>}
       {queue.retrying && <p class="banner" role="status" data-testid="photos-retrying">{t('officer.retrying', { n: retrying })}</p>}
       {refusal && <p class="error" role="alert">{refusal}</p>}
       <PushToggle t={t} />

@@ -96,6 +96,7 @@ export function ReportScreen(props: SignedIn & { tabs: ComponentChildren; report
     <main class="officer" data-testid="report-screen">
       <AppBar s={props} title={t('report.title')} />
       {tabs}
+      {!reports.kept && <p class="banner" role="status" data-testid="not-kept">{t('officer.notKept')}</p>}
       <form class="report" data-testid="report-form" onSubmit={submit}>
         <label>{t('report.type')}
           <select data-testid="report-type" value={type} onChange={(e) => setType(e.currentTarget.value as ViolationType)}>

@@ -82,4 +82,23 @@ describe('upload queue runs', () => {
       vi.useRealTimers();
     }
   });
+
+  it('runs again when the network comes back during a run, so an item waiting for its next try goes at once', async () => {
+    const window = new EventTarget();
+    vi.stubGlobal('window', window);
+    const store = await openQueueStore<Queued>('photos', 'nick');
+    await store.put({ id: 'a', attempts: 0, notBefore: 0 });
+    await store.put({ id: 'b', attempts: 3, notBefore: Date.now() + 60_000 });
+    const tried: string[] = [];
+    const queue = new UploadQueue<Queued, string>(store, async (p) => {
+      tried.push(p.id);
+      // The browser says it is online while `a` is on its way.
+      if (p.id === 'a') window.dispatchEvent(new Event('online'));
+      return { status: 201 };
+    }, { changed: () => undefined, sent: () => undefined, refused: () => undefined });
+    await queue.flush();
+    queue.stop();
+    expect(tried).toEqual(['a', 'b']);
+    expect(await store.all()).toEqual([]);
+  });
 });

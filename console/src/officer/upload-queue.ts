@@ -32,6 +32,8 @@ export const dueItems = <T extends Queued>(queue: readonly T[], nowMs: number): 
 const STORAGE_RETRY_MS = 30_000;
 
 export interface QueueStore<T extends Queued> {
+  /** Whether the items outlive the page (IndexedDB), or only sit in its memory. */
+  readonly kept: boolean;
   all(): Promise<T[]>;
   put(p: T): Promise<void>;
   remove(id: string): Promise<void>;
@@ -62,7 +64,7 @@ export async function openQueueStore<T extends Queued>(name: QueueName, user: st
   });
   if (!db) {
     const mem = new Map<string, T>();
-    return { all: async () => [...mem.values()], put: async (p) => void mem.set(p.id, p), remove: async (id) => void mem.delete(id) };
+    return { kept: false, all: async () => [...mem.values()], put: async (p) => void mem.set(p.id, p), remove: async (id) => void mem.delete(id) };
   }
   const run = <R>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<R>) =>
     new Promise<R>((resolve, reject) => {
@@ -71,6 +73,7 @@ export async function openQueueStore<T extends Queued>(name: QueueName, user: st
       req.onerror = () => reject(req.error);
     });
   return {
+    kept: true,
     all: () => run<T[]>('readonly', (s) => s.getAll() as IDBRequest<T[]>),
     put: async (p) => void (await run('readwrite', (s) => s.put(p))),
     remove: async (id) => void (await run('readwrite', (s) => s.delete(id))),
@@ -110,6 +113,8 @@ export class UploadQueue<T extends Queued, R = unknown> {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private stopped = false;
+  /** A flush asked for during a run (its `now`), run once that one ends. */
+  private again: boolean | undefined;
   private readonly wake = () => void this.flush(true);
 
   constructor(
@@ -127,9 +132,19 @@ export class UploadQueue<T extends Queued, R = unknown> {
     void this.flush();
   }
 
+  /** Whether the items outlive the page. */
+  get kept(): boolean {
+    return this.store.kept;
+  }
+
   /** `now`: also the items waiting for their next try (the network is back). */
   async flush(now = false): Promise<void> {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      // The network came back mid-run: without another run its items would wait for their timers.
+      this.again = (this.again ?? false) || now;
+      return;
+    }
     this.running = true;
     clearTimeout(this.timer);
     let left: T[] | null = null;
@@ -159,6 +174,11 @@ export class UploadQueue<T extends Queued, R = unknown> {
       this.running = false;
     }
     if (this.stopped) return;
+    if (this.again !== undefined) {
+      const again = this.again;
+      this.again = undefined;
+      return this.flush(again);
+    }
     if (left === null) {
       this.timer = setTimeout(() => void this.flush(), STORAGE_RETRY_MS);
       return;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Queued, UploadQueue } from './upload-queue';
+import type { Queued } from './upload-queue';
 import { startQueue } from './user-queue';
 
 const quiet = { changed: () => undefined, refused: () => undefined };
@@ -8,18 +8,19 @@ describe('a user\'s queue, started by the app', () => {
   // The queue listens for the browser's `online`; no IndexedDB here, so the store is its in-memory one.
   afterEach(() => vi.unstubAllGlobals());
 
-  it('runs once its store is open, and sends nothing once stopped', async () => {
+  it('takes an item added before its store is open, says the items live only in memory, and sends nothing once stopped', async () => {
     const window = new EventTarget();
     vi.stubGlobal('window', window);
     const tried: string[] = [];
     const sent: string[] = [];
-    let queue: UploadQueue<Queued, string> | undefined;
-    const stop = startQueue<Queued, string>('photos', 'nick', async (p) => (tried.push(p.id), { status: 201, body: `order-${p.id}` }), { ...quiet, sent: (p, answer) => sent.push(`${p.id} ${answer}`) }, (q) => (queue = q));
-    await vi.waitFor(() => expect(queue).toBeDefined());
-    await queue!.add({ id: 'a' });
+    const kept: boolean[] = [];
+    const queue = startQueue<Queued, string>('photos', 'nick', async (p) => (tried.push(p.id), { status: 201, body: `order-${p.id}` }), { ...quiet, sent: (p, answer) => sent.push(`${p.id} ${answer}`) }, (k) => kept.push(k));
+    // Added in the same tick the queue was started: the store is not open yet.
+    await queue.add({ id: 'a' });
     await vi.waitFor(() => expect(sent).toEqual(['a order-a']));
-    stop();
-    await queue!.add({ id: 'b' });
+    expect(kept).toEqual([false]);
+    queue.stop();
+    await expect(queue.add({ id: 'b' })).rejects.toThrow('the photos queue of nick is stopped');
     window.dispatchEvent(new Event('online'));
     await new Promise((r) => setTimeout(r, 10));
     expect(tried).toEqual(['a']);
@@ -29,10 +30,10 @@ describe('a user\'s queue, started by the app', () => {
     const window = new EventTarget();
     const listen = vi.spyOn(window, 'addEventListener');
     vi.stubGlobal('window', window);
-    const started = vi.fn();
-    startQueue<Queued, string>('reports', 'ivy', async () => ({ status: 201 }), { ...quiet, sent: () => undefined }, started)();
+    const opened = vi.fn();
+    startQueue<Queued, string>('reports', 'ivy', async () => ({ status: 201 }), { ...quiet, sent: () => undefined }, opened).stop();
     await new Promise((r) => setTimeout(r, 10));
-    expect(started).not.toHaveBeenCalled();
+    expect(opened).not.toHaveBeenCalled();
     expect(listen).not.toHaveBeenCalled();
   });
 });

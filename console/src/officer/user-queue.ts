@@ -12,8 +12,17 @@ import { openQueueStore, UploadQueue, type Attempt, type QueueHooks, type QueueN
 export type Upload<T, R> = (item: T) => Promise<Attempt<R>>;
 export type SentListener<T, R> = (item: T, answer: R | undefined) => void;
 
+type NewItem<T extends Queued> = Omit<T, 'attempts' | 'notBefore'>;
+
+/** A queue the app started. */
+export interface StartedQueue<T extends Queued> {
+  /** Keeps an item, then tries it; waits for the store to open first, so an early item is not lost. */
+  add(item: NewItem<T>): Promise<void>;
+  stop(): void;
+}
+
 /**
- * Opens `user`'s queue `name` and runs it, handing it to `started`; the returned function stops it.
+ * Opens `user`'s queue `name` and runs it; `opened` hears whether its items outlive the page.
  * Stopped before the store is open (the user signed out meanwhile), it starts nothing.
  */
 export function startQueue<T extends Queued, R>(
@@ -21,27 +30,36 @@ export function startQueue<T extends Queued, R>(
   user: string,
   upload: Upload<T, R>,
   hooks: QueueHooks<T, R>,
-  started: (q: UploadQueue<T, R>) => void,
-): () => void {
-  let queue: UploadQueue<T, R> | null = null;
+  opened: (kept: boolean) => void,
+): StartedQueue<T> {
   let stopped = false;
-  void openQueueStore<T>(name, user).then((store) => {
-    if (stopped) return;
-    queue = new UploadQueue(store, upload, hooks);
-    started(queue);
-    void queue.flush();
+  const queue = openQueueStore<T>(name, user).then((store) => {
+    if (stopped) return null;
+    const q = new UploadQueue(store, upload, hooks);
+    opened(q.kept);
+    void q.flush();
+    return q;
   });
-  return () => {
-    stopped = true;
-    queue?.stop();
+  return {
+    add: async (item) => {
+      const q = await queue;
+      if (!q || stopped) throw new Error(`the ${name} queue of ${user} is stopped`);
+      return q.add(item);
+    },
+    stop: () => {
+      stopped = true;
+      void queue.then((q) => q?.stop());
+    },
   };
 }
 
 export interface UserQueue<T extends Queued, R> {
-  /** Keeps an item, then tries it; null until the store is open (or when no screen of the user needs the queue). Clears the last refusal. */
-  add: ((item: Omit<T, 'attempts' | 'notBefore'>) => Promise<void>) | null;
+  /** Keeps an item, then tries it; null when no screen of the user needs the queue. Clears the last refusal. */
+  add: ((item: NewItem<T>) => Promise<void>) | null;
   /** The items still on the phone. */
   items: readonly T[];
+  /** False when the phone cannot keep them (no IndexedDB: private mode, storage blocked): they live as long as the page. */
+  kept: boolean;
   /** Why the centre refused the last item it refused. */
   refusal: string | null;
   /** Tells `fn` of each item the centre takes from now on; returns the way to stop telling it. */
@@ -50,25 +68,24 @@ export interface UserQueue<T extends Queued, R> {
 
 /** `user`'s queue `name`, running from the first render to the last while `open`. */
 export function useUserQueue<T extends Queued, R>(name: QueueName, user: string, upload: Upload<T, R>, open: boolean): UserQueue<T, R> {
-  const [queue, setQueue] = useState<UploadQueue<T, R> | null>(null);
   const [items, setItems] = useState<readonly T[]>([]);
+  const [kept, setKept] = useState(true);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [listeners] = useState(() => new Set<SentListener<T, R>>());
   const [onSent] = useState(() => (fn: SentListener<T, R>) => {
     listeners.add(fn);
     return () => void listeners.delete(fn);
   });
-  useEffect(() => {
-    if (!open) return;
-    return startQueue(name, user, upload, {
-      changed: setItems,
-      sent: (item, answer) => listeners.forEach((fn) => fn(item, answer)),
-      refused: (_item, message) => setRefusal(message),
-    }, setQueue);
-  }, []);
-  const add = queue && ((item: Omit<T, 'attempts' | 'notBefore'>) => {
+  // Started on the first render, not in an effect, so an item added at once already has its queue.
+  const [queue] = useState(() => open ? startQueue(name, user, upload, {
+    changed: setItems,
+    sent: (item, answer) => listeners.forEach((fn) => fn(item, answer)),
+    refused: (_item, message) => setRefusal(message),
+  }, setKept) : null);
+  useEffect(() => () => queue?.stop(), []);
+  const add = queue && ((item: NewItem<T>) => {
     setRefusal(null);
     return queue.add(item);
   });
-  return { add, items, refusal, onSent };
+  return { add, items, kept, refusal, onSent };
 }
