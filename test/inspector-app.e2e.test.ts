@@ -9,21 +9,14 @@
  * the position refused the phone says so and sends nothing. Against the real API, Redis and the
  * built app (`npm run build`). Screenshots go to test-artifacts/screenshots/inspector-app-*.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../common/paths.js';
-import { NoopMetricsWriter } from '../center/metrics/points.js';
-import { redisStore } from '../center/http/test-store.js';
-import { testApi, testConfig, type TestConfigExtra } from '../center/http/test-app.js';
-import { EvidenceStore } from '../ticketing/evidence-store.js';
-import { reportIntake } from '../ticketing/report-intake.js';
-import { Workflow } from '../ticketing/workflow.js';
+import { describe, expect, it } from 'vitest';
+import type { TestConfigExtra } from '../center/http/test-app.js';
 import { sceneJpeg } from './fixtures.js';
-import { OFFLINE, phone, SLOW, type Phone } from './helpers/phone.js';
+import { OFFLINE, SLOW } from './helpers/phone.js';
+import { phoneCentre } from './helpers/phone-centre.js';
 import { screenshots } from './helpers/screenshots.js';
 
 const INSPECTOR = 'inspector-token-01234567';
@@ -42,53 +35,28 @@ const EXTRA: TestConfigExtra = {
 };
 
 describe('inspector reports from the phone app', () => {
-  const db = redisStore();
-  const store = db.store;
-  const evidenceDir = mkdtempSync(join(tmpdir(), 'sw-inspector-e2e-'));
-  const evidence = new EvidenceStore(evidenceDir);
-  const config = testConfig({}, EXTRA);
-  const api = testApi({
-    store,
-    config: EXTRA,
-    deps: {
-      consoleDir: join(projectRoot, 'console', 'dist'),
-      evidence,
-      reports: reportIntake({ evidence, workflow: new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) }), maxPhotoBytes: config.reports.maxPhotoBytes }),
-    },
-  });
+  const centre = phoneCentre('inspector-app', HERE, EXTRA);
+  const { store, evidence } = centre;
   const screenshot = screenshots('inspector-app');
-  let inspector: Phone;
-  let base: string;
   /** What the centre refused the app (4xx): an inspector's app must ask for nothing it may not have. */
   const refused: string[] = [];
 
-  beforeAll(async () => {
-    base = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    inspector = await phone(HERE);
-    inspector.page.on('response', (r) => {
-      if (r.status() >= 400 && r.status() !== 401) refused.push(`${r.status()} ${r.url()}`);
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await inspector?.close();
-    await api.close();
-    await db.close();
-    rmSync(evidenceDir, { recursive: true, force: true });
-  });
-
   it('queues a report made offline, sends it once when back online, and shows the order it opened', async () => {
-    await inspector.run('inspector-app', flow);
+    await centre.phone.run('inspector-app', flow);
   }, 180_000);
 
   async function flow(): Promise<void> {
+    const inspector = centre.phone;
     const { page, context } = inspector;
-    const photoFile = join(evidenceDir, 'stall.jpg');
+    page.on('response', (r) => {
+      if (r.status() >= 400 && r.status() !== 401) refused.push(`${r.status()} ${r.url()}`);
+    });
+    const photoFile = join(centre.dir, 'stall.jpg');
     writeFileSync(photoFile, await sceneJpeg(1280, 960, { r: 60, g: 160, b: 90 }));
     const vending = async () => (await store.list({ type: 'street_vending' }, { offset: 0, limit: 50 })).items;
 
     // Sign in (Chinese by default): the report screen, and nothing of an officer's.
-    await page.goto(`${base}/app/`);
+    await page.goto(`${centre.base}/app/`);
     await page.getByTestId('token').fill(INSPECTOR);
     await page.getByTestId('sign-in-submit').click();
     await page.getByTestId('report-screen').waitFor({ timeout: 30_000 });
@@ -192,7 +160,7 @@ describe('inspector reports from the phone app', () => {
     const form = new FormData();
     for (const [k, v] of Object.entries({ type: 'obstruction', lat: String(HERE.latitude), long: String(HERE.longitude) })) form.append(k, v);
     form.append('photo', new Blob([new Uint8Array(await sceneJpeg(640, 480, { r: 90, g: 90, b: 160 }))], { type: 'image/jpeg' }), 'crates.jpg');
-    const elsewhere = await fetch(`${base}/api/reports`, { method: 'POST', headers: { authorization: `Bearer ${INSPECTOR}` }, body: form });
+    const elsewhere = await fetch(`${centre.base}/api/reports`, { method: 'POST', headers: { authorization: `Bearer ${INSPECTOR}` }, body: form });
     expect(elsewhere.status).toBe(201);
     const crates = (await elsewhere.json()) as { id: string };
     await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('streetwatch.officer.sentReports.')).forEach((k) => localStorage.removeItem(k)));

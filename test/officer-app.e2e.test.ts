@@ -7,50 +7,28 @@
  * (`npm run build`). Screenshots go to test-artifacts/screenshots/officer-app-*.
  */
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../common/paths.js';
-import { createLogger } from '../common/logger.js';
-import { LiveHub } from '../center/live/live-events.js';
-import { withOrderEvents } from '../center/live/live-orders.js';
-import { redisStore, seedOrder } from '../center/http/test-store.js';
-import { TOKENS, testApi } from '../center/http/test-app.js';
-import type { EvidenceStore } from '../ticketing/evidence-store.js';
+import { describe, expect, it } from 'vitest';
+import { seedOrder } from '../center/http/test-store.js';
+import { TOKENS } from '../center/http/test-app.js';
 import { sceneJpeg } from './fixtures.js';
-import { OFFLINE, phone, SLOW, type Phone } from './helpers/phone.js';
+import { OFFLINE, SLOW } from './helpers/phone.js';
+import { phoneCentre } from './helpers/phone-centre.js';
 import { screenshots } from './helpers/screenshots.js';
 
 describe('officer app on a phone', () => {
-  const hub = new LiveHub(createLogger('officer-app-e2e'));
-  const own = redisStore();
-  const store = withOrderEvents(own.store, (e) => hub.emit(e));
-  const api = testApi({ store, deps: { live: hub, consoleDir: join(projectRoot, 'console', 'dist') } });
-  const dir = mkdtempSync(join(tmpdir(), 'sw-officer-e2e-'));
+  const centre = phoneCentre('officer-app', { latitude: 32.05, longitude: 118.79 });
+  const { store, evidence, dir } = centre;
   const screenshot = screenshots('officer-app');
-  let officer: Phone;
-  let base: string;
-
-  beforeAll(async () => {
-    base = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    officer = await phone({ latitude: 32.05, longitude: 118.79 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await officer?.close();
-    await api.close();
-    await own.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('takes a dispatched order to resolved with a photo uploaded after the network came back', async () => {
-    await officer.run('officer-app', flow);
+    await centre.phone.run('officer-app', flow);
   }, 180_000);
 
   async function flow(): Promise<void> {
+    const officer = centre.phone;
     const { page } = officer;
-    const evidence = api.deps.evidence as EvidenceStore;
     const cameraPhoto = await evidence.put(await sceneJpeg(640, 360, { r: 200, g: 60, b: 60 }));
     const photoFile = join(dir, 'scene.jpg');
     writeFileSync(photoFile, await sceneJpeg());
@@ -60,7 +38,7 @@ describe('officer app on a phone', () => {
     await seedOrder(store, { discoveredAt: minutesAgo(3), assignee: 'o-north-2' });
 
     // Sign in (Chinese by default) with the officer's token.
-    await page.goto(`${base}/app/`);
+    await page.goto(`${centre.base}/app/`);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     expect(await page.locator('link[rel=manifest]').getAttribute('href')).toBe('/app/manifest.webmanifest');
     await page.getByTestId('token').fill(TOKENS.officer);
@@ -70,7 +48,7 @@ describe('officer app on a phone', () => {
     const card = page.locator(`[data-testid=officer-order][data-order-id="${first.id}"]`);
     await card.waitFor();
     // Installable: the service worker runs and holds the app shell.
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(`${base}/app/sw.js`);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(`${centre.base}/app/sw.js`);
     expect(await page.evaluate(async () => Boolean(await caches.match('/app/')))).toBe(true);
     expect(await page.getByTestId('officer-order').count()).toBe(1);
     // An officer may not report (POST /api/reports): no report screen, no tabs.

@@ -6,23 +6,13 @@
  * the real API, Redis and the built app (`npm run build`). A phone that cannot store uploads says so,
  * and still sends them while the page is open.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../common/paths.js';
-import { createLogger } from '../common/logger.js';
-import { NoopMetricsWriter } from '../center/metrics/points.js';
-import { LiveHub } from '../center/live/live-events.js';
-import { withOrderEvents } from '../center/live/live-orders.js';
-import { redisStore } from '../center/http/test-store.js';
-import { testApi, testConfig, type TestConfigExtra } from '../center/http/test-app.js';
-import { EvidenceStore } from '../ticketing/evidence-store.js';
-import { reportIntake } from '../ticketing/report-intake.js';
-import { Workflow } from '../ticketing/workflow.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestConfigExtra } from '../center/http/test-app.js';
 import { sceneJpeg } from './fixtures.js';
 import { OFFLINE, phone, SLOW, type Phone } from './helpers/phone.js';
+import { phoneCentre } from './helpers/phone-centre.js';
 import { waitFor } from './helpers/wait.js';
 
 const ADMIN = 'admin-officer-token-0123456';
@@ -38,37 +28,14 @@ const EXTRA: TestConfigExtra = {
 };
 
 describe('the phone app sends every queue of its user, whichever screen is open', () => {
-  const hub = new LiveHub(createLogger('phone-queues-e2e'));
-  const db = redisStore();
-  const store = withOrderEvents(db.store, (e) => hub.emit(e));
-  const dir = mkdtempSync(join(tmpdir(), 'sw-phone-queues-e2e-'));
-  const evidence = new EvidenceStore(dir);
-  const config = testConfig({}, EXTRA);
-  const workflow = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });
-  const api = testApi({
-    store,
-    config: EXTRA,
-    deps: { live: hub, consoleDir: join(projectRoot, 'console', 'dist'), evidence, reports: reportIntake({ evidence, workflow, maxPhotoBytes: config.reports.maxPhotoBytes }) },
-  });
-  const photoFile = join(dir, 'scene.jpg');
-  let ada: Phone;
-  let base: string;
+  const centre = phoneCentre('phone-queues', HERE, EXTRA);
+  const { store } = centre;
+  const photoFile = join(centre.dir, 'scene.jpg');
 
-  beforeAll(async () => {
-    base = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    writeFileSync(photoFile, await sceneJpeg(1280, 960, { r: 60, g: 160, b: 90 }));
-    ada = await phone(HERE);
-  }, 60_000);
-
-  afterAll(async () => {
-    await ada?.close();
-    await api.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => writeFileSync(photoFile, await sceneJpeg(1280, 960, { r: 60, g: 160, b: 90 })));
 
   it('sends a report while "my orders" is shown, and a photo while the report screen is', async () => {
-    await ada.run('phone-queues', flow);
+    await centre.phone.run('phone-queues', flow);
   }, 180_000);
 
   it('tells the user when the phone cannot keep uploads, and sends them while the page is open', async () => {
@@ -87,7 +54,7 @@ describe('the phone app sends every queue of its user, whichever screen is open'
         await page.getByTestId('report-send').click();
         await waitFor(async () => (await reports()) > before, 'the report at the centre', 60_000);
         // On a phone that can store them, no such warning (the first test's phone).
-        expect(await ada.page.getByTestId('not-kept').count()).toBe(0);
+        expect(await centre.phone.page.getByTestId('not-kept').count()).toBe(0);
       });
     } finally {
       await bare.close();
@@ -96,13 +63,14 @@ describe('the phone app sends every queue of its user, whichever screen is open'
   }, 120_000);
 
   async function signIn(page: Phone['page']): Promise<void> {
-    await page.goto(`${base}/app/`);
+    await page.goto(`${centre.base}/app/`);
     await page.getByTestId('token').fill(ADMIN);
     await page.getByTestId('sign-in-submit').click();
     await page.getByTestId('screens').waitFor({ timeout: 30_000 });
   }
 
   async function flow(): Promise<void> {
+    const ada = centre.phone;
     const { page } = ada;
     const all = async () => (await store.list({}, { offset: 0, limit: 50 })).items;
     const show = async (screen: 'orders' | 'report') => {

@@ -12,6 +12,13 @@ import { SCREENSHOTS } from './screenshots.js';
 export const SLOW = { offline: false, latency: 300, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 };
 export const OFFLINE = { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
 
+/** Where a phone stands: the browser's geolocation, accuracy in metres. */
+export interface Place {
+  latitude: number;
+  longitude: number;
+  accuracy?: number;
+}
+
 export interface Phone {
   browser: Browser;
   context: BrowserContext;
@@ -31,7 +38,7 @@ export interface Phone {
  * A phone standing at `at` (accuracy in metres) that lets the app read its position, on the slow
  * network. `noStorage`: a browser without IndexedDB (private browsing, storage blocked by policy).
  */
-export async function phone(at: { latitude: number; longitude: number; accuracy?: number }, opts: { noStorage?: boolean } = {}): Promise<Phone> {
+export async function phone(at: Place, opts: { noStorage?: boolean } = {}): Promise<Phone> {
   const browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 },
