@@ -215,16 +215,14 @@ export class RedisWorkOrderStore implements WorkOrderStore {
       const guards: [string, string | null][] = reported ? [versionGuard, [this.k.openVer(reportedScope(d.type)), reported.version]] : [versionGuard];
       const probe = input.location && { type: d.type, location: input.location, atMs: Date.parse(d.discoveredAt), plate: d.plate?.text };
       const near = reported && probe && input.near ? nearestMatch(reported.open.map((r) => r.order).filter((o) => o.deviceId === null), probe, input.near) : null;
-      if (near) {
-        const cur = reported!.open.find((r) => r.order.id === near.id)!;
-        const merged = mergeCameraIntoReport(cur.order, d, input.nowIso);
-        if (!merged) return { order: cur.order, created: false };
-        if (await this.commit(cur, merged, guards, input.outbox)) return { order: merged, created: false };
-      } else {
-        const assignee = assigneeOf(input.assignee, snap.openCounts);
-        const order = buildOrder({ ...input, assignee }, this.nextId());
-        if (await this.commit(null, order, guards, input.outbox)) return { order, created: true };
-      }
+      const done = await this.mergeOrOpen(
+        near && reported!.open.find((r) => r.order.id === near.id)!,
+        (o) => mergeCameraIntoReport(o, d, input.nowIso),
+        () => buildOrder({ ...input, assignee: assigneeOf(input.assignee, snap.openCounts) }, this.nextId()),
+        guards,
+        input.outbox,
+      );
+      if (done) return done;
     }
     throw new StoreConflictError(`openOrMerge ${scope}`, this.maxAttempts);
   }
@@ -244,18 +242,37 @@ export class RedisWorkOrderStore implements WorkOrderStore {
       const snap = await this.snapshot(scope, '', typeof input.assignee === 'function' ? input.team : null, probe.location ? { location: probe.location, rule: input.near } : 'none');
       const guards: [string, string | null][] = [[this.k.openVer(scope), snap.version], [reportKey, null]];
       const target = probe.location && nearestMatch(snap.open.map((r) => r.order), { ...probe, location: probe.location }, input.near);
-      if (target) {
-        const cur = snap.open.find((r) => r.order.id === target.id)!;
-        const merged = mergeReport(cur.order, input.report, input.evidence, input.nowIso);
-        if (!merged) return { order: cur.order, created: false };
-        if (await this.commit(cur, merged, guards, input.outbox)) return { order: merged, created: false };
-      } else {
-        const assignee = assigneeOf(input.assignee, snap.openCounts);
-        const order = buildReportOrder({ ...input, assignee }, this.nextId());
-        if (await this.commit(null, order, guards, input.outbox)) return { order, created: true };
-      }
+      const done = await this.mergeOrOpen(
+        target && snap.open.find((r) => r.order.id === target.id)!,
+        (o) => mergeReport(o, input.report, input.evidence, input.nowIso),
+        () => buildReportOrder({ ...input, assignee: assigneeOf(input.assignee, snap.openCounts) }, this.nextId()),
+        guards,
+        input.outbox,
+      );
+      if (done) return done;
     }
     throw new StoreConflictError(`openReport ${scope}`, this.maxAttempts);
+  }
+
+  /**
+   * One try of a de-dup decision, committed only on the snapshot its `guards` name: merged into
+   * `cur` (a merge that adds nothing answers `cur` as it is), or, with no `cur`, a new order.
+   * Null when another writer changed the snapshot first: decide again.
+   */
+  private async mergeOrOpen(
+    cur: Read | null | undefined,
+    merge: (o: WorkOrder) => WorkOrder | null,
+    open: () => WorkOrder,
+    guards: [string, string | null][],
+    outbox: OutboxFn | undefined,
+  ): Promise<{ order: WorkOrder; created: boolean } | null> {
+    if (cur) {
+      const merged = merge(cur.order);
+      if (!merged) return { order: cur.order, created: false };
+      return (await this.commit(cur, merged, guards, outbox)) ? { order: merged, created: false } : null;
+    }
+    const order = open();
+    return (await this.commit(null, order, guards, outbox)) ? { order, created: true } : null;
   }
 
   async orderOfReport(reportId: string): Promise<WorkOrder | null> {
