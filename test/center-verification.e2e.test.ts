@@ -19,6 +19,7 @@ import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import type { WorkOrder } from '../ticketing/work-order.js';
 import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
+import { centreQuiet } from './helpers/centre-quiet.js';
 import { deleteKeys } from './helpers/redis-keys.js';
 import { waitFor } from './helpers/processes.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -90,7 +91,7 @@ describe('camera-verified closure in a running centre', () => {
     expect(reopened.audit.at(-1)).toMatchObject({ by: 'edge', from: 'resolved', to: 'dispatched' });
     const seq = reopened.audit.length;
     await waitFor(() => posts().filter((p) => p.kind === 'reopened').length >= 2, 'the reopened notices at both webhooks', 15_000);
-    await new Promise((r) => setTimeout(r, 1500)); // room for a stray duplicate, or a late timer on the verified order
+    await centreQuiet(redis, prefix, { verifyTimers: true }); // a stray duplicate, or the verified order's own timer, would have acted by now
 
     expect(posts().filter((p) => p.kind === 'reopened').sort((a, b) => a.path.localeCompare(b.path))).toEqual([
       { path: '/supervisor', kind: 'reopened', orderId: stays.id, key: `${stays.id}:reopened:${seq}:supervisor`, signed: true, note: reopened.verification!.note },

@@ -7,15 +7,19 @@ import { waitFor } from './wait.js';
 /**
  * Resolves once the centre has nothing left to send: every outbox entry read and acknowledged, and
  * no dispatch job waiting, running or delayed (a retry). After it, a count of deliveries is final,
- * so a test can assert that no stray duplicate follows without sleeping for one.
+ * so a test can assert that no stray duplicate follows without sleeping for one. `verifyTimers`:
+ * also no camera-verification timer still to fire (for a test whose window is short).
  */
-export async function centreQuiet(redis: Redis, prefix: string, timeoutMs = 20_000): Promise<void> {
+export async function centreQuiet(redis: Redis, prefix: string, opts: { verifyTimers?: boolean } = {}): Promise<void> {
   const queues = createQueues(redis, prefix);
+  const idle = async (q: (typeof queues)['dispatch' | 'verify']) =>
+    Object.values(await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0);
   try {
-    await waitFor(async () => {
-      const jobs = await queues.dispatch.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      return Object.values(jobs).every((n) => n === 0) && (await outboxDrained(redis, prefix));
-    }, 'the outbox and the dispatch queue to empty', timeoutMs);
+    await waitFor(
+      async () => (await idle(queues.dispatch)) && (!opts.verifyTimers || (await idle(queues.verify))) && (await outboxDrained(redis, prefix)),
+      opts.verifyTimers ? 'the outbox, the dispatch queue and the verification timers to empty' : 'the outbox and the dispatch queue to empty',
+      20_000,
+    );
   } finally {
     await queues.close();
   }
