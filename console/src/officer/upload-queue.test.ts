@@ -28,6 +28,18 @@ describe('upload queue scheduling', () => {
   });
 });
 
+describe('upload queue storage', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('keeps the items in memory, and says so, when the browser refuses IndexedDB outright', async () => {
+    vi.stubGlobal('indexedDB', { open: () => { throw new DOMException('access denied', 'SecurityError'); } });
+    const store = await openQueueStore<Queued>('photos', 'nick');
+    expect(store.kept).toBe(false);
+    await store.put(item('a'));
+    expect(await store.all()).toEqual([item('a')]);
+  });
+});
+
 describe('upload queue runs', () => {
   afterEach(() => vi.unstubAllGlobals());
 

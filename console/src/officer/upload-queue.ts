@@ -49,7 +49,13 @@ const QUEUES: readonly QueueName[] = ['photos', 'reports'];
 export async function openQueueStore<T extends Queued>(name: QueueName, user: string): Promise<QueueStore<T>> {
   const db = await new Promise<IDBDatabase | null>((resolve) => {
     if (typeof indexedDB === 'undefined') return resolve(null);
-    const req = indexedDB.open(`streetwatch-officer.${user}`, DB_VERSION);
+    let req: IDBOpenDBRequest;
+    try {
+      req = indexedDB.open(`streetwatch-officer.${user}`, DB_VERSION);
+    } catch {
+      // Storage blocked for the page (a sandboxed frame, site data refused): refused at once.
+      return resolve(null);
+    }
     req.onupgradeneeded = () => {
       for (const q of QUEUES) if (!req.result.objectStoreNames.contains(q)) req.result.createObjectStore(q, { keyPath: 'id' });
     };

@@ -6,7 +6,7 @@
  * previous user's queues: none of their items goes under another's session. Screens read the
  * queue's items and last refusal, and hear of each item sent while they are shown (`onSent`).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { openQueueStore, UploadQueue, type Attempt, type QueueHooks, type QueueName, type Queued } from './upload-queue';
 
 export type Upload<T, R> = (item: T) => Promise<Attempt<R>>;
@@ -43,7 +43,8 @@ export function startQueue<T extends Queued, R>(
   return {
     add: async (item) => {
       const q = await queue;
-      if (!q || stopped) throw new Error(`the ${name} queue of ${user} is stopped`);
+      if (!q) throw new Error(`the ${name} queue of ${user} is stopped`);
+      // Stopped since (signed out while a photo was scaled): still kept, in the user's own store, for their next sign-in.
       return q.add(item);
     },
     stop: () => {
@@ -82,7 +83,8 @@ export function useUserQueue<T extends Queued, R>(name: QueueName, user: string,
     sent: (item, answer) => listeners.forEach((fn) => fn(item, answer)),
     refused: (_item, message) => setRefusal(message),
   }, setKept) : null);
-  useEffect(() => () => queue?.stop(), []);
+  // A layout effect's cleanup exists from the commit on: a screen gone before its first paint still stops its queue.
+  useLayoutEffect(() => () => queue?.stop(), []);
   const add = queue && ((item: NewItem<T>) => {
     setRefusal(null);
     return queue.add(item);
