@@ -14,9 +14,18 @@ export async function centreQuiet(redis: Redis, prefix: string, opts: { verifyTi
   const queues = createQueues(redis, prefix);
   const idle = async (q: (typeof queues)['dispatch' | 'verify']) =>
     Object.values(await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0);
+  // Upstream first (timers write the outbox, the drainer queues dispatch jobs), and quiet on two
+  // polls running: an item moving between stages while they are read one by one is seen the second time.
+  const quietNow = async () => (!opts.verifyTimers || (await idle(queues.verify))) && (await outboxDrained(redis, prefix)) && (await idle(queues.dispatch));
+  let quietBefore = false;
   try {
     await waitFor(
-      async () => (await idle(queues.dispatch)) && (!opts.verifyTimers || (await idle(queues.verify))) && (await outboxDrained(redis, prefix)),
+      async () => {
+        const quiet = await quietNow();
+        const settled = quiet && quietBefore;
+        quietBefore = quiet;
+        return settled;
+      },
       opts.verifyTimers ? 'the outbox, the dispatch queue and the verification timers to empty' : 'the outbox and the dispatch queue to empty',
       20_000,
     );
