@@ -5,14 +5,12 @@
  * team's and the supervisor's webhooks receive the signed `reopened` notice. Real Redis,
  * Mosquitto and centre.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import { centerConfigSchema } from '../center/config.js';
 import { NoopMetricsWriter } from '../center/metrics/points.js';
-import { startCenter, type RunningCenter } from '../center/start.js';
+import { startCenter } from '../center/start.js';
 import { openTestOrder } from '../ticketing/test-orders.js';
 import { verifySignature } from '../ticketing/webhook.js';
 import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
@@ -20,29 +18,19 @@ import type { WorkOrder } from '../ticketing/work-order.js';
 import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
 import { centreQuiet } from './helpers/centre-quiet.js';
-import { deleteKeys } from './helpers/redis-keys.js';
+import { redisSpace } from './helpers/redis-space.js';
 import { waitFor } from './helpers/processes.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 const SECRET = 'verify-team-secret';
 const SUP_SECRET = 'verify-supervisor-secret';
 
 describe('camera-verified closure in a running centre', () => {
-  const id = randomBytes(4).toString('hex');
-  const prefix = `{swverify-${id}}`;
-  const redis = new Redis({ maxRetriesPerRequest: null });
-  let receiver: WebhookReceiver;
-  let worker: RunningCenter | null = null;
-
-  afterAll(async () => {
-    await worker?.close();
-    await receiver?.close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-  });
+  const { id, prefix, redis, closing } = redisSpace('verify');
 
   it('verifies a resolve the camera saw leave, and reopens one it still sees, telling the team and the supervisor', async () => {
-    receiver = await startWebhookReceiver();
+    const receiver = await startWebhookReceiver();
+    closing(receiver.close);
     const { url } = receiver;
     // What each post says, with its signature checked against its webhook's secret.
     const posts = () => receiver.posts.map((p) => ({
@@ -60,7 +48,8 @@ describe('camera-verified closure in a running centre', () => {
     });
     const logger = createLogger('verification-test');
     logger.level = 'warn';
-    worker = await startCenter({ config, roles: ['worker'], instanceId: `w-${id}`, logger });
+    const worker = await startCenter({ config, roles: ['worker'], instanceId: `w-${id}`, logger });
+    closing(() => worker.close());
     // What an `api` process does when officers act; the worker process does the rest.
     const store = new RedisWorkOrderStore(redis, prefix);
     const api = new Workflow({ config, store, metrics: new NoopMetricsWriter(), logger: pino({ level: 'silent' }) });

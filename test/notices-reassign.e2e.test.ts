@@ -3,11 +3,9 @@
  * two HTTP receivers (one per team): a notice goes to the team it was queued for, or not at all if
  * the order left that team before it was sent, and the team an order is taken from is told to stand down.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { centerConfigSchema } from '../center/config.js';
 import { NoopMetricsWriter } from '../center/metrics/points.js';
 import { startDispatcher, type Dispatcher } from '../ticketing/dispatcher.js';
@@ -18,26 +16,17 @@ import { RedisWorkOrderStore } from '../ticketing/work-order-store.js';
 import { Workflow } from '../ticketing/workflow.js';
 import { tempDir } from './fixtures.js';
 import { centreQuiet } from './helpers/centre-quiet.js';
-import { deleteKeys } from './helpers/redis-keys.js';
+import { redisSpace } from './helpers/redis-space.js';
 import { waitFor } from './helpers/processes.js';
 import { startWebhookReceiver, type WebhookPost } from './helpers/webhook-receiver.js';
 
 describe('notices and reassignment', () => {
-  const id = randomBytes(4).toString('hex');
-  const prefix = `{swreassign-${id}}`;
-  const redis = new Redis({ maxRetriesPerRequest: null });
-  const stops: (() => Promise<unknown>)[] = [];
-
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-  });
+  const { id, prefix, redis, closing } = redisSpace('reassign');
 
   it('sends a notice to the team it was queued for, drops it once the order left that team, and stands the old team down', async () => {
     const north = await startWebhookReceiver();
     const south = await startWebhookReceiver();
-    stops.push(north.close, south.close);
+    closing(north.close, south.close);
     const config = centerConfigSchema.parse({
       rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
       mqtt: { url: 'mqtt://127.0.0.1:1883' },
@@ -61,7 +50,7 @@ describe('notices and reassignment', () => {
     const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5, clientId: `swtest-reassign-${id}` });
     const drainer = new OutboxDrainer({ redis, prefix, queues, consumer: `d-${id}`, logger });
     const dispatcher: Dispatcher = startDispatcher({ connection: redis, prefix, store, config, mqtt: client, logger });
-    stops.push(() => client.endAsync(), () => queues.close(), () => dispatcher.close(), () => drainer.close());
+    closing(() => client.endAsync(), () => queues.close(), () => dispatcher.close(), () => drainer.close());
     drainer.start();
 
     // Told to the north first, then moved: the north hears it is no longer theirs.

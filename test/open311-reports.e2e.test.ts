@@ -4,20 +4,18 @@
  * same problem merges in, the officer handles it, and each reporting client is called back,
  * signed, on every change.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import { centerConfigSchema } from '../center/config.js';
-import { startCenter, type RunningCenter } from '../center/start.js';
+import { startCenter } from '../center/start.js';
 import { createQueues, detectionJobId } from '../ticketing/queues.js';
 import { verifySignature } from '../ticketing/webhook.js';
 import { detection } from '../center/ingest/test-fixtures.js';
 import { sceneJpeg, tempDir } from './fixtures.js';
 import { centreQuiet } from './helpers/centre-quiet.js';
-import { deleteKeys } from './helpers/redis-keys.js';
+import { redisSpace } from './helpers/redis-space.js';
 import { waitFor } from './helpers/processes.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 const APP_KEY = 'citizen-app-key-e2e-0123';
 const HOTLINE_KEY = 'hotline-key-e2e-01234567';
@@ -26,24 +24,16 @@ const OFFICER_TOKEN = 'officer-token-e2e-0123456';
 const SPOT = { lat: 32.0605, long: 118.7969 };
 
 describe('Open311 reports into orders, both ways', () => {
-  const id = randomBytes(4).toString('hex');
-  const prefix = `{swreports-${id}}`;
-  const redis = new Redis({ maxRetriesPerRequest: null });
-  let receiver: WebhookReceiver;
-  let centre: RunningCenter | null = null;
-
-  afterAll(async () => {
-    await centre?.close();
-    await receiver?.close();
+  const { id, prefix, redis, closing } = redisSpace('reports');
+  closing(async () => {
     const queues = createQueues(redis, prefix);
     await Promise.all([queues.dispatch.obliterate({ force: true }), queues.sla.obliterate({ force: true })]).catch(() => undefined);
     await queues.close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
   });
 
   it('a report becomes an order, a second joins it, a camera merges in, the officer resolves it, and the clients hear of each change, signed', async () => {
-    receiver = await startWebhookReceiver();
+    const receiver = await startWebhookReceiver();
+    closing(receiver.close);
     const config = centerConfigSchema.parse({
       rootTopic: `swtest-${id}/v1`, redisPrefix: prefix, dataDir: tempDir(),
       mqtt: { url: 'mqtt://127.0.0.1:1883' },
@@ -64,7 +54,8 @@ describe('Open311 reports into orders, both ways', () => {
     });
     const logger = createLogger('reports-e2e');
     logger.level = 'warn';
-    centre = await startCenter({ config, roles: ['api', 'worker'], instanceId: `r-${id}`, logger });
+    const centre = await startCenter({ config, roles: ['api', 'worker'], instanceId: `r-${id}`, logger });
+    closing(() => centre.close());
     const base = centre.httpUrl!;
 
     const report = async (key: string, at: { lat: number; long: number }, description: string) => {
