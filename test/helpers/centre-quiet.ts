@@ -6,9 +6,10 @@ import { waitFor } from './wait.js';
 
 /**
  * Resolves once the centre has nothing left to send: every outbox entry read and acknowledged, and
- * no dispatch job waiting, running or delayed (a retry). After it, a count of deliveries is final,
- * so a test can assert that no stray duplicate follows without sleeping for one. `verifyTimers`:
- * also no camera-verification timer still to fire (for a test whose window is short).
+ * no dispatch job waiting, running or delayed (a retry). After it, a count of deliveries is final
+ * unless a timer fires later (an SLA timer; a verification timer, unless `verifyTimers`), so a test
+ * can assert that no stray duplicate follows without sleeping for one. `verifyTimers`: also no
+ * camera-verification timer still to fire (for a test whose window is short).
  */
 export async function centreQuiet(redis: Redis, prefix: string, opts: { verifyTimers?: boolean } = {}): Promise<void> {
   const queues = createQueues(redis, prefix);

@@ -23,9 +23,12 @@ export function redisSpace(name: string): RedisSpace {
   const redis = new Redis({ maxRetriesPerRequest: null });
   const closers: (() => unknown)[] = [];
   afterAll(async () => {
-    for (const close of closers.reverse()) await close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
+    try {
+      for (const close of closers.reverse()) await close();
+    } finally {
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    }
   });
   return { id, prefix, redis, closing: (...close) => void closers.push(...close) };
 }
