@@ -87,6 +87,12 @@ describe('judgeRun', () => {
     expect(judgeRun(run(), 2000)).toEqual({ ok: true, drops: 0 });
   });
 
+  it('fails a run whose cameras fell behind with nothing dropped yet: more queued than is in flight', () => {
+    // Two frames taken but not processed are the window's edge (one kept, one in the pipeline); three are a backlog.
+    expect(judgeRun(run({ offered: [60, 60], processed: [58, 60] }), 2000)).toEqual({ ok: true, drops: 0 });
+    expect(judgeRun(run({ offered: [60, 60], processed: [57, 56] }), 2000)).toEqual({ ok: false, drops: 0, why: '2 cameras fell behind (7 frames queued)' });
+  });
+
   it('counts frames the source queues dropped', () => {
     expect(judgeRun(run({ dropped: [0, 3] }), 2000)).toEqual({ ok: false, drops: 3, why: '3 frames dropped' });
   });

@@ -24,16 +24,28 @@ export interface CamerasVerdict {
 }
 
 /**
+ * Frames a camera may have taken but not yet processed at the window's edge without falling behind:
+ * the one its source keeps for the pipeline and the one in the pipeline. The window's counts are
+ * differences, so a steady camera's (offered − dropped − processed) stays within ±2.
+ */
+const IN_FLIGHT = 2;
+
+/**
  * A run passes with every camera's frames processed, none dropped, and the lag bounded. The lag also catches a source starved
  * of CPU: ffmpeg paces a file at its own rate (`-re`), so one that cannot keep up falls behind the
- * wall clock its frames are timed by.
+ * wall clock its frames are timed by. A camera whose frames were neither dropped nor processed
+ * beyond what is in flight has a backlog that grew over the window: it is falling behind too, even
+ * before its lag passes the bound.
  */
 export function judgeRun(run: CamerasRun, maxLagMs: number): CamerasVerdict {
   const drops = run.dropped.reduce((a, b) => a + b, 0);
   const silent = run.processed.filter((n) => n === 0).length;
+  const backlog = run.offered.map((n, i) => n - run.dropped[i] - run.processed[i]);
+  const behind = backlog.filter((n) => n > IN_FLIGHT);
   const why = [
     drops ? `${drops} frames dropped` : '',
     silent ? `${silent} cameras gave no frame` : '',
+    behind.length ? `${behind.length} cameras fell behind (${behind.reduce((a, b) => a + b, 0)} frames queued)` : '',
     run.maxLagMs > maxLagMs ? `lag ${(run.maxLagMs / 1000).toFixed(1)} s > ${(maxLagMs / 1000).toFixed(1)} s` : '',
   ].filter(Boolean).join(', ');
   return why ? { ok: false, drops, why } : { ok: true, drops };
