@@ -14,13 +14,11 @@
  *     and the verified closures and reopens of the team.
  * Screenshots go to test-artifacts/screenshots/loop-*.
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DeviceRegistry } from '../broker/device-registry.js';
 import { createLogger } from '../common/logger.js';
 import { topics, type DetectionMessage, type KpiReport, type WorkOrder } from '../contract/index.js';
@@ -32,7 +30,7 @@ import { sceneJpeg, tempDir } from './fixtures.js';
 import { phone as phoneAt, type Phone } from './helpers/phone.js';
 import { waitFor } from './helpers/processes.js';
 import { centreQuiet } from './helpers/centre-quiet.js';
-import { deleteKeys } from './helpers/redis-keys.js';
+import { redisSpace } from './helpers/redis-space.js';
 import { screenshots } from './helpers/screenshots.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -46,10 +44,8 @@ const INSPECTED = { lat: 32.02, long: 118.75 };
 const POLE = { deviceId: 'pole-9', cameraId: 'cam-1', location: { lat: 32.066, long: 118.803 } };
 
 describe('closing the loop', () => {
-  const id = randomBytes(4).toString('hex');
-  const prefix = `{swloop-${id}}`;
+  const { id, prefix, redis, closing } = redisSpace('loop');
   const root = `swtest-${id}/v1`;
-  const redis = new Redis({ maxRetriesPerRequest: null });
   const dir = tempDir('sw-loop-');
   const screenshot = screenshots('loop');
   let receiver: WebhookReceiver;
@@ -60,7 +56,9 @@ describe('closing the loop', () => {
   let base: string;
 
   beforeAll(async () => {
+    closing(() => rmSync(dir, { recursive: true, force: true }));
     receiver = await startWebhookReceiver();
+    closing(receiver.close);
     const hook = (path: string, secret: string) => ({ url: `${receiver.url}/${path}`, secret });
     const config = centerConfigSchema.parse({
       rootTopic: root, redisPrefix: prefix, dataDir: join(dir, 'data'),
@@ -88,21 +86,15 @@ describe('closing the loop', () => {
     const logger = createLogger('loop-e2e');
     logger.level = 'warn';
     centre = await startCenter({ config, roles: ['api', 'worker', 'ingest'], instanceId: `loop-${id}`, logger });
+    closing(() => centre?.close());
     base = centre.httpUrl!;
     box = await connectAsync(MOSQUITTO_URL, { clientId: `loop-box-${id}` });
+    closing(() => box?.endAsync());
     phone = await phoneAt({ latitude: CROSSING.lat - 0.002, longitude: CROSSING.long });
+    closing(phone.close);
     page = phone.page;
   }, 60_000);
 
-  afterAll(async () => {
-    await phone?.close();
-    await box?.endAsync();
-    await centre?.close();
-    await receiver?.close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('a citizen report, two camera orders and an inspector report, each closed as it should be, the reporter told, the KPIs counting them', () => phone.run('loop', story), 120_000);
 
