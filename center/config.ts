@@ -98,7 +98,7 @@ export const oidcSchema = z.strictObject({
   roles: z
     .record(z.string().min(1), role)
     .refine((r) => Object.keys(r).length > 0, 'map at least one group to a role')
-    .describe('Group → role. A user in several mapped groups gets the highest of their roles: admin > supervisor > operator > officer > metrics. A user in no mapped group is refused.'),
+    .describe('Group → role. A user in several mapped groups gets the highest of their roles: admin > supervisor > operator > inspector > officer > metrics. A user in no mapped group is refused.'),
   teamClaim: claimName.optional().describe('Claim holding the user\'s team id (a team of `teams`). Ahead of `teams`.'),
   teams: z.record(z.string().min(1), id).default({}).describe('Group → team id, when no `teamClaim` gives one: the first group listed here that the user is in.'),
   officerIdClaim: claimName

@@ -22,7 +22,7 @@ import { randomPool } from '../common/random-pool.js';
 import { withTimeout } from '../common/timeout.js';
 import { DELIVERY, topics, type DispatchMessage, type TeamOrderMessage } from '../contract/index.js';
 import type { CenterConfig, WebhookConfig } from '../center/config.js';
-import { toServiceRequest } from './open311-request.js';
+import { serviceRequestOptions, toServiceRequest } from './open311-request.js';
 import { maskOrderForAudience, maskPlate } from './plate-mask.js';
 import { QUEUE_NAMES, type DispatchJob, type DispatchKind, type Queues } from './queues.js';
 import type { WorkOrderStore } from './store-types.js';
@@ -307,11 +307,7 @@ async function callBackReporter(data: DispatchJobData, order: WorkOrder, opts: D
     log.info({ ...ctx, client: data.client }, 'Open311 client has no callback; skipped');
     return 'no-webhook';
   }
-  const body = toServiceRequest(order, {
-    maskPlate,
-    mediaBase: opts.config.http?.publicUrl?.replace(/\/+$/, '') ?? '',
-    agency: (teamId) => opts.config.teams.find((t) => t.id === teamId)?.name ?? teamId,
-  });
+  const body = toServiceRequest(order, serviceRequestOptions(opts.config.teams, opts.config.http?.publicUrl ?? '', maskPlate));
   const { status } = await postWebhook({ url: client.callbackUrl, secret: client.callbackSecret, body, idempotencyKey: idempotencyKey(data), event: 'service_request', timeoutMs: opts.config.dispatch.timeoutMs });
   log.debug({ ...ctx, client: client.id, status }, 'reporter called back');
   return 'sent';

@@ -92,6 +92,11 @@ export interface ServiceRequestOptions {
   agency: (teamId: string) => string;
 }
 
+/** An installation's options: its teams' names as agencies, media links under `base` (a trailing slash dropped). */
+export function serviceRequestOptions(teams: readonly { id: string; name?: string }[], base: string, maskPlate: ServiceRequestOptions['maskPlate']): ServiceRequestOptions {
+  return { maskPlate, mediaBase: base.replace(/\/+$/, ''), agency: (id) => teams.find((t) => t.id === id)?.name ?? id };
+}
+
 export function toServiceRequest(order: WorkOrder, opts: ServiceRequestOptions): ServiceRequest {
   const photo = order.evidence.find(isPublicPhoto);
   const given = order.reports.find((r) => r.mediaUrl)?.mediaUrl ?? null;

@@ -39,7 +39,7 @@ export interface ReportIntake {
 }
 
 /** JPEG files start with the SOI marker and another marker. */
-const isJpeg = (buf: Buffer): boolean => buf.length > 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+export const isJpeg = (buf: Buffer): boolean => buf.length > 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
 
 /** Refuses a photo that is not a JPEG or is over `maxBytes`, naming which. */
 export function checkReportPhoto(buf: Buffer, maxBytes: number): void {

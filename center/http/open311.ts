@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { violationType, type ViolationType } from '../../contract/index.js';
 import type { Open311Client } from '../config.js';
-import { isPublicPhoto, mediaPath, open311Service, serviceList, serviceRequest, toServiceRequest } from '../../ticketing/open311-request.js';
+import { isPublicPhoto, mediaPath, open311Service, serviceList, serviceRequest, serviceRequestOptions, toServiceRequest } from '../../ticketing/open311-request.js';
 import type { OrderFilter } from '../../ticketing/store-types.js';
 import { ORDER_STATES, OPEN_STATES, type OrderState, type WorkOrder } from '../../ticketing/work-order.js';
 import type { ApiApp, ApiContext } from './context.js';
@@ -115,7 +115,7 @@ function routes(app: ApiApp, ctx: ApiContext): void {
   const requests = z.array(serviceRequest);
   const baseOf = (req: FastifyRequest) => (ctx.config.http.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
   const present = (req: FastifyRequest) => {
-    const opts = { maskPlate, mediaBase: baseOf(req), agency: (id: string) => teams.find((t) => t.id === id)?.name ?? id };
+    const opts = serviceRequestOptions(teams, baseOf(req), maskPlate);
     return (o: WorkOrder) => toServiceRequest(o, opts);
   };
 

@@ -12,11 +12,11 @@ import { userOf } from './auth.js';
 import type { ApiApp, ApiContext } from './context.js';
 import { ApiError, badRequest } from './errors.js';
 import { assertOfficerScope, getOrder } from './orders.js';
+import { isJpeg } from '../../ticketing/report-intake.js';
 
 /** A phone photo the app has not scaled down (an old browser) still fits. */
 export const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
 const PHOTO_TAKERS: readonly Role[] = ['officer', 'admin'];
-const isJpeg = (b: Buffer): boolean => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 export function orderPhotoRoutes(app: ApiApp, ctx: ApiContext): void {
   const { store, evidence } = ctx.deps;

@@ -57,6 +57,7 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
   const ctx = useMemo<AppContext>(() => {
     const t = (key: Key, params?: Record<string, string | number>) => translate(lang, key, params);
     const cameras = new Map(settings.cameras.map((c) => [`${c.deviceId}/${c.cameraId}`, c.name]));
+    const cameraName = (d: string, c: string) => cameras.get(`${d}/${c}`) ?? `${d}/${c}`;
     const officers = new Map(settings.teams.flatMap((tm) => tm.officers.map((o) => [o.id, o.name ?? o.id] as const)));
     return {
       user,
@@ -65,8 +66,8 @@ function Shell({ user, settings, lang, setLang, onSignOut }: { user: User; setti
       lang,
       t,
       fmt: makeFormatter(lang, settings.timezone),
-      cameraName: (d, c) => cameras.get(`${d}/${c}`) ?? `${d}/${c}`,
-      orderPlace: (o) => orderPlace(o, (d, c) => cameras.get(`${d}/${c}`) ?? `${d}/${c}`),
+      cameraName,
+      orderPlace: (o) => orderPlace(o, cameraName),
       officerName: (id) => (id === null ? t('order.unassigned') : (officers.get(id) ?? id)),
       toast: (message, tone = 'info') => {
         const id = Date.now() + Math.random();

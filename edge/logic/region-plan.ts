@@ -72,7 +72,7 @@ export function planRegions(input: RegionPlanInput, opts: RegionPlanOptions): Re
   const due = input.lastWholeMs === undefined || input.tsMs - input.lastWholeMs >= opts.wholeFrameEveryMs;
   // A whole-frame pass replaces its frame's regions: one model run per frame, never more. What only
   // a region resolves (a small vehicle far away) misses that one frame, which the tracker rides out
-  // (tracks coast through gaps of up to a second; stationary ones keep their id far longer).
+  // (a confirmed track keeps its id through gaps of up to tracking.maxGapSeconds; its box coasts at most 1 s).
   if (due || regions.length === 0 || squares.some((r) => isWhole(r, frame))) return { whole: true, regions: [] };
   return { whole: false, regions };
 }

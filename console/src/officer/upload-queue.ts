@@ -155,8 +155,9 @@ export class UploadQueue<T extends Queued, R = unknown> {
     clearTimeout(this.timer);
     let left: T[] | null = null;
     try {
-      this.hooks.changed(await this.store.all());
-      for (const p of dueItems(await this.store.all(), now ? Infinity : this.now())) {
+      const items = await this.store.all();
+      this.hooks.changed(items);
+      for (const p of dueItems(items, now ? Infinity : this.now())) {
         // A stopped queue (its user signed out) hands the rest to the next one opened on the same store.
         if (this.stopped) break;
         const res = await this.upload(p);
